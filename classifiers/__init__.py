@@ -1,0 +1,3 @@
+"""Linear classifiers and a multilayer perceptron written in numpy."""
+
+__all__ = []

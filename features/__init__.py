@@ -1,0 +1,3 @@
+"""Classic image features as batched scikit-learn transformers."""
+
+__all__ = []

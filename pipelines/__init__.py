@@ -1,0 +1,3 @@
+"""Named feature + classifier pipelines compared by the benchmark."""
+
+__all__ = []
