@@ -17,7 +17,12 @@ def build_parser(kind):
     parser = argparse.ArgumentParser(prog=f"python -m benchmarks.{kind}")
     sub = parser.add_subparsers(dest="target", required=True)
     for name in TARGETS:
-        module = importlib.import_module(f"benchmarks.bench_{name}")
+        try:
+            module = importlib.import_module(f"benchmarks.bench_{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"benchmarks.bench_{name}":
+                raise
+            continue
         adder = getattr(module, f"add_{kind}_arguments", None)
         if adder is None:
             continue
