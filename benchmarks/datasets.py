@@ -17,6 +17,7 @@ from benchmarks.dataset import Dataset, DatasetError
 
 __all__ = [
     "RestrictedUnpickler",
+    "UnsafePickleError",
     "restricted_loads",
     "find_cifar10",
     "load_cifar10",
@@ -34,13 +35,19 @@ TEST_BATCH = "test_batch"
 IMAGE_BYTES = 32 * 32 * 3
 
 # What an official batch file needs: ndarray reconstruction (under numpy 1 and
-# numpy 2 module names) and dtypes. Containers and bytes need no global.
+# numpy 2 module names) and dtypes. Python 3 writes bytes at protocol 2 through
+# _codecs.encode (a pure function), so copies re-pickled by Python 3 need it too.
 _ALLOWED_GLOBALS = {
+    ("_codecs", "encode"),
     ("numpy.core.multiarray", "_reconstruct"),
     ("numpy._core.multiarray", "_reconstruct"),
     ("numpy", "ndarray"),
     ("numpy", "dtype"),
 }
+
+
+class UnsafePickleError(pickle.UnpicklingError):
+    """A pickle named a global outside the allowed set."""
 
 
 class RestrictedUnpickler(pickle.Unpickler):
@@ -55,7 +62,7 @@ class RestrictedUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) in _ALLOWED_GLOBALS:
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(
+        raise UnsafePickleError(
             f"refusing to load global {module}.{name}: a CIFAR-10 batch file only "
             f"holds numpy arrays, lists and dicts. The file is not an official batch "
             f"(or has been tampered with); download it again."
@@ -140,9 +147,9 @@ def _images_from_rows(rows):
 def _read_python_batch(path, n_classes):
     try:
         batch = restricted_loads(path.read_bytes())
-    except pickle.UnpicklingError as exc:
+    except UnsafePickleError as exc:
         raise DatasetError(f"{path}: {exc}") from exc
-    except (EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
         raise DatasetError(
             f"{path} is truncated or corrupt ({type(exc).__name__}: {exc}). "
             f"Download it again with 'featbench download cifar10'."
