@@ -1,0 +1,200 @@
+"""Layers as forward/backward pairs.
+
+Each ``*_forward`` returns ``(out, cache)`` and the matching ``*_backward`` takes
+the upstream gradient ``dout`` (shape of ``out``) with that ``cache`` and returns
+the gradient with respect to the inputs (for :func:`affine_backward`, also with
+respect to ``W`` and ``b``). These are the readable reference versions used by
+the gradient-check tests; :class:`classifiers.MLPClassifier` reuses the same
+formulas with preallocated buffers.
+"""
+
+import numpy as np
+
+__all__ = [
+    "affine_forward", "affine_backward",
+    "relu_forward", "relu_backward",
+    "leaky_relu_forward", "leaky_relu_backward",
+    "elu_forward", "elu_backward",
+    "tanh_forward", "tanh_backward",
+    "sigmoid_forward", "sigmoid_backward",
+    "dropout_forward", "dropout_backward",
+    "ACTIVATIONS",
+]
+
+
+def affine_forward(x, W, b):
+    """Fully connected layer ``out = x @ W + b``.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_samples, n_in)
+    W : ndarray of shape (n_in, n_out)
+    b : ndarray of shape (n_out,)
+
+    Returns
+    -------
+    out : ndarray of shape (n_samples, n_out)
+    cache : tuple ``(x, W)``
+
+    Examples
+    --------
+    >>> affine_forward(np.ones((1, 2)), np.ones((2, 3)), np.zeros(3))[0]
+    array([[2., 2., 2.]])
+    """
+    return x @ W + b, (x, W)
+
+
+def affine_backward(dout, cache):
+    """Gradients of the affine layer.
+
+    Returns
+    -------
+    dx : ndarray of shape (n_samples, n_in)
+    dW : ndarray of shape (n_in, n_out)
+    db : ndarray of shape (n_out,)
+    """
+    x, W = cache
+    return dout @ W.T, x.T @ dout, dout.sum(axis=0)
+
+
+def relu_forward(x):
+    """ReLU ``max(0, x)``; cache is the input.
+
+    Examples
+    --------
+    >>> relu_forward(np.array([-1.0, 2.0]))[0]
+    array([0., 2.])
+    """
+    return np.maximum(x, 0), x
+
+
+def relu_backward(dout, cache):
+    """Route the gradient where the input was positive."""
+    return dout * (cache > 0)
+
+
+def leaky_relu_forward(x, negative_slope=0.01):
+    """Leaky ReLU ``max(a x, x)`` with ``a = negative_slope``.
+
+    Examples
+    --------
+    >>> leaky_relu_forward(np.array([-1.0, 2.0]), 0.1)[0]
+    array([-0.1,  2. ])
+    """
+    return np.where(x > 0, x, negative_slope * x), (x, negative_slope)
+
+
+def leaky_relu_backward(dout, cache):
+    """Local gradient 1 for positive inputs, ``negative_slope`` otherwise."""
+    x, a = cache
+    return dout * np.where(x > 0, 1.0, a).astype(dout.dtype, copy=False)
+
+
+def elu_forward(x, alpha=1.0):
+    """ELU: ``x`` for positive inputs, ``alpha (exp(x) - 1)`` otherwise.
+
+    Examples
+    --------
+    >>> elu_forward(np.array([0.0, 1.0]))[0]
+    array([0., 1.])
+    """
+    # expm1 on the clipped input avoids overflow warnings for large positives.
+    neg = alpha * np.expm1(np.minimum(x, 0))
+    out = np.where(x > 0, x, neg)
+    return out, (x, out, alpha)
+
+
+def elu_backward(dout, cache):
+    """Local gradient 1 for positive inputs, ``out + alpha`` otherwise."""
+    x, out, alpha = cache
+    return dout * np.where(x > 0, 1.0, out + alpha).astype(dout.dtype, copy=False)
+
+
+def tanh_forward(x):
+    """Hyperbolic tangent; cache is the output.
+
+    Examples
+    --------
+    >>> tanh_forward(np.array([0.0]))[0]
+    array([0.])
+    """
+    out = np.tanh(x)
+    return out, out
+
+
+def tanh_backward(dout, cache):
+    """Local gradient ``1 - tanh(x)**2``."""
+    return dout * (1.0 - cache * cache)
+
+
+def sigmoid_forward(x):
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, overflow-free; cache is the output.
+
+    Examples
+    --------
+    >>> sigmoid_forward(np.array([0.0]))[0]
+    array([0.5])
+    """
+    # 0.5 (1 + tanh(x / 2)) equals the sigmoid and never overflows.
+    out = 0.5 * (1.0 + np.tanh(0.5 * x))
+    return out, out
+
+
+def sigmoid_backward(dout, cache):
+    """Local gradient ``s (1 - s)``."""
+    return dout * cache * (1.0 - cache)
+
+
+def dropout_forward(x, p, rng=None, training=True):
+    """Inverted dropout: zero each unit with probability ``p`` and rescale by 1/(1-p).
+
+    The rescaling at training time keeps expected activations equal, so nothing
+    changes at prediction time (``training=False`` is the identity).
+
+    Parameters
+    ----------
+    x : ndarray
+    p : float
+        Drop probability in [0, 1).
+    rng : numpy.random.Generator or int or None
+        Source of the mask.
+    training : bool, default=True
+
+    Returns
+    -------
+    out : ndarray of the shape of ``x``
+    cache : ndarray or None
+        The scaled mask (None when the layer is the identity).
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside [0, 1).
+
+    Examples
+    --------
+    >>> out, mask = dropout_forward(np.ones((2, 2)), 0.5, rng=0)
+    >>> sorted(set(out.ravel().tolist())) in ([0.0, 2.0], [2.0], [0.0])
+    True
+    """
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1); got {p!r}.")
+    if not training or p == 0.0:
+        return x, None
+    rng = np.random.default_rng(rng)
+    mask = (rng.random(x.shape, dtype=np.float64) >= p).astype(x.dtype) / x.dtype.type(1.0 - p)
+    return x * mask, mask
+
+
+def dropout_backward(dout, cache):
+    """Gradient through the same mask (identity when the cache is None)."""
+    return dout if cache is None else dout * cache
+
+
+ACTIVATIONS = {
+    "relu": (relu_forward, relu_backward),
+    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
+    "elu": (elu_forward, elu_backward),
+    "tanh": (tanh_forward, tanh_backward),
+    "sigmoid": (sigmoid_forward, sigmoid_backward),
+}

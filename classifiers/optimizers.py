@@ -1,0 +1,327 @@
+"""Update rules (small stateful classes) and learning-rate schedules.
+
+Every update rule exposes ``update(params, grads)``: ``params`` and ``grads`` are
+sequences of arrays of matching shapes, and each parameter array is updated in
+place (so estimators can keep references to their weights). The per-parameter
+state (velocity, caches, moments) is allocated on the first call, in the
+parameter's dtype, and reused afterwards so training does not allocate per step.
+``learning_rate`` is a plain attribute that schedules may change between epochs.
+"""
+
+import numpy as np
+
+__all__ = [
+    "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
+    "ConstantLR", "StepDecay", "ExponentialDecay",
+    "make_optimizer", "make_schedule", "OPTIMIZERS", "SCHEDULES",
+]
+
+
+def _check_positive(name, value):
+    if not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number; got {value!r}.")
+
+
+def _check_unit(name, value):
+    if not (isinstance(value, (int, float, np.number)) and 0.0 <= value < 1.0):
+        raise ValueError(f"{name} must be in [0, 1); got {value!r}.")
+
+
+class _UpdateRule:
+    def __init__(self, learning_rate):
+        _check_positive("learning_rate", learning_rate)
+        self.learning_rate = float(learning_rate)
+        self._state = None
+
+    def _init_state(self, params):
+        return [[] for _ in params]
+
+    def update(self, params, grads):
+        """Apply one step to every array in ``params`` (in place).
+
+        Parameters
+        ----------
+        params : sequence of ndarray
+            Parameters, modified in place.
+        grads : sequence of ndarray
+            Gradients of the loss with respect to ``params``, same shapes.
+        """
+        if self._state is None:
+            self._state = self._init_state(params)
+        for p, g, s in zip(params, grads, self._state):
+            self._step(p, g, s)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(learning_rate={self.learning_rate})"
+
+
+class SGD(_UpdateRule):
+    """Vanilla gradient descent: ``p -= lr * g``.
+
+    Examples
+    --------
+    >>> p = np.array([1.0]); SGD(0.1).update([p], [np.array([2.0])]); p
+    array([0.8])
+    """
+
+    def _step(self, p, g, s):
+        p -= self.learning_rate * g
+
+
+class Momentum(_UpdateRule):
+    """SGD with momentum: ``v = rho v - lr g; p += v``.
+
+    Parameters
+    ----------
+    learning_rate : float
+    momentum : float, default=0.9
+        The friction ``rho`` in [0, 1).
+    """
+
+    def __init__(self, learning_rate, momentum=0.9):
+        super().__init__(learning_rate)
+        _check_unit("momentum", momentum)
+        self.momentum = float(momentum)
+
+    def _init_state(self, params):
+        return [np.zeros_like(p) for p in params]
+
+    def _step(self, p, g, v):
+        v *= self.momentum
+        v -= self.learning_rate * g
+        p += v
+
+
+class Nesterov(Momentum):
+    """Nesterov momentum, in the form that stores the look-ahead point.
+
+    With ``v_prev = v; v = rho v - lr g``, the update
+    ``p += -rho v_prev + (1 + rho) v`` is equivalent to evaluating the gradient
+    at the look-ahead point ``p + rho v`` (cs231n notes), while the caller only
+    ever computes gradients at the stored parameters.
+    """
+
+    def _init_state(self, params):
+        return [(np.zeros_like(p), np.empty_like(p)) for p in params]
+
+    def _step(self, p, g, state):
+        v, v_prev = state
+        v_prev[...] = v
+        v *= self.momentum
+        v -= self.learning_rate * g
+        p -= self.momentum * v_prev
+        p += (1.0 + self.momentum) * v
+
+
+class AdaGrad(_UpdateRule):
+    """AdaGrad: ``cache += g**2; p -= lr g / (sqrt(cache) + eps)``.
+
+    Parameters
+    ----------
+    learning_rate : float
+    eps : float, default=1e-8
+    """
+
+    def __init__(self, learning_rate, eps=1e-8):
+        super().__init__(learning_rate)
+        _check_positive("eps", eps)
+        self.eps = float(eps)
+
+    def _init_state(self, params):
+        return [(np.zeros_like(p), np.empty_like(p)) for p in params]
+
+    def _step(self, p, g, state):
+        cache, tmp = state
+        np.multiply(g, g, out=tmp)
+        cache += tmp
+        np.sqrt(cache, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.learning_rate
+        p -= tmp
+
+
+class RMSProp(AdaGrad):
+    """RMSProp ("leaky" AdaGrad): ``cache = d cache + (1 - d) g**2``.
+
+    Parameters
+    ----------
+    learning_rate : float
+    decay_rate : float, default=0.99
+    eps : float, default=1e-8
+    """
+
+    def __init__(self, learning_rate, decay_rate=0.99, eps=1e-8):
+        super().__init__(learning_rate, eps)
+        _check_unit("decay_rate", decay_rate)
+        self.decay_rate = float(decay_rate)
+
+    def _step(self, p, g, state):
+        cache, tmp = state
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - self.decay_rate
+        cache *= self.decay_rate
+        cache += tmp
+        np.sqrt(cache, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.learning_rate
+        p -= tmp
+
+
+class Adam(_UpdateRule):
+    """Adam with bias correction.
+
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g**2``,
+    ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - b1**t)`` and
+    ``v_hat = v / (1 - b2**t)``; ``t`` counts calls to :meth:`update`.
+
+    Parameters
+    ----------
+    learning_rate : float
+    beta1 : float, default=0.9
+    beta2 : float, default=0.999
+    eps : float, default=1e-8
+    """
+
+    def __init__(self, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(learning_rate)
+        _check_unit("beta1", beta1)
+        _check_unit("beta2", beta2)
+        _check_positive("eps", eps)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.t = 0
+
+    def _init_state(self, params):
+        return [(np.zeros_like(p), np.zeros_like(p), np.empty_like(p)) for p in params]
+
+    def update(self, params, grads):
+        self.t += 1
+        self._c1 = 1.0 / (1.0 - self.beta1 ** self.t)
+        self._c2 = 1.0 / (1.0 - self.beta2 ** self.t)
+        super().update(params, grads)
+
+    def _step(self, p, g, state):
+        m, v, tmp = state
+        m *= self.beta1
+        m += (1.0 - self.beta1) * g
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - self.beta2
+        v *= self.beta2
+        v += tmp
+        np.multiply(v, self._c2, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.learning_rate * self._c1
+        p -= tmp
+
+
+OPTIMIZERS = {
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov,
+    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam,
+}
+
+
+def make_optimizer(name, learning_rate, **kwargs):
+    """Build an update rule by name.
+
+    Parameters
+    ----------
+    name : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}
+    learning_rate : float
+        Positive step size.
+    **kwargs
+        Extra arguments of the rule (e.g. ``momentum=0.9``).
+
+    Returns
+    -------
+    rule : object with ``update(params, grads)`` and a ``learning_rate`` attribute.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name`` or a non-positive ``learning_rate``.
+
+    Examples
+    --------
+    >>> make_optimizer("adam", 1e-3)
+    Adam(learning_rate=0.001)
+    """
+    if name not in OPTIMIZERS:
+        raise ValueError(
+            f"optimizer must be one of {sorted(OPTIMIZERS)}; got {name!r}."
+        )
+    return OPTIMIZERS[name](learning_rate, **kwargs)
+
+
+class ConstantLR:
+    """Keep the base learning rate: ``lr(epoch) = lr0``."""
+
+    def __call__(self, base_lr, epoch):
+        return base_lr
+
+
+class StepDecay:
+    """Multiply the rate by ``gamma`` every ``step_size`` epochs.
+
+    ``lr(epoch) = lr0 * gamma ** (epoch // step_size)``, epochs counted from 0.
+
+    Examples
+    --------
+    >>> StepDecay(step_size=10, gamma=0.5)(1.0, 25)
+    0.25
+    """
+
+    def __init__(self, step_size=10, gamma=0.5):
+        if not (isinstance(step_size, (int, np.integer)) and step_size >= 1):
+            raise ValueError(f"step_size must be an integer >= 1; got {step_size!r}.")
+        if not (0.0 < gamma <= 1.0):
+            raise ValueError(f"gamma (lr_decay) must be in (0, 1]; got {gamma!r}.")
+        self.step_size, self.gamma = int(step_size), float(gamma)
+
+    def __call__(self, base_lr, epoch):
+        return base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialDecay:
+    """Multiply the rate by ``gamma`` every epoch: ``lr(epoch) = lr0 * gamma ** epoch``.
+
+    Examples
+    --------
+    >>> ExponentialDecay(gamma=0.5)(1.0, 3)
+    0.125
+    """
+
+    def __init__(self, gamma=0.95):
+        if not (0.0 < gamma <= 1.0):
+            raise ValueError(f"gamma (lr_decay) must be in (0, 1]; got {gamma!r}.")
+        self.gamma = float(gamma)
+
+    def __call__(self, base_lr, epoch):
+        return base_lr * self.gamma ** epoch
+
+
+SCHEDULES = ("constant", "step", "exponential")
+
+
+def make_schedule(name, gamma=0.95, step_size=10):
+    """Build a schedule by name: ``"constant"``, ``"step"`` or ``"exponential"``.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``name`` or out-of-range ``gamma`` / ``step_size``.
+
+    Examples
+    --------
+    >>> make_schedule("step", gamma=0.1, step_size=5)(1.0, 5)
+    0.1
+    """
+    if name == "constant":
+        return ConstantLR()
+    if name == "step":
+        return StepDecay(step_size, gamma)
+    if name == "exponential":
+        return ExponentialDecay(gamma)
+    raise ValueError(f"lr_schedule must be one of {SCHEDULES}; got {name!r}.")

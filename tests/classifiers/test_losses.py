@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from classifiers.gradient_check import check_gradient
+from classifiers.losses import softmax, softmax_loss, svm_loss
+
+
+def _problem(seed, n=8, c=5):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, c)), rng.integers(0, c, size=n)
+
+
+@pytest.mark.parametrize("n_classes", [3, 10, 100])
+def test_svm_loss_tiny_weights_is_c_minus_1(n_classes):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 20))
+    W = 1e-4 * rng.normal(size=(20, n_classes))
+    loss, _ = svm_loss(X @ W, rng.integers(0, n_classes, 50))
+    assert loss == pytest.approx(n_classes - 1, rel=1e-2)
+
+
+@pytest.mark.parametrize("n_classes", [3, 10, 100])
+def test_softmax_loss_tiny_weights_is_log_c(n_classes):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 20))
+    W = 1e-4 * rng.normal(size=(20, n_classes))
+    loss, _ = softmax_loss(X @ W, rng.integers(0, n_classes, 50))
+    assert loss == pytest.approx(np.log(n_classes), rel=1e-3)
+
+
+@pytest.mark.parametrize("loss_fn", [svm_loss, softmax_loss])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_loss_gradient_check(loss_fn, seed):
+    scores, y = _problem(seed)
+    _, d = loss_fn(scores, y)
+    assert check_gradient(lambda s: loss_fn(s, y)[0], scores, d) < 1e-6
+
+
+def test_svm_loss_hand_example():
+    # cs231n example: scores (3.2, 5.1, -1.7), true class 0 -> 2.9 + 0 = 2.9
+    loss, d = svm_loss(np.array([[3.2, 5.1, -1.7]]), np.array([0]))
+    assert loss == pytest.approx(2.9)
+    np.testing.assert_allclose(d, [[-1.0, 1.0, 0.0]])
+
+
+def test_softmax_loss_is_stable_for_huge_scores():
+    loss, d = softmax_loss(np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([0, 0]))
+    assert np.isfinite(loss) and np.all(np.isfinite(d))
+    assert loss == pytest.approx(500.0)
+
+
+def test_softmax_rows_sum_to_one_float32():
+    p = softmax(np.random.default_rng(0).normal(size=(4, 6)).astype(np.float32) * 50)
+    assert p.dtype == np.float32
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("loss_fn", [svm_loss, softmax_loss])
+def test_loss_keeps_float32(loss_fn):
+    scores, y = _problem(0)
+    assert loss_fn(scores.astype(np.float32), y)[1].dtype == np.float32
+
+
+@pytest.mark.parametrize("loss_fn", [svm_loss, softmax_loss])
+def test_loss_rejects_out_of_range_labels(loss_fn):
+    with pytest.raises(ValueError, match=r"y must hold class indices in \[0, 3\)"):
+        loss_fn(np.zeros((2, 3)), np.array([0, 3]))
+
+
+@pytest.mark.parametrize("loss_fn", [svm_loss, softmax_loss])
+def test_loss_rejects_1d_scores(loss_fn):
+    with pytest.raises(ValueError, match="scores must be 2-D"):
+        loss_fn(np.zeros(3), np.array([0]))

@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+from classifiers import optimizers as O
+
+P0 = np.array([1.0, -2.0])
+G1 = np.array([0.5, 1.0])
+G2 = np.array([-1.0, 2.0])
+
+
+def _run(rule, grads):
+    p = P0.copy()
+    for g in grads:
+        rule.update([p], [g])
+    return p
+
+
+def test_sgd_step():
+    np.testing.assert_allclose(_run(O.SGD(0.1), [G1]), P0 - 0.1 * G1)
+
+
+def test_momentum_two_steps():
+    v1 = -0.1 * G1
+    v2 = 0.9 * v1 - 0.1 * G2
+    np.testing.assert_allclose(_run(O.Momentum(0.1, 0.9), [G1, G2]), P0 + v1 + v2)
+
+
+def test_nesterov_two_steps():
+    v1 = -0.1 * G1
+    p1 = P0 - 0.9 * 0 + 1.9 * v1
+    v2 = 0.9 * v1 - 0.1 * G2
+    p2 = p1 - 0.9 * v1 + 1.9 * v2
+    np.testing.assert_allclose(_run(O.Nesterov(0.1, 0.9), [G1, G2]), p2)
+
+
+def test_adagrad_two_steps():
+    c1 = G1 ** 2
+    p1 = P0 - 0.1 * G1 / (np.sqrt(c1) + 1e-8)
+    c2 = c1 + G2 ** 2
+    p2 = p1 - 0.1 * G2 / (np.sqrt(c2) + 1e-8)
+    np.testing.assert_allclose(_run(O.AdaGrad(0.1), [G1, G2]), p2)
+
+
+def test_rmsprop_two_steps():
+    c1 = 0.01 * G1 ** 2
+    p1 = P0 - 0.1 * G1 / (np.sqrt(c1) + 1e-8)
+    c2 = 0.99 * c1 + 0.01 * G2 ** 2
+    p2 = p1 - 0.1 * G2 / (np.sqrt(c2) + 1e-8)
+    np.testing.assert_allclose(_run(O.RMSProp(0.1, 0.99), [G1, G2]), p2)
+
+
+def test_adam_two_steps_with_bias_correction():
+    b1, b2, lr = 0.9, 0.999, 0.1
+    m1, v1 = (1 - b1) * G1, (1 - b2) * G1 ** 2
+    p1 = P0 - lr * (m1 / (1 - b1)) / (np.sqrt(v1 / (1 - b2)) + 1e-8)
+    m2, v2 = b1 * m1 + (1 - b1) * G2, b2 * v1 + (1 - b2) * G2 ** 2
+    p2 = p1 - lr * (m2 / (1 - b1 ** 2)) / (np.sqrt(v2 / (1 - b2 ** 2)) + 1e-8)
+    np.testing.assert_allclose(_run(O.Adam(lr), [G1, G2]), p2)
+
+
+def test_adam_first_step_is_lr_times_sign():
+    # bias correction makes the first step lr * g / |g| whatever the scale of g
+    np.testing.assert_allclose(_run(O.Adam(0.01), [1e-3 * G1]), P0 - 0.01 * np.sign(G1),
+                               rtol=1e-4)
+
+
+@pytest.mark.parametrize("name", sorted(O.OPTIMIZERS))
+def test_update_is_in_place_and_keeps_float32(name):
+    p = P0.astype(np.float32)
+    ref = p
+    O.make_optimizer(name, 0.1).update([p], [G1.astype(np.float32)])
+    assert p is ref and p.dtype == np.float32 and not np.allclose(p, P0)
+
+
+@pytest.mark.parametrize("name", sorted(O.OPTIMIZERS))
+def test_every_rule_minimizes_a_quadratic(name):
+    p = np.array([3.0, -4.0])
+    # AdaGrad's steps shrink like 1/sqrt(t), so it needs a larger base rate
+    rule = O.make_optimizer(name, 0.5 if name == "adagrad" else 0.05)
+    for _ in range(2000):
+        rule.update([p], [2 * p])
+    assert np.linalg.norm(p) < 0.05
+
+
+def test_unknown_optimizer_lists_choices():
+    with pytest.raises(ValueError, match="optimizer must be one of .*got 'lbfgs'"):
+        O.make_optimizer("lbfgs", 0.1)
+
+
+@pytest.mark.parametrize("lr", [0, -1.0, np.inf])
+def test_non_positive_learning_rate(lr):
+    with pytest.raises(ValueError, match="learning_rate must be a positive finite number"):
+        O.SGD(lr)
+
+
+@pytest.mark.parametrize("name,epoch,expected", [
+    ("constant", 7, 1.0), ("step", 9, 1.0), ("step", 10, 0.5), ("step", 25, 0.25),
+    ("exponential", 3, 0.125),
+])
+def test_schedules(name, epoch, expected):
+    assert O.make_schedule(name, gamma=0.5, step_size=10)(1.0, epoch) == pytest.approx(expected)
+
+
+def test_unknown_schedule():
+    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+        O.make_schedule("cosine")
+
+
+def test_schedule_rejects_bad_gamma():
+    with pytest.raises(ValueError, match=r"gamma \(lr_decay\) must be in \(0, 1\]; got 1.5"):
+        O.make_schedule("exponential", gamma=1.5)
