@@ -1,0 +1,43 @@
+import pytest
+
+from benchmarks import __version__
+from benchmarks.cli import CIFAR_HINT, main, resolve_dataset
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"featbench {__version__}"
+
+
+def test_datasets_lists_local_cifar(cifar10_dir, capsys):
+    assert main(["datasets", "--data", str(cifar10_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "5170 train, 1017 test" in out and "digits" in out
+
+
+def test_auto_falls_back_to_digits_with_a_notice(tmp_path, monkeypatch):
+    monkeypatch.setenv("FEATBENCH_CACHE", str(tmp_path))
+    monkeypatch.delenv("FEATBENCH_DATA", raising=False)
+    notices = []
+    ds = resolve_dataset("auto", notice=notices.append)
+    assert ds.name == "digits" and notices == [CIFAR_HINT]
+
+
+def test_auto_uses_cifar_when_found(cifar10_dir):
+    notices = []
+    assert resolve_dataset("auto", cifar10_dir, notice=notices.append).name == "cifar10"
+    assert notices == []
+
+
+def test_unknown_dataset_is_a_clear_error(capsys):
+    assert main(["run", "--dataset", "imagenet"]) == 2
+    assert "--dataset must be auto, cifar10, digits or folder:PATH; got 'imagenet'" in (
+        capsys.readouterr().err
+    )
+
+
+def test_missing_data_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["datasets", "--data", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
