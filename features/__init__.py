@@ -1,3 +1,6 @@
 """Classic image features as batched scikit-learn transformers."""
 
-__all__ = []
+from .hog import HOG, hog_image, plot_hog
+from .pixels import RawPixels
+
+__all__ = ["HOG", "RawPixels", "hog_image", "plot_hog"]

@@ -1,0 +1,185 @@
+"""A small base for transformers that turn a batch of images into feature vectors.
+
+Every image feature shares the same plumbing: validate the batch (one rule for
+dtypes and value ranges, see :mod:`features._validation`), remember the image
+shape seen at ``fit`` so that ``transform`` refuses a different one, run the
+batched kernel over bounded chunks of images (optionally in parallel with
+joblib), and name the output columns so that ``set_output(transform="pandas")``
+and :class:`~sklearn.pipeline.FeatureUnion` work.
+
+A subclass (``class MyFeature(ImageTransformerMixin, BaseEstimator)``)
+implements:
+
+``_check_params(self, image_shape)``
+    Validate hyperparameters, also against ``(H, W, C)``; raise before any work.
+``_fit_images(self, images, y)`` (optional)
+    Learn state from the validated float images; the default learns nothing.
+``_n_features_out`` (property)
+    Number of output columns, available once fitted.
+``_feature_names(self)``
+    List of ``_n_features_out`` column names.
+``_transform_chunk(self, images)``
+    Map float images of shape (n, H, W, C) to an array (n, D); must not loop
+    over images in Python.
+
+It may override ``_check_images_kwargs`` (e.g. ``{"n_channels": 3}``) to
+restrict the accepted input. Chunking reads the ``chunk_size`` and ``n_jobs``
+attributes when the subclass has them as parameters.
+"""
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_image_shape, check_images, check_positive_int
+
+__all__ = ["ImageTransformerMixin", "iter_chunks"]
+
+
+def iter_chunks(n, chunk_size):
+    """Yield ``slice`` objects covering ``range(n)`` in pieces of ``chunk_size``.
+
+    Examples
+    --------
+    >>> list(iter_chunks(5, 2))
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+    for start in range(0, n, chunk_size):
+        yield slice(start, min(start + chunk_size, n))
+
+
+class ImageTransformerMixin(TransformerMixin):
+    """Validation, fitted image shape, chunked extraction and feature names.
+
+    A :class:`~sklearn.base.TransformerMixin` (``fit_transform``,
+    ``set_output``); it defines ``transform`` itself so that scikit-learn's
+    output wrapping (pandas) applies to it. Put it first among the bases:
+    ``class F(ImageTransformerMixin, BaseEstimator)`` (also listing
+    ``TransformerMixin`` after it is harmless). See the module
+    docstring for the hooks a subclass implements.
+
+    Fitted attributes set by :meth:`fit`: ``image_shape_`` (H, W, C) of the
+    training images (a 3-D batch counts as C = 1) and ``n_features_out_``.
+
+    Output dtype: float64 images give float64 features; every other input
+    (uint8, float32, ...) gives float32 (:func:`features._validation.output_dtype`).
+    """
+
+    def _check_images_kwargs(self):
+        return {}
+
+    def _check_params(self, image_shape):
+        """Validate hyperparameters against ``image_shape`` = (H, W, C)."""
+
+    def _fit_images(self, images, y):
+        """Learn from validated images; the default feature learns nothing."""
+
+    def _validate_images(self, X, *, reset):
+        """Check ``X`` and return it as float images (N, H, W, C) in [0, 1].
+
+        With ``reset=True`` (fit) the hyperparameters are checked against the
+        image shape and ``image_shape_`` is recorded; otherwise the estimator
+        must be fitted and the shape must match the one seen at fit.
+        """
+        if not reset:
+            check_is_fitted(self, "image_shape_")
+        images = check_images(X, **self._check_images_kwargs())
+        if reset:
+            if getattr(self, "chunk_size", None) is not None:
+                check_positive_int(self.chunk_size, "chunk_size")
+            self._check_params(tuple(images.shape[1:]))
+            self.image_shape_ = tuple(int(s) for s in images.shape[1:])
+        else:
+            check_image_shape(images, self.image_shape_)
+        return images
+
+    def fit(self, X, y=None):
+        """Validate the parameters and record the image shape.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, H, W) or (N, H, W, C)
+            uint8 images in [0, 255] or float images in [0, 1].
+        y : None or array-like of shape (N,), default=None
+            Ignored by features that learn nothing from labels.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For a bad batch or hyperparameter (see the class docstring).
+        """
+        images = self._validate_images(X, reset=True)
+        self._fit_images(images, y)
+        self.n_features_out_ = int(self._n_features_out)
+        return self
+
+    def transform(self, X):
+        """Extract the features of every image.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, H, W) or (N, H, W, C)
+            Images of the shape seen at fit, uint8 in [0, 255] or float in [0, 1].
+
+        Returns
+        -------
+        features : ndarray of shape (N, n_features_out_)
+            float64 for float64 images, float32 otherwise.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If called before ``fit``.
+        ValueError, TypeError
+            For a bad batch or an image shape different from the one at fit.
+        """
+        images = self._validate_images(X, reset=False)
+        return self._map_chunks(self._transform_chunk, images)
+
+    def _map_chunks(self, func, images):
+        """Apply ``func`` to chunks of ``images`` and stack the (n, D) results.
+
+        Chunks bound the memory of the kernels' intermediate arrays. Workers
+        are threads: the kernels spend their time in numpy calls that release
+        the GIL, and threads avoid copying the batch to other processes.
+        """
+        n = images.shape[0]
+        chunk_size = getattr(self, "chunk_size", None)
+        chunk_size = n if chunk_size is None else check_positive_int(chunk_size, "chunk_size")
+        n_jobs = getattr(self, "n_jobs", None)
+        slices = list(iter_chunks(n, chunk_size))
+        if len(slices) == 1 or n_jobs in (None, 1):
+            parts = [func(images[s]) for s in slices]
+        else:
+            parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+                delayed(func)(images[s]) for s in slices
+            )
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored: image inputs have no column names. Accepted so that
+            :class:`~sklearn.pipeline.FeatureUnion` and ``Pipeline`` can pass it.
+
+        Returns
+        -------
+        names : ndarray of str objects, shape (n_features_out_,)
+        """
+        check_is_fitted(self, "image_shape_")
+        return np.asarray(self._feature_names(), dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

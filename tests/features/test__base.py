@@ -1,0 +1,70 @@
+"""Tests of the shared image-transformer plumbing in features/_base.py."""
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+
+from features._base import ImageTransformerMixin, iter_chunks
+
+
+class MeanColor(ImageTransformerMixin, BaseEstimator):
+    """Minimal subclass: the mean of every channel, recording which chunk sizes it saw."""
+
+    def __init__(self, chunk_size=None, n_jobs=None):
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
+
+    @property
+    def _n_features_out(self):
+        return self.image_shape_[2]
+
+    def _feature_names(self):
+        return [f"mean_{c}" for c in range(self.image_shape_[2])]
+
+    def _transform_chunk(self, images):
+        return images.mean(axis=(1, 2))
+
+
+@pytest.mark.parametrize("n, size", [(5, 2), (4, 4), (1, 3), (7, 10)])
+def test_iter_chunks_covers_range_once(n, size):
+    covered = np.concatenate([np.arange(n)[s] for s in iter_chunks(n, size)])
+    np.testing.assert_array_equal(covered, np.arange(n))
+
+
+@pytest.mark.parametrize("chunk_size, n_jobs", [(None, None), (3, None), (1, 2), (4, -1)])
+def test_chunked_transform_equals_whole_batch(chunk_size, n_jobs):
+    X = np.random.default_rng(0).random((10, 5, 6, 3))
+    expected = X.mean(axis=(1, 2))
+    got = MeanColor(chunk_size=chunk_size, n_jobs=n_jobs).fit(X).transform(X)
+    np.testing.assert_allclose(got, expected)
+
+
+def test_fit_records_image_shape_and_n_features():
+    est = MeanColor().fit(np.zeros((2, 5, 6), dtype=np.uint8))
+    assert est.image_shape_ == (5, 6, 1)
+    assert est.n_features_out_ == 1
+    assert list(est.get_feature_names_out()) == ["mean_0"]
+
+
+def test_transform_before_fit_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        MeanColor().transform(np.zeros((2, 4, 4, 3)))
+
+
+def test_transform_rejects_other_image_shape():
+    est = MeanColor().fit(np.zeros((2, 4, 4, 3)))
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(4, 4, 3\)"):
+        est.transform(np.zeros((2, 5, 4, 3)))
+
+
+@pytest.mark.parametrize("chunk_size, error", [(0, ValueError), (2.5, TypeError)])
+def test_bad_chunk_size_raises_at_fit(chunk_size, error):
+    with pytest.raises(error, match="chunk_size"):
+        MeanColor(chunk_size=chunk_size).fit(np.zeros((2, 4, 4, 3)))
+
+
+def test_pandas_output_uses_feature_names():
+    est = MeanColor().set_output(transform="pandas").fit(np.zeros((2, 4, 4, 3)))
+    df = est.transform(np.zeros((2, 4, 4, 3)))
+    assert list(df.columns) == ["mean_0", "mean_1", "mean_2"]
