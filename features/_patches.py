@@ -1,0 +1,263 @@
+"""Numerics of the bag of visual words: patches, normalization, ZCA, encoding, pooling.
+
+Plain functions on arrays, kept apart from the estimator in :mod:`features.bovw`
+so that each step can be tested on its own. Every function works on a whole
+chunk of images at once: there is no Python loop over images or patches.
+
+Shapes: images are (n, H, W, C); a patch is flattened in (row, column,
+channel) order, the order of ``image[r:r+p, c:c+p].reshape(-1)``, so it has
+``d = p * p * C`` values; the patch grid of an image is (nh, nw).
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = [
+    "grid_shape",
+    "extract_patches",
+    "sample_patches",
+    "normalize_patches",
+    "fit_zca",
+    "augment_words",
+    "encode_pool",
+    "REGION_NAMES",
+]
+
+ENCODINGS = ("hard", "soft", "triangle")
+POOLINGS = ("global", "quadrants", "pyramid")
+REGION_NAMES = {
+    "global": ("all",),
+    "quadrants": ("top_left", "top_right", "bottom_left", "bottom_right"),
+    "pyramid": ("all", "top_left", "top_right", "bottom_left", "bottom_right"),
+}
+
+
+def grid_shape(image_hw, patch_size, stride):
+    """Number of patch positions (nh, nw) along each axis of an (H, W) image.
+
+    Examples
+    --------
+    >>> grid_shape((32, 32), 6, 1)
+    (27, 27)
+    """
+    h, w = image_hw
+    return (h - patch_size) // stride + 1, (w - patch_size) // stride + 1
+
+
+def _windows(images, patch_size, stride):
+    # A view of shape (n, nh, nw, C, p, p): no copy until the caller reshapes.
+    win = sliding_window_view(images, (patch_size, patch_size), axis=(1, 2))
+    return win[:, ::stride, ::stride]
+
+
+def extract_patches(images, patch_size, stride):
+    """Every patch of every image, flattened.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W, C)
+    patch_size : int
+        Side p of the square patches; at most min(H, W).
+    stride : int
+        Step between neighbouring patch positions; 1 is dense.
+
+    Returns
+    -------
+    patches : ndarray of shape (n, nh * nw, p * p * C)
+        A new array (row-major over the patch grid), same dtype as ``images``.
+
+    Examples
+    --------
+    >>> extract_patches(np.arange(16.0).reshape(1, 4, 4, 1), 2, 2)[0, 1]
+    array([2., 3., 6., 7.])
+    """
+    n, c = images.shape[0], images.shape[3]
+    win = _windows(images, patch_size, stride).transpose(0, 1, 2, 4, 5, 3)
+    return win.reshape(n, win.shape[1] * win.shape[2], patch_size * patch_size * c)
+
+
+def sample_patches(images, patch_size, stride, patches_per_image, rng):
+    """Patches at random distinct grid positions, the same number from each image.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W, C)
+    patch_size, stride : int
+        As in :func:`extract_patches`; samples come from the same grid.
+    patches_per_image : int
+        Capped at nh * nw (positions are drawn without replacement per image).
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    patches : ndarray of shape (n * k, p * p * C), k = min(patches_per_image, nh * nw)
+    """
+    n = images.shape[0]
+    win = _windows(images, patch_size, stride)
+    nh, nw = win.shape[1:3]
+    k = min(patches_per_image, nh * nw)
+    # argsort of uniform keys = one random permutation per image, all at once.
+    pos = np.argsort(rng.random_sample((n, nh * nw)), axis=1)[:, :k]
+    rows, cols = np.divmod(pos, nw)
+    picked = win[np.arange(n)[:, None], rows, cols]  # (n, k, C, p, p)
+    return picked.transpose(0, 1, 3, 4, 2).reshape(n * k, -1)
+
+
+def normalize_patches(patches, eps):
+    """Contrast-normalize each patch in place: (x - mean) / sqrt(var + eps).
+
+    Mean and (population) variance are taken over the last axis. ``eps``
+    keeps flat patches (sky, walls) from being blown up into noise.
+
+    Parameters
+    ----------
+    patches : float ndarray of shape (..., d)
+        Modified in place.
+    eps : float
+
+    Returns
+    -------
+    patches : the same array
+    """
+    mean = patches.mean(axis=-1, keepdims=True)
+    patches -= mean
+    var = np.einsum("...i,...i->...", patches, patches)[..., None]
+    var /= patches.shape[-1]
+    var += eps
+    np.sqrt(var, out=var)
+    patches /= var
+    return patches
+
+
+def fit_zca(patches, eps):
+    """ZCA whitening learned from normalized patches.
+
+    Parameters
+    ----------
+    patches : ndarray of shape (m, d)
+    eps : float
+        Added to the eigenvalues of the covariance; damps the directions of
+        small variance (mostly noise) instead of amplifying them.
+
+    Returns
+    -------
+    mean : ndarray of shape (d,)
+    whitening : ndarray of shape (d, d)
+        Symmetric; ``(x - mean) @ whitening`` whitens a patch ``x``.
+    """
+    x = patches.astype(np.float64)
+    mean = x.mean(axis=0)
+    x -= mean
+    cov = x.T @ x / max(x.shape[0] - 1, 1)
+    vals, vecs = np.linalg.eigh(cov)
+    vals = np.clip(vals, 0.0, None)
+    whitening = (vecs / np.sqrt(vals + eps)) @ vecs.T
+    return mean, whitening
+
+
+def augment_words(words, dtype):
+    """Words as a (d + 2, K) matrix giving squared distances in one product.
+
+    With ``y_aug = [y, 1, |y|^2]`` and ``words_aug = [-2 W^T; |w|^2; 1]``,
+    ``y_aug @ words_aug = |y|^2 - 2 y.w + |w|^2 = |y - w|^2``: the norms are
+    added by the matrix product instead of by two more passes over the
+    (patches x words) block, which is what the encoding's time is spent on.
+    """
+    words = np.asarray(words, dtype=np.float64)
+    aug = np.empty((words.shape[1] + 2, words.shape[0]), dtype=np.float64)
+    aug[:-2] = -2.0 * words.T
+    aug[-2] = np.einsum("ij,ij->i", words, words)
+    aug[-1] = 1.0
+    return aug.astype(dtype)
+
+
+def _augment_patches(y):
+    m, d = y.shape
+    out = np.empty((m, d + 2), dtype=y.dtype)
+    out[:, :d] = y
+    out[:, d] = 1.0
+    np.einsum("ij,ij->i", y, y, out=out[:, d + 1])
+    return out
+
+
+def _region_sums(codes, n_img, grid, n_split):
+    """Sum codes (n_img * nh * nw, K) over 1 or 2x2 regions -> (n_img, R, K)."""
+    nh, nw = grid
+    k = codes.shape[-1]
+    codes = codes.reshape(n_img, nh, nw, k)
+    if n_split == 1:
+        return codes.sum(axis=(1, 2))[:, None]
+    # The first half takes the middle row/column of an odd grid (Coates et al.).
+    h2, w2 = (nh + 1) // 2, (nw + 1) // 2
+    parts = [codes[:, rs, cs].sum(axis=(1, 2))
+             for rs in (slice(0, h2), slice(h2, None))
+             for cs in (slice(0, w2), slice(w2, None))]
+    return np.stack(parts, axis=1)
+
+
+def _region_index(grid, n_split):
+    nh, nw = grid
+    rows = (np.arange(nh) >= (nh + 1) // 2).astype(np.intp) if n_split == 2 else np.zeros(nh, np.intp)
+    cols = (np.arange(nw) >= (nw + 1) // 2).astype(np.intp) if n_split == 2 else np.zeros(nw, np.intp)
+    return (rows[:, None] * n_split + cols[None, :]).ravel()
+
+
+def encode_pool(y, words_aug, grid, encoding, pooling, sigma=None):
+    """Encode whitened patches against the words and sum-pool them per image.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n * nh * nw, d)
+        Normalized (and whitened) patches of n images, image-major then row-major.
+    words_aug : ndarray of shape (d + 2, K)
+        From :func:`augment_words`, same dtype as ``y``.
+    grid : tuple (nh, nw)
+    encoding : {"hard", "soft", "triangle"}
+        "hard": 1 for the nearest word, 0 elsewhere. "soft": Gaussian kernel
+        codebook, ``exp(-|y - w_k|^2 / (2 sigma^2))`` normalized to sum to 1
+        per patch. "triangle": ``max(0, mean_j z_j - z_k)`` with ``z_k = |y - w_k|``.
+    pooling : {"global", "quadrants", "pyramid"}
+        Sum over the whole grid, over its 2x2 quadrants, or both (whole first).
+    sigma : float, optional
+        Kernel width of the "soft" encoding.
+
+    Returns
+    -------
+    pooled : ndarray of shape (n, R * K), R = 1, 4 or 5, region-major.
+    """
+    nh, nw = grid
+    n_img = y.shape[0] // (nh * nw)
+    k = words_aug.shape[1]
+    n_split = 1 if pooling == "global" else 2
+    if encoding == "hard":
+        # |y|^2 does not change which word is nearest: leave its column out.
+        d = y.shape[1]
+        scores = _augment_patches(y)[:, : d + 1] @ words_aug[: d + 1]
+        nearest = scores.argmin(axis=1)
+        del scores
+        region = np.tile(_region_index(grid, n_split), n_img)
+        image = np.repeat(np.arange(n_img), nh * nw)
+        flat = (image * n_split**2 + region) * k + nearest
+        pooled = np.bincount(flat, minlength=n_img * n_split**2 * k)
+        pooled = pooled.reshape(n_img, n_split**2, k).astype(y.dtype)
+    else:
+        dist = _augment_patches(y) @ words_aug  # squared distances (m, K)
+        np.maximum(dist, 0, out=dist)  # float rounding can leave tiny negatives
+        if encoding == "triangle":
+            np.sqrt(dist, out=dist)
+            mu = dist.mean(axis=1, keepdims=True)
+            # max(0, mu - z) = mu - min(z, mu): one pass over the block instead
+            # of two, and the sum of mu over a region is pooled separately.
+            np.minimum(dist, mu, out=dist)
+            pooled = _region_sums(mu, n_img, grid, n_split) - _region_sums(
+                dist, n_img, grid, n_split)
+            np.maximum(pooled, 0, out=pooled)  # rounding of the difference
+        else:
+            dist -= dist.min(axis=1, keepdims=True)  # stable: largest term is exp(0)
+            dist *= -1.0 / (2.0 * sigma**2)
+            np.exp(dist, out=dist)
+            dist /= dist.sum(axis=1, keepdims=True)
+            pooled = _region_sums(dist, n_img, grid, n_split)
+    if pooling == "pyramid":
+        pooled = np.concatenate([pooled.sum(axis=1, keepdims=True), pooled], axis=1)
+    return pooled.reshape(n_img, -1)

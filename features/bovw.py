@@ -1,0 +1,369 @@
+"""Bag of visual words with a k-means vocabulary, as one scikit-learn transformer.
+
+The recipe is the one that made single-layer k-means features work on small
+images (Coates, Lee & Ng, 2011, "An Analysis of Single-Layer Networks in
+Unsupervised Feature Learning"): dense small patches, per-patch contrast
+normalization, ZCA whitening, a k-means vocabulary, soft "triangle"
+assignment and sum pooling over the image quadrants. The numerics live in
+:mod:`features._patches`; the clustering is scikit-learn's.
+"""
+
+import numbers
+
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from . import _patches
+from ._base import ImageTransformerMixin, iter_chunks
+from ._validation import check_positive_int
+
+__all__ = ["BagOfVisualWords", "words_image", "save_words_image"]
+
+# Budget for one chunk's (patches x words) block when chunk_size=None: small
+# enough to stay in the last-level cache, where the passes over it are cheap.
+_CHUNK_BYTES = 8 * 2**20
+
+
+def _check_choice(value, name, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
+
+
+def _check_positive_float(value, name, *, allow_zero=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r} of type {type(value).__name__}.")
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}.")
+    return float(value)
+
+
+class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
+    """Pooled assignments of image patches to a learned vocabulary of visual words.
+
+    ``fit`` samples ``patches_per_image`` patches from each training image,
+    contrast-normalizes them, optionally ZCA-whitens them, and clusters them
+    into ``n_words`` words with scikit-learn's k-means. ``transform`` encodes
+    every patch of every image (a dense grid when ``stride=1``) against the
+    words and sums the codes over image regions.
+
+    Parameters
+    ----------
+    n_words : int, default=800
+        Vocabulary size K.
+    patch_size : int, default=6
+        Side p of the square patches; at most the image's height and width.
+    stride : int, default=1
+        Step between patch positions, at fit and transform; 1 is dense.
+    patches_per_image : int, default=50
+        Patches sampled per training image (distinct positions, capped at the
+        number of positions).
+    norm_eps : float, default=10 / 255**2
+        Added to each patch's variance before dividing by its square root:
+        the 10 of Coates et al. for 0-255 pixels, on the [0, 1] scale.
+    whiten : bool, default=True
+        ZCA-whiten the normalized patches before clustering and encoding.
+    whiten_eps : float, default=0.1
+        Added to the covariance eigenvalues of the (normalized) patches.
+    encoding : {"triangle", "hard", "soft"}, default="triangle"
+        "hard": count of the nearest word (classic bag of words). "soft":
+        Gaussian kernel codebook, ``exp(-|y - w_k|^2 / (2 sigma^2))`` normalized
+        to sum to 1 per patch. "triangle": ``max(0, mean_j z_j - z_k)`` with
+        ``z_k = |y - w_k|``, zero for the words farther than average.
+    pooling : {"quadrants", "global", "pyramid"}, default="quadrants"
+        Sum the codes over the 2x2 quadrants of the patch grid (4 * K
+        features), over the whole grid (K), or both (5 * K, whole first).
+    normalize : {None, "l1", "l2"}, default=None
+        Optional normalization of each output vector.
+    soft_sigma : float or None, default=None
+        Kernel width of ``encoding="soft"``. None: the RMS distance of the
+        training patches to their nearest word (``sigma_``).
+    kmeans : {"minibatch", "full"}, default="minibatch"
+        :class:`~sklearn.cluster.MiniBatchKMeans` or :class:`~sklearn.cluster.KMeans`.
+    max_iter : int, default=100
+        Passes over the sampled patches (MiniBatchKMeans) or Lloyd iterations.
+    chunk_size : int or None, default=None
+        Images encoded per chunk; bounds the memory of the (patches x words)
+        block. None: as many as keep that block near 8 MiB (at least one).
+    n_jobs : int or None, default=None
+        Threads encoding chunks in parallel (each with a single-threaded
+        BLAS); None means 1 unless in a joblib ``parallel_config`` context.
+    random_state : int, RandomState or None, default=None
+        Seeds the patch sampling and k-means.
+
+    Attributes
+    ----------
+    words_ : ndarray of shape (n_words, d)
+        The visual words, d = patch_size**2 * C, in the whitened space.
+    patch_mean_ : ndarray of shape (d,)
+        Mean of the normalized training patches (centre of the whitening).
+    whitening_ : ndarray of shape (d, d) or None
+        ZCA matrix: ``(x - patch_mean_) @ whitening_``; None if ``whiten=False``.
+    sigma_ : float
+        Kernel width used by ``encoding="soft"``.
+    kmeans_ : MiniBatchKMeans or KMeans
+        The fitted clustering.
+    grid_shape_ : tuple (nh, nw)
+        Patch positions per image.
+    image_shape_ : tuple (H, W, C)
+    n_features_out_ : int
+
+    Raises
+    ------
+    ValueError, TypeError
+        At the start of ``fit`` for a bad parameter, a patch larger than the
+        images, or fewer sampled patches than ``n_words``; at the start of
+        ``transform`` for images of another shape than at fit.
+
+    Notes
+    -----
+    Distances come from one float32 (float64 for float64 images) matrix
+    product per chunk of images; the output dtype follows the input rule of
+    :func:`features._validation.output_dtype`.
+
+    Examples
+    --------
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randint(0, 256, size=(20, 12, 12, 3), dtype=np.uint8)
+    >>> bovw = BagOfVisualWords(n_words=10, patch_size=4, random_state=0).fit(X)
+    >>> bovw.words_.shape, bovw.transform(X).shape
+    ((10, 48), (20, 40))
+    """
+
+    def __init__(self, n_words=800, patch_size=6, stride=1, patches_per_image=50,
+                 norm_eps=10 / 255**2, whiten=True, whiten_eps=0.1, encoding="triangle",
+                 pooling="quadrants", normalize=None, soft_sigma=None, kmeans="minibatch",
+                 max_iter=100, chunk_size=None, n_jobs=None, random_state=None):
+        self.n_words = n_words
+        self.patch_size = patch_size
+        self.stride = stride
+        self.patches_per_image = patches_per_image
+        self.norm_eps = norm_eps
+        self.whiten = whiten
+        self.whiten_eps = whiten_eps
+        self.encoding = encoding
+        self.pooling = pooling
+        self.normalize = normalize
+        self.soft_sigma = soft_sigma
+        self.kmeans = kmeans
+        self.max_iter = max_iter
+        self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # -- hooks of ImageTransformerMixin ------------------------------------
+    def _check_params(self, image_shape):
+        for name in ("n_words", "patch_size", "stride", "patches_per_image", "max_iter"):
+            check_positive_int(getattr(self, name), name)
+        _check_positive_float(self.norm_eps, "norm_eps", allow_zero=True)
+        _check_positive_float(self.whiten_eps, "whiten_eps")
+        if self.soft_sigma is not None:
+            _check_positive_float(self.soft_sigma, "soft_sigma")
+        _check_choice(self.encoding, "encoding", _patches.ENCODINGS)
+        _check_choice(self.pooling, "pooling", _patches.POOLINGS)
+        _check_choice(self.normalize, "normalize", (None, "l1", "l2"))
+        _check_choice(self.kmeans, "kmeans", ("minibatch", "full"))
+        if not isinstance(self.whiten, (bool, np.bool_)):
+            raise TypeError(f"whiten must be True or False; got {self.whiten!r}.")
+        h, w = image_shape[:2]
+        if self.patch_size > min(h, w):
+            raise ValueError(
+                f"patch_size={self.patch_size} is larger than the images, which are "
+                f"{h}x{w} pixels; pass patch_size <= {min(h, w)}."
+            )
+        nh, nw = _patches.grid_shape((h, w), self.patch_size, self.stride)
+        if self.pooling != "global" and min(nh, nw) < 2:
+            raise ValueError(
+                f"pooling={self.pooling!r} needs at least 2x2 patch positions, but "
+                f"patch_size={self.patch_size} and stride={self.stride} give {nh}x{nw} "
+                f"on {h}x{w} images; use pooling='global' or a smaller patch_size/stride."
+            )
+
+    def _fit_images(self, images, y):
+        nh, nw = _patches.grid_shape(images.shape[1:3], self.patch_size, self.stride)
+        n_samples = images.shape[0] * min(self.patches_per_image, nh * nw)
+        if self.n_words > n_samples:
+            raise ValueError(
+                f"n_words={self.n_words} is larger than the {n_samples} patches sampled "
+                f"({images.shape[0]} images x {min(self.patches_per_image, nh * nw)} "
+                f"patches each); pass fewer words, more images or a larger "
+                f"patches_per_image."
+            )
+        rng = check_random_state(self.random_state)
+        patches = _patches.sample_patches(
+            images, self.patch_size, self.stride, self.patches_per_image, rng)
+        _patches.normalize_patches(patches, self.norm_eps)
+        if self.whiten:
+            mean, zca = _patches.fit_zca(patches, self.whiten_eps)
+            self.patch_mean_ = mean.astype(patches.dtype)
+            self.whitening_ = zca.astype(patches.dtype)
+            patches = (patches - self.patch_mean_) @ self.whitening_
+        else:
+            self.patch_mean_ = patches.mean(axis=0)
+            self.whitening_ = None
+        seed = rng.randint(np.iinfo(np.int32).max)
+        if self.kmeans == "minibatch":
+            km = MiniBatchKMeans(self.n_words, batch_size=4096, max_iter=self.max_iter,
+                                 n_init=3, random_state=seed)
+        else:
+            km = KMeans(self.n_words, max_iter=self.max_iter, n_init=1, random_state=seed)
+        km.fit(patches)
+        self.kmeans_ = km
+        self.words_ = km.cluster_centers_.astype(patches.dtype)
+        self.sigma_ = float(self.soft_sigma if self.soft_sigma is not None
+                            else max(np.sqrt(km.inertia_ / patches.shape[0]), 1e-12))
+        self.grid_shape_ = (nh, nw)
+
+    @property
+    def _n_features_out(self):
+        return len(_patches.REGION_NAMES[self.pooling]) * self.n_words
+
+    def _feature_names(self):
+        return [f"{region}_word{k}" for region in _patches.REGION_NAMES[self.pooling]
+                for k in range(self.n_words)]
+
+    # -- transform ---------------------------------------------------------
+    def _transform_chunk(self, images, words_aug):
+        patches = _patches.extract_patches(images, self.patch_size, self.stride)
+        patches = patches.reshape(-1, patches.shape[-1])
+        _patches.normalize_patches(patches, self.norm_eps)
+        if self.whitening_ is not None:
+            patches -= self.patch_mean_.astype(patches.dtype)
+            patches = patches @ self.whitening_.astype(patches.dtype)
+        return _patches.encode_pool(patches, words_aug, self.grid_shape_, self.encoding,
+                                    self.pooling, sigma=self.sigma_)
+
+    def transform(self, X):
+        """Encode every patch of every image and pool the codes per region.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, H, W) or (N, H, W, C)
+            Images of the shape seen at fit, uint8 in [0, 255] or float in [0, 1].
+
+        Returns
+        -------
+        features : ndarray of shape (N, R * n_words)
+            R = 1 (global), 4 (quadrants) or 5 (pyramid), region-major (see
+            ``get_feature_names_out``). float64 for float64 images, else float32.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If called before ``fit``.
+        ValueError, TypeError
+            For a bad batch or an image shape different from the one at fit.
+        """
+        check_is_fitted(self, "words_")
+        images = self._validate_images(X, reset=False)
+        n = images.shape[0]
+        words_aug = _patches.augment_words(self.words_, images.dtype)
+        out = np.empty((n, self.n_features_out_), dtype=images.dtype)
+        chunk = self.chunk_size
+        if chunk is None:
+            per_image = self.grid_shape_[0] * self.grid_shape_[1] * self.n_words * images.itemsize
+            chunk = max(1, _CHUNK_BYTES // per_image)
+        chunk = check_positive_int(chunk, "chunk_size")
+
+        def work(s):
+            # Each chunk writes its own rows: no list of parts to concatenate.
+            out[s] = self._transform_chunk(images[s], words_aug)
+
+        slices = list(iter_chunks(n, chunk))
+        n_jobs = min(effective_n_jobs(self.n_jobs), len(slices))
+        if n_jobs == 1:
+            for s in slices:
+                work(s)
+        else:
+            # Threads share the images; one BLAS thread each avoids n_jobs x
+            # BLAS-threads oversubscription while the element-wise passes run
+            # in parallel too.
+            with threadpool_limits(limits=1, user_api="blas"):
+                Parallel(n_jobs=n_jobs, prefer="threads")(delayed(work)(s) for s in slices)
+        if self.normalize is not None:
+            order = 1 if self.normalize == "l1" else 2
+            norms = np.linalg.norm(out, ord=order, axis=1, keepdims=True)
+            out /= np.where(norms > 0, norms, 1)
+        return out
+
+
+def words_image(bovw, *, n_cols=None, border=1):
+    """The learned words as one image grid, un-whitened so a person can see them.
+
+    Each word is mapped back through the inverse ZCA, then min-max scaled to
+    [0, 1] on its own (the words are contrast-normalized, so only their
+    shape is meaningful).
+
+    Parameters
+    ----------
+    bovw : fitted BagOfVisualWords
+    n_cols : int or None, default=None
+        Words per row; None makes the grid roughly square.
+    border : int, default=1
+        Pixels of white between the words.
+
+    Returns
+    -------
+    grid : ndarray of shape (rows * (p + border) + border, n_cols * (p + border) + border, C)
+        float64 in [0, 1].
+
+    Examples
+    --------
+    >>> X = np.random.RandomState(0).randint(0, 256, (10, 8, 8), dtype=np.uint8)
+    >>> words_image(BagOfVisualWords(n_words=4, patch_size=3, random_state=0).fit(X)).shape
+    (9, 9, 1)
+    """
+    check_is_fitted(bovw, "words_")
+    p, c = bovw.patch_size, bovw.image_shape_[2]
+    words = bovw.words_.astype(np.float64)
+    if bovw.whitening_ is not None:
+        # whitening_ is symmetric positive definite (whiten_eps > 0): invertible.
+        words = np.linalg.solve(bovw.whitening_.astype(np.float64), words.T).T
+        words += bovw.patch_mean_
+    lo, hi = words.min(axis=1, keepdims=True), words.max(axis=1, keepdims=True)
+    words = (words - lo) / np.where(hi > lo, hi - lo, 1.0)
+    k = words.shape[0]
+    n_cols = int(np.ceil(np.sqrt(k))) if n_cols is None else check_positive_int(n_cols, "n_cols")
+    n_rows = -(-k // n_cols)
+    cell = p + border
+    grid = np.ones((n_rows * cell + border, n_cols * cell + border, c))
+    tiles = words.reshape(k, p, p, c)
+    # One vectorized write: pad the tiles to a full grid and place them as a block.
+    full = np.ones((n_rows * n_cols, cell, cell, c))
+    full[:k, :p, :p] = tiles
+    block = full.reshape(n_rows, n_cols, cell, cell, c).transpose(0, 2, 1, 3, 4)
+    grid[border:, border:] = block.reshape(n_rows * cell, n_cols * cell, c)
+    return grid
+
+
+def save_words_image(bovw, path, *, n_cols=None, border=1, scale=4):
+    """Save :func:`words_image` as a PNG, each pixel enlarged ``scale`` times.
+
+    Parameters
+    ----------
+    bovw : fitted BagOfVisualWords
+    path : str or path-like
+        Output file; the format follows the extension (".png").
+    n_cols, border : see :func:`words_image`
+    scale : int, default=4
+        Nearest-neighbour enlargement, since 6x6 words are tiny on a screen.
+
+    Returns
+    -------
+    grid : ndarray
+        The saved image, of shape (scale * rows, scale * cols, 3).
+    """
+    import matplotlib.image as mpimg  # optional-feeling dependency, loaded on use
+
+    scale = check_positive_int(scale, "scale")
+    grid = words_image(bovw, n_cols=n_cols, border=border)
+    if grid.shape[2] == 1:
+        grid = np.repeat(grid, 3, axis=2)
+    grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
+    mpimg.imsave(path, grid)
+    return grid

@@ -1,0 +1,173 @@
+"""BagOfVisualWords: shapes, pooled counts, determinism, errors, dtypes, sklearn integration."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from features import _patches
+from features.bovw import BagOfVisualWords, save_words_image, words_image
+from features.pixels import RawPixels
+
+SMALL = dict(n_words=8, patch_size=3, patches_per_image=10, max_iter=20, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def images():
+    # Smooth random images (blurred noise) so patches have structure to cluster.
+    rng = np.random.RandomState(0)
+    x = rng.rand(12, 11, 10, 3)
+    x = (x + np.roll(x, 1, axis=1) + np.roll(x, 1, axis=2)) / 3
+    return (x * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("encoding", ["hard", "soft", "triangle"])
+@pytest.mark.parametrize("pooling, n_regions", [("global", 1), ("quadrants", 4), ("pyramid", 5)])
+def test_shapes_of_words_and_features(images, encoding, pooling, n_regions):
+    bovw = BagOfVisualWords(encoding=encoding, pooling=pooling, **SMALL).fit(images)
+    assert bovw.words_.shape == (8, 3 * 3 * 3)
+    assert bovw.whitening_.shape == (27, 27)
+    assert bovw.grid_shape_ == (9, 8)
+    out = bovw.transform(images)
+    assert out.shape == (12, n_regions * 8)
+    assert len(bovw.get_feature_names_out()) == out.shape[1]
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_hard_codes_in_a_region_sum_to_its_patches(images, stride):
+    bovw = BagOfVisualWords(encoding="hard", pooling="pyramid", stride=stride, **SMALL)
+    out = bovw.fit(images).transform(images).reshape(12, 5, 8)
+    nh, nw = _patches.grid_shape((11, 10), 3, stride)
+    h2, w2 = (nh + 1) // 2, (nw + 1) // 2
+    want = [nh * nw, h2 * w2, h2 * (nw - w2), (nh - h2) * w2, (nh - h2) * (nw - w2)]
+    np.testing.assert_array_equal(out.sum(axis=2), np.tile(want, (12, 1)))
+
+
+def test_soft_codes_in_a_region_sum_to_its_patches(images):
+    out = BagOfVisualWords(encoding="soft", pooling="global", **SMALL).fit_transform(images)
+    np.testing.assert_allclose(out.sum(axis=1), 9 * 8, rtol=1e-5)
+
+
+def test_triangle_codes_are_non_negative_and_sparse(images):
+    bovw = BagOfVisualWords(encoding="triangle", pooling="global", **SMALL).fit(images)
+    out = bovw.transform(images)
+    assert (out >= 0).all()
+    assert (out > 0).any()
+
+
+def test_same_random_state_gives_identical_output(images):
+    a = BagOfVisualWords(**SMALL).fit(images)
+    b = BagOfVisualWords(**SMALL).fit(images)
+    np.testing.assert_array_equal(a.words_, b.words_)
+    np.testing.assert_array_equal(a.transform(images), b.transform(images))
+    c = BagOfVisualWords(**{**SMALL, "random_state": 1}).fit(images)
+    assert not np.array_equal(a.words_, c.words_)
+
+
+def test_chunking_and_threads_do_not_change_the_output(images):
+    one = BagOfVisualWords(**SMALL).fit(images).transform(images)
+    many = BagOfVisualWords(chunk_size=5, n_jobs=2, **SMALL).fit(images).transform(images)
+    np.testing.assert_allclose(many, one, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype, scale, expected", [
+    (np.uint8, 255, np.float32), (np.float32, 1, np.float32), (np.float64, 1, np.float64)])
+def test_dtype_rule(images, dtype, scale, expected):
+    x = (images / 255 * scale).astype(dtype) if dtype != np.uint8 else images
+    bovw = BagOfVisualWords(**SMALL).fit(x)
+    assert bovw.transform(x).dtype == expected
+
+
+def test_gray_images_without_channel_axis(images):
+    gray = images[..., 0]
+    bovw = BagOfVisualWords(**SMALL).fit(gray)
+    assert bovw.words_.shape == (8, 9)
+    np.testing.assert_allclose(bovw.transform(gray), bovw.transform(gray[..., None]))
+
+
+@pytest.mark.parametrize("norm, order", [("l1", 1), ("l2", 2)])
+def test_final_normalization(images, norm, order):
+    out = BagOfVisualWords(normalize=norm, **SMALL).fit_transform(images)
+    np.testing.assert_allclose(np.linalg.norm(out, ord=order, axis=1), 1, rtol=1e-5)
+
+
+def test_without_whitening(images):
+    bovw = BagOfVisualWords(whiten=False, **SMALL).fit(images)
+    assert bovw.whitening_ is None
+    # normalized patches have zero mean, so do the words (means of such patches)
+    np.testing.assert_allclose(bovw.words_.sum(axis=1), 0, atol=1e-4)
+
+
+@pytest.mark.parametrize("params, error, match", [
+    ({"n_words": 200}, ValueError, r"n_words=200 is larger than the 120 patches"),
+    ({"patch_size": 11}, ValueError, r"patch_size=11 is larger than the images, which are 11x10"),
+    ({"stride": 0}, ValueError, r"stride must be an integer >= 1; got 0"),
+    ({"stride": 1.5}, TypeError, r"stride must be an integer"),
+    ({"encoding": "fuzzy"}, ValueError, r"encoding must be one of .*got 'fuzzy'"),
+    ({"pooling": "max"}, ValueError, r"pooling must be one of .*got 'max'"),
+    ({"patch_size": 10, "pooling": "quadrants"}, ValueError, r"needs at least 2x2 patch positions"),
+    ({"norm_eps": -1}, ValueError, r"norm_eps must be a finite number >= 0"),
+    ({"whiten": "yes"}, TypeError, r"whiten must be True or False"),
+])
+def test_clear_errors_at_fit(images, params, error, match):
+    with pytest.raises(error, match=match):
+        BagOfVisualWords(**{**SMALL, **params}).fit(images)
+
+
+def test_transform_before_fit_raises_not_fitted(images):
+    with pytest.raises(NotFittedError):
+        BagOfVisualWords().transform(images)
+
+
+def test_transform_refuses_images_of_another_size(images):
+    bovw = BagOfVisualWords(**SMALL).fit(images)
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(11, 10, 3\)"):
+        bovw.transform(images[:, :9])
+
+
+def test_pandas_output_and_union_with_other_features(images):
+    union = make_union(RawPixels(), BagOfVisualWords(**SMALL)).set_output(transform="pandas")
+    df = union.fit_transform(images)
+    assert isinstance(df, pd.DataFrame)
+    assert df.shape == (12, 11 * 10 * 3 + 4 * 8)
+    assert "bagofvisualwords__top_left_word0" in df.columns
+
+
+def test_defaults_work_on_tiny_gray_digits():
+    from sklearn.datasets import load_digits
+
+    digits = (load_digits().images[:150] / 16).astype(np.float32)  # 8x8, values 0..16
+    bovw = BagOfVisualWords(n_words=100, random_state=0).fit(digits)
+    assert bovw.grid_shape_ == (3, 3)
+    assert bovw.transform(digits).shape == (150, 400)
+
+
+def test_words_image_unwhitens_the_words(images):
+    bovw = BagOfVisualWords(**SMALL).fit(images)
+    grid = words_image(bovw, n_cols=4, border=1)
+    assert grid.shape == (2 * 4 + 1, 4 * 4 + 1, 3)
+    # the first tile is the first word mapped back through the inverse ZCA
+    raw = np.linalg.solve(bovw.whitening_.astype(np.float64), bovw.words_[0]) + bovw.patch_mean_
+    raw = (raw - raw.min()) / (raw.max() - raw.min())
+    np.testing.assert_allclose(grid[1:4, 1:4].reshape(-1), raw, atol=1e-5)
+
+
+def test_save_words_image_writes_a_png(images, tmp_path):
+    import matplotlib.image as mpimg
+
+    bovw = BagOfVisualWords(**SMALL).fit(images)
+    saved = save_words_image(bovw, tmp_path / "words.png", scale=2)
+    back = mpimg.imread(tmp_path / "words.png")
+    assert back.shape[:2] == saved.shape[:2] == (2 * 13, 2 * 13)
+
+
+def test_learns_useful_features_on_real_cifar10(cifar10):
+    # A small slice of the real data: 50 words on 400 training images must
+    # beat chance (0.10) by a wide margin on 200 test images.
+    bovw = BagOfVisualWords(n_words=50, stride=2, patches_per_image=20, random_state=0)
+    model = make_pipeline(bovw, StandardScaler(), LinearSVC(C=0.01))
+    model.fit(cifar10.X_train[:400], cifar10.y_train[:400])
+    assert model.score(cifar10.X_test[:200], cifar10.y_test[:200]) > 0.25
