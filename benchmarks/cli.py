@@ -102,6 +102,7 @@ def build_parser():
     from benchmarks import harness_cli
 
     harness_cli.add_run_parser(sub, _add_dataset_options)
+    harness_cli.add_learning_curve_parser(sub, _add_dataset_options)
 
     p = sub.add_parser("download", help="download a dataset (the only networked command)")
     p.add_argument("name", choices=["cifar10"])
@@ -122,7 +123,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, PermissionError) as exc:
+    except (ValueError, TypeError, FileNotFoundError, FileExistsError, PermissionError) as exc:
         print(f"featbench {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

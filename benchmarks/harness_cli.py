@@ -1,19 +1,123 @@
-"""``featbench run``: options, and what the command does with them."""
+"""``featbench run`` and ``featbench learning-curve``: options, and what they do."""
 
-__all__ = ["add_run_parser"]
+import argparse
+
+__all__ = ["add_run_parser", "add_learning_curve_parser"]
+
+PRESET_HELP = (
+    "pipeline names, globs (e.g. 'hog*', 'ref:*') or presets, comma-separated. "
+    "Presets: default (every feature family with featbench's classifiers: "
+    "pixels/{svm,softmax,mlp}, color/svm, hog/svm, hog+color/{svm,softmax,mlp}, "
+    "bovw/svm, all/svm; plus ref:pixels/linearsvc and ref:hog+color/linearsvc), "
+    "ours, reference, all, quick"
+)
+
+
+def _size(text):
+    if text.lower() in ("all", "none"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or 'all'; got {text!r}") from None
+    return value
+
+
+def _fraction_or_count(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction in (0, 1) or a count >= 1; got {text!r}") from None
+    return int(value) if value >= 1 else value
+
+
+def _dataset(args):
+    from benchmarks.cli import resolve_dataset
+
+    return resolve_dataset(args.dataset, args.data, notice=print)
+
+
+def _check_first(args):
+    """Validate what is cheap to validate before loading any data."""
+    import pipelines
+
+    names = pipelines.select(args.pipelines)
+    if args.out is not None:
+        from benchmarks.atomic import check_writable
+
+        check_writable(args.out)
+    return names
 
 
 def _cmd_run(args):
-    from benchmarks.cli import resolve_dataset
+    from benchmarks.runner import run_benchmark
 
-    dataset = resolve_dataset(args.dataset, args.data)
-    print(dataset.summary())
+    names = _check_first(args)
+    run_benchmark(
+        _dataset(args), names, train_size=args.train_size, val_size=args.val_size,
+        test_size=args.test_size, seed=args.seed, search=args.search, n_jobs=args.n_jobs,
+        out=args.out, cache_dir=args.cache_dir, use_cache=not args.no_cache,
+        resume=args.resume, quiet=args.quiet,
+    )
     return 0
+
+
+def _cmd_learning_curve(args):
+    from benchmarks.runner import learning_curve
+
+    names = _check_first(args)
+    learning_curve(
+        _dataset(args), names, sizes=args.sizes, val_size=args.val_size,
+        test_size=args.test_size, seed=args.seed, n_jobs=args.n_jobs, out=args.out,
+        cache_dir=args.cache_dir, use_cache=not args.no_cache, quiet=args.quiet,
+    )
+    return 0
+
+
+def _add_common(p, add_dataset_options):
+    add_dataset_options(p)
+    p.add_argument("--val-size", type=_fraction_or_count, default=0.1,
+                   help="validation part of the training images: a fraction < 1 or a "
+                        "count (default 0.1)")
+    p.add_argument("--test-size", type=_size, default=None,
+                   help="test images used (default: all)")
+    p.add_argument("--seed", type=int, default=0, help="seed of splits and models (default 0)")
+    p.add_argument("--n-jobs", type=int, default=None, help="joblib workers (default 1)")
+    p.add_argument("--out", default=None, help="output folder (default: "
+                   "featbench-results/<dataset>-<timestamp>/)")
+    p.add_argument("--cache-dir", default=None,
+                   help="feature cache (default ~/.cache/featbench/features)")
+    p.add_argument("--no-cache", action="store_true", help="compute features afresh, store none")
+    p.add_argument("--quiet", action="store_true", help="no progress bars, no printed table")
 
 
 def add_run_parser(sub, add_dataset_options):
     """Register ``featbench run`` on the subparsers ``sub``."""
     p = sub.add_parser("run", help="run the benchmark and print the comparison table")
-    add_dataset_options(p)
+    _add_common(p, add_dataset_options)
+    p.add_argument("--pipelines", default="default", help=PRESET_HELP)
+    p.add_argument("--train-size", type=_size, default=None,
+                   help="training images used, validation included (default: all)")
+    p.add_argument("--search", action="store_true",
+                   help="tune each pipeline's small grid on the validation split")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out (default: the newest one of this "
+                        "dataset), skipping finished pipelines")
     p.set_defaults(func=_cmd_run)
+    return p
+
+
+def add_learning_curve_parser(sub, add_dataset_options):
+    """Register ``featbench learning-curve`` on the subparsers ``sub``."""
+    p = sub.add_parser("learning-curve",
+                       help="accuracy against training-set size for a few pipelines")
+    _add_common(p, add_dataset_options)
+    p.add_argument("--pipelines", default="hog+color/svm,bovw/svm,pixels/mlp",
+                   help="pipelines to follow (default: hog+color/svm,bovw/svm,pixels/mlp)")
+    p.add_argument("--sizes", type=_size, nargs="+", default=[250, 500, 1000, 2500, None],
+                   help="training-set sizes; 'all' for every image "
+                        "(default: 250 500 1000 2500 all)")
+    p.set_defaults(func=_cmd_learning_curve)
     return p

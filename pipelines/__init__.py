@@ -1,3 +1,20 @@
-"""Named feature + classifier pipelines compared by the benchmark."""
+"""Named feature + classifier pipelines compared by the benchmark.
 
-__all__ = []
+>>> import pipelines
+>>> pipe = pipelines.make("hog+color/svm")          # doctest: +SKIP
+>>> pipelines.available()[:3]                       # doctest: +SKIP
+['pixels/svm', 'pixels/softmax', 'pixels/mlp']
+"""
+
+from pipelines.registry import (
+    PRESETS,
+    PipelineSpec,
+    available,
+    get_spec,
+    make,
+    search_space,
+    select,
+)
+
+__all__ = ["PRESETS", "PipelineSpec", "available", "get_spec", "make", "search_space",
+           "select"]

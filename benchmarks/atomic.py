@@ -1,0 +1,59 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["write_bytes_atomic", "write_text_atomic", "write_json_atomic", "check_writable"]
+
+
+def write_bytes_atomic(path, data):
+    """Write ``data`` to ``path`` through a temporary file in the same folder.
+
+    The temporary file is fsynced and renamed over ``path``, so an interrupted
+    write leaves the previous content (or nothing) under the final name.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path, text):
+    """:func:`write_bytes_atomic` for UTF-8 text."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_json_atomic(path, obj):
+    """:func:`write_bytes_atomic` for a JSON document (indented, keys in given order)."""
+    write_text_atomic(path, json.dumps(obj, indent=2, allow_nan=True) + "\n")
+
+
+def check_writable(folder, option="--out"):
+    """Create ``folder`` if needed and prove a file can be written there.
+
+    Raises
+    ------
+    PermissionError
+        If the folder cannot be created or written, naming it and the option.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".featbench-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise PermissionError(
+            f"{option} folder {folder} is not writable ({exc.strerror or exc}); "
+            f"choose another folder with {option} DIR."
+        ) from exc

@@ -1,0 +1,227 @@
+"""The benchmark harness: run named pipelines on one split and tabulate them.
+
+Features are the expensive part and are shared between pipelines (``hog+color``
+is in ``hog+color/svm``, ``/softmax``, ``/mlp`` and in ``all/*``), so each block
+of a pipeline's ``features`` step is extracted once and cached on disk with
+``joblib.Memory``, keyed by the block's parameters and the images. Changing a
+classifier parameter reuses the features; a second identical run only loads them.
+"""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
+from sklearn.pipeline import FeatureUnion, Pipeline
+from tqdm.auto import tqdm
+
+import pipelines
+from benchmarks._paths import cache_dir
+from benchmarks.dataset import stratified_subset, validation_split
+from benchmarks.stats import per_class_accuracy, wilson_interval
+
+__all__ = ["Split", "make_split", "feature_memory", "extract_features", "run_pipeline"]
+
+
+@dataclass
+class Split:
+    """The three parts one benchmark run uses, and how they were made."""
+
+    X_fit: np.ndarray
+    y_fit: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple
+    config: dict
+
+
+def _check_size(value, n, option):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{option} must be a positive integer; got {value!r}.")
+    if value > n:
+        raise ValueError(
+            f"{option}={value} is larger than the data ({n} images); pass at most {n} "
+            f"or leave it out to use all of them."
+        )
+    return int(value)
+
+
+def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0):
+    """Carve the fit, validation and test parts out of a dataset, seeded and stratified.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Images and labels.
+    train_size : int or None, default=None
+        Training images used in all (fit + validation); ``None``: all of them.
+    val_size : float in (0, 1) or int, default=0.1
+        Validation part carved out of the training images (never the test images).
+    test_size : int or None, default=None
+        Test images used; ``None``: all of them.
+    seed : int, default=0
+        Seed of every subset and split.
+
+    Returns
+    -------
+    Split
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer or is larger than the data, before
+        any work.
+    """
+    n_train, n_test = len(dataset.y_train), len(dataset.y_test)
+    train_size = _check_size(train_size, n_train, "--train-size")
+    test_size = _check_size(test_size, n_test, "--test-size")
+    X_tr, y_tr = stratified_subset(dataset.X_train, dataset.y_train, train_size, seed)
+    X_te, y_te = stratified_subset(dataset.X_test, dataset.y_test, test_size, seed)
+    try:
+        X_fit, X_val, y_fit, y_val = validation_split(X_tr, y_tr, val_size, seed)
+    except ValueError as exc:
+        raise ValueError(f"--val-size: {exc}") from None
+    config = {
+        "dataset": dataset.name, "source": dataset.source,
+        "train_size": int(len(y_tr)), "val_size": int(len(y_val)),
+        "test_size": int(len(y_te)), "seed": int(seed),
+    }
+    return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), config)
+
+
+def feature_memory(cache=None, enabled=True):
+    """A ``joblib.Memory`` for feature blocks (``cache_dir()/features`` by default)."""
+    if not enabled:
+        return joblib.Memory(None, verbose=0)
+    folder = Path(cache) if cache is not None else cache_dir() / "features"
+    return joblib.Memory(str(folder), verbose=0)
+
+
+def _extract_block(transformer, X_fit, X_val, X_test):
+    """Fit one feature block on the fit images and transform all three parts."""
+    start = time.perf_counter()
+    fitted = clone(transformer).fit(X_fit)
+    out = tuple(np.asarray(fitted.transform(X)) for X in (X_fit, X_val, X_test))
+    return out, time.perf_counter() - start
+
+
+def _blocks(features):
+    if isinstance(features, FeatureUnion):
+        return [t for _, t in features.transformer_list if t not in (None, "drop")]
+    return [features]
+
+
+def extract_features(features, split, memory, n_jobs=None, progress=None):
+    """Features of the three parts of ``split``, one cached block at a time.
+
+    Returns
+    -------
+    (F_fit, F_val, F_test) : tuple of ndarray
+        Blocks concatenated along the feature axis (as ``FeatureUnion`` would).
+    seconds : float
+        Extraction time as measured when each block was computed.
+    cached : bool
+        Whether every block came from the cache.
+    """
+    cached_extract = memory.cache(_extract_block)
+    parts, seconds, all_cached = [[], [], []], 0.0, True
+    for block in _blocks(features):
+        block = clone(block)
+        if n_jobs is not None and "n_jobs" in block.get_params():
+            block.set_params(n_jobs=n_jobs)
+        hit = memory.location is not None and cached_extract.check_call_in_cache(
+            block, split.X_fit, split.X_val, split.X_test)
+        all_cached &= hit
+        if progress is not None:
+            progress.set_postfix_str(f"features {type(block).__name__}"
+                                     + (" (cached)" if hit else ""))
+        out, sec = cached_extract(block, split.X_fit, split.X_val, split.X_test)
+        seconds += sec
+        for i in range(3):
+            parts[i].append(out[i])
+    stacked = tuple(np.hstack(p) if len(p) > 1 else p[0] for p in parts)
+    return stacked, seconds, all_cached
+
+
+def _fit_classifier(pipe, name, F, split, search, n_jobs):
+    head = Pipeline(pipe.steps[1:])
+    if not search:
+        return head.fit(F[0], split.y_fit), {}
+    X = np.vstack([F[0], F[1]])
+    y = np.concatenate([split.y_fit, split.y_val])
+    fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
+    grid = GridSearchCV(head, pipelines.search_space(name), cv=PredefinedSplit(fold),
+                        n_jobs=n_jobs, refit=False)
+    grid.fit(X, y)
+    best = grid.best_params_
+    # Refit on the fit part only, so the validation score stays honest.
+    return head.set_params(**best).fit(F[0], split.y_fit), best
+
+
+def _jsonable(params):
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
+
+
+def run_pipeline(name, split, memory, *, search=False, n_jobs=None, progress=None):
+    """Extract, fit, predict and score one named pipeline.
+
+    Returns
+    -------
+    dict
+        One result row: accuracy with its 95% interval, balanced and per-class
+        accuracy, validation accuracy, feature dimension, timings, the test
+        predictions, the loss curve (SGD-trained models) and the tuned
+        parameters.
+    """
+    spec = pipelines.get_spec(name)
+    image_shape = split.X_fit.shape[1:]
+    pipe = pipelines.make(name, image_shape=image_shape, random_state=split.config["seed"])
+    F, feature_time, cached = extract_features(
+        pipe.named_steps["features"], split, memory, n_jobs, progress)
+    if progress is not None:
+        progress.set_postfix_str("fit")
+    start = time.perf_counter()
+    head, best = _fit_classifier(pipe, name, F, split, search, n_jobs)
+    fit_time = time.perf_counter() - start
+    start = time.perf_counter()
+    pred = head.predict(F[2])
+    predict_time = time.perf_counter() - start
+    val_acc = float(np.mean(head.predict(F[1]) == split.y_val))
+    n_test = len(split.y_test)
+    n_correct = int(np.sum(pred == split.y_test))
+    low, high = wilson_interval(n_correct, n_test)
+    clf = head.named_steps["clf"]
+    curve = getattr(clf, "loss_curve_", None)
+    return {
+        "pipeline": name,
+        "features": spec.features,
+        "classifier": spec.classifier,
+        "reference": spec.reference,
+        "learned": spec.learned,
+        "accuracy": n_correct / n_test,
+        "ci_low": low,
+        "ci_high": high,
+        "balanced_accuracy": float(balanced_accuracy_score(split.y_test, pred)),
+        "val_accuracy": val_acc,
+        "n_features": int(F[0].shape[1]),
+        "feature_time": float(feature_time),
+        "features_cached": bool(cached),
+        "fit_time": float(fit_time),
+        "predict_time": float(predict_time),
+        "per_class_accuracy": dict(zip(
+            split.class_names,
+            per_class_accuracy(split.y_test, pred, len(split.class_names)).tolist())),
+        "best_params": _jsonable(best),
+        "loss_curve": [float(v) for v in curve] if curve is not None else None,
+        "predictions": pred.astype(int).tolist(),
+        "description": spec.description,
+    }
+

@@ -1,0 +1,126 @@
+"""Result rows to tables: the DataFrame, results.csv, results.json and results.md."""
+
+import numpy as np
+import pandas as pd
+
+from benchmarks._report import markdown_table
+from benchmarks.atomic import write_json_atomic, write_text_atomic
+from benchmarks.stats import mcnemar
+
+__all__ = ["rows_to_frame", "compare_best", "render_markdown", "write_results"]
+
+SCALAR_COLUMNS = [
+    "pipeline", "accuracy", "ci_low", "ci_high", "balanced_accuracy", "val_accuracy",
+    "n_features", "feature_time", "fit_time", "predict_time", "features_cached",
+    "reference", "learned", "features", "classifier",
+]
+
+
+def rows_to_frame(rows):
+    """One line per pipeline: the scalar columns, then ``acc:<class>`` columns.
+
+    Examples
+    --------
+    >>> rows_to_frame([]).columns[:2].tolist()
+    ['pipeline', 'accuracy']
+    """
+    if not rows:
+        return pd.DataFrame(columns=SCALAR_COLUMNS)
+    frame = pd.DataFrame([{k: r[k] for k in SCALAR_COLUMNS} for r in rows])
+    per_class = pd.DataFrame([r["per_class_accuracy"] for r in rows]).add_prefix("acc:")
+    return pd.concat([frame, per_class], axis=1)
+
+
+def _best(rows, learned):
+    pool = [r for r in rows if r["learned"] == learned]
+    return max(pool, key=lambda r: (r["accuracy"], r["pipeline"])) if pool else None
+
+
+def compare_best(rows, y_test):
+    """McNemar test between the best classic-feature and the best raw-pixel row.
+
+    Returns
+    -------
+    dict or None
+        ``classic``, ``pixels`` (pipeline names), ``classic_only``,
+        ``pixels_only`` (images only that one gets right) and ``p_value``;
+        ``None`` unless both kinds of row are present.
+    """
+    classic, pixels = _best(rows, False), _best(rows, True)
+    if classic is None or pixels is None:
+        return None
+    test = mcnemar(y_test, classic["predictions"], pixels["predictions"])
+    return {
+        "classic": classic["pipeline"], "pixels": pixels["pipeline"],
+        "classic_accuracy": classic["accuracy"], "pixels_accuracy": pixels["accuracy"],
+        "classic_only": test["a_only"], "pixels_only": test["b_only"],
+        "p_value": test["p_value"],
+    }
+
+
+def _display_frame(frame):
+    shown = pd.DataFrame({
+        "pipeline": frame["pipeline"],
+        "accuracy": frame["accuracy"],
+        "95% CI": [f"{lo:.3f}-{hi:.3f}" for lo, hi in zip(frame["ci_low"], frame["ci_high"])],
+        "balanced": frame["balanced_accuracy"],
+        "val": frame["val_accuracy"],
+        "dim": frame["n_features"].astype(int),
+        "features s": frame["feature_time"],
+        "fit s": frame["fit_time"],
+        "predict s": frame["predict_time"],
+    })
+    return shown
+
+
+def render_markdown(frame, comparison, config):
+    """The comparison table a person reads, with the split and the McNemar line."""
+    lines = [
+        f"# featbench results: {config['dataset']}",
+        "",
+        f"train {config['train_size']} (of which validation {config['val_size']}), "
+        f"test {config['test_size']}, seed {config['seed']}"
+        + (", hyper-parameters searched on the validation split" if config.get("search")
+           else ""),
+        "",
+        markdown_table(_display_frame(frame), floatfmt=".3f") if len(frame) else "(no rows)",
+        "",
+        "Accuracy is on the test split, with its 95% Wilson interval; `val` is the "
+        "validation accuracy. Feature times are as measured when the features were "
+        "computed (they may come from the cache); `ref:` rows use only scikit-image and "
+        "scikit-learn.",
+    ]
+    if comparison is not None:
+        verdict = ("significant at the 5% level" if comparison["p_value"] < 0.05
+                   else "not significant at the 5% level")
+        lines += [
+            "",
+            f"McNemar, best classic-feature pipeline `{comparison['classic']}` "
+            f"({comparison['classic_accuracy']:.3f}) against best raw-pixel pipeline "
+            f"`{comparison['pixels']}` ({comparison['pixels_accuracy']:.3f}): "
+            f"{comparison['classic_only']} test images only the first gets right, "
+            f"{comparison['pixels_only']} only the second; p = {comparison['p_value']:.3g} "
+            f"({verdict}).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_results(out, rows, config, y_test):
+    """Write results.csv, results.json and results.md into ``out``, each atomically.
+
+    Returns
+    -------
+    (frame, comparison, markdown)
+    """
+    frame = rows_to_frame(rows)
+    comparison = compare_best(rows, y_test)
+    markdown = render_markdown(frame, comparison, config)
+    write_text_atomic(out / "results.csv", frame.to_csv(index=False))
+    write_json_atomic(out / "results.json", {
+        "config": config,
+        "y_test": np.asarray(y_test).astype(int).tolist(),
+        "comparison": comparison,
+        "rows": rows,
+    })
+    write_text_atomic(out / "results.md", markdown)
+    return frame, comparison, markdown

@@ -1,0 +1,225 @@
+"""Python API of the benchmark: ``run_benchmark`` and ``learning_curve`` return DataFrames.
+
+Each finished pipeline is written at once (``rows/<name>.json`` and the three
+results files, every one atomically), so a run that is killed loses at most
+the pipeline it was on, and ``resume=True`` carries on where it stopped.
+"""
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+import pipelines
+from benchmarks import plots
+from benchmarks.atomic import check_writable, write_json_atomic, write_text_atomic
+from benchmarks._report import markdown_table
+from benchmarks.harness import feature_memory, make_split, run_pipeline
+from benchmarks.results import write_results
+
+__all__ = ["run_benchmark", "learning_curve", "default_out"]
+
+RESULTS_ROOT = Path("featbench-results")
+
+
+def default_out(dataset_name, root=RESULTS_ROOT, kind=""):
+    """A new ``<root>/<dataset><kind>-<timestamp>`` folder name that does not exist yet."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{dataset_name}{kind}-{stamp}"
+    out, i = base, 1
+    while out.exists():
+        out, i = Path(f"{base}-{i}"), i + 1
+    return out
+
+
+def _latest_out(dataset_name, root=RESULTS_ROOT):
+    found = sorted(Path(root).glob(f"{dataset_name}-*/rows"), key=lambda p: p.stat().st_mtime)
+    if not found:
+        raise FileNotFoundError(
+            f"--resume found no earlier run of {dataset_name} under {root}/; pass the "
+            f"folder to resume with --out DIR."
+        )
+    return found[-1].parent
+
+
+def _load_done(out, config, resume):
+    """Rows already in ``out``; refuse to mix configurations or overwrite without resume."""
+    row_files = sorted((out / "rows").glob("*.json"))
+    if row_files and not resume:
+        raise FileExistsError(
+            f"--out folder {out} already holds results; pass --resume to continue that run "
+            f"or choose a new --out folder (nothing there is overwritten)."
+        )
+    done = {}
+    for path in row_files:
+        row = json.loads(path.read_text())
+        if row.get("config") != config:
+            raise ValueError(
+                f"--resume: {path} was produced with {row.get('config')}, not {config}; "
+                f"resume with the same options, or start a new --out folder."
+            )
+        done[row["pipeline"]] = row
+    return done
+
+
+def _hog_figure(split, out, n=6):
+    from features import hog_image
+
+    side = min(split.X_test.shape[1:3])
+    cell = max(2, side // 4)
+    images = split.X_test[:n]
+    pictures = [hog_image(img, pixels_per_cell=(cell, cell)) for img in images]
+    titles = [split.class_names[y] for y in split.y_test[:n]]
+    plots.hog_pictures(images, pictures, out / "hog-pictures.png", titles)
+
+
+def _write_plots(out, rows, frame, split):
+    plots.accuracy_bars(frame, out / "accuracy.png")
+    plots.confusion_matrices(rows, split.y_test, split.class_names, out / "confusion")
+    plots.loss_curves(rows, out / "loss-curves.png")
+    _hog_figure(split, out)
+
+
+def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_size=0.1,
+                  test_size=None, seed=0, search=False, n_jobs=None, out=None,
+                  cache_dir=None, use_cache=True, resume=False, quiet=False, make_plots=True,
+                  log=print):
+    """Run named pipelines on one seeded split and tabulate them.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Images and labels (``benchmarks.datasets.load_cifar10()`` and friends).
+    pipeline_names : str or list of str, default="default"
+        Names, globs or presets (see ``pipelines.PRESETS``).
+    train_size, test_size : int or None, default=None
+        Training (fit + validation) and test images used; ``None``: all.
+    val_size : float or int, default=0.1
+        Validation part carved out of the training images.
+    seed : int, default=0
+        Seed of the splits and of every pipeline.
+    search : bool, default=False
+        Tune each pipeline's small grid on the validation split.
+    n_jobs : int or None, default=None
+        joblib workers for feature extraction and the search.
+    out : str or Path or None, default=None
+        Output folder; ``None``: a new ``featbench-results/<dataset>-<timestamp>``
+        (with ``resume``: the newest one of this dataset).
+    cache_dir : str or Path or None, default=None
+        Feature cache; ``None``: ``~/.cache/featbench/features``.
+    use_cache : bool, default=True
+        ``False`` computes every feature afresh and stores nothing.
+    resume : bool, default=False
+        Skip the pipelines ``out`` already holds (same configuration only).
+    quiet : bool, default=False
+        No progress bars and no printed table.
+    make_plots : bool, default=True
+        Write the PNG plots.
+    log : callable, default=print
+        Receives the printed table and notices.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pipeline (see ``benchmarks.results.rows_to_frame``), with
+        ``attrs["out"]``, ``attrs["comparison"]`` and ``attrs["markdown"]``.
+
+    Raises
+    ------
+    ValueError
+        Unknown pipeline, a size larger than the data, a configuration that
+        differs from the run being resumed; all before any extraction.
+    PermissionError
+        If ``out`` cannot be written.
+    FileExistsError
+        If ``out`` holds results and ``resume`` is False.
+    """
+    names = pipelines.select(pipeline_names)
+    split = make_split(dataset, train_size, val_size, test_size, seed)
+    config = dict(split.config, search=bool(search))
+    if out is None:
+        out = _latest_out(dataset.name) if resume else default_out(dataset.name)
+    out = Path(out)
+    check_writable(out)
+    done = _load_done(out, config, resume)
+    memory = feature_memory(cache_dir, use_cache)
+    if done and not quiet:
+        log(f"resuming {out}: {len(done)} of {len(names)} pipelines already done")
+    rows = [done[n] for n in names if n in done]
+    bar = tqdm(names, desc="pipelines", disable=quiet, unit="pipeline")
+    for name in bar:
+        if name in done:
+            continue
+        bar.set_description(name)
+        row = run_pipeline(name, split, memory, search=search, n_jobs=n_jobs, progress=bar)
+        row["config"] = config
+        write_json_atomic(out / "rows" / f"{plots.slug(name)}.json", row)
+        rows.append(row)
+        write_results(out, rows, config, split.y_test)
+    bar.close()
+    rows.sort(key=lambda r: names.index(r["pipeline"]))
+    frame, comparison, markdown = write_results(out, rows, config, split.y_test)
+    if make_plots:
+        _write_plots(out, rows, frame, split)
+    if not quiet:
+        log(markdown)
+        log(f"results written to {out}/")
+    frame.attrs.update(out=str(out), comparison=comparison, markdown=markdown)
+    return frame
+
+
+def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels/mlp"),
+                   sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
+                   seed=0, n_jobs=None, out=None, cache_dir=None, use_cache=True,
+                   quiet=False, log=print):
+    """Test accuracy against training-set size, to see where the two sides cross.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    pipeline_names : str or sequence of str
+        Names, globs or presets.
+    sizes : sequence of int or None
+        Training images (fit + validation) per point; ``None`` means all.
+        Sizes larger than the training set are an error.
+    Other parameters are as in :func:`run_benchmark`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``pipeline``, ``train_size``, ``accuracy``, ``ci_low``, ``ci_high``,
+        ``fit_time``; ``attrs["out"]`` is the folder with learning-curve.csv,
+        .md and .png.
+    """
+    names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
+                             else pipeline_names)
+    n = len(dataset.y_train)
+    splits = [make_split(dataset, s, val_size, test_size, seed) for s in sizes]
+    out = Path(out) if out is not None else default_out(dataset.name, kind="-curve")
+    check_writable(out)
+    memory = feature_memory(cache_dir, use_cache)
+    records = []
+    jobs = [(s, name) for s in splits for name in names]
+    for split, name in tqdm(jobs, desc="learning curve", disable=quiet):
+        row = run_pipeline(name, split, memory, n_jobs=n_jobs)
+        records.append({
+            "pipeline": name, "train_size": split.config["train_size"],
+            "accuracy": row["accuracy"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+            "fit_time": row["fit_time"],
+        })
+    table = pd.DataFrame(records)
+    wide = table.pivot(index="train_size", columns="pipeline", values="accuracy")[names]
+    md = (f"# Learning curve: {dataset.name} (test {splits[0].config['test_size']} images, "
+          f"seed {seed}, of {n} training images)\n\n"
+          + markdown_table(wide.reset_index(), floatfmt=".3f") + "\n")
+    write_text_atomic(out / "learning-curve.csv", table.to_csv(index=False))
+    write_text_atomic(out / "learning-curve.md", md)
+    plots.learning_curve_plot(table, out / "learning-curve.png")
+    if not quiet:
+        log(md)
+        log(f"learning curve written to {out}/")
+    table.attrs.update(out=str(out), markdown=md)
+    return table
+

@@ -1,0 +1,93 @@
+"""Statistics for the comparison table: accuracy intervals and McNemar's test."""
+
+import numpy as np
+from scipy.stats import binomtest, norm
+
+__all__ = ["wilson_interval", "mcnemar", "per_class_accuracy"]
+
+
+def wilson_interval(n_correct, n, confidence=0.95):
+    """Wilson score interval of a proportion.
+
+    Better than the normal approximation for small ``n`` and proportions near
+    0 or 1, and never leaves [0, 1].
+
+    Parameters
+    ----------
+    n_correct : int
+        Successes (correct predictions).
+    n : int
+        Trials (test images), > 0.
+    confidence : float, default=0.95
+        Coverage of the interval.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+
+    Raises
+    ------
+    ValueError
+        If ``n <= 0`` or ``n_correct`` is not in [0, n].
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(50, 100)
+    >>> round(low, 3), round(high, 3)
+    (0.404, 0.596)
+    """
+    if n <= 0 or not 0 <= n_correct <= n:
+        raise ValueError(f"need 0 <= n_correct <= n and n > 0; got n_correct={n_correct}, n={n}.")
+    z = norm.ppf(0.5 + confidence / 2)
+    p = n_correct / n
+    denom = 1 + z * z / n
+    center = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    # The bounds are exactly 0 and 1 at the extremes; floating point may miss them.
+    low = 0.0 if n_correct == 0 else max(0.0, center - half)
+    high = 1.0 if n_correct == n else min(1.0, center + half)
+    return low, high
+
+
+def mcnemar(y_true, pred_a, pred_b):
+    """Exact McNemar test of two classifiers on the same test set.
+
+    Parameters
+    ----------
+    y_true, pred_a, pred_b : array-like of shape (n,)
+        True labels and the two classifiers' predictions.
+
+    Returns
+    -------
+    dict
+        ``a_only`` (images only A gets right), ``b_only``, and ``p_value``
+        (two-sided exact binomial test of a_only against b_only; 1.0 when
+        they never disagree).
+
+    Examples
+    --------
+    >>> mcnemar([0, 1, 1, 0], [0, 1, 1, 1], [1, 0, 1, 1])["a_only"]
+    2
+    """
+    y_true, pred_a, pred_b = map(np.asarray, (y_true, pred_a, pred_b))
+    right_a, right_b = pred_a == y_true, pred_b == y_true
+    a_only = int(np.sum(right_a & ~right_b))
+    b_only = int(np.sum(~right_a & right_b))
+    n = a_only + b_only
+    p = 1.0 if n == 0 else float(binomtest(a_only, n, 0.5).pvalue)
+    return {"a_only": a_only, "b_only": b_only, "p_value": p}
+
+
+def per_class_accuracy(y_true, y_pred, n_classes):
+    """Fraction of each class's test images predicted correctly (its recall).
+
+    Returns
+    -------
+    ndarray of shape (n_classes,)
+        NaN for a class absent from ``y_true``.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    totals = np.bincount(y_true, minlength=n_classes).astype(float)
+    hits = np.bincount(y_true[y_true == y_pred], minlength=n_classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, hits / totals, np.nan)

@@ -1,0 +1,266 @@
+"""Named pipelines: features, a scaler and a classifier, as scikit-learn ``Pipeline``s.
+
+Every pipeline has three steps, ``features``, ``scale`` and ``clf``, so that the
+harness can cache the features and tune the classifier the same way for all.
+Defaults scale with the image size (HoG cells and patch sizes are set for
+32x32 images and shrink for smaller ones), so every pipeline also runs on the
+8x8 digits.
+"""
+
+import fnmatch
+from dataclasses import dataclass, field
+
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.pipeline import Pipeline, make_union
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from classifiers import LinearSVM, MLPClassifier, SoftmaxClassifier
+from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
+from pipelines.reference import reference_hog_color, reference_pixels
+
+__all__ = ["PipelineSpec", "available", "make", "get_spec", "select", "PRESETS",
+           "search_space"]
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """What a named pipeline is made of.
+
+    Attributes
+    ----------
+    name : str
+        ``"<features>/<classifier>"``; reference rows start with ``ref:``.
+    features : str
+        Feature family: pixels, color, hog, hog+color, bovw or all.
+    classifier : str
+        Classifier key: svm, softmax, mlp, linearsvc, logreg or skmlp.
+    description : str
+        One line for listings.
+    search : dict
+        A small grid over the ``clf__`` parameters, for ``--search``.
+    """
+
+    name: str
+    features: str
+    classifier: str
+    description: str
+    search: dict = field(default_factory=dict)
+
+    @property
+    def reference(self):
+        """Whether this row is built only from off-the-shelf parts."""
+        return self.name.startswith("ref:")
+
+    @property
+    def learned(self):
+        """Whether the classifier sees raw pixels (the learned side of the comparison)."""
+        return self.features == "pixels"
+
+
+def _scale_for(image_shape):
+    """Feature geometry for images of ``image_shape``: (HoG cell, patch size)."""
+    side = min(image_shape[0], image_shape[1])
+    cell = max(2, side // 4)              # 8 for 32x32, 2 for 8x8: a 4x4 grid of cells
+    patch = max(3, round(side * 6 / 32))  # 6 for 32x32, 3 for 8x8
+    return cell, patch
+
+
+def _features(kind, image_shape, random_state, reference=False):
+    cell, patch = _scale_for(image_shape)
+    if reference:
+        return reference_pixels() if kind == "pixels" else reference_hog_color((cell, cell))
+    hog = HOG(pixels_per_cell=(cell, cell))
+    color = ColorHistogram()
+    bovw = BagOfVisualWords(patch_size=patch, random_state=random_state)
+    return {
+        "pixels": RawPixels(),
+        "color": color,
+        "hog": hog,
+        "hog+color": make_union(hog, color),
+        "bovw": bovw,
+        "all": make_union(hog, color, bovw),
+    }[kind]
+
+
+def _classifier(kind, random_state):
+    if kind == "svm":
+        return LinearSVM(random_state=random_state)
+    if kind == "softmax":
+        return SoftmaxClassifier(random_state=random_state)
+    if kind == "mlp":
+        return MLPClassifier(random_state=random_state)
+    if kind == "linearsvc":
+        return LinearSVC(C=0.01, random_state=random_state)
+    if kind == "logreg":
+        return LogisticRegression(C=0.01, max_iter=300)
+    return SkMLPClassifier(hidden_layer_sizes=(500,), early_stopping=True,
+                           random_state=random_state)
+
+
+_ALPHA = {"clf__alpha": [1e-4, 1e-3, 1e-2]}
+_C = {"clf__C": [0.001, 0.01, 0.1]}
+_SEARCH = {"svm": _ALPHA, "softmax": _ALPHA, "mlp": _ALPHA, "linearsvc": _C, "logreg": _C,
+           "skmlp": {"clf__alpha": [1e-4, 1e-2, 1.0]}}
+_DESCRIBE_FEATURES = {
+    "pixels": "raw pixels in [0, 1], mean-centered",
+    "color": "hue histogram (10 bins)",
+    "hog": "HoG (9 orientations, 4x4 cells, 2x2 blocks)",
+    "hog+color": "HoG + hue histogram",
+    "bovw": "bag of visual words (6x6 patches, whitened, triangle codes, quadrants)",
+    "all": "HoG + hue histogram + bag of visual words",
+}
+_DESCRIBE_CLF = {
+    "svm": "featbench LinearSVM", "softmax": "featbench SoftmaxClassifier",
+    "mlp": "featbench MLPClassifier", "linearsvc": "scikit-learn LinearSVC",
+    "logreg": "scikit-learn LogisticRegression", "skmlp": "scikit-learn MLPClassifier(500)",
+}
+
+
+def _spec(name, features, classifier):
+    desc = f"{_DESCRIBE_FEATURES[features]} -> {_DESCRIBE_CLF[classifier]}"
+    if name.startswith("ref:") and features != "pixels":
+        desc = "per-image skimage hog + hue histogram -> " + _DESCRIBE_CLF[classifier]
+    return PipelineSpec(name, features, classifier, desc, _SEARCH[classifier])
+
+
+_OURS = [
+    ("pixels", "svm"), ("pixels", "softmax"), ("pixels", "mlp"), ("color", "svm"),
+    ("hog", "svm"), ("hog+color", "svm"), ("hog+color", "softmax"), ("hog+color", "mlp"),
+    ("bovw", "svm"), ("bovw", "softmax"), ("all", "svm"), ("all", "softmax"), ("all", "mlp"),
+]
+_REFS = [
+    ("ref:pixels/linearsvc", "pixels", "linearsvc"), ("ref:pixels/logreg", "pixels", "logreg"),
+    ("ref:pixels/mlp", "pixels", "skmlp"), ("ref:hog+color/linearsvc", "hog+color", "linearsvc"),
+    ("ref:hog+color/logreg", "hog+color", "logreg"), ("ref:hog+color/mlp", "hog+color", "skmlp"),
+]
+_SPECS = {f"{f}/{c}": _spec(f"{f}/{c}", f, c) for f, c in _OURS}
+_SPECS.update({n: _spec(n, f, c) for n, f, c in _REFS})
+
+#: Named sets of pipelines accepted by ``select`` (and ``--pipelines``).
+PRESETS = {
+    "default": [
+        "pixels/svm", "pixels/softmax", "pixels/mlp", "color/svm", "hog/svm",
+        "hog+color/svm", "hog+color/softmax", "hog+color/mlp", "bovw/svm", "all/svm",
+        "ref:pixels/linearsvc", "ref:hog+color/linearsvc",
+    ],
+    "ours": [f"{f}/{c}" for f, c in _OURS],
+    "reference": [n for n, _, _ in _REFS],
+    "all": list(_SPECS),
+    "quick": ["pixels/svm", "hog+color/svm", "ref:hog+color/linearsvc"],
+}
+
+
+def available():
+    """Names of every pipeline, ours first, then the reference rows.
+
+    Examples
+    --------
+    >>> "hog+color/svm" in available()
+    True
+    """
+    return list(_SPECS)
+
+
+def get_spec(name):
+    """The :class:`PipelineSpec` called ``name``.
+
+    Raises
+    ------
+    ValueError
+        If no pipeline has that name (the message lists the names).
+    """
+    try:
+        return _SPECS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown pipeline {name!r}; available: {', '.join(_SPECS)} "
+            f"(presets: {', '.join(PRESETS)})."
+        ) from None
+
+
+def select(patterns):
+    """Expand names, shell globs (``hog*``, ``ref:*``) and preset names, in order.
+
+    Parameters
+    ----------
+    patterns : str or list of str
+        Comma-separated string or list.
+
+    Returns
+    -------
+    list of str
+        Pipeline names without duplicates.
+
+    Raises
+    ------
+    ValueError
+        If a pattern matches nothing.
+
+    Examples
+    --------
+    >>> select("hog+color/*")
+    ['hog+color/svm', 'hog+color/softmax', 'hog+color/mlp']
+    """
+    if isinstance(patterns, str):
+        patterns = [p.strip() for p in patterns.split(",") if p.strip()]
+    names = []
+    for pattern in patterns:
+        if pattern in PRESETS:
+            matched = PRESETS[pattern]
+        else:
+            matched = [n for n in _SPECS if fnmatch.fnmatchcase(n, pattern)]
+        if not matched:
+            get_spec(pattern)  # raises with the list of names
+        names.extend(n for n in matched if n not in names)
+    if not names:
+        raise ValueError("--pipelines selected no pipeline; pass names, globs or a preset.")
+    return names
+
+
+def search_space(name):
+    """The small grid of ``clf__`` parameters tuned by ``--search`` for ``name``."""
+    return dict(get_spec(name).search)
+
+
+def make(name, *, image_shape=(32, 32, 3), random_state=0, **params):
+    """Build the named pipeline.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available`.
+    image_shape : tuple, default=(32, 32, 3)
+        Shape of one image; HoG cells and patch sizes scale with it.
+    random_state : int or None, default=0
+        Seed given to every random step (vocabulary, classifier).
+    **params
+        Pipeline parameters set after building, e.g. ``clf__alpha=1e-3`` or
+        ``features__n_words=200``.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Steps ``features``, ``scale`` (``StandardScaler``; centering only for
+        raw pixels) and ``clf``.
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown or a parameter does not exist.
+
+    Examples
+    --------
+    >>> make("hog+color/svm").named_steps["clf"].__class__.__name__
+    'LinearSVM'
+    """
+    spec = get_spec(name)
+    pipe = Pipeline([
+        ("features", _features(spec.features, image_shape, random_state, spec.reference)),
+        ("scale", StandardScaler(with_std=spec.features != "pixels")),
+        ("clf", _classifier(spec.classifier, random_state)),
+    ])
+    if params:
+        pipe.set_params(**params)
+    return pipe
