@@ -348,6 +348,29 @@ def test_link_inside_destination_is_allowed(tmp_path, dest):
     assert (dest / F / "alias").read_bytes() == b"data"
 
 
+def test_failed_extraction_leaves_no_half_folder(tmp_path, dest, monkeypatch):
+    archive = tmp_path / "a.tar.gz"
+    archive.write_bytes(GOOD)
+    real_extract = tarfile.TarFile.extract
+
+    def extract_one_then_fail(self, member, path="", **kwargs):
+        # The first member lands in the staging folder, then the disk "fills up".
+        if any(Path(path).rglob("*")):
+            raise OSError(28, "No space left on device")
+        return real_extract(self, member, path, **kwargs)
+
+    monkeypatch.setattr(tarfile.TarFile, "extract", extract_one_then_fail)
+    monkeypatch.setattr(tarfile.TarFile, "extractall", _extractall_via_extract)
+    with pytest.raises(OSError, match="No space left"):
+        safe_extract(archive, dest)
+    assert _names(dest) == []  # neither a partial folder nor the staging folder
+
+
+def _extractall_via_extract(self, path=".", members=None, **kwargs):
+    for member in members or self.getmembers():
+        self.extract(member, path, **kwargs)
+
+
 def test_corrupt_archive_is_a_clear_error(tmp_path, dest):
     archive = tmp_path / "broken.tar.gz"
     archive.write_bytes(GOOD[: len(GOOD) // 2])
