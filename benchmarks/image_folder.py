@@ -170,9 +170,10 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
     white background), resized with anti-aliasing to ``image_size`` if it has
     another size, and rounded to uint8.
 
-    If ``root`` holds exactly ``train`` and ``test`` folders with the same
-    class folders, they are the split; otherwise a stratified split with
-    ``test_fraction`` and ``random_state`` is made.
+    If ``root`` has ``train`` and ``test`` sub-folders (each holding the same
+    class folders), they are the split and ``test_fraction`` is ignored;
+    otherwise a stratified split with ``test_fraction`` and ``random_state``
+    is made.
 
     Parameters
     ----------
