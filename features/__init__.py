@@ -1,7 +1,9 @@
 """Classic image features as batched scikit-learn transformers."""
 
 from .bovw import BagOfVisualWords, save_words_image, words_image
+from .color import ColorHistogram, rgb_to_hsv
 from .hog import HOG, hog_image, plot_hog
 from .pixels import RawPixels
 
-__all__ = ["BagOfVisualWords", "save_words_image", "words_image", "HOG", "RawPixels", "hog_image", "plot_hog"]
+__all__ = ["BagOfVisualWords", "save_words_image", "words_image", "ColorHistogram", "HOG", "RawPixels", "hog_image",
+           "plot_hog", "rgb_to_hsv"]

@@ -29,6 +29,7 @@ attributes when the subclass has them as parameters.
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy import sparse
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -84,6 +85,17 @@ class ImageTransformerMixin(TransformerMixin):
         """
         if not reset:
             check_is_fitted(self, "image_shape_")
+        if sparse.issparse(X):
+            raise TypeError(
+                f"{type(self).__name__} got a sparse matrix; sparse input is not supported. "
+                f"Pass a dense batch of images of shape (N, H, W) or (N, H, W, C)."
+            )
+        if np.iscomplexobj(X):
+            # Worded as scikit-learn words it, so that its common checks recognize it.
+            raise ValueError(
+                f"Complex data not supported: {type(self).__name__} needs real-valued "
+                f"images (uint8 in [0, 255] or float in [0, 1])."
+            )
         images = check_images(X, **self._check_images_kwargs())
         if reset:
             if getattr(self, "chunk_size", None) is not None:
@@ -181,5 +193,6 @@ class ImageTransformerMixin(TransformerMixin):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        tags.input_tags.positive_only = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
