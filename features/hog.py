@@ -316,16 +316,18 @@ def hog_image(image, **params):
     n_cr, n_cc, n_or = hist.shape
     radius = min(ppc) // 2 - 1
     mid = np.pi * (np.arange(n_or) + 0.5) / n_or
-    centre_r = (np.arange(n_cr) * ppc[0] + ppc[0] // 2)[:, None, None]
-    centre_c = (np.arange(n_cc) * ppc[1] + ppc[1] // 2)[None, :, None]
+    dr_all, dc_all = radius * np.sin(mid), radius * np.cos(mid)
     picture = np.zeros(images.shape[1:3], dtype=np.float64)
-    for o in range(n_or):
-        dr, dc = radius * np.sin(mid[o]), radius * np.cos(mid[o])
-        # skimage truncates centre +- offset with int(); the centre is an int
-        # larger than the radius, so this is the centre plus a floored offset.
-        rr, cc = line(int(np.floor(-dc)), int(np.floor(dr)), int(np.floor(dc)), int(np.floor(-dr)))
-        np.add.at(picture, (centre_r + rr, centre_c + cc),
-                  np.broadcast_to(hist[:, :, o:o + 1], (n_cr, n_cc, rr.size)))
+    # One picture, a few hundred short lines: a plain loop with skimage's own
+    # endpoint rounding (int() of float sums) keeps the drawing identical.
+    for r in range(n_cr):
+        for c in range(n_cc):
+            centre_r, centre_c = r * ppc[0] + ppc[0] // 2, c * ppc[1] + ppc[1] // 2
+            for o in range(n_or):
+                dr, dc = dr_all[o], dc_all[o]
+                rr, cc = line(int(centre_r - dc), int(centre_c + dr),
+                              int(centre_r + dc), int(centre_c - dr))
+                picture[rr, cc] += hist[r, c, o]
     return picture.astype(images.dtype, copy=False)
 
 

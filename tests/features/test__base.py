@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
+from features import HOG, ColorHistogram, RawPixels
 from features._base import ImageTransformerMixin, iter_chunks
 
 
@@ -68,3 +70,64 @@ def test_pandas_output_uses_feature_names():
     est = MeanColor().set_output(transform="pandas").fit(np.zeros((2, 4, 4, 3)))
     df = est.transform(np.zeros((2, 4, 4, 3)))
     assert list(df.columns) == ["mean_0", "mean_1", "mean_2"]
+
+
+# -- bad input, the same clear error from every image transformer ----------------
+
+TRANSFORMERS = [MeanColor, HOG, ColorHistogram, RawPixels]
+
+
+def _with(value, index=(0, 0, 0, 0), shape=(2, 16, 16, 3)):
+    X = np.full(shape, 0.5)
+    X[index] = value
+    return X
+
+
+@pytest.mark.parametrize("cls", TRANSFORMERS)
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.zeros((4, 16)), ValueError, r"batch of images.*got an array with 2 dimension"),
+        (np.zeros((1, 2, 16, 16, 3)), ValueError, r"got an array with 5 dimension"),
+        (np.zeros((0, 16, 16, 3)), ValueError, "empty batch"),
+        (_with(np.nan), ValueError, "NaN or infinite"),
+        (_with(np.inf), ValueError, "NaN or infinite"),
+        (_with(1.5), ValueError, r"values in \[0.5, 1.5\].*must lie in \[0, 1\]"),
+        (_with(-0.25), ValueError, r"float images must lie in \[0, 1\]"),
+        (np.full((2, 16, 16, 3), 300, dtype=np.int64), ValueError, r"integer images must lie in"),
+        (np.full((2, 16, 16, 3), "a"), TypeError, "numeric image array"),
+        (np.zeros((2, 16, 16, 3), dtype=complex), ValueError, "Complex data not supported"),
+    ],
+)
+def test_bad_batch_raises_clear_error_at_fit(cls, X, error, match):
+    with pytest.raises(error, match=match):
+        cls().fit(X)
+
+
+@pytest.mark.parametrize("cls", TRANSFORMERS)
+def test_sparse_input_raises(cls):
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        cls().fit(sparse.csr_array(np.zeros((4, 16))))
+
+
+@pytest.mark.parametrize("cls", TRANSFORMERS)
+@pytest.mark.parametrize("other", [(2, 16, 24, 3), (2, 24, 16, 3), (2, 16, 16)])
+def test_transform_rejects_images_of_another_size(cls, other):
+    est = cls().fit(np.zeros((2, 16, 16, 3)))
+    with pytest.raises(ValueError, match=r"fitted on images of shape \(16, 16, 3\)"):
+        est.transform(np.zeros(other))
+
+
+@pytest.mark.parametrize("cls", TRANSFORMERS)
+def test_transform_checks_values_too(cls):
+    est = cls().fit(np.zeros((2, 16, 16, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        est.transform(_with(np.nan))
+
+
+@pytest.mark.parametrize("cls", TRANSFORMERS)
+def test_unfitted_transform_and_feature_names_raise(cls):
+    with pytest.raises(NotFittedError):
+        cls().transform(np.zeros((2, 16, 16, 3)))
+    with pytest.raises(NotFittedError):
+        cls().get_feature_names_out()
