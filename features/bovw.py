@@ -108,6 +108,8 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         Kernel width used by ``encoding="soft"``.
     kmeans_ : MiniBatchKMeans or KMeans
         The fitted clustering.
+    n_iter_ : int
+        Iterations (passes over the patches) k-means ran.
     grid_shape_ : tuple (nh, nw)
         Patch positions per image.
     image_shape_ : tuple (H, W, C)
@@ -214,6 +216,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             km = KMeans(self.n_words, max_iter=self.max_iter, n_init=1, random_state=seed)
         km.fit(patches)
         self.kmeans_ = km
+        self.n_iter_ = int(km.n_iter_)
         self.words_ = km.cluster_centers_.astype(patches.dtype)
         self.sigma_ = float(self.soft_sigma if self.soft_sigma is not None
                             else max(np.sqrt(km.inertia_ / patches.shape[0]), 1e-12))

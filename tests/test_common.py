@@ -8,7 +8,7 @@ Every check not listed must pass.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from features import HOG, ColorHistogram, RawPixels
+from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
 
 _NOT_IMAGES = (
     "the check feeds a 2-D tabular array (n_samples, n_features); image transformers "
@@ -53,12 +53,15 @@ ESTIMATORS = [
     HOG(pixels_per_cell=(2, 2), cells_per_block=(1, 1)),
     ColorHistogram(),
     RawPixels(),
+    BagOfVisualWords(n_words=2, patch_size=2, random_state=0),
 ]
 
 EXPECTED_FAILED_CHECKS = {
     "HOG": IMAGE_INPUT_EXPECTED_FAILURES,
     "ColorHistogram": IMAGE_INPUT_EXPECTED_FAILURES,
     "RawPixels": IMAGE_INPUT_EXPECTED_FAILURES,
+    # It has max_iter (k-means), so one more check fits it on 2-D data.
+    "BagOfVisualWords": {**IMAGE_INPUT_EXPECTED_FAILURES, "check_transformer_n_iter": _NOT_IMAGES},
 }
 
 

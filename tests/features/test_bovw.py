@@ -31,6 +31,7 @@ def test_shapes_of_words_and_features(images, encoding, pooling, n_regions):
     assert bovw.words_.shape == (8, 3 * 3 * 3)
     assert bovw.whitening_.shape == (27, 27)
     assert bovw.grid_shape_ == (9, 8)
+    assert 1 <= bovw.n_iter_ <= 20
     out = bovw.transform(images)
     assert out.shape == (12, n_regions * 8)
     assert len(bovw.get_feature_names_out()) == out.shape[1]
