@@ -123,7 +123,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError, PermissionError) as exc:
+    except (ValueError, TypeError, OSError) as exc:
         print(f"featbench {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

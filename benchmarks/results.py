@@ -11,7 +11,7 @@ __all__ = ["rows_to_frame", "compare_best", "render_markdown", "write_results"]
 
 SCALAR_COLUMNS = [
     "pipeline", "accuracy", "ci_low", "ci_high", "balanced_accuracy", "val_accuracy",
-    "n_features", "feature_time", "fit_time", "predict_time", "features_cached",
+    "n_features", "feature_time", "fit_time", "predict_time", "cache",
     "reference", "learned", "features", "classifier",
 ]
 
@@ -86,8 +86,8 @@ def render_markdown(frame, comparison, config):
         markdown_table(_display_frame(frame), floatfmt=".3f") if len(frame) else "(no rows)",
         "",
         "Accuracy is on the test split, with its 95% Wilson interval; `val` is the "
-        "validation accuracy. Feature times are as measured when the features were "
-        "computed (they may come from the cache); `ref:` rows use only scikit-image and "
+        "validation accuracy. Times are as measured when the features and the row "
+        "were computed (`cache` in results.csv says what came from the cache); `ref:` rows use only scikit-image and "
         "scikit-learn.",
     ]
     if comparison is not None:

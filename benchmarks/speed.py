@@ -1,4 +1,4 @@
-"""Speed benchmarks: ``python -m benchmarks.speed {features,bovw,classifiers} [--data DIR]``.
+"""Speed benchmarks: ``python -m benchmarks.speed {features,bovw,classifiers,harness} [--data DIR]``.
 
 Each target compares one of ours against its reference in the same process and
 prints images (or samples) per second and the ratios as a markdown table.
@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-TARGETS = ("features", "bovw", "classifiers")
+TARGETS = ("features", "bovw", "classifiers", "harness")
 
 
 def build_parser(kind):

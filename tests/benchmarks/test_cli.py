@@ -41,3 +41,21 @@ def test_unknown_dataset_is_a_clear_error(capsys):
 def test_missing_data_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["datasets", "--data", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_download_command_reports_a_bad_archive_clearly(tmp_path, monkeypatch, capsys):
+    from benchmarks.download import URL_ENV
+    from tests.benchmarks.test_download import GOOD, PY_NAME, _Server
+
+    srv = _Server()
+    srv.thread.start()
+    try:
+        srv.serve(PY_NAME, GOOD)  # a valid archive, but not the official md5
+        monkeypatch.setenv(URL_ENV, srv.url)
+        code = main(["download", "cifar10", "--dest", str(tmp_path), "--quiet"])
+    finally:
+        srv.httpd.shutdown()
+        srv.httpd.server_close()
+    assert code == 2
+    assert "md5 mismatch" in capsys.readouterr().err
+    assert not any(p.suffix == ".gz" for p in tmp_path.iterdir())

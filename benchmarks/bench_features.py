@@ -1,0 +1,88 @@
+"""HOG and color histogram: batched transformers against per-image loops.
+
+``python -m benchmarks.speed features [--data DIR]`` times, in one process and
+on the CIFAR-10 training images:
+
+- :class:`features.HOG` against a Python loop of :func:`skimage.feature.hog`
+  with the same parameters (goal: at least 30x faster);
+- :class:`features.ColorHistogram` (hue, 10 bins) against a per-image loop of
+  :func:`skimage.color.rgb2hsv` + :func:`numpy.histogram` (goal: at least 100x).
+
+Each row also reports the largest absolute difference from the loop's
+result, so a fast but wrong kernel cannot pass unnoticed.
+"""
+
+import numpy as np
+import pandas as pd
+
+from benchmarks._report import best_time, markdown_table
+
+__all__ = ["add_speed_arguments", "run_speed"]
+
+HOG_PARAMS = dict(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
+                  block_norm="L2-Hys", transform_sqrt=False)
+
+
+def add_speed_arguments(parser):
+    """Options of the ``features`` speed target."""
+    parser.add_argument("--n-images", type=int, default=None,
+                        help="time only the first N training images (default: all)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="repeats of the batched transformers; the best time counts "
+                             "(default: 3; the slow loops run once)")
+    parser.add_argument("--n-jobs", type=int, default=2,
+                        help="n_jobs of the extra parallel rows (default: 2; 1 skips them)")
+
+
+def _hog_loop(images):
+    from skimage.color import rgb2gray
+    from skimage.feature import hog
+
+    return np.stack([hog(rgb2gray(im), **HOG_PARAMS) for im in images])
+
+
+def _hue_loop(images):
+    from skimage.color import rgb2hsv
+
+    n_pixels = images.shape[1] * images.shape[2]
+    return np.stack([np.histogram(rgb2hsv(im)[..., 0], bins=10, range=(0, 1))[0] / n_pixels
+                     for im in images])
+
+
+def _rows(name, images, loop, loop_input, transformer, n_jobs, repeat):
+    """Time the loop once and the transformer (serial, then parallel); one row each."""
+    n = len(images)
+    loop_s, expected = best_time(loop, loop_input)
+    rows = [dict(feature=name, method=loop.__doc__ or f"per-image loop ({loop.__name__})",
+                 seconds=loop_s, images_per_s=n / loop_s, speedup=1.0, max_abs_diff=0.0)]
+    settings = [1] + ([n_jobs] if n_jobs not in (None, 1) else [])
+    for jobs in settings:
+        est = transformer.set_params(n_jobs=jobs).fit(images[:1])
+        seconds, got = best_time(est.transform, images, repeat=repeat)
+        rows.append(dict(feature=name, method=f"{type(est).__name__} batched, n_jobs={jobs}",
+                         seconds=seconds, images_per_s=n / seconds, speedup=loop_s / seconds,
+                         max_abs_diff=float(np.abs(got - expected).max())))
+    return rows
+
+
+def run_speed(args):
+    """Load the data, time both features, print the markdown table."""
+    from benchmarks.datasets import load_cifar10
+    from features import HOG, ColorHistogram
+    from features._validation import check_images
+
+    data = load_cifar10(args.data)
+    images = data.X_train if args.n_images is None else data.X_train[: args.n_images]
+    # The loops get the same float images the transformers compute from, so
+    # the differences measure the kernels, not a uint8 -> float rounding.
+    floats = check_images(images)
+    _hog_loop.__doc__ = "loop of skimage.feature.hog(rgb2gray(image))"
+    _hue_loop.__doc__ = "loop of rgb2hsv + np.histogram"
+    rows = _rows("HOG", images, _hog_loop, floats, HOG(**HOG_PARAMS), args.n_jobs, args.repeat)
+    rows += _rows("hue histogram (10 bins)", images, _hue_loop, floats,
+                  ColorHistogram(color_space="hsv", channels=(0,), bins=10),
+                  args.n_jobs, args.repeat)
+    table = pd.DataFrame(rows)
+    print(f"{len(images)} CIFAR-10 training images of shape {images.shape[1:]} ({images.dtype}); "
+          f"goals: HOG >= 30x, hue histogram >= 100x the loop.\n")
+    print(markdown_table(table, floatfmt=".3g"))

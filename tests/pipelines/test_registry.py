@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+from sklearn.pipeline import Pipeline
+
+import pipelines
+from benchmarks.datasets import load_digits
+from pipelines.reference import skimage_hog_hue
+
+ALL = pipelines.available()
+
+
+def test_every_family_and_reference_row_is_listed():
+    ours = {"pixels/svm", "pixels/softmax", "pixels/mlp", "color/svm", "hog/svm",
+            "hog+color/svm", "hog+color/softmax", "hog+color/mlp", "bovw/svm",
+            "bovw/softmax", "all/svm", "all/softmax", "all/mlp"}
+    refs = {"ref:pixels/linearsvc", "ref:pixels/logreg", "ref:pixels/mlp",
+            "ref:hog+color/linearsvc", "ref:hog+color/logreg", "ref:hog+color/mlp"}
+    assert set(ALL) == ours | refs
+    assert all(pipelines.get_spec(n).reference for n in refs)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_make_builds_three_steps_and_search_space_applies(name):
+    pipe = pipelines.make(name, random_state=3)
+    assert isinstance(pipe, Pipeline)
+    assert [s for s, _ in pipe.steps] == ["features", "scale", "clf"]
+    for key, values in pipelines.search_space(name).items():
+        pipe.set_params(**{key: values[0]})  # every grid key is a real parameter
+
+
+@pytest.fixture(scope="module")
+def digits_small():
+    ds = load_digits()
+    return ds.X_train[:300], ds.y_train[:300], ds.X_test[:100], ds.y_test[:100]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_pipeline_runs_on_8x8_digits(name, digits_small):
+    X, y, X_test, y_test = digits_small
+    pipe = pipelines.make(name, image_shape=X.shape[1:], random_state=0)
+    if "bovw" in name or name.startswith("all/"):
+        pipe.set_params(**{("features__n_words" if "bovw" in name
+                            else "features__bagofvisualwords__n_words"): 50})
+    acc = pipe.fit(X, y).score(X_test, y_test)
+    assert acc > 0.5  # ten classes: chance is 0.1
+
+
+def test_our_hog_color_features_equal_the_reference_features(cifar10):
+    X = cifar10.X_test[:40]
+    ours = pipelines.make("hog+color/svm").named_steps["features"].fit(X).transform(X)
+    ref = skimage_hog_hue(X)
+    np.testing.assert_allclose(ours, ref, atol=1e-6)
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    ("hog+color/*", ["hog+color/svm", "hog+color/softmax", "hog+color/mlp"]),
+    ("ref:pixels/*,pixels/svm", ["ref:pixels/linearsvc", "ref:pixels/logreg",
+                                 "ref:pixels/mlp", "pixels/svm"]),
+    (["quick", "pixels/svm"], pipelines.PRESETS["quick"]),
+])
+def test_select_globs_and_presets(pattern, expected):
+    assert pipelines.select(pattern) == expected
+
+
+def test_select_unknown_name_lists_the_names():
+    with pytest.raises(ValueError, match=r"unknown pipeline 'hog/knn'; available: pixels/svm"):
+        pipelines.select("hog/knn")
+
+
+def test_make_unknown_parameter():
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        pipelines.make("pixels/svm", clf__nope=1)
+
+
+def test_default_preset_covers_every_family_and_two_references():
+    specs = [pipelines.get_spec(n) for n in pipelines.PRESETS["default"]]
+    assert {s.features for s in specs} == {"pixels", "color", "hog", "hog+color", "bovw", "all"}
+    assert sum(s.reference for s in specs) == 2
