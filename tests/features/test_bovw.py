@@ -7,10 +7,21 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from features import _patches
 from features.bovw import BagOfVisualWords, save_words_image, words_image
 from features.pixels import RawPixels
+
+
+
+@pytest.fixture(autouse=True)
+def _single_threaded():
+    # k-means' OpenMP threads spin at barriers: on a busy 2-core machine they
+    # slow these tiny fits down tenfold. One thread keeps the suite fast.
+    with threadpool_limits(limits=1):
+        yield
+
 
 SMALL = dict(n_words=8, patch_size=3, patches_per_image=10, max_iter=20, random_state=0)
 
