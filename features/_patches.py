@@ -242,10 +242,13 @@ def encode_pool(y, words_aug, grid, encoding, pooling, sigma=None):
         pooled = pooled.reshape(n_img, n_split**2, k).astype(y.dtype)
     else:
         dist = _augment_patches(y) @ words_aug  # squared distances (m, K)
-        np.maximum(dist, 0, out=dist)  # float rounding can leave tiny negatives
         if encoding == "triangle":
+            # Rounding can leave tiny negatives where a patch equals a word:
+            # |d2| is as exact as max(d2, 0) and a much cheaper pass (no NaN rule).
+            np.abs(dist, out=dist)
             np.sqrt(dist, out=dist)
-            mu = dist.mean(axis=1, keepdims=True)
+            # Row means as a BLAS matrix-vector product: faster than .mean(axis=1).
+            mu = dist @ np.full((k, 1), 1.0 / k, dtype=dist.dtype)
             # max(0, mu - z) = mu - min(z, mu): one pass over the block instead
             # of two, and the sum of mu over a region is pooled separately.
             np.minimum(dist, mu, out=dist)
