@@ -1,3 +1,35 @@
-"""Linear classifiers and a multilayer perceptron written in numpy."""
+"""Linear classifiers and a multilayer perceptron written in numpy.
 
-__all__ = []
+Estimators (scikit-learn compatible): :class:`LinearSVM`,
+:class:`SoftmaxClassifier`, :class:`MLPClassifier`. The numerics they are built
+from are public too: losses, regularizers, update rules and learning-rate
+schedules, layers (forward/backward pairs) and the gradient check.
+"""
+
+from .gradient_check import check_gradient, numerical_gradient, relative_error
+from .layers import (
+    affine_backward, affine_forward, dropout_backward, dropout_forward, elu_backward,
+    elu_forward, leaky_relu_backward, leaky_relu_forward, relu_backward, relu_forward,
+    sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward,
+)
+from .linear import LinearSVM, SoftmaxClassifier
+from .losses import softmax, softmax_loss, svm_loss
+from .mlp import MLPClassifier
+from .optimizers import (
+    SGD, AdaGrad, Adam, ConstantLR, ExponentialDecay, Momentum, Nesterov, RMSProp,
+    StepDecay, make_optimizer, make_schedule,
+)
+from .regularizers import elastic_net, l1, l2, regularization
+
+__all__ = [
+    "LinearSVM", "SoftmaxClassifier", "MLPClassifier",
+    "svm_loss", "softmax_loss", "softmax",
+    "l2", "l1", "elastic_net", "regularization",
+    "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
+    "ConstantLR", "StepDecay", "ExponentialDecay", "make_optimizer", "make_schedule",
+    "affine_forward", "affine_backward", "relu_forward", "relu_backward",
+    "leaky_relu_forward", "leaky_relu_backward", "elu_forward", "elu_backward",
+    "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
+    "dropout_forward", "dropout_backward",
+    "numerical_gradient", "relative_error", "check_gradient",
+]

@@ -18,7 +18,7 @@ __all__ = [
     "tanh_forward", "tanh_backward",
     "sigmoid_forward", "sigmoid_backward",
     "dropout_forward", "dropout_backward",
-    "ACTIVATIONS",
+    "ACTIVATIONS", "activate_inplace", "backprop_activation_inplace",
 ]
 
 
@@ -198,3 +198,61 @@ ACTIVATIONS = {
     "tanh": (tanh_forward, tanh_backward),
     "sigmoid": (sigmoid_forward, sigmoid_backward),
 }
+
+
+_LEAKY_SLOPE = 0.01
+_ELU_ALPHA = 1.0
+
+
+def activate_inplace(name, z):
+    """Apply the activation ``name`` to ``z`` in place (the fused version used by the MLP).
+
+    Same functions as the ``*_forward`` above, with the default slopes
+    (leaky 0.01, ELU alpha 1).
+
+    Examples
+    --------
+    >>> z = np.array([-1.0, 2.0]); activate_inplace("relu", z); z
+    array([0., 2.])
+    """
+    if name == "relu":
+        np.maximum(z, 0, out=z)
+    elif name == "leaky_relu":
+        np.multiply(z, _LEAKY_SLOPE, out=z, where=z < 0)
+    elif name == "elu":
+        neg = z < 0
+        np.expm1(z, out=z, where=neg)
+        if _ELU_ALPHA != 1.0:
+            np.multiply(z, _ELU_ALPHA, out=z, where=neg)
+    elif name == "tanh":
+        np.tanh(z, out=z)
+    else:  # sigmoid = 0.5 (1 + tanh(z / 2)), which cannot overflow
+        z *= 0.5
+        np.tanh(z, out=z)
+        z += 1.0
+        z *= 0.5
+
+
+def backprop_activation_inplace(name, d, a, tmp):
+    """Multiply the upstream gradient ``d`` in place by the local gradient at output ``a``.
+
+    ``tmp`` is a scratch array of the shape of ``a``.
+
+    Every activation's derivative is a function of its output (the sign of the
+    input is the sign of the output for relu, leaky_relu and elu).
+    """
+    if name == "relu":
+        np.copyto(d, 0, where=a <= 0)
+    elif name == "leaky_relu":
+        np.multiply(d, _LEAKY_SLOPE, out=d, where=a < 0)
+    elif name == "elu":
+        np.add(a, _ELU_ALPHA, out=tmp)
+        np.multiply(d, tmp, out=d, where=a < 0)
+    elif name == "tanh":
+        np.multiply(a, a, out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        d *= tmp
+    else:
+        np.subtract(1.0, a, out=tmp)
+        tmp *= a
+        d *= tmp

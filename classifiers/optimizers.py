@@ -197,23 +197,29 @@ class Adam(_UpdateRule):
 
     def update(self, params, grads):
         self.t += 1
-        self._c1 = 1.0 / (1.0 - self.beta1 ** self.t)
-        self._c2 = 1.0 / (1.0 - self.beta2 ** self.t)
+        # Fold both bias corrections into scalars:
+        # lr m_hat / (sqrt(v_hat) + eps) = step * m / (sqrt(v) + eps_t), with
+        # step = lr sqrt(1 - b2^t) / (1 - b1^t) and eps_t = eps sqrt(1 - b2^t).
+        root = np.sqrt(1.0 - self.beta2 ** self.t)
+        self._step_size = self.learning_rate * root / (1.0 - self.beta1 ** self.t)
+        self._eps_t = self.eps * root
         super().update(params, grads)
 
     def _step(self, p, g, state):
         m, v, tmp = state
-        m *= self.beta1
-        m += (1.0 - self.beta1) * g
+        # In place through one scratch buffer (no allocation per step), and as
+        # few passes over memory as possible: m += (1 - b1) (g - m), same for v.
+        np.subtract(g, m, out=tmp)
+        tmp *= 1.0 - self.beta1
+        m += tmp
         np.multiply(g, g, out=tmp)
+        tmp -= v
         tmp *= 1.0 - self.beta2
-        v *= self.beta2
         v += tmp
-        np.multiply(v, self._c2, out=tmp)
-        np.sqrt(tmp, out=tmp)
-        tmp += self.eps
+        np.sqrt(v, out=tmp)
+        tmp += self._eps_t
         np.divide(m, tmp, out=tmp)
-        tmp *= self.learning_rate * self._c1
+        tmp *= self._step_size
         p -= tmp
 
 

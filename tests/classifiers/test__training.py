@@ -1,0 +1,114 @@
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+
+from classifiers._training import (check_common_params, encode_labels, split_validation,
+                                   train_loop)
+
+
+class _Params(BaseEstimator):
+    def __init__(self, **kw):
+        base = dict(optimizer="sgd", learning_rate=0.1, lr_schedule="constant", lr_decay=1.0,
+                    lr_decay_step=1, batch_size=10, max_epochs=50, tol=0.0, alpha=0.0,
+                    early_stopping=True, validation_fraction=0.1, n_iter_no_change=3,
+                    verbose=0)
+        base.update(kw)
+        self.__dict__.update(base)
+
+
+def test_split_validation_is_stratified_and_seeded():
+    y = np.repeat([0, 1, 2], [50, 30, 20])
+    tr, va = split_validation(y, 0.2, np.random.RandomState(0))
+    assert len(va) == 20 and len(tr) == 80 and not set(tr) & set(va)
+    np.testing.assert_array_equal(np.bincount(y[va]), [10, 6, 4])
+    tr2, va2 = split_validation(y, 0.2, np.random.RandomState(0))
+    np.testing.assert_array_equal(va, va2)
+
+
+def test_split_validation_falls_back_when_a_class_is_a_singleton():
+    y = np.array([0, 0, 0, 0, 1])
+    tr, va = split_validation(y, 0.2, np.random.RandomState(0))
+    assert len(va) == 1 and len(tr) == 4
+
+
+def test_split_validation_needs_two_samples():
+    with pytest.raises(ValueError, match="leaves no sample for training or validation"):
+        split_validation(np.array([0]), 0.5, np.random.RandomState(0))
+
+
+def test_encode_labels_any_type():
+    classes, idx = encode_labels(np.array(["b", "a", "b"]))
+    np.testing.assert_array_equal(classes, ["a", "b"])
+    np.testing.assert_array_equal(idx, [1, 0, 1])
+
+
+def test_encode_labels_single_class():
+    with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
+        encode_labels(np.array([3, 3]))
+
+
+def _loop(est, val_accs, val_losses=None):
+    it = iter(zip(val_accs, val_losses or [1.0] * len(val_accs)))
+    state = {"w": 0}
+    calls = []
+
+    def train_epoch(opt):
+        state["w"] += 1
+        calls.append(opt.learning_rate)
+        return 1.0
+
+    out = train_loop(est, train_epoch, lambda: next(it), lambda: state["w"],
+                     lambda s: state.__setitem__("w", s))
+    return out, state["w"], calls
+
+
+def test_train_loop_early_stops_and_keeps_best_weights():
+    (losses, scores, vloss, n_iter, best), w, _ = _loop(_Params(), [0.5, 0.7, 0.6, 0.6, 0.6, 0.9])
+    assert n_iter == 5 and scores == [0.5, 0.7, 0.6, 0.6, 0.6]
+    assert best == 0.7 and w == 2  # weights restored to epoch 2
+
+
+def test_train_loop_continues_while_validation_loss_falls():
+    accs = [0.5] * 8
+    (_, _, _, n_iter, _), _, _ = _loop(_Params(), accs, [1.0, 0.9, 0.8, 0.7, 0.6, 0.6, 0.6, 0.6])
+    assert n_iter == 8
+
+
+def test_train_loop_applies_schedule():
+    est = _Params(lr_schedule="exponential", lr_decay=0.5, max_epochs=3, n_iter_no_change=10)
+    _, _, calls = _loop(est, [0.1, 0.2, 0.3], [3.0, 2.0, 1.0])
+    assert calls == [0.1, 0.05, 0.025]
+
+
+def test_train_loop_tolerance_without_validation():
+    est = _Params(early_stopping=False, tol=0.1, n_iter_no_change=2)
+    losses = iter([5.0, 4.0, 3.95, 3.93, 1.0])
+    out = train_loop(est, lambda opt: next(losses), None, lambda: 0, lambda s: None)
+    assert out[3] == 4 and out[1] == []
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_train_loop_divergence_suggests_lower_learning_rate(bad):
+    with pytest.raises(ValueError, match=r"diverged.*Lower learning_rate \(e.g. to 0.01\)"):
+        train_loop(_Params(), lambda opt: bad, None, lambda: 0, lambda s: None)
+
+
+@pytest.mark.parametrize("param,value,error,match", [
+    ("optimizer", "lbfgs", ValueError, r"optimizer must be one of .*got 'lbfgs'"),
+    ("learning_rate", 0.0, ValueError, r"learning_rate must be a finite number in \(0, inf\); got 0.0"),
+    ("learning_rate", "fast", TypeError, "learning_rate must be a real number; got 'fast'"),
+    ("lr_schedule", "cosine", ValueError, "lr_schedule must be one of"),
+    ("lr_decay", 0.0, ValueError, r"lr_decay must be a finite number in \(0, 1\]"),
+    ("batch_size", 0, ValueError, "batch_size must be an integer >= 1; got 0"),
+    ("batch_size", 2.5, TypeError, "batch_size must be an integer >= 1; got 2.5"),
+    ("max_epochs", 0, ValueError, "max_epochs must be an integer >= 1"),
+    ("alpha", -1.0, ValueError, r"alpha must be a finite number in \[0, inf\)"),
+    ("validation_fraction", 1.0, ValueError, r"validation_fraction must be a finite number in \(0, 1\); got 1.0"),
+    ("validation_fraction", 0.0, ValueError, r"validation_fraction .* got 0.0"),
+    ("n_iter_no_change", 0, ValueError, "n_iter_no_change must be an integer >= 1"),
+    ("early_stopping", "yes", TypeError, "early_stopping must be True or False"),
+    ("tol", -1e-3, ValueError, r"tol must be a finite number in \[0, inf\)"),
+])
+def test_check_common_params_messages(param, value, error, match):
+    with pytest.raises(error, match=match):
+        check_common_params(_Params(**{param: value}))

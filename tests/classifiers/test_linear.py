@@ -1,0 +1,150 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.preprocessing import StandardScaler
+
+from classifiers._training import split_validation
+from classifiers.linear import LinearSVM, SoftmaxClassifier
+from classifiers.optimizers import OPTIMIZERS
+
+ESTIMATORS = [LinearSVM, SoftmaxClassifier]
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=300, centers=4, n_features=8, cluster_std=2.0, random_state=0)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_optimizer_learns_blobs(cls, optimizer, blobs):
+    X, y = blobs
+    lr = {"sgd": 0.05, "momentum": 0.01, "nesterov": 0.01}.get(optimizer, 0.01)
+    clf = cls(optimizer=optimizer, learning_rate=lr, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_fitted_attributes(cls, blobs):
+    X, y = blobs
+    clf = cls(random_state=0, max_epochs=7, n_iter_no_change=100).fit(X, y)
+    assert clf.coef_.shape == (4, 8) and clf.intercept_.shape == (4,)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2, 3])
+    assert clf.n_iter_ == 7 == len(clf.loss_curve_) == len(clf.validation_scores_)
+    assert len(clf.validation_loss_curve_) == 7
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+@pytest.mark.parametrize("cls,expected", [(LinearSVM, 3.0), (SoftmaxClassifier, np.log(4))])
+def test_first_epoch_starts_from_the_tiny_weight_loss(cls, expected, blobs):
+    # With a tiny learning rate the first epoch's loss stays at the C-1 / log C sanity value.
+    X, y = blobs
+    clf = cls(learning_rate=1e-9, optimizer="sgd", max_epochs=1, random_state=0).fit(X, y)
+    assert clf.loss_curve_[0] == pytest.approx(expected, rel=0.02)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_early_stopping_keeps_best_validation_weights(cls, blobs):
+    X, y = blobs
+    clf = cls(random_state=3, learning_rate=0.05, optimizer="sgd", n_iter_no_change=3,
+              tol=0.01).fit(X, y)
+    _, va = split_validation(y, clf.validation_fraction, np.random.RandomState(3))
+    assert clf.n_iter_ < clf.max_epochs
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.score(X[va], y[va]) == pytest.approx(clf.best_validation_score_)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_same_random_state_same_weights(cls, blobs):
+    X, y = blobs
+    a = cls(random_state=7, max_epochs=5).fit(X, y)
+    b = cls(random_state=7, max_epochs=5).fit(X, y)
+    c = cls(random_state=8, max_epochs=5).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert not np.allclose(a.coef_, c.coef_)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_string_labels_and_binary_layout(cls, blobs):
+    X, y = blobs
+    labels = np.where(y % 2 == 0, "cat", "dog")
+    clf = cls(random_state=0).fit(X, labels)
+    assert clf.coef_.shape == (1, 8) and clf.intercept_.shape == (1,)
+    d = clf.decision_function(X)
+    assert d.shape == (300,)
+    np.testing.assert_array_equal(clf.predict(X), np.where(d > 0, "dog", "cat"))
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_float32_input_keeps_float32(cls, blobs):
+    X, y = blobs
+    clf = cls(random_state=0, max_epochs=3).fit(X.astype(np.float32), y)
+    assert clf.coef_.dtype == np.float32
+    assert clf.decision_function(X.astype(np.float32)).dtype == np.float32
+
+
+def test_softmax_predict_proba_matches_predict(blobs):
+    X, y = blobs
+    clf = SoftmaxClassifier(random_state=0).fit(X, y)
+    p = clf.predict_proba(X)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[p.argmax(axis=1)], clf.predict(X))
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), p)
+
+
+def test_binary_predict_proba_is_softmax_of_two_scores(blobs):
+    X, y = blobs
+    clf = SoftmaxClassifier(random_state=0).fit(X, y % 2)
+    d = clf.decision_function(X)
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-d)), rtol=1e-10)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_l1_gives_sparser_weights_than_l2(cls, blobs):
+    X, y = blobs
+    X = np.hstack([X, np.random.default_rng(0).normal(size=(300, 20))])  # 20 useless features
+    kw = dict(alpha=0.05, optimizer="sgd", learning_rate=0.05, random_state=0,
+              early_stopping=False, max_epochs=100, lr_schedule="constant")
+    w1 = cls(penalty="l1", **kw).fit(X, y).coef_
+    w2 = cls(penalty="l2", **kw).fit(X, y).coef_
+    assert np.mean(np.abs(w1[:, 8:]) < 1e-2) > np.mean(np.abs(w2[:, 8:]) < 1e-2) + 0.3
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_stronger_l2_shrinks_weights(cls, blobs):
+    X, y = blobs
+    kw = dict(random_state=0, early_stopping=False, max_epochs=50, optimizer="sgd",
+              learning_rate=0.05, lr_schedule="constant")
+    small = np.linalg.norm(cls(alpha=1e-4, **kw).fit(X, y).coef_)
+    big = np.linalg.norm(cls(alpha=1.0, **kw).fit(X, y).coef_)
+    assert big < 0.6 * small
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_divergence_raises_with_advice(cls, blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="diverged.*Lower learning_rate"):
+        cls(optimizer="sgd", learning_rate=1e30, random_state=0).fit(X * 1e10, y)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("param,value,match", [
+    ("penalty", "l3", r"penalty must be one of \['elasticnet', 'l1', 'l2'\]; got 'l3'"),
+    ("l1_ratio", 2.0, r"l1_ratio must be a finite number in \[0, 1\]; got 2.0"),
+    ("optimizer", "adamw", "optimizer must be one of"),
+    ("learning_rate", -0.1, "learning_rate must be"),
+    ("validation_fraction", 1.5, "validation_fraction must be"),
+])
+def test_invalid_parameters_raise_before_fitting(cls, param, value, match, blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match=match):
+        cls(**{param: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_verbose_prints_progress(cls, blobs, capsys):
+    X, y = blobs
+    cls(verbose=1, max_epochs=2, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "epoch 1: loss" in out and "validation accuracy" in out
