@@ -7,6 +7,7 @@ agree with scikit-image to floating-point rounding while being many times
 faster than a Python loop over images.
 """
 
+import functools
 import numbers
 
 import numpy as np
@@ -86,6 +87,105 @@ def _orientation_edges(orientations):
     return (step * np.arange(1, orientations + 1, dtype=np.float32)).astype(np.float64)
 
 
+def _exact_bins(g_row, g_col, orientations):
+    """Orientation bins computed as skimage computes them (float64 arctan2 in degrees).
+
+    Returns ints in [0, orientations]; ``orientations`` marks pixels at or
+    above a float32-rounded last edge below 180, which skimage counts nowhere.
+    """
+    angle = np.rad2deg(np.arctan2(g_row.astype(np.float64), g_col.astype(np.float64)))
+    # Equal to skimage's ``angle % 180`` for angles in (-180, 180], without fmod's cost.
+    np.add(angle, 180.0, out=angle, where=angle < 0)
+    angle[angle == 180.0] = 0.0
+    return np.searchsorted(_orientation_edges(orientations), angle, side="right")
+
+
+def _bucket_bins(orientations):
+    """Exact bin at both ends of every bucket (see :func:`_ratio_lut`), shape (65536, 2)."""
+    high = np.arange(1 << 16, dtype=np.uint32) << 16
+    with np.errstate(invalid="ignore"):  # the table covers NaN bit patterns too
+        ends = np.stack([high, high | 0xFFFF], axis=1).view(np.float32).astype(np.float64)
+    finite = np.isfinite(ends)
+    # Ratios g_row / g_col; infinite ones (g_col = 0) are 90 degrees, NaN (0 / 0) weighs nothing.
+    g_row = np.where(finite, ends, np.where(np.isinf(ends), np.sign(ends), 0.0))
+    g_col = np.where(finite, 1.0, 0.0)
+    return _exact_bins(g_row, g_col, orientations)
+
+
+@functools.lru_cache(maxsize=16)
+def _ratio_lut(orientations):
+    """Orientation bin for the top 16 bits of the float32 ratio g_row / g_col.
+
+    The top 16 bits of a float32 (sign, exponent, 7 mantissa bits) cut the
+    ratios into buckets about 0.8 % wide, over which the orientation is
+    monotonic. A bucket whose ends or neighbours (in ratio order, where +0
+    meets -0 and +inf meets -inf) have different bins holds a bin change
+    (an edge, or the wrap of angles just below 180 to 0); it and the buckets
+    next to it get -1, and their pixels are binned exactly. Every other pixel
+    is at least a bucket away from a change, far beyond any rounding, so its
+    table bin is skimage's bin.
+    """
+    ends = _bucket_bins(orientations)
+    half, n_finite = 1 << 15, 0x7F81  # per sign: buckets 0 .. 0x7F80 (= inf); above are NaN
+    pos, neg = ends[:n_finite], ends[half:half + n_finite]
+    # The inf bucket's upper end is a NaN pattern that division never yields.
+    pos[-1, 1], neg[-1, 1] = pos[-1, 0], neg[-1, 0]
+
+    def pure(e):
+        ok = e[:, 0] == e[:, 1]
+        ok[1:] &= e[1:, 0] == e[:-1, 1]
+        ok[:-1] &= e[:-1, 1] == e[1:, 0]
+        return ok
+
+    pure_pos, pure_neg = pure(pos), pure(neg)
+    for i in (0, -1):  # +0 meets -0, +inf meets -inf
+        same = pos[i, 0] == neg[i, 0]
+        pure_pos[i] &= same
+        pure_neg[i] &= same
+    # NaN buckets come only from 0 / 0: bin 0, the pixel weighs nothing.
+    lut = np.zeros(1 << 16, dtype=np.intp)
+    for start, ok, e in ((0, pure_pos, pos), (half, pure_neg, neg)):
+        unsure = ~ok
+        unsure[1:] |= ~ok[:-1]
+        unsure[:-1] |= ~ok[1:]
+        lut[start:start + n_finite] = np.where(unsure, -1, e[:, 0])
+    lut[lut == orientations] = -1
+    return lut.astype(np.int8)
+
+
+def _orientation_bins(g_row, g_col, orientations):
+    """Bins of every pixel, equal to :func:`_exact_bins` but mostly by table lookup.
+
+    One division and a lookup on the ratio's top bits replace arctan2; only
+    pixels in buckets marked ambiguous go through the exact path.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.divide(g_row, g_col, dtype=g_row.dtype)
+    if ratio.dtype != np.float32:
+        ratio = ratio.astype(np.float32)
+    # Arithmetic shift: negative ratios give negative keys, which index from
+    # the table's end, exactly where their unsigned top bits point.
+    key = ratio.view(np.int32) >> 16
+    bins = _ratio_lut(orientations)[key.astype(np.intp)]
+    unsure = np.flatnonzero(bins < 0)
+    if unsure.size:
+        flat = bins.reshape(-1)
+        flat[unsure] = _exact_bins(g_row.reshape(-1)[unsure], g_col.reshape(-1)[unsure],
+                                   orientations)
+    return bins
+
+
+@functools.lru_cache(maxsize=4)
+def _histogram_offsets(n, n_cr, n_cc, c_row, c_col, orientations):
+    """Start of each pixel's (image, cell) histogram in the flat bincount output."""
+    rows = np.arange(n_cr * c_row) // c_row
+    cols = np.arange(n_cc * c_col) // c_col
+    cell = (rows[:, None] * n_cc + cols[None, :]) * orientations
+    offsets = cell + (np.arange(n) * (n_cr * n_cc * orientations))[:, None, None]
+    offsets.flags.writeable = False
+    return offsets
+
+
 def _cell_histograms(g_row, g_col, orientations, pixels_per_cell):
     """Orientation histograms per cell, shape (n, n_cells_row, n_cells_col, orientations).
 
@@ -97,27 +197,19 @@ def _cell_histograms(g_row, g_col, orientations, pixels_per_cell):
     c_row, c_col = pixels_per_cell
     n_cr, n_cc = height // c_row, width // c_col
     crop = (slice(None), slice(0, n_cr * c_row), slice(0, n_cc * c_col))
-    g_row = g_row[crop].astype(np.float64)
-    g_col = g_col[crop].astype(np.float64)
-    magnitude = np.hypot(g_col, g_row)
-    angle = np.arctan2(g_row, g_col, out=g_row)
-    np.rad2deg(angle, out=angle)
-    # Same value as ``angle % 180`` for angles in (-180, 180], without fmod's cost.
-    np.add(angle, 180.0, out=angle, where=angle < 0)
-    angle[angle == 180.0] = 0.0
-    edges = _orientation_edges(orientations)
-    bins = np.searchsorted(edges, angle, side="right")
-    # A float32-rounded last edge may fall below 180: skimage drops those pixels.
-    outside = bins == orientations
-    if outside.any():
-        magnitude[outside] = 0.0
-        bins[outside] = orientations - 1
-    rows = np.arange(n_cr * c_row) // c_row
-    cols = np.arange(n_cc * c_col) // c_col
-    cell = (rows[:, None] * n_cc + cols[None, :]) * orientations
-    index = bins
-    index += cell
-    index += (np.arange(n) * (n_cr * n_cc * orientations))[:, None, None]
+    g_row, g_col = g_row[crop], g_col[crop]
+    # The magnitude only needs to be accurate (skimage sums it in float32);
+    # only the bins must be exact.
+    magnitude = g_row * g_row
+    magnitude += g_col * g_col
+    np.sqrt(magnitude, out=magnitude)
+    bins = _orientation_bins(g_row, g_col, orientations)
+    if _orientation_edges(orientations)[-1] < 180:
+        # A float32-rounded last edge below 180: skimage counts those pixels nowhere.
+        dropped = bins == orientations
+        magnitude[dropped] = 0.0
+        bins[dropped] = 0
+    index = bins + _histogram_offsets(n, n_cr, n_cc, c_row, c_col, orientations)
     hist = np.bincount(index.ravel(), weights=magnitude.ravel(),
                        minlength=n * n_cr * n_cc * orientations)
     hist /= c_row * c_col
