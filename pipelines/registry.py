@@ -4,7 +4,8 @@ Every pipeline has three steps, ``features``, ``scale`` and ``clf``, so that the
 harness can cache the features and tune the classifier the same way for all.
 Defaults scale with the image size (HoG cells and patch sizes are set for
 32x32 images and shrink for smaller ones), so every pipeline also runs on the
-8x8 digits.
+8x8 digits; on gray images the color histogram is an intensity (HSV value)
+histogram, since hue is undefined there.
 """
 
 import fnmatch
@@ -72,7 +73,10 @@ def _features(kind, image_shape, random_state, reference=False):
     if reference:
         return reference_pixels() if kind == "pixels" else reference_hog_color((cell, cell))
     hog = HOG(pixels_per_cell=(cell, cell))
-    color = ColorHistogram()
+    # Hue is undefined on gray images (constant 0), so they get an intensity
+    # (HSV value) histogram instead.
+    gray = len(image_shape) == 2 or image_shape[-1] == 1
+    color = ColorHistogram(channels=(2,) if gray else (0,))
     bovw = BagOfVisualWords(patch_size=patch, random_state=random_state)
     return {
         "pixels": RawPixels(),

@@ -42,7 +42,8 @@ def test_every_pipeline_runs_on_8x8_digits(name, digits_small):
         pipe.set_params(**{("features__n_words" if "bovw" in name
                             else "features__bagofvisualwords__n_words"): 50})
     acc = pipe.fit(X, y).score(X_test, y_test)
-    assert acc > 0.5  # ten classes: chance is 0.1
+    # Ten classes: chance is 0.1. An intensity histogram alone is weak on digits.
+    assert acc > (0.15 if name == "color/svm" else 0.5)
 
 
 def test_our_hog_color_features_equal_the_reference_features(cifar10):
@@ -50,6 +51,12 @@ def test_our_hog_color_features_equal_the_reference_features(cifar10):
     ours = pipelines.make("hog+color/svm").named_steps["features"].fit(X).transform(X)
     ref = skimage_hog_hue(X)
     np.testing.assert_allclose(ours, ref, atol=1e-6)
+
+
+def test_gray_images_get_an_intensity_histogram():
+    color = pipelines.make("color/svm", image_shape=(8, 8)).named_steps["features"]
+    assert color.channels == (2,)
+    assert pipelines.make("color/svm").named_steps["features"].channels == (0,)
 
 
 @pytest.mark.parametrize("pattern,expected", [
