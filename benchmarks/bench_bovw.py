@@ -8,6 +8,7 @@ peak resident memory is the memory figure. ``python -m benchmarks.accuracy bovw
 and a linear SVM whose C is chosen on a validation split of the training set.
 """
 
+import dataclasses
 import json
 import resource
 import subprocess
@@ -16,16 +17,22 @@ import time
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from benchmarks._report import best_time, markdown_table
 
 __all__ = ["add_speed_arguments", "run_speed", "add_accuracy_arguments", "run_accuracy"]
 
 
-def _load(data):
+def _load(data, subset=None):
+    """CIFAR-10 from ``data``; ``subset`` keeps the first N training and N // 5 test images."""
     from benchmarks.datasets import load_cifar10
 
-    return load_cifar10(data)
+    ds = load_cifar10(data)
+    if subset:
+        ds = dataclasses.replace(ds, X_train=ds.X_train[:subset], y_train=ds.y_train[:subset],
+                                 X_test=ds.X_test[: subset // 5], y_test=ds.y_test[: subset // 5])
+    return ds
 
 
 def _maxrss_mib():
@@ -59,20 +66,24 @@ def _speed_worker(config):
     """Child process: fit, encode, bare product; returns a dict of figures."""
     from features.bovw import BagOfVisualWords
 
-    ds = _load(config["data"])
+    ds = _load(config["data"], config["subset"])
     images = ds.X_train
     rss_loaded = _maxrss_mib()
     bovw = BagOfVisualWords(n_words=config["n_words"], n_jobs=config["n_jobs"],
                             random_state=config["seed"])
     fit_s, _ = best_time(bovw.fit, images)
     rss_fit = _maxrss_mib()
-    encode_s, feats = best_time(bovw.transform, images, repeat=config["repeat"])
+    # Encoder and bare product get the same thread budget: n_jobs BLAS threads
+    # at most (the encoder's n_jobs > 1 workers use one BLAS thread each).
+    with threadpool_limits(limits=config["n_jobs"], user_api="blas"):
+        encode_s, feats = best_time(bovw.transform, images, repeat=config["repeat"])
     rss_encode = _maxrss_mib()
     nh, nw = bovw.grid_shape_
     n_patches = images.shape[0] * nh * nw
     chunk = bovw.chunk_size or max(1, (8 * 2**20) // (nh * nw * bovw.n_words * 4))
-    matmul_s = _bare_matmul_time(n_patches, bovw.words_.shape[1] + 2, bovw.n_words,
-                                 chunk * nh * nw, config["repeat"])
+    with threadpool_limits(limits=config["n_jobs"], user_api="blas"):
+        matmul_s = _bare_matmul_time(n_patches, bovw.words_.shape[1] + 2, bovw.n_words,
+                                     chunk * nh * nw, config["repeat"])
     return {
         "images": images.shape[0], "patches": n_patches, "dim": int(bovw.words_.shape[1]),
         "n_words": bovw.n_words, "features": feats.shape[1], "chunk_images": chunk,
@@ -83,18 +94,19 @@ def _speed_worker(config):
 
 def add_speed_arguments(parser):
     parser.add_argument("--n-words", type=int, default=1600, help="vocabulary size (default 1600)")
-    parser.add_argument("--n-jobs", type=int, default=None,
-                        help="encoding threads (default: all cores)")
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="threads of k-means and of the encoding; the bare matrix "
+                             "product gets as many BLAS threads (default 1)")
     parser.add_argument("--repeat", type=int, default=1, help="timing repeats, best kept")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--subset", type=int, default=None,
+                        help="use only the first N training images (a quick smoke run)")
 
 
 def run_speed(args):
-    import os
-
     config = {"data": None if args.data is None else str(args.data), "n_words": args.n_words,
-              "n_jobs": args.n_jobs if args.n_jobs is not None else os.cpu_count(),
-              "repeat": args.repeat, "seed": args.seed}
+              "n_jobs": args.n_jobs,
+              "repeat": args.repeat, "seed": args.seed, "subset": args.subset}
     # A fresh process, so that its peak resident set is this workload's alone.
     code = ("import json, sys; from benchmarks.bench_bovw import _speed_worker; "
             "print(json.dumps(_speed_worker(json.loads(sys.argv[1]))))")
@@ -132,8 +144,11 @@ def add_accuracy_arguments(parser):
     parser.add_argument("--C", type=float, nargs="+", default=[1e-4, 3e-4, 1e-3, 3e-3],
                         help="LinearSVC C values tried on the validation split")
     parser.add_argument("--val-size", type=float, default=0.2)
-    parser.add_argument("--n-jobs", type=int, default=None, help="encoding threads")
+    parser.add_argument("--n-jobs", type=int, default=1,
+                        help="threads of k-means and of the encoding (default 1)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--subset", type=int, default=None,
+                        help="use only the first N training and N // 5 test images (smoke run)")
 
 
 def _score_svm(C, f_fit, y_fit, f_eval, y_eval):
@@ -146,13 +161,11 @@ def _score_svm(C, f_fit, y_fit, f_eval, y_eval):
 
 
 def run_accuracy(args):
-    import os
-
     from benchmarks.dataset import validation_split
     from features.bovw import BagOfVisualWords
 
-    ds = _load(args.data)
-    n_jobs = args.n_jobs if args.n_jobs is not None else os.cpu_count()
+    ds = _load(args.data, args.subset)
+    n_jobs = args.n_jobs
     bovw = BagOfVisualWords(n_words=args.n_words, patch_size=6, stride=args.stride, whiten=True,
                             pooling="quadrants", n_jobs=n_jobs, random_state=args.seed)
     start = time.perf_counter()

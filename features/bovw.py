@@ -91,8 +91,9 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         Images encoded per chunk; bounds the memory of the (patches x words)
         block. None: as many as keep that block near 8 MiB (at least one).
     n_jobs : int or None, default=None
-        Threads encoding chunks in parallel (each with a single-threaded
-        BLAS); None means 1 unless in a joblib ``parallel_config`` context.
+        Threads of k-means (its OpenMP threads) and of the encoding (chunks
+        in parallel, each with a single-threaded BLAS); None means 1 unless
+        in a joblib ``parallel_config`` context, -1 means all cores.
     random_state : int, RandomState or None, default=None
         Seeds the patch sampling and k-means.
 
@@ -209,12 +210,18 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             self.patch_mean_ = patches.mean(axis=0)
             self.whitening_ = None
         seed = rng.randint(np.iinfo(np.int32).max)
+        # Random initial words (as Coates et al.), not k-means++: its seeding
+        # costs more than the clustering itself for hundreds of words.
         if self.kmeans == "minibatch":
-            km = MiniBatchKMeans(self.n_words, batch_size=4096, max_iter=self.max_iter,
-                                 n_init=3, random_state=seed)
+            km = MiniBatchKMeans(self.n_words, init="random", batch_size=4096,
+                                 max_iter=self.max_iter, n_init=3, random_state=seed)
         else:
-            km = KMeans(self.n_words, max_iter=self.max_iter, n_init=1, random_state=seed)
-        km.fit(patches)
+            km = KMeans(self.n_words, init="random", max_iter=self.max_iter, n_init=1,
+                        random_state=seed)
+        # k-means' OpenMP threads follow n_jobs too: left at all cores, their
+        # barrier spinning makes the fit crawl on a machine that is already busy.
+        with threadpool_limits(limits=effective_n_jobs(self.n_jobs), user_api="openmp"):
+            km.fit(patches)
         self.kmeans_ = km
         self.n_iter_ = int(km.n_iter_)
         self.words_ = km.cluster_centers_.astype(patches.dtype)
