@@ -8,6 +8,7 @@ masks, which is several times faster on a batch. Binning is
 ``[i / bins, (i + 1) / bins)`` and the last bin also holds 1.
 """
 
+import functools
 import numbers
 
 import numpy as np
@@ -44,31 +45,74 @@ def rgb_to_hsv(images, channels=(0, 1, 2)):
     >>> [float(c[0]) for c in rgb_to_hsv(np.array([[0.0, 0.0, 1.0]]))]
     [0.6666666666666666, 1.0, 1.0]
     """
-    r, g, b = images[..., 0], images[..., 1], images[..., 2]
-    v = np.maximum(np.maximum(r, g), b)
+    # Contiguous planes: numpy's SIMD loops skip strided (interleaved) views.
+    r, g, b = (np.ascontiguousarray(images[..., c]) for c in range(3))
+    v = np.maximum(r, g)
+    np.maximum(v, b, out=v)
     out = {2: v}
     wanted = set(channels)
     if wanted & {0, 1}:
-        delta = v - np.minimum(np.minimum(r, g), b)
+        delta = np.minimum(r, g)
+        np.minimum(delta, b, out=delta)
+        np.subtract(v, delta, out=delta)
         gray = delta == 0
         # Gray pixels divide by zero here; their results are overwritten below.
         with np.errstate(divide="ignore", invalid="ignore"):
             if 1 in wanted:
-                out[1] = np.where(gray, 0, delta / v).astype(images.dtype, copy=False)
+                s = delta / v
+                s[gray] = 0
+                out[1] = s
             if 0 in wanted:
-                # skimage assigns red-max, then green-max, then blue-max pixels,
-                # so on ties the later channel wins: same priority here.
-                h = (g - b) / delta
-                h = np.where(g == v, 2.0 + (b - r) / delta, h)
-                h = np.where(b == v, 4.0 + (r - g) / delta, h)
-                h /= 6.0
-                np.mod(h, 1.0, out=h)
-                h[gray] = 0
-                out[0] = h
+                out[0] = _hue(r, g, b, v, delta, gray)
     return [out[c] for c in channels]
 
 
-def _bin_indices(values, bins):
+def _hue(r, g, b, v, delta, gray):
+    """skimage's hue, operation for operation, from contiguous planes."""
+    h = g - b
+    h /= delta
+    # skimage assigns red-max, then green-max, then blue-max pixels, so on
+    # ties the later channel wins: same priority here.
+    for plus, (x, y, top) in ((2.0, (b, r, g)), (4.0, (r, g, b))):
+        t = x - y
+        t /= delta
+        t += plus
+        np.copyto(h, t, where=top == v)
+    h /= 6.0
+    # ``h % 1.0`` for h in [-1/6, 5/6]: numpy's float mod adds 1 to negatives.
+    np.add(h, 1.0, out=h, where=h < 0)
+    h[gray] = 0
+    return h
+
+
+# Values in [0, 1] are binned through the top 16 bits of their float32 pattern.
+_HIGH_BITS = 16
+
+
+@functools.lru_cache(maxsize=32)
+def _float32_bin_lut(bins):
+    """Bin of every float32 top-16-bit bucket within [0, 1]; -1 where it is not one bin.
+
+    Binning is monotonic, so a bucket whose smallest and largest float32
+    values share a bin holds only that bin; no rounding is involved (the
+    table is looked up with the value's own bits). Buckets that straddle an
+    edge, or lie outside [0, 1], are -1 and their values take
+    :func:`_exact_bin_indices`.
+    """
+    high = np.arange(1 << 16, dtype=np.uint32) << _HIGH_BITS
+    lo, hi = high.view(np.float32), (high | 0xFFFF).view(np.float32)
+    with np.errstate(invalid="ignore"):
+        inside = (lo >= 0) & (hi <= 1) & ~np.signbit(lo)
+    lo_bin = _exact_bin_indices(np.where(inside, lo, 0), bins)
+    hi_bin = _exact_bin_indices(np.where(inside, hi, 0), bins)
+    lut = np.where(inside & (lo_bin == hi_bin), lo_bin, -1)
+    # The bucket of 1.0 also holds values above 1, which validated images
+    # and HSV never produce; 1.0 itself is in the last bin.
+    lut[np.float32(1).view(np.uint32) >> _HIGH_BITS] = bins - 1
+    return lut
+
+
+def _exact_bin_indices(values, bins):
     """Bin index of every value in [0, 1], exactly as :func:`numpy.histogram` bins."""
     edges = np.linspace(0.0, 1.0, bins + 1, dtype=values.dtype)
     idx = (values * values.dtype.type(bins)).astype(np.intp)
@@ -77,6 +121,19 @@ def _bin_indices(values, bins):
     # corrects against the edges the same way.
     idx -= values < edges[idx]
     idx += (values >= edges[idx + 1]) & (idx != bins - 1)
+    return idx
+
+
+def _bin_indices(values, bins):
+    """:func:`_exact_bin_indices`, by table lookup for float32 values."""
+    if values.dtype != np.float32:
+        return _exact_bin_indices(values, bins)
+    key = values.view(np.uint32) >> _HIGH_BITS
+    idx = _float32_bin_lut(bins)[key.astype(np.intp)]
+    unsure = np.flatnonzero(idx < 0)
+    if unsure.size:
+        flat = idx.reshape(-1)
+        flat[unsure] = _exact_bin_indices(values.reshape(-1)[unsure], bins)
     return idx
 
 

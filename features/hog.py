@@ -15,6 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
+from ._hog_bins import orientation_bins, orientation_edges
 from ._validation import check_images, check_positive_int
 
 __all__ = ["HOG", "hog_image", "plot_hog"]
@@ -77,104 +78,6 @@ def _image_gradients(images, color, transform_sqrt):
             np.take_along_axis(g_col, best, axis=-1)[..., 0])
 
 
-def _orientation_edges(orientations):
-    """Upper bin edges in degrees, rounded as skimage's Cython kernel rounds them.
-
-    The kernel stores ``180 / orientations`` in a C float and multiplies it in
-    float precision; bins are ``[edge_{i-1}, edge_i)`` compared in double.
-    """
-    step = np.float32(180.0 / orientations)
-    return (step * np.arange(1, orientations + 1, dtype=np.float32)).astype(np.float64)
-
-
-def _exact_bins(g_row, g_col, orientations):
-    """Orientation bins computed as skimage computes them (float64 arctan2 in degrees).
-
-    Returns ints in [0, orientations]; ``orientations`` marks pixels at or
-    above a float32-rounded last edge below 180, which skimage counts nowhere.
-    """
-    angle = np.rad2deg(np.arctan2(g_row.astype(np.float64), g_col.astype(np.float64)))
-    # Equal to skimage's ``angle % 180`` for angles in (-180, 180], without fmod's cost.
-    np.add(angle, 180.0, out=angle, where=angle < 0)
-    angle[angle == 180.0] = 0.0
-    return np.searchsorted(_orientation_edges(orientations), angle, side="right")
-
-
-def _bucket_bins(orientations):
-    """Exact bin at both ends of every bucket (see :func:`_ratio_lut`), shape (65536, 2)."""
-    high = np.arange(1 << 16, dtype=np.uint32) << 16
-    with np.errstate(invalid="ignore"):  # the table covers NaN bit patterns too
-        ends = np.stack([high, high | 0xFFFF], axis=1).view(np.float32).astype(np.float64)
-    finite = np.isfinite(ends)
-    # Ratios g_row / g_col; infinite ones (g_col = 0) are 90 degrees, NaN (0 / 0) weighs nothing.
-    g_row = np.where(finite, ends, np.where(np.isinf(ends), np.sign(ends), 0.0))
-    g_col = np.where(finite, 1.0, 0.0)
-    return _exact_bins(g_row, g_col, orientations)
-
-
-@functools.lru_cache(maxsize=16)
-def _ratio_lut(orientations):
-    """Orientation bin for the top 16 bits of the float32 ratio g_row / g_col.
-
-    The top 16 bits of a float32 (sign, exponent, 7 mantissa bits) cut the
-    ratios into buckets about 0.8 % wide, over which the orientation is
-    monotonic. A bucket whose ends or neighbours (in ratio order, where +0
-    meets -0 and +inf meets -inf) have different bins holds a bin change
-    (an edge, or the wrap of angles just below 180 to 0); it and the buckets
-    next to it get -1, and their pixels are binned exactly. Every other pixel
-    is at least a bucket away from a change, far beyond any rounding, so its
-    table bin is skimage's bin.
-    """
-    ends = _bucket_bins(orientations)
-    half, n_finite = 1 << 15, 0x7F81  # per sign: buckets 0 .. 0x7F80 (= inf); above are NaN
-    pos, neg = ends[:n_finite], ends[half:half + n_finite]
-    # The inf bucket's upper end is a NaN pattern that division never yields.
-    pos[-1, 1], neg[-1, 1] = pos[-1, 0], neg[-1, 0]
-
-    def pure(e):
-        ok = e[:, 0] == e[:, 1]
-        ok[1:] &= e[1:, 0] == e[:-1, 1]
-        ok[:-1] &= e[:-1, 1] == e[1:, 0]
-        return ok
-
-    pure_pos, pure_neg = pure(pos), pure(neg)
-    for i in (0, -1):  # +0 meets -0, +inf meets -inf
-        same = pos[i, 0] == neg[i, 0]
-        pure_pos[i] &= same
-        pure_neg[i] &= same
-    # NaN buckets come only from 0 / 0: bin 0, the pixel weighs nothing.
-    lut = np.zeros(1 << 16, dtype=np.intp)
-    for start, ok, e in ((0, pure_pos, pos), (half, pure_neg, neg)):
-        unsure = ~ok
-        unsure[1:] |= ~ok[:-1]
-        unsure[:-1] |= ~ok[1:]
-        lut[start:start + n_finite] = np.where(unsure, -1, e[:, 0])
-    lut[lut == orientations] = -1
-    return lut.astype(np.int8)
-
-
-def _orientation_bins(g_row, g_col, orientations):
-    """Bins of every pixel, equal to :func:`_exact_bins` but mostly by table lookup.
-
-    One division and a lookup on the ratio's top bits replace arctan2; only
-    pixels in buckets marked ambiguous go through the exact path.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.divide(g_row, g_col, dtype=g_row.dtype)
-    if ratio.dtype != np.float32:
-        ratio = ratio.astype(np.float32)
-    # Arithmetic shift: negative ratios give negative keys, which index from
-    # the table's end, exactly where their unsigned top bits point.
-    key = ratio.view(np.int32) >> 16
-    bins = _ratio_lut(orientations)[key.astype(np.intp)]
-    unsure = np.flatnonzero(bins < 0)
-    if unsure.size:
-        flat = bins.reshape(-1)
-        flat[unsure] = _exact_bins(g_row.reshape(-1)[unsure], g_col.reshape(-1)[unsure],
-                                   orientations)
-    return bins
-
-
 @functools.lru_cache(maxsize=4)
 def _histogram_offsets(n, n_cr, n_cc, c_row, c_col, orientations):
     """Start of each pixel's (image, cell) histogram in the flat bincount output."""
@@ -203,8 +106,8 @@ def _cell_histograms(g_row, g_col, orientations, pixels_per_cell):
     magnitude = g_row * g_row
     magnitude += g_col * g_col
     np.sqrt(magnitude, out=magnitude)
-    bins = _orientation_bins(g_row, g_col, orientations)
-    if _orientation_edges(orientations)[-1] < 180:
+    bins = orientation_bins(g_row, g_col, orientations)
+    if orientation_edges(orientations)[-1] < 180:
         # A float32-rounded last edge below 180: skimage counts those pixels nowhere.
         dropped = bins == orientations
         magnitude[dropped] = 0.0
@@ -217,20 +120,26 @@ def _cell_histograms(g_row, g_col, orientations, pixels_per_cell):
 
 
 def _normalize_blocks(hist, cells_per_block, block_norm):
-    """Normalize every overlapping block of cells; returns (n, n_blocks_row,
-    n_blocks_col, b_row, b_col, orientations), skimage's layout."""
-    blocks = sliding_window_view(hist, cells_per_block, axis=(1, 2))
-    blocks = np.moveaxis(blocks, 3, -1)
-    axes = (3, 4, 5)
-    if block_norm == "L1":
-        return blocks / (np.abs(blocks).sum(axis=axes, keepdims=True) + _EPS)
-    if block_norm == "L1-sqrt":
-        return np.sqrt(blocks / (np.abs(blocks).sum(axis=axes, keepdims=True) + _EPS))
-    out = blocks / np.sqrt((blocks ** 2).sum(axis=axes, keepdims=True) + _EPS ** 2)
-    if block_norm == "L2-Hys":
-        out = np.minimum(out, 0.2)
-        out /= np.sqrt((out ** 2).sum(axis=axes, keepdims=True) + _EPS ** 2)
-    return out
+    """Normalize every overlapping block of cells.
+
+    Returns (n, n_blocks_row * n_blocks_col * b_row * b_col * orientations)
+    in skimage's order. Histograms are non-negative, so skimage's L1 norm
+    ``sum(|x|)`` is ``sum(x)``.
+    """
+    n = hist.shape[0]
+    blocks = np.moveaxis(sliding_window_view(hist, cells_per_block, axis=(1, 2)), 3, -1)
+    # One contiguous copy, then every norm is a reduction over the last axis.
+    blocks = blocks.reshape(n, -1, blocks.shape[3] * blocks.shape[4] * blocks.shape[5])
+    if block_norm in ("L1", "L1-sqrt"):
+        out = blocks / (blocks.sum(axis=-1, keepdims=True) + _EPS)
+        if block_norm == "L1-sqrt":
+            np.sqrt(out, out=out)
+    else:
+        out = blocks / np.sqrt(np.einsum("ijk,ijk->ij", blocks, blocks)[..., None] + _EPS ** 2)
+        if block_norm == "L2-Hys":
+            np.minimum(out, 0.2, out=out)
+            out /= np.sqrt(np.einsum("ijk,ijk->ij", out, out)[..., None] + _EPS ** 2)
+    return out.reshape(n, -1)
 
 
 class HOG(ImageTransformerMixin, BaseEstimator):
@@ -354,8 +263,7 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         ppc, cpb, _, _ = self._grid()
         g_row, g_col = _image_gradients(images, self.color, self.transform_sqrt)
         hist = _cell_histograms(g_row, g_col, self.orientations, ppc)
-        blocks = _normalize_blocks(hist, cpb, self.block_norm)
-        return blocks.reshape(images.shape[0], -1).astype(images.dtype, copy=False)
+        return _normalize_blocks(hist, cpb, self.block_norm).astype(images.dtype, copy=False)
 
 
 def hog_image(image, **params):

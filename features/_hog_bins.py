@@ -1,0 +1,115 @@
+"""Orientation bins of HoG gradients, equal to scikit-image's, without arctan2 per pixel.
+
+scikit-image bins a gradient by ``rad2deg(arctan2(g_row, g_col)) % 180``
+against float32-rounded edges. The orientation is a monotonic function of the
+ratio ``g_row / g_col`` (with a wrap at 180 degrees), so the top 16 bits of the
+float32 ratio (sign, exponent and 7 mantissa bits) already decide the bin of
+almost every pixel: :func:`ratio_lut` tabulates the bin of each such bucket and
+marks the few buckets near a bin change, whose pixels :func:`exact_bins` bins
+the way skimage does. One division, a shift and a lookup replace arctan2,
+rad2deg, the modulo and a search, and the bins stay exactly skimage's.
+"""
+
+import functools
+
+import numpy as np
+
+__all__ = ["orientation_edges", "exact_bins", "ratio_lut", "orientation_bins"]
+
+
+def orientation_edges(orientations):
+    """Upper bin edges in degrees, rounded as skimage's Cython kernel rounds them.
+
+    The kernel stores ``180 / orientations`` in a C float and multiplies it in
+    float precision; bins are ``[edge_{i-1}, edge_i)`` compared in double.
+    """
+    step = np.float32(180.0 / orientations)
+    return (step * np.arange(1, orientations + 1, dtype=np.float32)).astype(np.float64)
+
+
+def exact_bins(g_row, g_col, orientations):
+    """Orientation bins computed as skimage computes them (float64 arctan2 in degrees).
+
+    Returns ints in [0, orientations]; ``orientations`` marks pixels at or
+    above a float32-rounded last edge below 180, which skimage counts nowhere.
+    """
+    angle = np.rad2deg(np.arctan2(g_row.astype(np.float64), g_col.astype(np.float64)))
+    # Equal to skimage's ``angle % 180`` for angles in (-180, 180], without fmod's cost.
+    np.add(angle, 180.0, out=angle, where=angle < 0)
+    angle[angle == 180.0] = 0.0
+    return np.searchsorted(orientation_edges(orientations), angle, side="right")
+
+
+def _bucket_bins(orientations):
+    """Exact bin at both ends of every bucket (see :func:`ratio_lut`), shape (65536, 2)."""
+    high = np.arange(1 << 16, dtype=np.uint32) << 16
+    with np.errstate(invalid="ignore"):  # the table covers NaN bit patterns too
+        ends = np.stack([high, high | 0xFFFF], axis=1).view(np.float32).astype(np.float64)
+    finite = np.isfinite(ends)
+    # Ratios g_row / g_col; infinite ones (g_col = 0) are 90 degrees, NaN (0 / 0) weighs nothing.
+    g_row = np.where(finite, ends, np.where(np.isinf(ends), np.sign(ends), 0.0))
+    g_col = np.where(finite, 1.0, 0.0)
+    return exact_bins(g_row, g_col, orientations)
+
+
+@functools.lru_cache(maxsize=16)
+def ratio_lut(orientations):
+    """Orientation bin for the top 16 bits of the float32 ratio g_row / g_col.
+
+    The top 16 bits of a float32 (sign, exponent, 7 mantissa bits) cut the
+    ratios into buckets about 0.8 % wide, over which the orientation is
+    monotonic. A bucket whose ends or neighbours (in ratio order, where +0
+    meets -0 and +inf meets -inf) have different bins holds a bin change
+    (an edge, or the wrap of angles just below 180 to 0); it and the buckets
+    next to it get -1, and their pixels are binned exactly. Every other pixel
+    is at least a bucket away from a change, far beyond any rounding, so its
+    table bin is skimage's bin.
+    """
+    ends = _bucket_bins(orientations)
+    half, n_finite = 1 << 15, 0x7F81  # per sign: buckets 0 .. 0x7F80 (= inf); above are NaN
+    pos, neg = ends[:n_finite], ends[half:half + n_finite]
+    # The inf bucket's upper end is a NaN pattern that division never yields.
+    pos[-1, 1], neg[-1, 1] = pos[-1, 0], neg[-1, 0]
+
+    def pure(e):
+        ok = e[:, 0] == e[:, 1]
+        ok[1:] &= e[1:, 0] == e[:-1, 1]
+        ok[:-1] &= e[:-1, 1] == e[1:, 0]
+        return ok
+
+    pure_pos, pure_neg = pure(pos), pure(neg)
+    for i in (0, -1):  # +0 meets -0, +inf meets -inf
+        same = pos[i, 0] == neg[i, 0]
+        pure_pos[i] &= same
+        pure_neg[i] &= same
+    # NaN buckets come only from 0 / 0: bin 0, the pixel weighs nothing.
+    lut = np.zeros(1 << 16, dtype=np.intp)
+    for start, ok, e in ((0, pure_pos, pos), (half, pure_neg, neg)):
+        unsure = ~ok
+        unsure[1:] |= ~ok[:-1]
+        unsure[:-1] |= ~ok[1:]
+        lut[start:start + n_finite] = np.where(unsure, -1, e[:, 0])
+    lut[lut == orientations] = -1
+    return lut.astype(np.min_scalar_type(-orientations))
+
+
+def orientation_bins(g_row, g_col, orientations):
+    """Bins of every pixel, equal to :func:`exact_bins` but mostly by table lookup.
+
+    One division and a lookup on the ratio's top bits replace arctan2; only
+    pixels in buckets marked ambiguous go through the exact path.
+    """
+    # 0 / 0 is NaN and x / 0 is inf, both binned by the table; float64
+    # ratios beyond float32's range become inf, the same 90 degrees.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = np.divide(g_row, g_col, dtype=g_row.dtype).astype(np.float32, copy=False)
+    # Arithmetic shift: negative ratios give negative keys, which index from
+    # the table's end, exactly where their unsigned top bits point.
+    key = ratio.view(np.int32) >> 16
+    bins = ratio_lut(orientations)[key.astype(np.intp)]
+    unsure = np.flatnonzero(bins < 0)
+    if unsure.size:
+        flat = bins.reshape(-1)
+        flat[unsure] = exact_bins(g_row.reshape(-1)[unsure], g_col.reshape(-1)[unsure],
+                                   orientations)
+    return bins
