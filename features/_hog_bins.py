@@ -99,6 +99,10 @@ def orientation_bins(g_row, g_col, orientations):
     One division and a lookup on the ratio's top bits replace arctan2; only
     pixels in buckets marked ambiguous go through the exact path.
     """
+    shape = g_row.shape
+    # Flat C-order copies only if the input is not C-contiguous already, so that
+    # the positions of ambiguous pixels index the same elements everywhere.
+    g_row, g_col = g_row.reshape(-1), g_col.reshape(-1)
     # 0 / 0 is NaN and x / 0 is inf, both binned by the table; float64
     # ratios beyond float32's range become inf, the same 90 degrees.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -109,7 +113,5 @@ def orientation_bins(g_row, g_col, orientations):
     bins = ratio_lut(orientations)[key.astype(np.intp)]
     unsure = np.flatnonzero(bins < 0)
     if unsure.size:
-        flat = bins.reshape(-1)
-        flat[unsure] = exact_bins(g_row.reshape(-1)[unsure], g_col.reshape(-1)[unsure],
-                                   orientations)
-    return bins
+        bins[unsure] = exact_bins(g_row[unsure], g_col[unsure], orientations)
+    return bins.reshape(shape)

@@ -128,13 +128,14 @@ def _bin_indices(values, bins):
     """:func:`_exact_bin_indices`, by table lookup for float32 values."""
     if values.dtype != np.float32:
         return _exact_bin_indices(values, bins)
+    shape = values.shape
+    values = values.reshape(-1)  # C order, so flat positions agree below
     key = values.view(np.uint32) >> _HIGH_BITS
     idx = _float32_bin_lut(bins)[key.astype(np.intp)]
     unsure = np.flatnonzero(idx < 0)
     if unsure.size:
-        flat = idx.reshape(-1)
-        flat[unsure] = _exact_bin_indices(values.reshape(-1)[unsure], bins)
-    return idx
+        idx[unsure] = _exact_bin_indices(values[unsure], bins)
+    return idx.reshape(shape)
 
 
 class ColorHistogram(ImageTransformerMixin, BaseEstimator):

@@ -1,9 +1,14 @@
 """Tests of the shared image-transformer plumbing in features/_base.py."""
 
+import pickle
+
 import numpy as np
 import pytest
 from scipy import sparse
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.preprocessing import StandardScaler
 from sklearn.exceptions import NotFittedError
 
 from features import HOG, ColorHistogram, RawPixels
@@ -131,3 +136,80 @@ def test_unfitted_transform_and_feature_names_raise(cls):
         cls().transform(np.zeros((2, 16, 16, 3)))
     with pytest.raises(NotFittedError):
         cls().get_feature_names_out()
+
+
+# -- image versions of the scikit-learn checks that 2-D input keeps from running -------
+
+IMAGE_TRANSFORMERS = [HOG(pixels_per_cell=(4, 4)), ColorHistogram(channels=None, bins=4),
+                      RawPixels()]
+
+
+@pytest.fixture(scope="module")
+def small_batch():
+    return np.random.default_rng(7).integers(0, 256, (9, 16, 16, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("est", IMAGE_TRANSFORMERS, ids=lambda e: type(e).__name__)
+def test_fit_is_idempotent_and_leaves_params_alone(est, small_batch):
+    est = clone(est)
+    params = est.get_params()
+    first = est.fit(small_batch).transform(small_batch)
+    assert est.fit(small_batch) is est
+    np.testing.assert_array_equal(first, est.transform(small_batch))
+    assert est.get_params() == params
+
+
+@pytest.mark.parametrize("est", IMAGE_TRANSFORMERS, ids=lambda e: type(e).__name__)
+def test_transform_is_per_image(est, small_batch):
+    # Subset and order invariance: an image's features do not depend on its batch.
+    est = clone(est).fit(small_batch)
+    full = est.transform(small_batch)
+    order = np.random.default_rng(0).permutation(len(small_batch))
+    np.testing.assert_array_equal(est.transform(small_batch[order]), full[order])
+    np.testing.assert_array_equal(est.transform(small_batch[2:3]), full[2:3])
+
+
+@pytest.mark.parametrize("est", IMAGE_TRANSFORMERS, ids=lambda e: type(e).__name__)
+def test_pickle_round_trip_keeps_output(est, small_batch):
+    est = clone(est).fit(small_batch)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.transform(small_batch), est.transform(small_batch))
+
+
+@pytest.mark.parametrize("est", IMAGE_TRANSFORMERS, ids=lambda e: type(e).__name__)
+def test_read_only_and_fortran_input(est, small_batch):
+    X = (small_batch / 255).astype(np.float32)
+    expected = clone(est).fit_transform(X)
+    frozen = X.copy()
+    frozen.flags.writeable = False
+    np.testing.assert_array_equal(clone(est).fit_transform(frozen), expected)
+    np.testing.assert_array_equal(clone(est).fit_transform(np.asfortranarray(X)), expected)
+
+
+@pytest.mark.parametrize("est", IMAGE_TRANSFORMERS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("dtype, expected", [(np.uint8, np.float32), (np.uint16, np.float32),
+                                             (np.bool_, np.float32), (np.float32, np.float32),
+                                             (np.float64, np.float64)])
+def test_output_dtype_rule(est, small_batch, dtype, expected):
+    X = small_batch.astype(dtype) if dtype not in (np.float32, np.float64) else \
+        (small_batch / 255).astype(dtype)
+    if dtype == np.bool_:
+        X = small_batch > 127
+    out = clone(est).fit_transform(X)
+    assert out.dtype == expected
+    assert np.isfinite(out).all()
+
+
+def test_union_of_hog_and_hue_in_a_pipeline_with_pandas_output(cifar10):
+    X, y = cifar10.X_train[:200], cifar10.y_train[:200]
+    pipe = make_pipeline(make_union(HOG(), ColorHistogram()), StandardScaler(),
+                         LogisticRegression(max_iter=200))
+    pipe.set_output(transform="pandas")
+    pipe.fit(X, y)
+    assert pipe.predict(cifar10.X_test[:20]).shape == (20,)
+    frame = pipe[:-1].transform(X[:5])
+    assert frame.shape == (5, 324 + 10)
+    assert frame.columns[0] == "hog__hog_b0_0_c0_0_o0"
+    assert frame.columns[-1] == "colorhistogram__hue_9"
+    # Better than chance (0.1) on training data: the features carry signal.
+    assert pipe.score(X, y) > 0.3

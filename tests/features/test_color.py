@@ -8,6 +8,7 @@ from hypothesis.extra.numpy import arrays
 from skimage.color import rgb2hsv
 
 from features import ColorHistogram, rgb_to_hsv
+from features.color import _bin_indices, _exact_bin_indices
 from features._validation import check_images
 
 DTYPES = [np.uint8, np.float32, np.float64]
@@ -198,3 +199,17 @@ def test_property_finite_nonnegative_and_normalized(images, color_space, joint, 
     assert np.isfinite(got).all() and got.min() >= 0
     n_hists = 1 if joint else 2
     np.testing.assert_allclose(got.reshape(len(images), n_hists, -1).sum(-1), 1.0)
+
+
+@pytest.mark.parametrize("bins", [1, 3, 7, 10, 32, 100])
+def test_table_binning_equals_numpy_histogram_at_edges(bins):
+    edges = np.linspace(0, 1, bins + 1, dtype=np.float32)
+    near = np.concatenate([edges, np.nextafter(edges, np.float32(0)),
+                           np.nextafter(edges, np.float32(1))])
+    rng = np.random.default_rng(bins)
+    values = np.concatenate([near, rng.random(5000, dtype=np.float32),
+                             np.float32([0.0, -0.0, 1.0, 1e-40, 1e-30])])
+    values = np.clip(values, 0, 1).astype(np.float32)
+    counts = np.bincount(_bin_indices(values, bins), minlength=bins)
+    np.testing.assert_array_equal(counts, np.histogram(values, bins=bins, range=(0, 1))[0])
+    np.testing.assert_array_equal(_bin_indices(values, bins), _exact_bin_indices(values, bins))
