@@ -83,6 +83,8 @@ def run_speed(args):
                   ColorHistogram(color_space="hsv", channels=(0,), bins=10),
                   args.n_jobs, args.repeat)
     table = pd.DataFrame(rows)
+    table["images_per_s"] = table["images_per_s"].round().astype(int)
+    table["speedup"] = table["speedup"].round(1)
     print(f"{len(images)} CIFAR-10 training images of shape {images.shape[1:]} ({images.dtype}); "
           f"goals: HOG >= 30x, hue histogram >= 100x the loop.\n")
-    print(markdown_table(table, floatfmt=".3g"))
+    print(markdown_table(table, floatfmt=".3g").replace("| speedup |", "| speedup (x) |"))
