@@ -2,10 +2,12 @@
 
 The HSV conversion is scikit-image's (:func:`skimage.color.rgb2hsv`) done with
 the same float operations in the same order, so the values are bit-for-bit
-equal, but computed channel by channel with ``np.where`` instead of boolean
-masks, which is several times faster on a batch. Binning is
+equal, but on contiguous whole planes with masked copies instead of boolean
+fancy indexing, which is several times faster on a batch. Binning is
 :func:`numpy.histogram`'s with ``range=(0, 1)``: bin ``i`` holds values in
-``[i / bins, (i + 1) / bins)`` and the last bin also holds 1.
+``[i / bins, (i + 1) / bins)`` and the last bin also holds 1; float32 values
+get their bin from a table indexed by their top 16 bits, with numpy's own
+edge comparisons for the few values whose bucket straddles an edge.
 """
 
 import functools
