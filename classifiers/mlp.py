@@ -133,17 +133,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Hidden non-linearity (leaky slope 0.01, ELU alpha 1).
     dropout : float, default=0.5
         Inverted-dropout drop probability on every hidden layer's output, in [0, 1).
-    alpha : float, default=1e-4
+    alpha : float, default=0.0
         L2 weight decay: ``alpha * sum W**2`` over all weight matrices (not biases)
         is added to the mean cross-entropy of each mini-batch.
-    init : {"he", "xavier"}, default="he"
+    init : {"he", "xavier"}, default="xavier"
         Weight initialization: ``N(0, 2 / fan_in)`` (He, for relu-like units) or
         ``N(0, 2 / (fan_in + fan_out))`` (Xavier/Glorot, for tanh and sigmoid).
     optimizer : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}, default="adam"
         Update rule (see :mod:`classifiers.optimizers`).
     learning_rate : float, default=1e-3
         Initial step size, > 0.
-    lr_schedule : {"constant", "step", "exponential"}, default="exponential"
+    lr_schedule : {"constant", "step", "exponential"}, default="constant"
         Learning-rate decay per epoch (see :func:`classifiers.optimizers.make_schedule`).
     lr_decay : float, default=0.95
         Decay factor in (0, 1].
@@ -151,12 +151,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Epochs between decays of the ``"step"`` schedule.
     batch_size : int, default=200
         Mini-batch size (capped at the number of training samples).
-    max_epochs : int, default=100
+    max_epochs : int, default=60
         Maximum number of passes over the training data.
     tol : float, default=1e-4
         Minimum improvement that resets the patience counter (validation accuracy
         with early stopping, training loss otherwise).
-    early_stopping : bool, default=True
+    early_stopping : bool, default=False
         Hold out ``validation_fraction`` (stratified, seeded), stop after
         ``n_iter_no_change`` epochs without improvement, keep the best weights.
     validation_fraction : float, default=0.1
@@ -167,6 +167,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Seeds initialization, validation split, shuffling and dropout masks.
     verbose : int, default=0
         Print progress every epoch when > 0.
+
+    Notes
+    -----
+    The defaults (one hidden layer of 512 ReLU units, dropout 0.5, Xavier
+    init, Adam at a constant 1e-3, batches of 200, 60 epochs, no weight
+    decay) were chosen on a 20% validation split of the CIFAR-10 training
+    images, for mean-centered pixels in [0, 1] and for standardized HoG + hue
+    features. Early stopping on a 10% split stopped too soon there (validation
+    accuracy keeps creeping up after the validation loss turns), so it is off
+    by default; turn it on for unfamiliar data.
 
     Attributes
     ----------
@@ -197,9 +207,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, hidden_layer_sizes=(512,), *, activation="relu", dropout=0.5,
-                 alpha=1e-4, init="he", optimizer="adam", learning_rate=1e-3,
-                 lr_schedule="exponential", lr_decay=0.95, lr_decay_step=10,
-                 batch_size=200, max_epochs=100, tol=1e-4, early_stopping=True,
+                 alpha=0.0, init="xavier", optimizer="adam", learning_rate=1e-3,
+                 lr_schedule="constant", lr_decay=0.95, lr_decay_step=10,
+                 batch_size=200, max_epochs=60, tol=1e-4, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, random_state=None,
                  verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes

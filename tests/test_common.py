@@ -8,6 +8,7 @@ Every check not listed must pass.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from classifiers import LinearSVM, MLPClassifier, SoftmaxClassifier
 from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
 
 _NOT_IMAGES = (
@@ -54,6 +55,11 @@ ESTIMATORS = [
     ColorHistogram(),
     RawPixels(),
     BagOfVisualWords(n_words=2, patch_size=2, random_state=0),
+    # Classifiers: max_epochs=20 keeps the ~50 fits per estimator fast; the
+    # defaults themselves are exercised in tests/classifiers.
+    LinearSVM(max_epochs=20, random_state=0),
+    SoftmaxClassifier(max_epochs=20, random_state=0),
+    MLPClassifier(hidden_layer_sizes=(32,), max_epochs=20, random_state=0),
 ]
 
 EXPECTED_FAILED_CHECKS = {
