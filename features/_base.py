@@ -23,7 +23,10 @@ implements:
     over images in Python.
 
 It may override ``_check_images_kwargs`` (e.g. ``{"n_channels": 3}``) to
-restrict the accepted input. Chunking reads the ``chunk_size`` and ``n_jobs``
+restrict the accepted input, and set ``_fit_uses_images = False`` when
+``fit`` learns nothing from the pixels (``fit`` then validates without making
+a float copy). ``transform`` validates the whole batch, then converts it to
+floats one chunk at a time. Chunking reads the ``chunk_size`` and ``n_jobs``
 attributes when the subclass has them as parameters.
 """
 
@@ -33,7 +36,13 @@ from scipy import sparse
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_image_shape, check_images, check_positive_int
+from ._validation import (
+    check_image_shape,
+    check_images,
+    check_positive_int,
+    output_dtype,
+    to_float_images,
+)
 
 __all__ = ["ImageTransformerMixin", "iter_chunks"]
 
@@ -67,6 +76,10 @@ class ImageTransformerMixin(TransformerMixin):
     (uint8, float32, ...) gives float32 (:func:`features._validation.output_dtype`).
     """
 
+    #: Whether ``_fit_images`` needs the float images; features that learn
+    #: nothing set False so that ``fit`` only validates (no float copy).
+    _fit_uses_images = True
+
     def _check_images_kwargs(self):
         return {}
 
@@ -76,12 +89,14 @@ class ImageTransformerMixin(TransformerMixin):
     def _fit_images(self, images, y):
         """Learn from validated images; the default feature learns nothing."""
 
-    def _validate_images(self, X, *, reset):
+    def _validate_images(self, X, *, reset, convert=True):
         """Check ``X`` and return it as float images (N, H, W, C) in [0, 1].
 
         With ``reset=True`` (fit) the hyperparameters are checked against the
         image shape and ``image_shape_`` is recorded; otherwise the estimator
-        must be fitted and the shape must match the one seen at fit.
+        must be fitted and the shape must match the one seen at fit. With
+        ``convert=False`` the validated batch keeps its dtype (see
+        :func:`features._validation.to_float_images`).
         """
         if not reset:
             check_is_fitted(self, "image_shape_")
@@ -96,7 +111,7 @@ class ImageTransformerMixin(TransformerMixin):
                 f"Complex data not supported: {type(self).__name__} needs real-valued "
                 f"images (uint8 in [0, 255] or float in [0, 1])."
             )
-        images = check_images(X, **self._check_images_kwargs())
+        images = check_images(X, convert=convert, **self._check_images_kwargs())
         if reset:
             if getattr(self, "chunk_size", None) is not None:
                 check_positive_int(self.chunk_size, "chunk_size")
@@ -126,7 +141,7 @@ class ImageTransformerMixin(TransformerMixin):
         ValueError, TypeError
             For a bad batch or hyperparameter (see the class docstring).
         """
-        images = self._validate_images(X, reset=True)
+        images = self._validate_images(X, reset=True, convert=self._fit_uses_images)
         self._fit_images(images, y)
         self.n_features_out_ = int(self._n_features_out)
         return self
@@ -151,8 +166,12 @@ class ImageTransformerMixin(TransformerMixin):
         ValueError, TypeError
             For a bad batch or an image shape different from the one at fit.
         """
-        images = self._validate_images(X, reset=False)
-        return self._map_chunks(self._transform_chunk, images)
+        # Validate the whole batch first (errors before any work), then convert
+        # to floats chunk by chunk so memory stays bounded by chunk_size.
+        images = self._validate_images(X, reset=False, convert=False)
+        dtype = output_dtype(images.dtype)
+        return self._map_chunks(
+            lambda chunk: self._transform_chunk(to_float_images(chunk, dtype)), images)
 
     def _map_chunks(self, func, images):
         """Apply ``func`` to chunks of ``images`` and stack the (n, D) results.

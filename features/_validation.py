@@ -8,7 +8,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_images", "output_dtype", "check_image_shape", "check_positive_int"]
+__all__ = ["check_images", "to_float_images", "output_dtype", "check_image_shape",
+           "check_positive_int"]
 
 
 def output_dtype(dtype):
@@ -36,7 +37,7 @@ def output_dtype(dtype):
     return np.dtype(np.float64) if np.dtype(dtype) == np.float64 else np.dtype(np.float32)
 
 
-def check_images(X, *, name="X", allow_nd=(3, 4), n_channels=None, dtype=None):
+def check_images(X, *, name="X", allow_nd=(3, 4), n_channels=None, dtype=None, convert=True):
     """Validate a batch of images and return it as floats in [0, 1].
 
     Parameters
@@ -52,6 +53,9 @@ def check_images(X, *, name="X", allow_nd=(3, 4), n_channels=None, dtype=None):
         If given, the number of channels a 4-D batch must have.
     dtype : numpy dtype or None, default=None
         Float dtype of the result; by default :func:`output_dtype` of the input.
+    convert : bool, default=True
+        If False, only validate: return the input array (with the channel
+        axis added) in its own dtype, for :func:`to_float_images` later.
 
     Returns
     -------
@@ -96,7 +100,6 @@ def check_images(X, *, name="X", allow_nd=(3, 4), n_channels=None, dtype=None):
         raise ValueError(
             f"{name} must have {n_channels} channels in its last axis; got shape {X.shape}."
         )
-    target = np.dtype(dtype) if dtype is not None else output_dtype(X.dtype)
     if X.dtype.kind == "f":
         if not np.isfinite(X).all():
             raise ValueError(
@@ -109,20 +112,48 @@ def check_images(X, *, name="X", allow_nd=(3, 4), n_channels=None, dtype=None):
                 f"{name} is a float array with values in [{lo:g}, {hi:g}]; float images "
                 f"must lie in [0, 1]. Divide 8-bit data by 255 or pass it as uint8."
             )
-        images = X.astype(target, copy=False)
-    elif X.dtype.kind == "b":
-        images = X.astype(target)
-    else:
+    elif X.dtype.kind != "b":
         lo, hi = X.min(), X.max()
         if lo < 0 or hi > 255:
             raise ValueError(
                 f"{name} is an integer array with values in [{lo}, {hi}]; integer images "
                 f"must lie in [0, 255]. Rescale it to uint8 or to floats in [0, 1]."
             )
-        images = X.astype(target) / target.type(255)
-    if images.ndim == 3:
-        images = images[..., np.newaxis]
-    return images
+    if X.ndim == 3:
+        X = X[..., np.newaxis]
+    return to_float_images(X, dtype) if convert else X
+
+
+def to_float_images(images, dtype=None):
+    """Convert images already accepted by :func:`check_images` to floats in [0, 1].
+
+    No checks: this is the conversion step of :func:`check_images`, for code
+    that validates a whole batch once (``convert=False``) and converts it
+    chunk by chunk to keep memory bounded.
+
+    Parameters
+    ----------
+    images : ndarray
+        Validated images (integer in [0, 255], bool, or float in [0, 1]).
+    dtype : numpy dtype or None, default=None
+        Float dtype of the result; by default :func:`output_dtype` of the input.
+
+    Returns
+    -------
+    ndarray
+        Same shape; not copied when already float of the target dtype.
+
+    Examples
+    --------
+    >>> to_float_images(np.array([0, 51, 255], dtype=np.uint8))
+    array([0. , 0.2, 1. ], dtype=float32)
+    """
+    target = np.dtype(dtype) if dtype is not None else output_dtype(images.dtype)
+    if images.dtype.kind == "f":
+        return images.astype(target, copy=False)
+    if images.dtype.kind == "b":
+        return images.astype(target)
+    return images.astype(target) / target.type(255)
 
 
 def check_image_shape(images, expected, *, name="X"):

@@ -229,6 +229,8 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
             raise ValueError(f"channels must not repeat a channel; got {self.channels!r}.")
         return tuple(int(c) for c in channels)
 
+    _fit_uses_images = False
+
     def _check_params(self, image_shape):
         if self.color_space not in COLOR_SPACES:
             raise ValueError(f"color_space must be one of {COLOR_SPACES}; got {self.color_space!r}.")

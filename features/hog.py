@@ -219,6 +219,8 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
 
+    _fit_uses_images = False
+
     def _check_params(self, image_shape):
         check_positive_int(self.orientations, "orientations")
         ppc = _check_pair(self.pixels_per_cell, "pixels_per_cell")

@@ -36,6 +36,8 @@ class RawPixels(ImageTransformerMixin, BaseEstimator):
     ((2, 48), dtype('float32'), 1.0)
     """
 
+    _fit_uses_images = False
+
     @property
     def _n_features_out(self):
         h, w, c = self.image_shape_

@@ -213,3 +213,29 @@ def test_union_of_hog_and_hue_in_a_pipeline_with_pandas_output(cifar10):
     assert frame.columns[-1] == "colorhistogram__hue_9"
     # Better than chance (0.1) on training data: the features carry signal.
     assert pipe.score(X, y) > 0.3
+
+
+def test_transform_converts_to_float_one_chunk_at_a_time(monkeypatch):
+    import features._base as base
+
+    seen = []
+    real = base.to_float_images
+
+    def spy(chunk, dtype=None):
+        seen.append((chunk.shape[0], chunk.dtype))
+        return real(chunk, dtype)
+
+    monkeypatch.setattr(base, "to_float_images", spy)
+    X = np.random.default_rng(3).integers(0, 256, (10, 4, 4, 3), dtype=np.uint8)
+    got = MeanColor(chunk_size=4).fit(X).transform(X)
+    assert seen == [(4, np.uint8), (4, np.uint8), (2, np.uint8)]
+    np.testing.assert_allclose(got, (X / 255).mean(axis=(1, 2)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("cls", [HOG, ColorHistogram, RawPixels])
+def test_fit_of_features_that_learn_nothing_makes_no_float_copy(cls, monkeypatch):
+    import features._validation as validation
+
+    monkeypatch.setattr(validation, "to_float_images", None)  # a call would fail
+    est = cls().fit(np.zeros((2, 16, 16, 3), dtype=np.uint8))
+    assert est.image_shape_ == (16, 16, 3)
