@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from skimage.color import rgb2hsv
@@ -193,6 +193,8 @@ def test_four_channel_images_raise_naming_the_fix():
     joint=st.booleans(),
     bins=st.integers(1, 12),
 )
+@example(images=np.zeros((2, 3, 3, 3)), color_space="hsv", joint=False, bins=10)
+@example(images=np.ones((1, 4, 2, 1)), color_space="hsv", joint=True, bins=3)
 def test_property_finite_nonnegative_and_normalized(images, color_space, joint, bins):
     est = ColorHistogram(color_space=color_space, channels=(0, 1), bins=bins, joint=joint)
     got = est.fit_transform(images)

@@ -5,7 +5,7 @@ import itertools
 import matplotlib
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from skimage.color import rgb2gray
@@ -203,6 +203,10 @@ def test_dominant_mode_accepts_any_channel_count():
     color=st.sampled_from(["gray", "dominant"]),
     transform_sqrt=st.booleans(),
 )
+@example(images=np.zeros((2, 8, 8, 3), dtype=np.uint8), block_norm="L1-sqrt", color="gray",
+         transform_sqrt=True)
+@example(images=np.full((1, 12, 9, 1), 255, dtype=np.uint8), block_norm="L2-Hys",
+         color="dominant", transform_sqrt=False)
 def test_property_features_are_finite_and_in_unit_range(images, block_norm, color,
                                                          transform_sqrt):
     est = HOG(pixels_per_cell=(4, 4), cells_per_block=(2, 2), block_norm=block_norm,
