@@ -183,3 +183,18 @@ def test_learns_useful_features_on_real_cifar10(cifar10):
     model = make_pipeline(bovw, StandardScaler(), LinearSVC(C=0.01))
     model.fit(cifar10.X_train[:400], cifar10.y_train[:400])
     assert model.score(cifar10.X_test[:200], cifar10.y_test[:200]) > 0.25
+
+
+@pytest.mark.parametrize("kmeans, cls", [("minibatch", "MiniBatchKMeans"), ("full", "KMeans")])
+def test_vocabulary_comes_from_sklearn_kmeans(images, kmeans, cls):
+    bovw = BagOfVisualWords(kmeans=kmeans, **SMALL).fit(images)
+    assert type(bovw.kmeans_).__name__ == cls
+    np.testing.assert_allclose(bovw.words_, bovw.kmeans_.cluster_centers_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("sigma", [None, 0.5])
+def test_soft_sigma_is_given_or_the_rms_distance_to_the_nearest_word(images, sigma):
+    bovw = BagOfVisualWords(encoding="soft", soft_sigma=sigma, **SMALL).fit(images)
+    n_patches = 12 * 10
+    want = sigma if sigma is not None else np.sqrt(bovw.kmeans_.inertia_ / n_patches)
+    assert bovw.sigma_ == pytest.approx(want)
