@@ -96,7 +96,9 @@ def split_validation(y_idx, fraction, rng):
             "training or validation; pass more samples or set early_stopping=False."
         )
     counts = np.bincount(y_idx)
-    stratify = y_idx if (counts[counts > 0].min() >= 2 and n_val >= counts.size) else None
+    # Stratify when possible: every class needs a sample on each side.
+    ok = counts[counts > 0].min() >= 2 and min(n_val, n - n_val) >= np.count_nonzero(counts)
+    stratify = y_idx if ok else None
     idx = np.arange(n)
     seed = rng.randint(np.iinfo(np.int32).max)
     return train_test_split(idx, test_size=n_val, random_state=seed, stratify=stratify)

@@ -112,3 +112,9 @@ def test_train_loop_divergence_suggests_lower_learning_rate(bad):
 def test_check_common_params_messages(param, value, error, match):
     with pytest.raises(error, match=match):
         check_common_params(_Params(**{param: value}))
+
+
+def test_split_validation_with_fewer_training_samples_than_classes():
+    y = np.repeat(np.arange(10), 10)
+    tr, va = split_validation(y, 0.95, np.random.RandomState(0))
+    assert len(tr) == 5 and len(va) == 95
