@@ -196,6 +196,8 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
     array([[1., 0., 0., 0., 0., 0., 0., 0., 0., 0.]], dtype=float32)
     """
 
+    _fit_uses_images = False  # fit only validates and records the image shape
+
     def __init__(self, color_space="hsv", channels=(0,), bins=10, joint=False,
                  chunk_size=1024, n_jobs=None):
         self.color_space = color_space
@@ -228,8 +230,6 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
         if len(set(channels)) != len(channels):
             raise ValueError(f"channels must not repeat a channel; got {self.channels!r}.")
         return tuple(int(c) for c in channels)
-
-    _fit_uses_images = False
 
     def _check_params(self, image_shape):
         if self.color_space not in COLOR_SPACES:

@@ -207,6 +207,8 @@ class HOG(ImageTransformerMixin, BaseEstimator):
     (4, 324)
     """
 
+    _fit_uses_images = False  # fit only validates and records the image shape
+
     def __init__(self, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                  block_norm="L2-Hys", transform_sqrt=False, color="gray",
                  chunk_size=512, n_jobs=None):
@@ -218,8 +220,6 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         self.color = color
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
-
-    _fit_uses_images = False
 
     def _check_params(self, image_shape):
         check_positive_int(self.orientations, "orientations")

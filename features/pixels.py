@@ -36,7 +36,7 @@ class RawPixels(ImageTransformerMixin, BaseEstimator):
     ((2, 48), dtype('float32'), 1.0)
     """
 
-    _fit_uses_images = False
+    _fit_uses_images = False  # fit only validates and records the image shape
 
     @property
     def _n_features_out(self):
