@@ -159,8 +159,9 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
         False: one histogram per channel, concatenated (``len(channels) *
         bins`` features). True: one histogram over the combinations of the
         channels' bins (``bins ** len(channels)`` features).
-    chunk_size : int, default=1024
-        Images processed at once (bounds the memory of intermediate arrays).
+    chunk_size : int, default=256
+        Images processed at once. Bounds the memory of intermediate arrays;
+        chunks that stay in the CPU cache are also faster than big ones.
     n_jobs : int or None, default=None
         Chunks processed in parallel by joblib threads; None means 1.
 
@@ -199,7 +200,7 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
     _fit_uses_images = False  # fit only validates and records the image shape
 
     def __init__(self, color_space="hsv", channels=(0,), bins=10, joint=False,
-                 chunk_size=1024, n_jobs=None):
+                 chunk_size=256, n_jobs=None):
         self.color_space = color_space
         self.channels = channels
         self.bins = bins

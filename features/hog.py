@@ -171,9 +171,10 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         :func:`skimage.color.rgb2gray` (RGB input) or of the single channel.
         ``"dominant"``: per pixel, the gradient of the channel with the largest
         gradient magnitude (any number of channels).
-    chunk_size : int, default=512
-        Images processed at once; bounds the memory of intermediate arrays
-        (about 100 bytes per pixel).
+    chunk_size : int, default=256
+        Images processed at once. Bounds the memory of intermediate arrays
+        (about 100 bytes per pixel); chunks that stay in the CPU cache are
+        also faster than big ones.
     n_jobs : int or None, default=None
         Chunks processed in parallel by joblib threads; None means 1, -1 all cores.
 
@@ -211,7 +212,7 @@ class HOG(ImageTransformerMixin, BaseEstimator):
 
     def __init__(self, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                  block_norm="L2-Hys", transform_sqrt=False, color="gray",
-                 chunk_size=512, n_jobs=None):
+                 chunk_size=256, n_jobs=None):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block
