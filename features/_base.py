@@ -30,6 +30,8 @@ floats one chunk at a time. Chunking reads the ``chunk_size`` and ``n_jobs``
 attributes when the subclass has them as parameters.
 """
 
+import numbers
+
 import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
@@ -115,6 +117,13 @@ class ImageTransformerMixin(TransformerMixin):
         if reset:
             if getattr(self, "chunk_size", None) is not None:
                 check_positive_int(self.chunk_size, "chunk_size")
+            n_jobs = getattr(self, "n_jobs", None)
+            if n_jobs is not None and (isinstance(n_jobs, bool) or n_jobs == 0
+                                       or not isinstance(n_jobs, numbers.Integral)):
+                raise ValueError(
+                    f"n_jobs must be None, a positive number of threads or -1 (all cores); "
+                    f"got {n_jobs!r}."
+                )
             self._check_params(tuple(images.shape[1:]))
             self.image_shape_ = tuple(int(s) for s in images.shape[1:])
         else:

@@ -65,6 +65,12 @@ def test_transform_rejects_other_image_shape():
         est.transform(np.zeros((2, 5, 4, 3)))
 
 
+@pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2"])
+def test_bad_n_jobs_raises_at_fit(n_jobs):
+    with pytest.raises(ValueError, match="n_jobs must be None, a positive number"):
+        MeanColor(n_jobs=n_jobs).fit(np.zeros((2, 4, 4, 3)))
+
+
 @pytest.mark.parametrize("chunk_size, error", [(0, ValueError), (2.5, TypeError)])
 def test_bad_chunk_size_raises_at_fit(chunk_size, error):
     with pytest.raises(error, match="chunk_size"):
