@@ -218,7 +218,8 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
             channels = tuple(channels)
         except TypeError:
             raise TypeError(
-                f"channels must be an int, a sequence of ints in 0..2 or None; got {self.channels!r}."
+                f"channels must be an int, a sequence of ints in 0..2 or None; "
+                f"got {self.channels!r}."
             ) from None
         if not channels:
             raise ValueError("channels is empty; pass at least one channel index, e.g. (0,).")
@@ -234,7 +235,9 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
 
     def _check_params(self, image_shape):
         if self.color_space not in COLOR_SPACES:
-            raise ValueError(f"color_space must be one of {COLOR_SPACES}; got {self.color_space!r}.")
+            raise ValueError(
+                f"color_space must be one of {COLOR_SPACES}; got {self.color_space!r}."
+            )
         self._channel_list()
         check_positive_int(self.bins, "bins")
         if not isinstance(self.joint, (bool, np.bool_)):
