@@ -18,6 +18,8 @@ _NOT_IMAGES = (
 
 # Checks that fit an image transformer on 2-D tabular data. They would pass on
 # a batch of images; each error they get is the documented "wrong ndim" error.
+# Their image-batch versions (idempotent fit, per-image transform, pickling,
+# read-only and Fortran input, dtype rule) are in tests/features/test__base.py.
 IMAGE_INPUT_EXPECTED_FAILURES = {
     name: _NOT_IMAGES
     for name in [
