@@ -270,6 +270,15 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             For a bad batch or an image shape different from the one at fit.
         """
         check_is_fitted(self, "words_")
+        # encoding and normalize do not change what fit learns, so they may be
+        # set between fit and transform; pooling fixes the output width.
+        _check_choice(self.encoding, "encoding", _patches.ENCODINGS)
+        _check_choice(self.normalize, "normalize", (None, "l1", "l2"))
+        if self._n_features_out != self.n_features_out_:
+            raise ValueError(
+                f"pooling={self.pooling!r} gives {self._n_features_out} features but this "
+                f"transformer was fitted for {self.n_features_out_}; fit it again."
+            )
         images = self._validate_images(X, reset=False)
         n = images.shape[0]
         words_aug = _patches.augment_words(self.words_, images.dtype)

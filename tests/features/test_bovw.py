@@ -198,3 +198,14 @@ def test_soft_sigma_is_given_or_the_rms_distance_to_the_nearest_word(images, sig
     n_patches = 12 * 10
     want = sigma if sigma is not None else np.sqrt(bovw.kmeans_.inertia_ / n_patches)
     assert bovw.sigma_ == pytest.approx(want)
+
+
+def test_encoding_may_change_after_fit_but_pooling_may_not(images):
+    bovw = BagOfVisualWords(**SMALL).fit(images)
+    refit = BagOfVisualWords(**{**SMALL, "encoding": "hard"}).fit(images)
+    np.testing.assert_array_equal(bovw.set_params(encoding="hard").transform(images),
+                                  refit.transform(images))
+    with pytest.raises(ValueError, match=r"encoding must be one of .*got 'nope'"):
+        bovw.set_params(encoding="nope").transform(images)
+    with pytest.raises(ValueError, match=r"pooling='global' gives 8 features .* fit it again"):
+        bovw.set_params(encoding="hard", pooling="global").transform(images)
