@@ -207,9 +207,9 @@ def test_output_dtype_rule(est, small_batch, dtype, expected):
 
 
 def test_union_of_hog_and_hue_in_a_pipeline_with_pandas_output(cifar10):
-    X, y = cifar10.X_train[:200], cifar10.y_train[:200]
+    X, y = cifar10.X_train[:150], cifar10.y_train[:150]
     pipe = make_pipeline(make_union(HOG(), ColorHistogram()), StandardScaler(),
-                         LogisticRegression(max_iter=200))
+                         LogisticRegression(max_iter=100))
     pipe.set_output(transform="pandas")
     pipe.fit(X, y)
     assert pipe.predict(cifar10.X_test[:20]).shape == (20,)
