@@ -179,8 +179,15 @@ class ImageTransformerMixin(TransformerMixin):
         # to floats chunk by chunk so memory stays bounded by chunk_size.
         images = self._validate_images(X, reset=False, convert=False)
         dtype = output_dtype(images.dtype)
+        work = self._work_dtype(images.dtype)
         return self._map_chunks(
-            lambda chunk: self._transform_chunk(to_float_images(chunk, dtype)), images)
+            lambda chunk: self._transform_chunk(to_float_images(chunk, work)).astype(
+                dtype, copy=False),
+            images)
+
+    def _work_dtype(self, dtype):
+        """Float dtype the kernels compute in for input of ``dtype`` (default: the output's)."""
+        return output_dtype(dtype)
 
     def _map_chunks(self, func, images):
         """Apply ``func`` to chunks of ``images`` and stack the (n, D) results.

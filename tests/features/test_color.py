@@ -1,6 +1,7 @@
 """Tests of features/color.py: HSV equal to skimage, histograms equal to numpy's."""
 
 import numpy as np
+from skimage.util import img_as_float
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -19,8 +20,13 @@ def as_dtype(X_uint8, dtype):
 
 
 def numpy_reference(images, color_space, channels, bins):
-    """Per-image loop: color conversion, then np.histogram per channel / n_pixels."""
-    floats = check_images(images)
+    """Per-image loop: color conversion, then np.histogram per channel / n_pixels.
+
+    8-bit images go through skimage's own conversion (img_as_float: float64),
+    as a user's loop of rgb2hsv would.
+    """
+    images = np.asarray(images)
+    floats = img_as_float(images) if images.ndim == 4 else check_images(images)
     space = rgb2hsv(floats) if color_space == "hsv" else floats
     n_pixels = floats.shape[1] * floats.shape[2]
     return np.stack([
