@@ -141,7 +141,7 @@ def run_speed(args):
 def add_accuracy_arguments(parser):
     parser.add_argument("--n-words", type=int, default=800, help="vocabulary size (default 800)")
     parser.add_argument("--stride", type=int, default=1)
-    parser.add_argument("--C", type=float, nargs="+", default=[3e-4, 1e-3, 3e-3],
+    parser.add_argument("--C", type=float, nargs="+", default=[1e-4, 3e-4, 1e-3, 3e-3],
                         help="LinearSVC C values tried on the validation split")
     parser.add_argument("--val-size", type=float, default=0.2)
     parser.add_argument("--n-jobs", type=int, default=1,
@@ -187,7 +187,7 @@ def run_accuracy(args):
         best_C = max(val, key=val.get)
         test = _score_svm(best_C, f_train, ds.y_train, f_test, ds.y_test)
         rows.append({"encoding": encoding, "words": args.n_words, "stride": args.stride,
-                     "features": f_train.shape[1], "C": best_C, "val acc": val[best_C],
+                     "features": f_train.shape[1], "C": f"{best_C:g}", "val acc": val[best_C],
                      "test acc": test, "encode s": encode_s})
         print(f"{encoding}: validation accuracy by C: "
               + ", ".join(f"{c:g}: {a:.3f}" for c, a in val.items()), flush=True)
