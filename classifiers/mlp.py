@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -24,6 +25,7 @@ __all__ = ["MLPClassifier"]
 
 ACTIVATIONS = tuple(LAYER_ACTIVATIONS)
 INITS = ("he", "xavier")
+_SMALL_PRODUCT = 10**8  # multiply-adds of the largest per-batch product
 
 
 def init_weights(sizes, init, rng, dtype=np.float32):
@@ -312,14 +314,19 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             scores = self._forward(X_va, Ws, bs_)
             return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
 
-        (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
-         self.n_iter_, self.best_validation_score_) = (
-            train_loop(
-                self, train_epoch, validate if self.early_stopping else None,
-                get_state=lambda: [q.copy() for q in net.params],
-                set_state=lambda st: [np.copyto(q, v) for q, v in zip(net.params, st)],
+        # Below ~1e8 multiply-adds per product, splitting a matmul across BLAS
+        # threads costs more in synchronization than it saves (and far more when
+        # other processes share the cores): run those networks on one thread.
+        biggest = B * max(W.shape[0] * W.shape[1] for W in Ws)
+        with threadpool_limits(limits=1 if biggest < _SMALL_PRODUCT else None, user_api="blas"):
+            (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
+             self.n_iter_, self.best_validation_score_) = (
+                train_loop(
+                    self, train_epoch, validate if self.early_stopping else None,
+                    get_state=lambda: [q.copy() for q in net.params],
+                    set_state=lambda st: [np.copyto(q, v) for q, v in zip(net.params, st)],
+                )
             )
-        )
         self.coefs_, self.intercepts_ = Ws, bs_
         self.n_layers_ = len(Ws) + 1
         self.out_activation_ = "softmax"
