@@ -14,6 +14,8 @@ def add_speed_arguments(parser):
     parser.add_argument("--pipelines", default="default", help="names, globs or a preset")
     parser.add_argument("--train-size", type=int, default=None)
     parser.add_argument("--test-size", type=int, default=None)
+    parser.add_argument("--out", default=None,
+                        help="keep the two runs' result folders here (default: discarded)")
 
 
 def run_speed(args):
@@ -27,7 +29,8 @@ def run_speed(args):
             start = time.perf_counter()
             frame = run_benchmark(
                 dataset, args.pipelines, train_size=args.train_size,
-                test_size=args.test_size, out=f"{tmp}/out-{len(timings)}",
+                test_size=args.test_size,
+                out=f"{args.out or tmp}/run-{len(timings) + 1}",
                 cache_dir=f"{tmp}/cache", quiet=True, make_plots=True)
             timings.append(time.perf_counter() - start)
             tables.append(frame)
