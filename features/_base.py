@@ -186,8 +186,15 @@ class ImageTransformerMixin(TransformerMixin):
             images)
 
     def _work_dtype(self, dtype):
-        """Float dtype the kernels compute in for input of ``dtype`` (default: the output's)."""
-        return output_dtype(dtype)
+        """Float dtype the kernels compute in for input of ``dtype``.
+
+        8-bit (integer, bool) images are computed in float64, as scikit-image
+        converts them, so results equal skimage's on real 8-bit images: float32
+        gradients and hues put some pixels across an orientation or hue bin
+        edge. Float images are computed in their own dtype. The output dtype
+        rule is unchanged (float32 unless the input is float64).
+        """
+        return np.dtype(np.float64) if np.dtype(dtype).kind in "biu" else output_dtype(dtype)
 
     def _map_chunks(self, func, images):
         """Apply ``func`` to chunks of ``images`` and stack the (n, D) results.

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
-from ._validation import check_positive_int, output_dtype
+from ._validation import check_positive_int
 
 __all__ = ["ColorHistogram", "rgb_to_hsv"]
 
@@ -259,11 +259,6 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
             return [f"{name}_{b}" for name in names for b in range(self.bins)]
         grid = np.indices((self.bins,) * len(names)).reshape(len(names), -1).T
         return ["_".join(f"{name}{b}" for name, b in zip(names, combo)) for combo in grid]
-
-    def _work_dtype(self, dtype):
-        # skimage converts 8-bit images to float64 before rgb2hsv; hue computed
-        # in float32 puts about 1% of CIFAR pixels across a bin edge.
-        return np.dtype(np.float64) if np.dtype(dtype).kind in "biu" else output_dtype(dtype)
 
     def _channel_values(self, images):
         """Requested channels as a list of (n, H, W) arrays."""
