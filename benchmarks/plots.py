@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 from sklearn.metrics import confusion_matrix
 
 from benchmarks.atomic import write_bytes_atomic
@@ -102,6 +103,9 @@ def learning_curve_plot(table, path):
         ax.plot(group["train_size"], group["accuracy"], marker="o", label=name)
         ax.fill_between(group["train_size"], group["ci_low"], group["ci_high"], alpha=0.15)
     ax.set_xscale("log")
+    sizes = sorted(table["train_size"].unique())
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticks(sizes, [str(int(v)) for v in sizes])
     ax.set_xlabel("training images")
     ax.set_ylabel("test accuracy (95% interval)")
     ax.legend(fontsize="small")
