@@ -134,6 +134,10 @@ class AdaGrad(_UpdateRule):
         cache, tmp = state
         np.multiply(g, g, out=tmp)
         cache += tmp
+        self._scaled_step(p, g, cache, tmp)
+
+    def _scaled_step(self, p, g, cache, tmp):
+        """``p -= lr * g / (sqrt(cache) + eps)``, through the buffer ``tmp``."""
         np.sqrt(cache, out=tmp)
         tmp += self.eps
         np.divide(g, tmp, out=tmp)
@@ -162,11 +166,7 @@ class RMSProp(AdaGrad):
         tmp *= 1.0 - self.decay_rate
         cache *= self.decay_rate
         cache += tmp
-        np.sqrt(cache, out=tmp)
-        tmp += self.eps
-        np.divide(g, tmp, out=tmp)
-        tmp *= self.learning_rate
-        p -= tmp
+        self._scaled_step(p, g, cache, tmp)
 
 
 class Adam(_UpdateRule):
