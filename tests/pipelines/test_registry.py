@@ -31,7 +31,7 @@ def test_make_builds_three_steps_and_search_space_applies(name):
 @pytest.fixture(scope="module")
 def digits_small():
     ds = load_digits()
-    return ds.X_train[:300], ds.y_train[:300], ds.X_test[:100], ds.y_test[:100]
+    return ds.X_train[:300], ds.y_train[:300], ds.X_test, ds.y_test
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -43,7 +43,7 @@ def test_every_pipeline_runs_on_8x8_digits(name, digits_small):
                             else "features__bagofvisualwords__n_words"): 50})
     acc = pipe.fit(X, y).score(X_test, y_test)
     # Ten classes: chance is 0.1. An intensity histogram alone is weak on digits.
-    assert acc > (0.15 if name == "color/svm" else 0.5)
+    assert acc > (0.2 if name == "color/svm" else 0.5)
 
 
 def test_our_default_hog_color_features_equal_the_reference_features(cifar10):
