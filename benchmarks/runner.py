@@ -67,10 +67,10 @@ def _load_done(out, config, resume):
 def _hog_figure(split, out, n=6):
     from features import hog_image
 
-    side = min(split.X_test.shape[1:3])
-    cell = max(2, side // 4)
+    # The HOG step of the hog pipelines, so the pictures show what they compute.
+    hog = pipelines.make("hog/svm", image_shape=split.X_test.shape[1:]).named_steps["features"]
     images = split.X_test[:n]
-    pictures = [hog_image(img, pixels_per_cell=(cell, cell)) for img in images]
+    pictures = [hog_image(img, **hog.get_params()) for img in images]
     titles = [split.class_names[y] for y in split.y_test[:n]]
     plots.hog_pictures(images, pictures, out / "hog-pictures.png", titles)
 
