@@ -22,6 +22,12 @@ implements:
     Map float images of shape (n, H, W, C) to an array (n, D); must not loop
     over images in Python.
 
+Two optional hooks serve kernels that are faster on 8-bit input:
+``_before_transform(self, images)`` sees the whole validated batch first (to
+build a lookup table worth it for the batch), and
+``_transform_raw_chunk(self, images, work_dtype)`` gets each chunk in its own
+dtype (the default converts it to floats and calls ``_transform_chunk``).
+
 It may override ``_check_images_kwargs`` (e.g. ``{"n_channels": 3}``) to
 restrict the accepted input, and set ``_fit_uses_images = False`` when
 ``fit`` learns nothing from the pixels (``fit`` then validates without making
@@ -180,10 +186,21 @@ class ImageTransformerMixin(TransformerMixin):
         images = self._validate_images(X, reset=False, convert=False)
         dtype = output_dtype(images.dtype)
         work = self._work_dtype(images.dtype)
+        self._before_transform(images)
         return self._map_chunks(
-            lambda chunk: self._transform_chunk(to_float_images(chunk, work)).astype(
-                dtype, copy=False),
+            lambda chunk: self._transform_raw_chunk(chunk, work).astype(dtype, copy=False),
             images)
+
+    def _before_transform(self, images):
+        """Prepare for a validated batch (e.g. build a table worth it for its size)."""
+
+    def _transform_raw_chunk(self, images, work_dtype):
+        """Features of a chunk of validated images in their own dtype.
+
+        The default converts to floats of ``work_dtype`` and calls
+        ``_transform_chunk``; a subclass may compute directly on 8-bit input.
+        """
+        return self._transform_chunk(to_float_images(images, work_dtype))
 
     def _work_dtype(self, dtype):
         """Float dtype the kernels compute in for input of ``dtype``.

@@ -93,11 +93,29 @@ def ratio_lut(orientations):
     return lut.astype(np.min_scalar_type(-orientations))
 
 
-def orientation_bins(g_row, g_col, orientations):
+def orientation_bins(g_row, g_col, orientations, exact_gradients=None):
     """Bins of every pixel, equal to :func:`exact_bins` but mostly by table lookup.
 
     One division and a lookup on the ratio's top bits replace arctan2; only
     pixels in buckets marked ambiguous go through the exact path.
+
+    Parameters
+    ----------
+    g_row, g_col : ndarray of shape (n, H, W), float
+        Gradients. Any positive multiple of the reference gradients gives the
+        same table bins.
+    orientations : int
+        Number of bins over [0, 180) degrees.
+    exact_gradients : callable or None, default=None
+        ``exact_gradients(img, row, col)`` returns the reference (skimage)
+        gradients of the given pixels; the ambiguous pixels are binned from
+        them instead of from ``g_row, g_col``. For gradients computed in
+        another precision or scale than the reference.
+
+    Returns
+    -------
+    bins : ndarray of shape (n, H, W), small signed int
+        Values in [0, orientations]; see :func:`exact_bins`.
     """
     shape = g_row.shape
     # Flat C-order copies only if the input is not C-contiguous already, so that
@@ -113,5 +131,9 @@ def orientation_bins(g_row, g_col, orientations):
     bins = ratio_lut(orientations)[key.astype(np.intp)]
     unsure = np.flatnonzero(bins < 0)
     if unsure.size:
-        bins[unsure] = exact_bins(g_row[unsure], g_col[unsure], orientations)
+        if exact_gradients is None:
+            bins[unsure] = exact_bins(g_row[unsure], g_col[unsure], orientations)
+        else:
+            bins[unsure] = exact_bins(*exact_gradients(*np.unravel_index(unsure, shape)),
+                                      orientations)
     return bins.reshape(shape)

@@ -7,6 +7,8 @@ agree with scikit-image to floating-point rounding (about 1e-7) while being
 many times faster than a Python loop over images. Orientation bins, the one
 step where rounding could move a vote to another bin, are computed exactly
 as skimage computes them, by table lookup (:mod:`features._hog_bins`).
+8-bit images in gray mode without ``transform_sqrt`` take an exact integer
+luminance path (:mod:`features._hog_gradients`), about twice as fast.
 """
 
 import functools
@@ -18,6 +20,8 @@ from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
 from ._hog_bins import orientation_bins, orientation_edges
+from ._hog_gradients import (centered_gradients, exact_gradients_at, integer_gray_gradients,
+                             luma_scale)
 from ._validation import check_images, check_positive_int
 
 __all__ = ["HOG", "hog_image", "plot_hog"]
@@ -41,21 +45,6 @@ def _check_pair(value, name):
     return tuple(check_positive_int(v, f"{name}[{i}]") for i, v in enumerate(pair))
 
 
-def _gradients(images):
-    """Centered differences along rows and columns, zero on the border (skimage's stencil).
-
-    ``images`` has shape (n, H, W) or (n, H, W, C); the results keep its dtype.
-    """
-    # Images at least 3 pixels on a side have an interior; smaller ones are all border.
-    g_row = np.empty_like(images, order="C")
-    g_col = np.empty_like(images, order="C")
-    g_row[:, [0, -1]] = 0
-    g_col[:, :, [0, -1]] = 0
-    np.subtract(images[:, 2:], images[:, :-2], out=g_row[:, 1:-1])
-    np.subtract(images[:, :, 2:], images[:, :, :-2], out=g_col[:, :, 1:-1])
-    return g_row, g_col
-
-
 def _image_gradients(images, color, transform_sqrt):
     """Gradient images (n, H, W) of a float batch (n, H, W, C) for a color mode.
 
@@ -73,10 +62,10 @@ def _image_gradients(images, color, transform_sqrt):
             gray = images[..., 0]
         if transform_sqrt:
             gray = np.sqrt(gray)
-        return _gradients(gray)
+        return centered_gradients(gray)
     if transform_sqrt:
         images = np.sqrt(images)
-    g_row, g_col = _gradients(images)
+    g_row, g_col = centered_gradients(images)
     # Magnitudes in the working dtype, like skimage, so argmax ties break identically.
     best = np.hypot(g_row, g_col).argmax(axis=-1)[..., np.newaxis]
     return (np.take_along_axis(g_row, best, axis=-1)[..., 0],
@@ -94,12 +83,15 @@ def _histogram_offsets(n, n_cr, n_cc, c_row, c_col, orientations):
     return offsets
 
 
-def _cell_histograms(g_row, g_col, orientations, pixels_per_cell):
+def _cell_histograms(g_row, g_col, orientations, pixels_per_cell, scale=1.0,
+                     exact_gradients=None):
     """Orientation histograms per cell, shape (n, n_cells_row, n_cells_col, orientations).
 
     Each pixel votes its gradient magnitude into the bin of its unsigned
     orientation; a cell's histogram is divided by its pixel count. Pixels right
-    of or below the last whole cell are ignored, as in skimage.
+    of or below the last whole cell are ignored, as in skimage. Gradients
+    ``scale`` times the reference ones give the reference histograms;
+    ``exact_gradients`` is passed on to :func:`orientation_bins`.
     """
     n, height, width = g_row.shape
     c_row, c_col = pixels_per_cell
@@ -111,7 +103,7 @@ def _cell_histograms(g_row, g_col, orientations, pixels_per_cell):
     magnitude = g_row * g_row
     magnitude += g_col * g_col
     np.sqrt(magnitude, out=magnitude)
-    bins = orientation_bins(g_row, g_col, orientations)
+    bins = orientation_bins(g_row, g_col, orientations, exact_gradients)
     if orientation_edges(orientations)[-1] < 180:
         # A float32-rounded last edge below 180: skimage counts those pixels nowhere.
         dropped = bins == orientations
@@ -120,7 +112,7 @@ def _cell_histograms(g_row, g_col, orientations, pixels_per_cell):
     index = bins + _histogram_offsets(n, n_cr, n_cc, c_row, c_col, orientations)
     hist = np.bincount(index.ravel(), weights=magnitude.ravel(),
                        minlength=n * n_cr * n_cc * orientations)
-    hist /= c_row * c_col
+    hist /= c_row * c_col * scale
     return hist.reshape(n, n_cr, n_cc, orientations)
 
 
@@ -272,6 +264,20 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         g_row, g_col = _image_gradients(images, self.color, self.transform_sqrt)
         hist = _cell_histograms(g_row, g_col, self.orientations, ppc)
         return _normalize_blocks(hist, cpb, self.block_norm).astype(images.dtype, copy=False)
+
+    def _transform_raw_chunk(self, images, work_dtype):
+        # 8-bit gray-mode gradients are exact in integer arithmetic (see
+        # features._hog_gradients): same features, about twice as fast.
+        integer = images.dtype.kind in "iu"
+        gray = self.color == "gray" or images.shape[-1] == 1
+        if not (integer and gray and not self.transform_sqrt):
+            return super()._transform_raw_chunk(images, work_dtype)
+        ppc, cpb, _, _ = self._grid()
+        g_row, g_col = integer_gray_gradients(images)
+        hist = _cell_histograms(
+            g_row, g_col, self.orientations, ppc, scale=luma_scale(images.shape[-1]),
+            exact_gradients=lambda *where: exact_gradients_at(images, *where))
+        return _normalize_blocks(hist, cpb, self.block_norm)
 
 
 def hog_image(image, **params):

@@ -58,3 +58,24 @@ def test_table_marks_few_buckets_and_fits_its_dtype(orientations):
     lut = ratio_lut(orientations)
     assert lut.min() >= -1 and lut.max() < orientations
     assert (lut < 0).mean() < 0.01 * max(1, orientations / 9)
+
+
+@pytest.mark.parametrize("orientations", [9, 8, 36])
+def test_exact_gradients_callback_bins_ambiguous_pixels_from_the_reference(orientations):
+    # Scaled float32 copies of float64 gradients: their table bins are right
+    # except near edges, where only the float64 originals decide.
+    ref_row, ref_col = adversarial_gradients(np.float64, orientations, seed=1)
+    scaled_row = (ref_row * 1e3).astype(np.float32)
+    scaled_col = (ref_col * 1e3).astype(np.float32)
+    calls = []
+
+    def exact(*where):
+        calls.append(where[0].size)
+        return ref_row[where], ref_col[where]
+
+    got = orientation_bins(scaled_row, scaled_col, orientations, exact_gradients=exact)
+    expected = exact_bins(ref_row, ref_col, orientations)
+    np.testing.assert_array_equal(got, expected)
+    assert calls and calls[0] < ref_row.size
+    # Without the callback the rounded copies put some edge pixels elsewhere.
+    assert (orientation_bins(scaled_row, scaled_col, orientations) != expected).any()
