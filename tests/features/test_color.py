@@ -221,3 +221,20 @@ def test_table_binning_equals_numpy_histogram_at_edges(bins):
     counts = np.bincount(_bin_indices(values, bins), minlength=bins)
     np.testing.assert_array_equal(counts, np.histogram(values, bins=bins, range=(0, 1))[0])
     np.testing.assert_array_equal(_bin_indices(values, bins), _exact_bin_indices(values, bins))
+
+
+@pytest.mark.parametrize("params", [dict(), dict(channels=(0, 1)), dict(channels=(2, 0)),
+                                    dict(channels=(0, 1), joint=True, bins=4), dict(bins=7)])
+def test_8bit_hue_table_path_equals_the_float_path(real_images, params, monkeypatch):
+    from features import color
+
+    hist = ColorHistogram(**params).fit(real_images)
+    with monkeypatch.context() as patched:
+        patched.setattr(color, "cached_hue_table", lambda bins: None)
+        float_path = hist.transform(real_images)
+    # A batch this big builds the table; later small batches use it too.
+    copies = color._TABLE_MIN_PIXELS // real_images[..., 0].size + 1
+    big = hist.transform(np.tile(real_images, (copies, 1, 1, 1)))
+    assert color.cached_hue_table(hist.bins) is not None
+    np.testing.assert_array_equal(big[: len(real_images)], float_path)
+    np.testing.assert_array_equal(hist.transform(real_images), float_path)
