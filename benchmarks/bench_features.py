@@ -70,7 +70,7 @@ def _rows(name, images, loop, loop_input, transformer, n_jobs, repeat):
 
 
 def run_speed(args):
-    """Load the data, time both features, print the markdown table."""
+    """Load the data, time both features, print the markdown table and return it."""
     from benchmarks.datasets import load_cifar10
     from features import HOG, ColorHistogram
 
@@ -90,3 +90,4 @@ def run_speed(args):
     print(f"{len(images)} CIFAR-10 training images of shape {images.shape[1:]} ({images.dtype}); "
           f"goals: HOG >= 30x, hue histogram >= 100x the loop.\n")
     print(markdown_table(table, floatfmt=".3g").replace("| speedup |", "| speedup (x) |"))
+    return table
