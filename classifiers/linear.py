@@ -14,9 +14,10 @@ from threadpoolctl import threadpool_limits
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._training import (check_choice, check_common_params, check_real, encode_labels,
-                        split_validation, train_loop)
+from ._training import (check_choice, check_common_params, check_int, check_real,
+                        encode_labels, split_validation, train_loop)
 from .losses import softmax, softmax_loss, svm_loss
+from .optimizers import IterateAverage
 from .regularizers import PENALTIES, regularization
 
 __all__ = ["LinearSVM", "SoftmaxClassifier"]
@@ -46,6 +47,15 @@ default="{optimizer}"
         Mini-batch size (capped at the number of training samples).
     max_epochs : int, default={max_epochs}
         Maximum number of passes over the training data.
+    average : bool or int, default={average}
+        Polyak-Ruppert averaging (averaged SGD): the weights kept (and
+        validated, with early stopping) are the mean of the iterates after
+        every update from epoch ``average`` on (counted from 1; ``True`` means
+        1, every update). ``False`` or 0: the last iterate. Off by default:
+        on the CIFAR-10 subset (5-fold CV over the training images, 30 epochs,
+        no early stopping) it moved the LinearSVM by +1 point on gray HoG +
+        hue, under 0.5 point on pixels, bag of words and color HoG + HSV, and
+        cost the SoftmaxClassifier about 1 point.
     tol : float, default=1e-4
         Minimum improvement of the validation accuracy (early stopping) or of
         the training loss (otherwise) that resets the patience counter.
@@ -94,6 +104,8 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         check_common_params(self)
         check_choice("penalty", self.penalty, PENALTIES)
         check_real("l1_ratio", self.l1_ratio, 0, 1)
+        if not isinstance(self.average, (bool, np.bool_)):
+            check_int("average", self.average, 0)
 
     def fit(self, X, y):
         """Fit the weights by mini-batch gradient descent.
@@ -136,8 +148,18 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         n_tr, bs = X_tr.shape[0], min(self.batch_size, X_tr.shape[0])
         loss_fn, alpha = type(self)._loss, float(self.alpha)
+        # Averaging starts at epoch `start_avg` (1-based); 0 means never.
+        start_avg = int(self.average)
+        avg = IterateAverage()
+        epoch = [0]
+
+        def current():
+            # The weights that predict: the running mean once averaging has begun.
+            return avg.means if avg.means is not None else (W, b)
 
         def train_epoch(opt):
+            epoch[0] += 1
+            averaging = start_avg and epoch[0] >= start_avg
             order = gen.permutation(n_tr)
             total = 0.0
             for start in range(0, n_tr, bs):
@@ -152,12 +174,22 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
                     loss += alpha * r
                     dW += (alpha * g).astype(dtype, copy=False)
                 opt.update([W, b], [dW, d.sum(axis=0)])
+                if averaging:
+                    avg.update([W, b])
                 total += loss * idx.shape[0]
             return total / n_tr
 
         def validate():
-            scores = X_va @ W + b
+            Wc, bc = current()
+            scores = X_va @ Wc + bc
             return np.mean(scores.argmax(axis=1) == y_va), loss_fn(scores, y_va)[0]
+
+        def get_state():
+            return tuple(a.copy() for a in current())
+
+        def set_state(state):
+            # Write into W and b (the arrays read below), whichever weights the state holds.
+            W[...], b[...] = state
 
         # The products here are small (batch x features x classes): one BLAS thread
         # is faster than several, and far faster when other processes share the cores.
@@ -166,10 +198,11 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
              self.n_iter_, self.best_validation_score_) = (
                 train_loop(
                     self, train_epoch, validate if self.early_stopping else None,
-                    get_state=lambda: (W.copy(), b.copy()),
-                    set_state=lambda s: (W.__setitem__(..., s[0]), b.__setitem__(..., s[1])),
+                    get_state=get_state, set_state=set_state,
                 )
             )
+        if not self.early_stopping and avg.means is not None:
+            set_state(avg.means)
         if n_classes == 2:
             # Only the score difference matters for two classes (sklearn's layout).
             self.coef_ = (W[:, 1] - W[:, 0])[None, :]
@@ -246,9 +279,9 @@ class LinearSVM(_BaseLinearClassifier):
 
     def __init__(self, *, alpha=1e-2, penalty="l2", l1_ratio=0.15, optimizer="momentum",
                  learning_rate=1e-3, lr_schedule="exponential", lr_decay=0.95,
-                 lr_decay_step=10, batch_size=200, max_epochs=100, tol=1e-4,
-                 early_stopping=True, validation_fraction=0.1, n_iter_no_change=10,
-                 random_state=None, verbose=0):
+                 lr_decay_step=10, batch_size=200, max_epochs=100, average=False,
+                 tol=1e-4, early_stopping=True, validation_fraction=0.1,
+                 n_iter_no_change=10, random_state=None, verbose=0):
         self.alpha = alpha
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -259,6 +292,7 @@ class LinearSVM(_BaseLinearClassifier):
         self.lr_decay_step = lr_decay_step
         self.batch_size = batch_size
         self.max_epochs = max_epochs
+        self.average = average
         self.tol = tol
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -292,9 +326,9 @@ class SoftmaxClassifier(_BaseLinearClassifier):
 
     def __init__(self, *, alpha=1e-2, penalty="l2", l1_ratio=0.15, optimizer="momentum",
                  learning_rate=3e-3, lr_schedule="exponential", lr_decay=0.95,
-                 lr_decay_step=10, batch_size=200, max_epochs=100, tol=1e-4,
-                 early_stopping=True, validation_fraction=0.1, n_iter_no_change=10,
-                 random_state=None, verbose=0):
+                 lr_decay_step=10, batch_size=200, max_epochs=100, average=False,
+                 tol=1e-4, early_stopping=True, validation_fraction=0.1,
+                 n_iter_no_change=10, random_state=None, verbose=0):
         self.alpha = alpha
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -305,6 +339,7 @@ class SoftmaxClassifier(_BaseLinearClassifier):
         self.lr_decay_step = lr_decay_step
         self.batch_size = batch_size
         self.max_epochs = max_epochs
+        self.average = average
         self.tol = tol
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

@@ -12,7 +12,7 @@ import numpy as np
 
 __all__ = [
     "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
-    "ConstantLR", "StepDecay", "ExponentialDecay",
+    "ConstantLR", "StepDecay", "ExponentialDecay", "IterateAverage",
     "make_optimizer", "make_schedule", "OPTIMIZERS", "SCHEDULES",
 ]
 
@@ -221,6 +221,57 @@ class Adam(_UpdateRule):
         np.divide(m, tmp, out=tmp)
         tmp *= self._step_size
         p -= tmp
+
+
+class IterateAverage:
+    """Running mean of parameter iterates (Polyak-Ruppert averaging, ASGD).
+
+    After ``k`` calls to :meth:`update`, ``means[i]`` is the mean of the ``k``
+    values ``params[i]`` had at those calls. The mean of SGD's iterates is a
+    less noisy estimate of the minimizer than the last iterate, without having
+    to decay the learning rate to zero.
+
+    Attributes
+    ----------
+    count : int
+        Number of iterates averaged so far.
+    means : list of ndarray or None
+        The running means (same shapes and dtypes as the parameters), None
+        before the first update.
+
+    Examples
+    --------
+    >>> avg = IterateAverage()
+    >>> for v in (1.0, 2.0, 6.0):
+    ...     avg.update([np.array([v])])
+    >>> avg.means[0], avg.count
+    (array([3.]), 3)
+    """
+
+    def __init__(self):
+        self.count = 0
+        self.means = None
+        self._tmp = None
+
+    def update(self, params):
+        """Fold the current values of ``params`` into the running means.
+
+        Parameters
+        ----------
+        params : sequence of ndarray
+            Current parameters (not modified).
+        """
+        self.count += 1
+        if self.means is None:
+            self.means = [np.array(p, copy=True) for p in params]
+            self._tmp = [np.empty_like(p) for p in params]
+            return
+        # m += (p - m) / k through one scratch buffer: no allocation per step.
+        weight = 1.0 / self.count
+        for m, p, tmp in zip(self.means, params, self._tmp):
+            np.subtract(p, m, out=tmp)
+            tmp *= weight
+            m += tmp
 
 
 OPTIMIZERS = {

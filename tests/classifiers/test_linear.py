@@ -148,3 +148,50 @@ def test_verbose_prints_progress(cls, blobs, capsys):
     cls(verbose=1, max_epochs=2, random_state=0).fit(X, y)
     out = capsys.readouterr().out
     assert "epoch 1: loss" in out and "validation accuracy" in out
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("average,first", [(True, 1), (3, 3)])
+def test_average_is_the_mean_of_the_iterates(cls, average, first, blobs):
+    # Full-batch plain SGD makes one update per epoch, so the iterate after
+    # epoch t is the last-iterate fit of t epochs (same seed, same start).
+    X, y = blobs
+    kw = dict(optimizer="sgd", learning_rate=0.05, lr_schedule="constant", batch_size=300,
+              early_stopping=False, random_state=0)
+    fits = [cls(max_epochs=t, **kw).fit(X, y) for t in range(first, 5)]
+    avg = cls(max_epochs=4, average=average, **kw).fit(X, y)
+    np.testing.assert_allclose(avg.coef_, np.mean([f.coef_ for f in fits], axis=0), rtol=1e-10)
+    np.testing.assert_allclose(avg.intercept_, np.mean([f.intercept_ for f in fits], axis=0),
+                               rtol=1e-10, atol=1e-14)
+    assert not np.allclose(avg.coef_, fits[-1].coef_)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_average_not_reached_keeps_the_last_iterate(cls, blobs):
+    X, y = blobs
+    kw = dict(early_stopping=False, max_epochs=3, random_state=0)
+    np.testing.assert_array_equal(cls(average=4, **kw).fit(X, y).coef_,
+                                  cls(average=False, **kw).fit(X, y).coef_)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_average_is_deterministic_and_validated_with_early_stopping(cls, blobs):
+    X, y = blobs
+    a = cls(average=True, random_state=5, max_epochs=8).fit(X, y)
+    b = cls(average=True, random_state=5, max_epochs=8).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    # The kept (averaged) weights are the ones that scored best on validation.
+    _, va = split_validation(y, a.validation_fraction, np.random.RandomState(5))
+    assert a.score(X[va], y[va]) == pytest.approx(a.best_validation_score_)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("value,error,match", [
+    (-1, ValueError, r"average must be an integer >= 0; got -1"),
+    (1.5, TypeError, r"average must be an integer >= 0; got 1.5 of type float"),
+    ("yes", TypeError, r"average must be an integer >= 0; got 'yes'"),
+])
+def test_invalid_average_raises(cls, value, error, match, blobs):
+    X, y = blobs
+    with pytest.raises(error, match=match):
+        cls(average=value).fit(X, y)

@@ -109,3 +109,21 @@ def test_unknown_schedule():
 def test_schedule_rejects_bad_gamma():
     with pytest.raises(ValueError, match=r"gamma \(lr_decay\) must be in \(0, 1\]; got 1.5"):
         O.make_schedule("exponential", gamma=1.5)
+
+
+def test_iterate_average_is_the_running_mean_and_leaves_params_alone():
+    avg = O.IterateAverage()
+    p = np.array([1.0, -2.0], dtype=np.float32)
+    q = np.array([3.0])
+    seen = []
+    for step in ([0.0, 0.0], [4.0, 1.0], [2.0, 7.0]):
+        p += np.asarray(step, dtype=np.float32)
+        q += 1.0
+        avg.update([p, q])
+        seen.append((p.copy(), q.copy()))
+    assert avg.count == 3
+    np.testing.assert_allclose(avg.means[0], np.mean([s[0] for s in seen], axis=0), rtol=1e-6)
+    np.testing.assert_allclose(avg.means[1], [5.0])
+    assert avg.means[0].dtype == np.float32
+    assert avg.means[0] is not p  # a copy: later steps must not move the mean
+    np.testing.assert_array_equal(p, [7.0, 6.0])
