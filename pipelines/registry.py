@@ -74,11 +74,20 @@ def _features(kind, image_shape, random_state, reference=False):
         return reference_pixels() if kind == "pixels" else reference_hog_color((cell, cell))
     # Square-root gamma compression: +3 points of validation accuracy on the
     # CIFAR-10 subset (train minus 10%, seed 0) with a linear SVM.
-    hog = HOG(pixels_per_cell=(cell, cell), transform_sqrt=True)
+    # Gradients of the dominant color channel, L1-sqrt block norm and a
+    # hue + saturation + value histogram, against gray L2-Hys HoG + hue, on
+    # that subset (HoG + color, seed 0; "val": the harness validation split,
+    # "cv5": 5-fold CV over all 5,170 training images, never the test images):
+    # LinearSVM val 0.493 -> 0.526, cv5 0.480 -> 0.523; SoftmaxClassifier val
+    # 0.505 -> 0.546, cv5 0.500 -> 0.529; MLPClassifier 3-fold CV 0.524 -> 0.554.
+    # Smaller cells (4x4 or 6x6 px) were worse or no better with every
+    # classifier (4x4 px: MLP val 0.499 against 0.555).
+    hog = HOG(pixels_per_cell=(cell, cell), transform_sqrt=True, color="dominant",
+              block_norm="L1-sqrt")
     # Hue is undefined on gray images (constant 0), so they get an intensity
     # (HSV value) histogram instead.
     gray = len(image_shape) == 2 or image_shape[-1] == 1
-    color = ColorHistogram(channels=(2,) if gray else (0,))
+    color = ColorHistogram(channels=(2,) if gray else (0, 1, 2))
     bovw = BagOfVisualWords(patch_size=patch, random_state=random_state)
     return {
         "pixels": RawPixels(),
@@ -107,7 +116,11 @@ def _classifier(kind, random_state, features):
         return SoftmaxClassifier(early_stopping=False, max_epochs=30,
                                  random_state=random_state)
     if kind == "mlp":
-        return MLPClassifier(random_state=random_state)
+        # Raw pixels: 1024 hidden units instead of 512, validation accuracy
+        # 0.416 -> 0.441 (CIFAR-10 subset, seed 0); an exponential learning-rate
+        # decay (0.429 at 512 units) or weight decay 1e-3 (0.426) helped less.
+        hidden = (1024,) if features == "pixels" else (512,)
+        return MLPClassifier(hidden, random_state=random_state)
     if kind == "linearsvc":
         return LinearSVC(C=_REF_C[features, kind], random_state=random_state)
     if kind == "logreg":
@@ -122,11 +135,11 @@ _SEARCH = {"svm": _ALPHA, "softmax": _ALPHA, "mlp": _ALPHA, "linearsvc": _C, "lo
            "skmlp": {"clf__alpha": [1e-4, 1e-2, 1.0]}}
 _DESCRIBE_FEATURES = {
     "pixels": "raw pixels in [0, 1], mean-centered",
-    "color": "hue histogram (10 bins)",
-    "hog": "HoG (9 orientations, 4x4 cells, 2x2 blocks, sqrt gamma)",
-    "hog+color": "HoG + hue histogram",
+    "color": "hue, saturation and value histograms (10 bins each)",
+    "hog": "HoG (dominant channel, 9 orientations, 4x4 cells, 2x2 blocks L1-sqrt, sqrt gamma)",
+    "hog+color": "HoG + HSV histograms",
     "bovw": "bag of visual words (6x6 patches, whitened, triangle codes, quadrants)",
-    "all": "HoG + hue histogram + bag of visual words",
+    "all": "HoG + HSV histograms + bag of visual words",
 }
 _DESCRIBE_CLF = {
     "svm": "featbench LinearSVM", "softmax": "featbench SoftmaxClassifier",

@@ -60,7 +60,20 @@ def test_our_default_hog_color_features_equal_the_reference_features(cifar10):
 def test_gray_images_get_an_intensity_histogram():
     color = pipelines.make("color/svm", image_shape=(8, 8)).named_steps["features"]
     assert color.channels == (2,)
-    assert pipelines.make("color/svm").named_steps["features"].channels == (0,)
+    assert pipelines.make("color/svm").named_steps["features"].channels == (0, 1, 2)
+
+
+def test_hog_pipelines_use_the_validated_hog_settings():
+    hog = pipelines.make("hog/svm").named_steps["features"]
+    assert (hog.color, hog.block_norm, hog.transform_sqrt) == ("dominant", "L1-sqrt", True)
+    assert hog.pixels_per_cell == (8, 8)
+    union = pipelines.make("hog+color/svm").named_steps["features"]
+    assert union.fit_transform(np.zeros((1, 32, 32, 3), np.uint8)).shape == (1, 324 + 30)
+
+
+def test_pixel_mlp_is_wider_than_the_feature_mlp():
+    assert pipelines.make("pixels/mlp").named_steps["clf"].hidden_layer_sizes == (1024,)
+    assert pipelines.make("hog+color/mlp").named_steps["clf"].hidden_layer_sizes == (512,)
 
 
 @pytest.mark.parametrize("pattern,expected", [
