@@ -25,7 +25,11 @@ from benchmarks._paths import cache_dir
 from benchmarks.dataset import stratified_subset, validation_split
 from benchmarks.stats import per_class_accuracy, wilson_interval
 
-__all__ = ["Split", "make_split", "feature_memory", "extract_features", "run_pipeline"]
+__all__ = ["Split", "make_split", "AUGMENTS", "feature_memory", "extract_features",
+           "run_pipeline"]
+
+#: Values accepted by ``make_split(augment=...)`` and ``--augment``.
+AUGMENTS = ("none", "hflip")
 
 
 @dataclass
@@ -55,7 +59,25 @@ def _check_size(value, n, option):
     return int(value)
 
 
-def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0):
+def _check_augment(augment):
+    """``augment`` as one of :data:`AUGMENTS` (``None`` is ``"none"``)."""
+    if augment is None:
+        return "none"
+    if not isinstance(augment, str) or augment not in AUGMENTS:
+        raise ValueError(
+            f"augment (--augment) must be one of {', '.join(AUGMENTS)} or None; "
+            f"got {augment!r}."
+        )
+    return augment
+
+
+def _hflip_augment(X, y):
+    """``X`` followed by its left-right mirror images (``X[:, :, ::-1]``), labels repeated."""
+    return np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
+
+
+def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
+               augment=None):
     """Carve the fit, validation and test parts out of a dataset, seeded and stratified.
 
     Parameters
@@ -70,6 +92,13 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0):
         Test images used; ``None``: all of them.
     seed : int, default=0
         Seed of every subset and split.
+    augment : {"none", "hflip"} or None, default=None
+        ``"hflip"`` appends the left-right mirror image of every fit image
+        (same label) after the fit part, so every pipeline trains on twice the
+        images; the validation and test parts are never augmented. Meant for
+        CIFAR-10-like photos, not for the digits, whose mirror images change
+        meaning. ``None`` or ``"none"``: no augmentation. Recorded in
+        ``config["augment"]``.
 
     Returns
     -------
@@ -78,9 +107,10 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0):
     Raises
     ------
     ValueError
-        If a size is not a positive integer or is larger than the data, before
-        any work.
+        If a size is not a positive integer or is larger than the data, or
+        ``augment`` is unknown, before any work.
     """
+    augment = _check_augment(augment)
     n_train, n_test = len(dataset.y_train), len(dataset.y_test)
     train_size = _check_size(train_size, n_train, "--train-size")
     test_size = _check_size(test_size, n_test, "--test-size")
@@ -90,10 +120,16 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0):
         X_fit, X_val, y_fit, y_val = validation_split(X_tr, y_tr, val_size, seed)
     except ValueError as exc:
         raise ValueError(f"--val-size: {exc}") from None
+    # Mirrors are added after the validation split, so no mirror of a
+    # validation image is ever trained on.
+    if augment == "hflip":
+        X_fit, y_fit = _hflip_augment(X_fit, y_fit)
+    # train_size and val_size count original images; the fit part holds
+    # (train_size - val_size) images, twice that with "hflip".
     config = {
         "dataset": dataset.name, "source": dataset.source,
         "train_size": int(len(y_tr)), "val_size": int(len(y_val)),
-        "test_size": int(len(y_te)), "seed": int(seed),
+        "test_size": int(len(y_te)), "seed": int(seed), "augment": augment,
     }
     return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), config)
 
@@ -190,8 +226,9 @@ def run_pipeline(name, split, memory, *, search=False, n_jobs=None, progress=Non
     """Extract, fit, predict and score one named pipeline (cached as a whole).
 
     A result row is cached on disk keyed by the pipeline's parameters, the
-    split and ``search``; a miss still reuses cached feature blocks, so a new
-    classifier parameter costs only the classifier's fit.
+    split (its arrays and ``config``, augmentation included) and ``search``;
+    a miss still reuses cached feature blocks, so a new classifier parameter
+    costs only the classifier's fit.
 
     Returns
     -------

@@ -57,9 +57,9 @@ def _cmd_run(args):
     names = _check_first(args)
     run_benchmark(
         _dataset(args), names, train_size=args.train_size, val_size=args.val_size,
-        test_size=args.test_size, seed=args.seed, search=args.search, n_jobs=args.n_jobs,
-        out=args.out, cache_dir=args.cache_dir, use_cache=not args.no_cache,
-        resume=args.resume, quiet=args.quiet,
+        test_size=args.test_size, seed=args.seed, augment=args.augment, search=args.search,
+        n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
+        use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
     )
     return 0
 
@@ -70,8 +70,9 @@ def _cmd_learning_curve(args):
     names = _check_first(args)
     learning_curve(
         _dataset(args), names, sizes=args.sizes, val_size=args.val_size,
-        test_size=args.test_size, seed=args.seed, n_jobs=args.n_jobs, out=args.out,
-        cache_dir=args.cache_dir, use_cache=not args.no_cache, quiet=args.quiet,
+        test_size=args.test_size, seed=args.seed, augment=args.augment, n_jobs=args.n_jobs,
+        out=args.out, cache_dir=args.cache_dir, use_cache=not args.no_cache,
+        quiet=args.quiet,
     )
     return 0
 
@@ -84,6 +85,11 @@ def _add_common(p, add_dataset_options):
     p.add_argument("--test-size", type=_size, default=None,
                    help="test images used (default: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of splits and models (default 0)")
+    p.add_argument("--augment", choices=["none", "hflip"], default="none",
+                   help="training-set augmentation: hflip appends the mirror image of "
+                        "every fit image (never validation or test images), doubling "
+                        "training time; not for digits, whose mirrors change meaning "
+                        "(default: none)")
     p.add_argument("--n-jobs", type=int, default=None, help="joblib workers (default 1)")
     p.add_argument("--out", default=None, help="output folder (default: "
                    "featbench-results/<dataset>-<timestamp>/)")

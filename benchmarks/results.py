@@ -80,6 +80,8 @@ def render_markdown(frame, comparison, config):
         "",
         f"train {config['train_size']} (of which validation {config['val_size']}), "
         f"test {config['test_size']}, seed {config['seed']}"
+        + (", fit part augmented by horizontal flips" if config.get("augment") == "hflip"
+           else "")
         + (", hyper-parameters searched on the validation split" if config.get("search")
            else ""),
         "",

@@ -59,3 +59,46 @@ def test_download_command_reports_a_bad_archive_clearly(tmp_path, monkeypatch, c
     assert code == 2
     assert "md5 mismatch" in capsys.readouterr().err
     assert not any(p.suffix == ".gz" for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command", ["run", "learning-curve"])
+def test_augment_option_choices_and_default(command):
+    from benchmarks.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args([command]).augment == "none"
+    for value in ("none", "hflip"):
+        assert parser.parse_args([command, "--augment", value]).augment == value
+
+
+@pytest.mark.parametrize("command", ["run", "learning-curve"])
+def test_unknown_augment_is_refused_before_any_work(command, tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--dataset", "digits", "--augment", "vflip", "--out", str(out)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--augment: invalid choice: 'vflip'" in err and "'hflip'" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("augment,recorded", [("hflip", "hflip"), ("none", "none")])
+def test_run_records_the_augmentation(tmp_path, augment, recorded):
+    import json
+
+    out = tmp_path / "d"
+    code = main(["run", "--dataset", "digits", "--pipelines", "pixels/svm", "--quiet",
+                 "--augment", augment, "--out", str(out), "--cache-dir", str(tmp_path / "c")])
+    assert code == 0
+    assert json.loads((out / "results.json").read_text())["config"]["augment"] == recorded
+    flips = "fit part augmented by horizontal flips" in (out / "results.md").read_text()
+    assert flips == (recorded == "hflip")
+
+
+def test_learning_curve_passes_the_augmentation_on(tmp_path):
+    code = main(["learning-curve", "--dataset", "digits", "--pipelines", "hog/svm",
+                 "--sizes", "100", "--augment", "hflip", "--quiet",
+                 "--out", str(tmp_path / "lc"), "--cache-dir", str(tmp_path / "c")])
+    assert code == 0
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "fit part augmented by horizontal flips" in md

@@ -1,9 +1,12 @@
-"""Tests of benchmarks/harness.py that need no real data: feature-block caching."""
+"""Tests of benchmarks/harness.py that need no real data: feature-block caching,
+training-set augmentation."""
 
 import joblib
 import numpy as np
+import pytest
 
-from benchmarks.harness import Split, extract_features, feature_memory
+from benchmarks.dataset import Dataset
+from benchmarks.harness import Split, extract_features, feature_memory, make_split, run_pipeline
 from features import ColorHistogram, HOG
 from sklearn.pipeline import make_union
 
@@ -38,3 +41,86 @@ def test_disabled_cache_never_reports_a_hit(tmp_path):
     for _ in range(2):
         _, _, cached = extract_features(HOG(pixels_per_cell=(4, 4)), split, memory)
         assert not cached
+
+
+# Training-set augmentation by horizontal flips (make_split(augment=...)).
+
+
+def tiny_dataset(name="cifar10", n_train=60, n_test=20, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 256, (n_train + n_test, 8, 8, 3), dtype=np.uint8)
+    y = np.arange(n_train + n_test) % 3
+    return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], ("a", "b", "c"),
+                   name=name, source="synthetic")
+
+
+def test_hflip_appends_exact_mirrors_of_the_fit_part_only():
+    ds = tiny_dataset()
+    plain = make_split(ds, val_size=12, seed=3)
+    flipped = make_split(ds, val_size=12, seed=3, augment="hflip")
+    n = len(plain.y_fit)
+    assert n == 48 and len(flipped.y_fit) == 2 * n
+    np.testing.assert_array_equal(flipped.X_fit[:n], plain.X_fit)
+    np.testing.assert_array_equal(flipped.X_fit[n:], plain.X_fit[:, :, ::-1])
+    np.testing.assert_array_equal(flipped.y_fit, np.concatenate([plain.y_fit, plain.y_fit]))
+    # A mirror is a real left-right flip of each image, not of the batch or the colors.
+    np.testing.assert_array_equal(flipped.X_fit[n, :, 0], plain.X_fit[0, :, -1])
+    for part in ("X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(flipped, part), getattr(plain, part))
+    assert plain.config["augment"] == "none" and flipped.config["augment"] == "hflip"
+    assert {k: v for k, v in flipped.config.items() if k != "augment"} == {
+        k: v for k, v in plain.config.items() if k != "augment"}
+
+
+def test_hflip_flips_gray_images_too():
+    ds = tiny_dataset()
+    gray = Dataset(ds.X_train[..., 0], ds.y_train, ds.X_test[..., 0], ds.y_test,
+                   ds.class_names, name="gray")
+    split = make_split(gray, val_size=12, augment="hflip")
+    n = len(split.y_fit) // 2
+    np.testing.assert_array_equal(split.X_fit[n:], split.X_fit[:n, :, ::-1])
+
+
+def test_same_seed_same_augmented_split():
+    ds = tiny_dataset()
+    a = make_split(ds, val_size=12, seed=5, augment="hflip")
+    b = make_split(ds, val_size=12, seed=5, augment="hflip")
+    for part in ("X_fit", "y_fit", "X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(a, part), getattr(b, part))
+    assert a.config == b.config
+
+
+def test_no_augmentation_by_default():
+    split = make_split(tiny_dataset(), val_size=12)
+    assert split.config["augment"] == "none" and len(split.y_fit) == 48
+    assert make_split(tiny_dataset(), val_size=12, augment="none").config == split.config
+
+
+@pytest.mark.parametrize("bad", ["vflip", "HFLIP", "auto", "", True, 1])
+def test_unknown_augment_is_a_clear_error_before_any_work(bad, monkeypatch):
+    import benchmarks.harness as harness
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started before augment was checked")
+
+    monkeypatch.setattr(harness, "stratified_subset", no_work)
+    with pytest.raises(ValueError, match=r"augment \(--augment\) must be one of "
+                                         r"none, hflip or None; got " + repr(bad)):
+        make_split(tiny_dataset(), augment=bad)
+
+
+def test_changed_augment_never_reuses_the_other_cached_row(tmp_path):
+    ds = tiny_dataset(n_train=90, n_test=30)
+    memory = feature_memory(tmp_path)
+    rows = {}
+    for augment in ("none", "hflip", "none", "hflip"):
+        split = make_split(ds, val_size=15, augment=augment)
+        row = run_pipeline("hog/svm", split, memory)
+        rows.setdefault(augment, []).append(row)
+    first_none, again_none = rows["none"]
+    first_flip, again_flip = rows["hflip"]
+    assert first_none["cache"] == "none"
+    assert first_flip["cache"] == "none"  # not the row (nor the features) of "none"
+    assert again_none["cache"] == "row" and again_flip["cache"] == "row"
+    assert again_none["predictions"] == first_none["predictions"]
+    assert again_flip["predictions"] == first_flip["predictions"]
