@@ -219,7 +219,23 @@ def _fingerprint(pipe):
     from benchmarks import __version__
 
     params = pipe.get_params(deep=True)
-    return __version__, sorted((k, repr(v)) for k, v in params.items() if k != "memory")
+    return __version__, sorted((k, _stable_repr(v)) for k, v in params.items() if k != "memory")
+
+
+def _stable_repr(value):
+    """``repr`` without memory addresses, so that another process computes the same key.
+
+    Estimators are named by their class (their parameters are listed apart by
+    ``get_params(deep=True)``) and functions by module and qualified name;
+    a plain ``repr`` would include ``<function f at 0x7f...>``.
+    """
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        return f"{type(value).__module__}.{type(value).__qualname__}"
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__ + "(" + ", ".join(_stable_repr(v) for v in value) + ")"
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    return repr(value)
 
 
 def run_pipeline(name, split, memory, *, search=False, n_jobs=None, progress=None):

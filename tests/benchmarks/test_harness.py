@@ -124,3 +124,19 @@ def test_changed_augment_never_reuses_the_other_cached_row(tmp_path):
     assert again_none["cache"] == "row" and again_flip["cache"] == "row"
     assert again_none["predictions"] == first_none["predictions"]
     assert again_flip["predictions"] == first_flip["predictions"]
+
+
+def test_row_cache_key_has_no_memory_addresses_for_any_pipeline():
+    # A key holding "<function f at 0x...>" differs in every process, so a
+    # second run would miss the row cache (the reference rows did).
+    import re
+
+    import pipelines
+    from benchmarks.harness import _fingerprint
+
+    for name in pipelines.available():
+        pipe = pipelines.make(name, image_shape=(32, 32, 3), random_state=0)
+        key = str(_fingerprint(pipe))
+        assert not re.search(r"0x[0-9a-f]{6,}", key), (name, key)
+        assert key == str(_fingerprint(pipelines.make(name, image_shape=(32, 32, 3),
+                                                      random_state=0)))
