@@ -12,7 +12,8 @@ those); :func:`exact_gradients_at` recomputes such pixels the way skimage does.
 
 import numpy as np
 
-__all__ = ["centered_gradients", "integer_gray_gradients", "exact_gradients_at", "luma_scale"]
+__all__ = ["centered_gradients", "integer_gray_gradients", "exact_gradients_at",
+           "integer_exact_gradients", "luma_scale"]
 
 #: skimage.color.rgb2gray's weights times 10,000, which makes them integers.
 LUMA_WEIGHTS = np.array([2125, 7154, 721], dtype=np.float32)
@@ -23,13 +24,26 @@ def centered_gradients(images):
 
     ``images`` has shape (n, H, W) or (n, H, W, C); the results keep its dtype.
     """
+    images = np.ascontiguousarray(images)
+    flat = images.reshape(-1)
+    col_step = int(np.prod(images.shape[3:], dtype=int))  # C, or 1 for (n, H, W)
+    row_step = images.shape[2] * col_step
+    # Differences over the flat arrays run as one contiguous (SIMD) loop,
+    # about 3x faster than over 3-D slices; the values that straddle a row
+    # or image boundary are the border, zeroed below.
+    grads = []
+    for step in (row_step, col_step):
+        g = np.empty_like(flat)
+        np.subtract(flat[2 * step:], flat[:-2 * step], out=g[step:flat.size - step])
+        g[:step] = 0
+        g[flat.size - step:] = 0
+        grads.append(g.reshape(images.shape))
+    g_row, g_col = grads
     # Images at least 3 pixels on a side have an interior; smaller ones are all border.
-    g_row = np.empty_like(images, order="C")
-    g_col = np.empty_like(images, order="C")
-    g_row[:, [0, -1]] = 0
-    g_col[:, :, [0, -1]] = 0
-    np.subtract(images[:, 2:], images[:, :-2], out=g_row[:, 1:-1])
-    np.subtract(images[:, :, 2:], images[:, :, :-2], out=g_col[:, :, 1:-1])
+    g_row[:, 0] = 0
+    g_row[:, -1] = 0
+    g_col[:, :, 0] = 0
+    g_col[:, :, -1] = 0
     return g_row, g_col
 
 
@@ -67,8 +81,12 @@ def _gray_at(images, flat):
 
     from ._validation import to_float_images
 
-    pixels = to_float_images(images.reshape(-1, images.shape[-1])[flat], np.float64)
-    return rgb2gray(pixels) if images.shape[-1] == 3 else pixels[:, 0]
+    channels = images.shape[-1]
+    # Gather single elements (fast) rather than rows of C bytes (a slow generic copy).
+    values = np.ascontiguousarray(images).reshape(-1)
+    where = flat[:, None] * channels + np.arange(channels)
+    pixels = to_float_images(np.take(values, where), np.float64)
+    return rgb2gray(pixels) if channels == 3 else pixels[:, 0]
 
 
 def exact_gradients_at(images, img, row, col):
@@ -90,10 +108,60 @@ def exact_gradients_at(images, img, row, col):
     """
     n, height, width, _ = images.shape
     flat = (img * height + row) * width + col
-    g_row = np.zeros(flat.shape)
-    g_col = np.zeros(flat.shape)
-    inner = (row > 0) & (row < height - 1)
-    g_row[inner] = _gray_at(images, flat[inner] + width) - _gray_at(images, flat[inner] - width)
-    inner = (col > 0) & (col < width - 1)
-    g_col[inner] = _gray_at(images, flat[inner] + 1) - _gray_at(images, flat[inner] - 1)
+    # The four neighbours of every pixel in one gather; border pixels look at
+    # themselves and get 0 below.
+    inner_row = (row > 0) & (row < height - 1)
+    inner_col = (col > 0) & (col < width - 1)
+    step_row = np.where(inner_row, width, 0)
+    step_col = np.where(inner_col, 1, 0)
+    gray = _gray_at(images, np.concatenate([flat + step_row, flat - step_row,
+                                            flat + step_col, flat - step_col]))
+    down, up, right, left = gray.reshape(4, -1)
+    g_row = np.where(inner_row, down - up, 0.0)
+    g_col = np.where(inner_col, right - left, 0.0)
     return g_row, g_col
+
+
+#: Degrees within which an angle of integer gradients may bin differently
+#: from skimage's float64 ones. skimage's gray levels are the integer
+#: luminance over 2,550,000 within 2.2e-16, so its gradients, at least
+#: 1 / 2,550,000 when non-zero, are off by a relative 6e-10 at most: an angle
+#: error below 4e-8 degrees, 25 times under this margin.
+ANGLE_MARGIN = 1e-6
+
+
+def integer_exact_gradients(images, g_row, g_col, orientations):
+    """A callback for :func:`features._hog_bins.orientation_bins` on integer gradients.
+
+    For the pixels the ratio table leaves ambiguous it returns the integer
+    gradients (exact, so their angle is right to float64 rounding) unless that
+    angle is within ``ANGLE_MARGIN`` of a bin edge (0 and 180 included), where
+    only skimage's own float64 gradients decide: those pixels, mostly with an
+    exactly zero row gradient, go through :func:`exact_gradients_at`.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W, C), integer dtype
+    g_row, g_col : ndarray of shape (n, H, W)
+        :func:`integer_gray_gradients` of ``images``.
+    orientations : int
+
+    Returns
+    -------
+    callable
+        ``exact(img, row, col) -> (g_row, g_col)`` in float64, any positive scale.
+    """
+    from ._hog_bins import orientation_edges
+
+    edges = np.concatenate([[0.0], orientation_edges(orientations), [180.0]])
+
+    def exact(img, row, col):
+        gr = g_row[img, row, col].astype(np.float64)
+        gc = g_col[img, row, col].astype(np.float64)
+        angle = np.rad2deg(np.arctan2(gr, gc)) % 180.0
+        near = (np.abs(angle[:, None] - edges) < ANGLE_MARGIN).any(axis=1)
+        if near.any():
+            gr[near], gc[near] = exact_gradients_at(images, img[near], row[near], col[near])
+        return gr, gc
+
+    return exact

@@ -20,8 +20,8 @@ from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
 from ._hog_bins import orientation_bins, orientation_edges
-from ._hog_gradients import (centered_gradients, exact_gradients_at, integer_gray_gradients,
-                             luma_scale)
+from ._hog_gradients import (centered_gradients, integer_exact_gradients,
+                             integer_gray_gradients, luma_scale)
 from ._validation import check_images, check_positive_int
 
 __all__ = ["HOG", "hog_image", "plot_hog"]
@@ -276,7 +276,7 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         g_row, g_col = integer_gray_gradients(images)
         hist = _cell_histograms(
             g_row, g_col, self.orientations, ppc, scale=luma_scale(images.shape[-1]),
-            exact_gradients=lambda *where: exact_gradients_at(images, *where))
+            exact_gradients=integer_exact_gradients(images, g_row, g_col, self.orientations))
         return _normalize_blocks(hist, cpb, self.block_norm)
 
 

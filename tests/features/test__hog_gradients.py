@@ -7,7 +7,8 @@ from skimage.util import img_as_float
 
 from features import HOG
 from features._hog_gradients import (centered_gradients, exact_gradients_at,
-                                     integer_gray_gradients, luma_scale)
+                                     integer_exact_gradients, integer_gray_gradients,
+                                     luma_scale)
 
 
 def skimage_gray_gradients(images):
@@ -21,6 +22,22 @@ def skimage_gray_gradients(images):
 def images(request):
     rng = np.random.default_rng(request.param)
     return rng.integers(0, 256, (5, 9, 11, request.param), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("shape", [(2, 1, 1), (2, 2, 3), (3, 5, 4), (3, 5, 4, 3), (2, 3, 3, 1)])
+def test_centered_gradients_equal_the_stencil_for_any_shape(shape):
+    images = np.random.default_rng(0).random(shape).astype(np.float32)
+    expected_row, expected_col = np.zeros_like(images), np.zeros_like(images)
+    for i in range(1, shape[1] - 1):
+        expected_row[:, i] = images[:, i + 1] - images[:, i - 1]
+    for j in range(1, shape[2] - 1):
+        expected_col[:, :, j] = images[:, :, j + 1] - images[:, :, j - 1]
+    g_row, g_col = centered_gradients(images)
+    np.testing.assert_array_equal(g_row, expected_row)
+    np.testing.assert_array_equal(g_col, expected_col)
+    # A strided view gives the same.
+    g_row, _ = centered_gradients(np.repeat(images, 2, axis=0)[::2])
+    np.testing.assert_array_equal(g_row, expected_row)
 
 
 def test_centered_gradients_are_zero_on_the_border_and_differences_inside():
@@ -62,3 +79,24 @@ def test_integer_path_equals_float64_path_for_every_integer_dtype(images):
     np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-6)
     wide = HOG(**params).fit(images).transform(images.astype(np.int64))
     np.testing.assert_array_equal(wide, fast)
+
+
+@pytest.mark.parametrize("orientations", [9, 8])
+def test_integer_exact_gradients_bin_like_skimage_recomputing_only_edge_pixels(
+        images, orientations, monkeypatch):
+    from features import _hog_gradients
+    from features._hog_bins import exact_bins
+
+    g_row, g_col = integer_gray_gradients(images)
+    every = np.nonzero(np.ones(g_row.shape, dtype=bool))
+    recomputed = []
+    real = _hog_gradients.exact_gradients_at
+    monkeypatch.setattr(_hog_gradients, "exact_gradients_at",
+                        lambda *a: recomputed.append(a[1].size) or real(*a))
+    gr, gc = integer_exact_gradients(images, g_row, g_col, orientations)(*every)
+    ref_row, ref_col = skimage_gray_gradients(images)
+    np.testing.assert_array_equal(exact_bins(gr, gc, orientations),
+                                  exact_bins(ref_row[every], ref_col[every], orientations))
+    # The top and bottom rows (row gradient exactly 0, angle 0) are on an edge;
+    # most other pixels keep their integer gradients.
+    assert 2 * images.shape[0] * images.shape[2] <= sum(recomputed) < g_row.size / 2
