@@ -241,10 +241,15 @@ def backprop_activation_inplace(name, d, a, tmp):
     Every activation's derivative is a function of its output (the sign of the
     input is the sign of the output for relu, leaky_relu and elu).
     """
+    # Masked ufuncs (``where=``) skip numpy's SIMD loops; multiplying by a
+    # 0/1 (or slope/1) array is over 10x faster on a (200, 512) batch.
     if name == "relu":
-        np.copyto(d, 0, where=a <= 0)
+        np.multiply(d, a > 0, out=d)
     elif name == "leaky_relu":
-        np.multiply(d, _LEAKY_SLOPE, out=d, where=a < 0)
+        np.less_equal(a, 0, out=tmp)  # slope at the kink, as leaky_relu_backward
+        tmp *= _LEAKY_SLOPE - 1.0
+        tmp += 1.0
+        d *= tmp
     elif name == "elu":
         np.add(a, _ELU_ALPHA, out=tmp)
         np.multiply(d, tmp, out=d, where=a < 0)

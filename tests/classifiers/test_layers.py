@@ -72,3 +72,21 @@ def test_dropout_is_identity_at_prediction():
 def test_dropout_rejects_p_of_one():
     with pytest.raises(ValueError, match=r"dropout probability must be in \[0, 1\); got 1.0"):
         L.dropout_forward(np.ones(3), 1.0)
+
+
+@pytest.mark.parametrize("name", sorted(L.ACTIVATIONS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_inplace_activations_equal_the_forward_backward_pairs(name, dtype):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((40, 30)).astype(dtype)
+    x[0, :5] = 0.0  # the kink of relu and leaky relu
+    dout = rng.standard_normal(x.shape).astype(dtype)
+    forward, backward = L.ACTIVATIONS[name]
+    out, cache = forward(x)
+    z = x.copy()
+    L.activate_inplace(name, z)
+    np.testing.assert_allclose(z, out, rtol=1e-6, atol=1e-7)
+    d = dout.copy()
+    L.backprop_activation_inplace(name, d, z, np.empty_like(z))
+    np.testing.assert_allclose(d, backward(dout, cache), rtol=1e-5, atol=1e-6)
+    assert d.dtype == dtype
