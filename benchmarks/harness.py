@@ -7,6 +7,9 @@ of a pipeline's ``features`` step is extracted once and cached on disk with
 classifier parameter reuses the features; a second identical run only loads them.
 """
 
+import functools
+import hashlib
+import importlib
 import itertools
 import time
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ from benchmarks.dataset import stratified_subset, validation_split
 from benchmarks.stats import per_class_accuracy, wilson_interval
 
 __all__ = ["Split", "make_split", "AUGMENTS", "feature_memory", "extract_features",
-           "run_pipeline"]
+           "run_pipeline", "code_fingerprint"]
 
 #: Values accepted by ``make_split(augment=...)`` and ``--augment``.
 AUGMENTS = ("none", "hflip")
@@ -142,12 +145,14 @@ def feature_memory(cache=None, enabled=True):
     return joblib.Memory(str(folder), verbose=0)
 
 
-def _extract_block(transformer, X_fit, X_val, X_test, call_id=None):
+def _extract_block(transformer, X_fit, X_val, X_test, code=None, call_id=None):
     """Fit one feature block on the fit images and transform all three parts.
 
-    ``call_id`` is left out of the cache key and returned: a result that
-    carries another call's id came from the cache (one hash of the images
-    per call instead of a lookup and then the call).
+    ``code`` (:func:`code_fingerprint`) is part of the cache key only: a
+    changed feature kernel computes anew. ``call_id`` is left out of the
+    cache key and returned: a result that carries another call's id came from
+    the cache (one hash of the images per call instead of a lookup and then
+    the call).
     """
     start = time.perf_counter()
     fitted = clone(transformer).fit(X_fit)
@@ -183,7 +188,7 @@ def extract_features(features, split, memory, n_jobs=None, progress=None):
             progress.set_postfix_str(f"features {type(block).__name__}")
         call_id = _new_call_id()
         out, sec, returned_id = cached_extract(block, split.X_fit, split.X_val, split.X_test,
-                                               call_id=call_id)
+                                               code=code_fingerprint(), call_id=call_id)
         all_cached &= returned_id != call_id
         seconds += sec
         for i in range(3):
@@ -212,14 +217,41 @@ def _jsonable(params):
 
 
 def _fingerprint(pipe):
-    """Every parameter of the pipeline, defaults included, and the package version.
+    """Every parameter of the pipeline, defaults included, the version and the code.
 
-    Part of the row cache's key, so a changed default invalidates cached rows.
+    Part of the row cache's key, so a changed default or a changed kernel
+    invalidates cached rows.
     """
     from benchmarks import __version__
 
     params = pipe.get_params(deep=True)
-    return __version__, sorted((k, _stable_repr(v)) for k, v in params.items() if k != "memory")
+    return (__version__, code_fingerprint(),
+            sorted((k, _stable_repr(v)) for k, v in params.items() if k != "memory"))
+
+
+_CODE_PACKAGES = ("features", "classifiers", "pipelines")
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint():
+    """SHA-256 of the source of the packages that compute features and fit models.
+
+    Cached results carry it in their keys: an edited kernel (a bug fix, say)
+    never serves numbers computed by the old code, even at the same version.
+
+    Returns
+    -------
+    str
+        Hex digest over every ``.py`` file of ``features``, ``classifiers``
+        and ``pipelines``, by relative path.
+    """
+    digest = hashlib.sha256()
+    for package in _CODE_PACKAGES:
+        root = Path(importlib.import_module(package).__file__).parent
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(root.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _stable_repr(value):

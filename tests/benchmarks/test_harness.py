@@ -140,3 +140,36 @@ def test_row_cache_key_has_no_memory_addresses_for_any_pipeline():
         assert not re.search(r"0x[0-9a-f]{6,}", key), (name, key)
         assert key == str(_fingerprint(pipelines.make(name, image_shape=(32, 32, 3),
                                                       random_state=0)))
+
+
+def test_changed_code_never_serves_cached_features(tmp_path, monkeypatch):
+    from benchmarks import harness
+
+    split = tiny_split()
+    memory = feature_memory(tmp_path)
+    hog = HOG(pixels_per_cell=(4, 4))
+    assert not extract_features(hog, split, memory)[2]
+    assert extract_features(hog, split, memory)[2]
+    monkeypatch.setattr(harness, "code_fingerprint", lambda: "edited kernel")
+    assert not extract_features(hog, split, memory)[2]
+
+
+def test_code_fingerprint_changes_with_any_source_file(tmp_path, monkeypatch):
+    from benchmarks import harness
+
+    package = tmp_path / "fb_fake_kernels"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    kernel = package / "sub" / "kernel.py"
+    kernel.write_text("SCALE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(harness, "_CODE_PACKAGES", ("fb_fake_kernels",))
+    harness.code_fingerprint.cache_clear()
+    before = harness.code_fingerprint()
+    kernel.write_text("SCALE = 2\n")
+    harness.code_fingerprint.cache_clear()
+    try:
+        assert harness.code_fingerprint() != before
+    finally:
+        monkeypatch.undo()
+        harness.code_fingerprint.cache_clear()
