@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["orientation_edges", "exact_bins", "ratio_lut", "orientation_bins"]
+__all__ = ["orientation_edges", "unsigned_angles", "exact_bins", "ratio_lut", "orientation_bins"]
 
 
 def orientation_edges(orientations):
@@ -27,17 +27,23 @@ def orientation_edges(orientations):
     return (step * np.arange(1, orientations + 1, dtype=np.float32)).astype(np.float64)
 
 
+def unsigned_angles(g_row, g_col):
+    """skimage's unsigned orientation in degrees, [0, 180): float64 arctan2, then mod 180."""
+    angle = np.rad2deg(np.arctan2(g_row.astype(np.float64), g_col.astype(np.float64)))
+    # Equal to skimage's ``angle % 180`` for angles in (-180, 180], without fmod's cost.
+    np.add(angle, 180.0, out=angle, where=angle < 0)
+    angle[angle == 180.0] = 0.0
+    return angle
+
+
 def exact_bins(g_row, g_col, orientations):
     """Orientation bins computed as skimage computes them (float64 arctan2 in degrees).
 
     Returns ints in [0, orientations]; ``orientations`` marks pixels at or
     above a float32-rounded last edge below 180, which skimage counts nowhere.
     """
-    angle = np.rad2deg(np.arctan2(g_row.astype(np.float64), g_col.astype(np.float64)))
-    # Equal to skimage's ``angle % 180`` for angles in (-180, 180], without fmod's cost.
-    np.add(angle, 180.0, out=angle, where=angle < 0)
-    angle[angle == 180.0] = 0.0
-    return np.searchsorted(orientation_edges(orientations), angle, side="right")
+    return np.searchsorted(orientation_edges(orientations), unsigned_angles(g_row, g_col),
+                           side="right")
 
 
 def _bucket_bins(orientations):

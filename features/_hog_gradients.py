@@ -12,6 +12,9 @@ those); :func:`exact_gradients_at` recomputes such pixels the way skimage does.
 
 import numpy as np
 
+from ._hog_bins import orientation_edges, unsigned_angles
+from ._validation import to_float_images
+
 __all__ = ["centered_gradients", "integer_gray_gradients", "exact_gradients_at",
            "integer_exact_gradients", "luma_scale"]
 
@@ -78,8 +81,6 @@ def integer_gray_gradients(images):
 def _gray_at(images, flat):
     """skimage's float64 gray level of pixels given by flat (n * H * W) positions."""
     from skimage.color import rgb2gray
-
-    from ._validation import to_float_images
 
     channels = images.shape[-1]
     # Gather single elements (fast) rather than rows of C bytes (a slow generic copy).
@@ -151,15 +152,12 @@ def integer_exact_gradients(images, g_row, g_col, orientations):
     callable
         ``exact(img, row, col) -> (g_row, g_col)`` in float64, any positive scale.
     """
-    from ._hog_bins import orientation_edges
-
     edges = np.concatenate([[0.0], orientation_edges(orientations), [180.0]])
 
     def exact(img, row, col):
         gr = g_row[img, row, col].astype(np.float64)
         gc = g_col[img, row, col].astype(np.float64)
-        angle = np.rad2deg(np.arctan2(gr, gc)) % 180.0
-        near = (np.abs(angle[:, None] - edges) < ANGLE_MARGIN).any(axis=1)
+        near = (np.abs(unsigned_angles(gr, gc)[:, None] - edges) < ANGLE_MARGIN).any(axis=1)
         if near.any():
             gr[near], gc[near] = exact_gradients_at(images, img[near], row[near], col[near])
         return gr, gc

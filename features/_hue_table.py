@@ -23,6 +23,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ._validation import to_float_images
+
 __all__ = ["hue_table", "cached_hue_table", "color_keys", "MAX_TABLE_BINS"]
 
 #: Tables store bins as uint16.
@@ -54,7 +56,7 @@ def _rational_bins(keys, bins):
 
 
 def _build(bins):
-    from .color import _exact_bin_indices, rgb_to_hsv
+    from .color import _exact_bin_indices, rgb_to_hsv  # color imports this module
 
     dtype = np.uint8 if bins <= 256 else np.uint16
     table = np.empty(_N_COLORS, dtype=dtype)
@@ -67,7 +69,7 @@ def _build(bins):
             k = keys[edge]
             rgb = np.stack([k & 255, (k >> 8) & 255, k >> 16], axis=-1)
             # The float64 hue skimage computes for these 8-bit colors.
-            (hue,) = rgb_to_hsv(rgb.astype(np.float64) * (1 / 255), (0,))
+            (hue,) = rgb_to_hsv(to_float_images(rgb, np.float64), (0,))
             out[edge] = _exact_bin_indices(hue, bins)
         table[start:start + step] = out
     table.flags.writeable = False
