@@ -83,12 +83,11 @@ def run_speed(args):
     # loop of skimage calls would see (skimage converts them to float64).
     _hog_loop.__doc__ = "loop of skimage.feature.hog(rgb2gray(image))"
     _hue_loop.__doc__ = "loop of rgb2hsv + np.histogram"
-    loops = getattr(args, "loop_repeat", 1)
     rows = _rows("HOG", images, _hog_loop, images, HOG(**HOG_PARAMS), args.n_jobs, args.repeat,
-                 loops)
+                 args.loop_repeat)
     rows += _rows("hue histogram (10 bins)", images, _hue_loop, images,
                   ColorHistogram(color_space="hsv", channels=(0,), bins=10),
-                  args.n_jobs, args.repeat, loops)
+                  args.n_jobs, args.repeat, args.loop_repeat)
     table = pd.DataFrame(rows)
     table["images_per_s"] = table["images_per_s"].round().astype(int)
     table["speedup"] = table["speedup"].round(1)

@@ -7,7 +7,7 @@ from benchmarks._report import markdown_table
 from benchmarks.atomic import write_json_atomic, write_text_atomic
 from benchmarks.stats import mcnemar
 
-__all__ = ["rows_to_frame", "compare_best", "render_markdown", "write_results"]
+__all__ = ["rows_to_frame", "compare_best", "augment_note", "render_markdown", "write_results"]
 
 SCALAR_COLUMNS = [
     "pipeline", "accuracy", "ci_low", "ci_high", "balanced_accuracy", "val_accuracy",
@@ -73,6 +73,11 @@ def _display_frame(frame):
     return shown
 
 
+def augment_note(config):
+    """", fit part augmented by horizontal flips" when the run's config says so, else ""."""
+    return ", fit part augmented by horizontal flips" if config.get("augment") == "hflip" else ""
+
+
 def render_markdown(frame, comparison, config):
     """The comparison table a person reads, with the split and the McNemar line."""
     lines = [
@@ -80,8 +85,7 @@ def render_markdown(frame, comparison, config):
         "",
         f"train {config['train_size']} (of which validation {config['val_size']}), "
         f"test {config['test_size']}, seed {config['seed']}"
-        + (", fit part augmented by horizontal flips" if config.get("augment") == "hflip"
-           else "")
+        + augment_note(config)
         + (", hyper-parameters searched on the validation split" if config.get("search")
            else ""),
         "",

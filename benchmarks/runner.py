@@ -17,7 +17,7 @@ from benchmarks import plots
 from benchmarks.atomic import check_writable, write_json_atomic, write_text_atomic
 from benchmarks._report import markdown_table
 from benchmarks.harness import feature_memory, make_split, run_pipeline
-from benchmarks.results import write_results
+from benchmarks.results import augment_note, write_results
 
 __all__ = ["run_benchmark", "learning_curve", "default_out"]
 
@@ -226,10 +226,8 @@ def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels
         })
     table = pd.DataFrame(records)
     wide = table.pivot(index="train_size", columns="pipeline", values="accuracy")[names]
-    flips = ", fit part augmented by horizontal flips" if (
-        splits[0].config["augment"] == "hflip") else ""
     md = (f"# Learning curve: {dataset.name} (test {splits[0].config['test_size']} images, "
-          f"seed {seed}, of {n} training images{flips})\n\n"
+          f"seed {seed}, of {n} training images{augment_note(splits[0].config)})\n\n"
           + markdown_table(wide.reset_index(), floatfmt=".3f") + "\n")
     write_text_atomic(out / "learning-curve.csv", table.to_csv(index=False))
     write_text_atomic(out / "learning-curve.md", md)

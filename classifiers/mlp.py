@@ -341,6 +341,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 activate_inplace(self.activation, h)
         return h
 
+    def _scores(self, X):
+        """Output scores of the fitted network for validated ``X``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._forward(X, self.coefs_, self.intercepts_)
+
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -352,9 +358,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes), rows summing to 1.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return softmax(self._forward(X, self.coefs_, self.intercepts_))
+        return softmax(self._scores(X))
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
@@ -371,6 +375,5 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,), labels from ``classes_``.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self.classes_[self._forward(X, self.coefs_, self.intercepts_).argmax(axis=1)]
+        scores = self._scores(X)  # first: it raises NotFittedError before classes_ is read
+        return self.classes_[scores.argmax(axis=1)]
