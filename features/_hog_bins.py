@@ -14,7 +14,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["orientation_edges", "unsigned_angles", "exact_bins", "ratio_lut", "orientation_bins"]
+__all__ = ["orientation_edges", "unsigned_angles", "angle_bins", "exact_bins", "ratio_lut", "orientation_bins"]
 
 
 def orientation_edges(orientations):
@@ -36,14 +36,21 @@ def unsigned_angles(g_row, g_col):
     return angle
 
 
+def angle_bins(angles, orientations):
+    """Bins of unsigned angles in degrees, skimage's ``[edge_{i-1}, edge_i)`` comparison.
+
+    Returns ints in [0, orientations]; ``orientations`` marks angles at or
+    above a float32-rounded last edge below 180, which skimage counts nowhere.
+    """
+    return np.searchsorted(orientation_edges(orientations), angles, side="right")
+
+
 def exact_bins(g_row, g_col, orientations):
     """Orientation bins computed as skimage computes them (float64 arctan2 in degrees).
 
-    Returns ints in [0, orientations]; ``orientations`` marks pixels at or
-    above a float32-rounded last edge below 180, which skimage counts nowhere.
+    Returns ints in [0, orientations], as :func:`angle_bins`.
     """
-    return np.searchsorted(orientation_edges(orientations), unsigned_angles(g_row, g_col),
-                           side="right")
+    return angle_bins(unsigned_angles(g_row, g_col), orientations)
 
 
 def _bucket_bins(orientations):
@@ -99,7 +106,7 @@ def ratio_lut(orientations):
     return lut.astype(np.min_scalar_type(-orientations))
 
 
-def orientation_bins(g_row, g_col, orientations, exact_gradients=None):
+def orientation_bins(g_row, g_col, orientations, exact_angles=None):
     """Bins of every pixel, equal to :func:`exact_bins` but mostly by table lookup.
 
     One division and a lookup on the ratio's top bits replace arctan2; only
@@ -112,11 +119,11 @@ def orientation_bins(g_row, g_col, orientations, exact_gradients=None):
         same table bins.
     orientations : int
         Number of bins over [0, 180) degrees.
-    exact_gradients : callable or None, default=None
-        ``exact_gradients(img, row, col)`` returns the reference (skimage)
-        gradients of the given pixels; the ambiguous pixels are binned from
-        them instead of from ``g_row, g_col``. For gradients computed in
-        another precision or scale than the reference.
+    exact_angles : callable or None, default=None
+        ``exact_angles(img, row, col)`` returns the reference (skimage)
+        unsigned angles in degrees of the given pixels; the ambiguous pixels
+        are binned from them instead of from ``g_row, g_col``. For gradients
+        computed in another precision or scale than the reference.
 
     Returns
     -------
@@ -137,9 +144,9 @@ def orientation_bins(g_row, g_col, orientations, exact_gradients=None):
     bins = ratio_lut(orientations)[key.astype(np.intp)]
     unsure = np.flatnonzero(bins < 0)
     if unsure.size:
-        if exact_gradients is None:
+        if exact_angles is None:
             bins[unsure] = exact_bins(g_row[unsure], g_col[unsure], orientations)
         else:
-            bins[unsure] = exact_bins(*exact_gradients(*np.unravel_index(unsure, shape)),
+            bins[unsure] = angle_bins(exact_angles(*np.unravel_index(unsure, shape)),
                                       orientations)
     return bins.reshape(shape)

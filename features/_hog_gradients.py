@@ -16,7 +16,7 @@ from ._hog_bins import orientation_edges, unsigned_angles
 from ._validation import to_float_images
 
 __all__ = ["centered_gradients", "integer_gray_gradients", "exact_gradients_at",
-           "integer_exact_gradients", "luma_scale"]
+           "integer_exact_angles", "luma_scale"]
 
 #: skimage.color.rgb2gray's weights times 10,000, which makes them integers.
 LUMA_WEIGHTS = np.array([2125, 7154, 721], dtype=np.float32)
@@ -71,8 +71,10 @@ def integer_gray_gradients(images):
     """
     if images.shape[-1] == 3:
         # Products below 255 * 7154 and sums below 2**24: exact in float32,
-        # whatever order or fused operations the matrix product uses.
-        luma = images.astype(np.float32) @ LUMA_WEIGHTS
+        # whatever order or fused operations the matrix product uses. A 2-D
+        # product runs as one BLAS call, five times faster than over (n, H, W, 3).
+        flat = images.reshape(-1, 3).astype(np.float32)
+        luma = (flat @ LUMA_WEIGHTS).reshape(images.shape[:-1])
     else:
         luma = images[..., 0].astype(np.float32)
     return centered_gradients(luma)
@@ -131,14 +133,14 @@ def exact_gradients_at(images, img, row, col):
 ANGLE_MARGIN = 1e-6
 
 
-def integer_exact_gradients(images, g_row, g_col, orientations):
+def integer_exact_angles(images, g_row, g_col, orientations):
     """A callback for :func:`features._hog_bins.orientation_bins` on integer gradients.
 
-    For the pixels the ratio table leaves ambiguous it returns the integer
-    gradients (exact, so their angle is right to float64 rounding) unless that
-    angle is within ``ANGLE_MARGIN`` of a bin edge (0 and 180 included), where
-    only skimage's own float64 gradients decide: those pixels, mostly with an
-    exactly zero row gradient, go through :func:`exact_gradients_at`.
+    For the pixels the ratio table leaves ambiguous it returns the angles of
+    the integer gradients (exact, so right to float64 rounding) unless such
+    an angle is within ``ANGLE_MARGIN`` of a bin edge (0 and 180 included):
+    there only skimage's own float64 gradients decide, and those pixels, mostly
+    with an exactly zero row gradient, go through :func:`exact_gradients_at`.
 
     Parameters
     ----------
@@ -150,16 +152,20 @@ def integer_exact_gradients(images, g_row, g_col, orientations):
     Returns
     -------
     callable
-        ``exact(img, row, col) -> (g_row, g_col)`` in float64, any positive scale.
+        ``exact(img, row, col) -> angles``, skimage's unsigned angles in
+        degrees (float64) of those pixels.
     """
     edges = np.concatenate([[0.0], orientation_edges(orientations), [180.0]])
 
     def exact(img, row, col):
-        gr = g_row[img, row, col].astype(np.float64)
-        gc = g_col[img, row, col].astype(np.float64)
-        near = (np.abs(unsigned_angles(gr, gc)[:, None] - edges) < ANGLE_MARGIN).any(axis=1)
+        angles = unsigned_angles(g_row[img, row, col], g_col[img, row, col])
+        # An edge lies within the margin exactly when the two ends of
+        # [angle - margin, angle + margin] fall between different edges.
+        near = (np.searchsorted(edges, angles - ANGLE_MARGIN)
+                != np.searchsorted(edges, angles + ANGLE_MARGIN))
         if near.any():
-            gr[near], gc[near] = exact_gradients_at(images, img[near], row[near], col[near])
-        return gr, gc
+            angles[near] = unsigned_angles(
+                *exact_gradients_at(images, img[near], row[near], col[near]))
+        return angles
 
     return exact

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
 from ._hog_bins import orientation_bins, orientation_edges
-from ._hog_gradients import (centered_gradients, integer_exact_gradients,
+from ._hog_gradients import (centered_gradients, integer_exact_angles,
                              integer_gray_gradients, luma_scale)
 from ._validation import check_images, check_positive_int
 
@@ -84,14 +84,14 @@ def _histogram_offsets(n, n_cr, n_cc, c_row, c_col, orientations):
 
 
 def _cell_histograms(g_row, g_col, orientations, pixels_per_cell, scale=1.0,
-                     exact_gradients=None):
+                     exact_angles=None):
     """Orientation histograms per cell, shape (n, n_cells_row, n_cells_col, orientations).
 
     Each pixel votes its gradient magnitude into the bin of its unsigned
     orientation; a cell's histogram is divided by its pixel count. Pixels right
     of or below the last whole cell are ignored, as in skimage. Gradients
     ``scale`` times the reference ones give the reference histograms;
-    ``exact_gradients`` is passed on to :func:`orientation_bins`.
+    ``exact_angles`` is passed on to :func:`orientation_bins`.
     """
     n, height, width = g_row.shape
     c_row, c_col = pixels_per_cell
@@ -103,7 +103,7 @@ def _cell_histograms(g_row, g_col, orientations, pixels_per_cell, scale=1.0,
     magnitude = g_row * g_row
     magnitude += g_col * g_col
     np.sqrt(magnitude, out=magnitude)
-    bins = orientation_bins(g_row, g_col, orientations, exact_gradients)
+    bins = orientation_bins(g_row, g_col, orientations, exact_angles)
     if orientation_edges(orientations)[-1] < 180:
         # A float32-rounded last edge below 180: skimage counts those pixels nowhere.
         dropped = bins == orientations
@@ -276,7 +276,7 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         g_row, g_col = integer_gray_gradients(images)
         hist = _cell_histograms(
             g_row, g_col, self.orientations, ppc, scale=luma_scale(images.shape[-1]),
-            exact_gradients=integer_exact_gradients(images, g_row, g_col, self.orientations))
+            exact_angles=integer_exact_angles(images, g_row, g_col, self.orientations))
         return _normalize_blocks(hist, cpb, self.block_norm)
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from skimage.feature import hog as sk_hog
 
-from features._hog_bins import exact_bins, orientation_bins, orientation_edges, ratio_lut
+from features._hog_bins import (angle_bins, exact_bins, orientation_bins, orientation_edges,
+                                ratio_lut, unsigned_angles)
 
 
 def adversarial_gradients(dtype, orientations, seed):
@@ -61,7 +62,7 @@ def test_table_marks_few_buckets_and_fits_its_dtype(orientations):
 
 
 @pytest.mark.parametrize("orientations", [9, 8, 36])
-def test_exact_gradients_callback_bins_ambiguous_pixels_from_the_reference(orientations):
+def test_exact_angles_callback_bins_ambiguous_pixels_from_the_reference(orientations):
     # Scaled float32 copies of float64 gradients: their table bins are right
     # except near edges, where only the float64 originals decide.
     ref_row, ref_col = adversarial_gradients(np.float64, orientations, seed=1)
@@ -71,11 +72,17 @@ def test_exact_gradients_callback_bins_ambiguous_pixels_from_the_reference(orien
 
     def exact(*where):
         calls.append(where[0].size)
-        return ref_row[where], ref_col[where]
+        return unsigned_angles(ref_row[where], ref_col[where])
 
-    got = orientation_bins(scaled_row, scaled_col, orientations, exact_gradients=exact)
+    got = orientation_bins(scaled_row, scaled_col, orientations, exact_angles=exact)
     expected = exact_bins(ref_row, ref_col, orientations)
     np.testing.assert_array_equal(got, expected)
     assert calls and calls[0] < ref_row.size
     # Without the callback the rounded copies put some edge pixels elsewhere.
     assert (orientation_bins(scaled_row, scaled_col, orientations) != expected).any()
+
+
+def test_angle_bins_close_each_bin_on_the_left():
+    # 9 bins of 20 degrees: an angle on an edge belongs to the bin above it.
+    angles = np.array([0.0, 19.999, 20.0, 90.0, 179.999])
+    np.testing.assert_array_equal(angle_bins(angles, 9), [0, 0, 1, 4, 8])

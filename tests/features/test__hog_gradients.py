@@ -7,7 +7,7 @@ from skimage.util import img_as_float
 
 from features import HOG
 from features._hog_gradients import (centered_gradients, exact_gradients_at,
-                                     integer_exact_gradients, integer_gray_gradients,
+                                     integer_exact_angles, integer_gray_gradients,
                                      luma_scale)
 
 
@@ -82,10 +82,10 @@ def test_integer_path_equals_float64_path_for_every_integer_dtype(images):
 
 
 @pytest.mark.parametrize("orientations", [9, 8])
-def test_integer_exact_gradients_bin_like_skimage_recomputing_only_edge_pixels(
+def test_integer_exact_angles_bin_like_skimage_recomputing_only_edge_pixels(
         images, orientations, monkeypatch):
     from features import _hog_gradients
-    from features._hog_bins import exact_bins
+    from features._hog_bins import angle_bins, exact_bins
 
     g_row, g_col = integer_gray_gradients(images)
     every = np.nonzero(np.ones(g_row.shape, dtype=bool))
@@ -93,9 +93,9 @@ def test_integer_exact_gradients_bin_like_skimage_recomputing_only_edge_pixels(
     real = _hog_gradients.exact_gradients_at
     monkeypatch.setattr(_hog_gradients, "exact_gradients_at",
                         lambda *a: recomputed.append(a[1].size) or real(*a))
-    gr, gc = integer_exact_gradients(images, g_row, g_col, orientations)(*every)
+    angles = integer_exact_angles(images, g_row, g_col, orientations)(*every)
     ref_row, ref_col = skimage_gray_gradients(images)
-    np.testing.assert_array_equal(exact_bins(gr, gc, orientations),
+    np.testing.assert_array_equal(angle_bins(angles, orientations),
                                   exact_bins(ref_row[every], ref_col[every], orientations))
     # The top and bottom rows (row gradient exactly 0, angle 0) are on an edge;
     # most other pixels keep their integer gradients.
