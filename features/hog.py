@@ -87,6 +87,8 @@ def _cell_histograms(g_row, g_col, orientations, pixels_per_cell, scale=1.0,
                      exact_angles=None):
     """Orientation histograms per cell, shape (n, n_cells_row, n_cells_col, orientations).
 
+    The histograms have the gradients' dtype.
+
     Each pixel votes its gradient magnitude into the bin of its unsigned
     orientation; a cell's histogram is divided by its pixel count. Pixels right
     of or below the last whole cell are ignored, as in skimage. Gradients
@@ -112,7 +114,9 @@ def _cell_histograms(g_row, g_col, orientations, pixels_per_cell, scale=1.0,
     index = bins + _histogram_offsets(n, n_cr, n_cc, c_row, c_col, orientations)
     hist = np.bincount(index.ravel(), weights=magnitude.ravel(),
                        minlength=n * n_cr * n_cc * orientations)
-    hist /= c_row * c_col * scale
+    # Back to the gradients' dtype: float32 block normalization moves values
+    # (at most 1) by about 1e-7 and takes half the time of float64.
+    hist = np.multiply(hist, 1.0 / (c_row * c_col * scale), dtype=g_row.dtype)
     return hist.reshape(n, n_cr, n_cc, orientations)
 
 
