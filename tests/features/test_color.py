@@ -9,7 +9,7 @@ from hypothesis.extra.numpy import arrays
 from skimage.color import rgb2hsv
 
 from features import ColorHistogram, rgb_to_hsv
-from features.color import _bin_indices, _exact_bin_indices
+from features.color import _bin_indices, _count_rows, _exact_bin_indices
 from features._validation import check_images
 
 DTYPES = [np.uint8, np.float32, np.float64]
@@ -238,3 +238,16 @@ def test_8bit_hue_table_path_equals_the_float_path(real_images, params, monkeypa
     assert color.cached_hue_table(hist.bins) is not None
     np.testing.assert_array_equal(big[: len(real_images)], float_path)
     np.testing.assert_array_equal(hist.transform(real_images), float_path)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.intp])
+@pytest.mark.parametrize("m", [8, 1024, 2040, 2048, 4096 + 8, 12])
+@pytest.mark.parametrize("n_values", [1, 10, 16, 300])
+def test_count_rows_equals_bincount_per_row(dtype, m, n_values):
+    # Byte-lane sums, comparison sums and bincount must agree, including rows
+    # longer than 255 words (several runs) and rows of one repeated value.
+    rng = np.random.default_rng(m + n_values)
+    values = rng.integers(0, min(n_values, 256), size=(5, m)).astype(dtype)
+    values[0] = min(n_values, 256) - 1
+    expected = np.stack([np.bincount(row, minlength=n_values) for row in values])
+    np.testing.assert_array_equal(_count_rows(values, n_values), expected)
