@@ -36,6 +36,7 @@ floats one chunk at a time. Chunking reads the ``chunk_size`` and ``n_jobs``
 attributes when the subclass has them as parameters.
 """
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -43,6 +44,7 @@ from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import ThreadpoolController
 
 from ._validation import (
     check_image_shape,
@@ -53,6 +55,23 @@ from ._validation import (
 )
 
 __all__ = ["ImageTransformerMixin", "iter_chunks"]
+
+_CONTROLLER = None
+
+
+def _blas_limit(n_threads):
+    """Context manager capping BLAS at ``n_threads`` (None: no cap).
+
+    One :class:`threadpoolctl.ThreadpoolController` is kept for the process:
+    ``threadpool_limits`` scans the loaded libraries on every call (about
+    5 ms, as long as a whole small batch), the controller only once.
+    """
+    global _CONTROLLER
+    if n_threads is None:
+        return contextlib.nullcontext()
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=n_threads, user_api="blas")
 
 
 def iter_chunks(n, chunk_size):
@@ -87,6 +106,11 @@ class ImageTransformerMixin(TransformerMixin):
     #: Whether ``_fit_images`` needs the float images; features that learn
     #: nothing set False so that ``fit`` only validates (no float copy).
     _fit_uses_images = True
+
+    #: BLAS threads while chunks are transformed (None: no cap). Kernels whose
+    #: matrix products are small per chunk set 1: BLAS threads would only
+    #: spin beside the chunk threads (or beside the other core's work).
+    _chunk_blas_threads = None
 
     def _check_images_kwargs(self):
         return {}
@@ -225,12 +249,13 @@ class ImageTransformerMixin(TransformerMixin):
         chunk_size = n if chunk_size is None else check_positive_int(chunk_size, "chunk_size")
         n_jobs = getattr(self, "n_jobs", None)
         slices = list(iter_chunks(n, chunk_size))
-        if len(slices) == 1 or n_jobs in (None, 1):
-            parts = [func(images[s]) for s in slices]
-        else:
-            parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-                delayed(func)(images[s]) for s in slices
-            )
+        with _blas_limit(self._chunk_blas_threads):
+            if len(slices) == 1 or n_jobs in (None, 1):
+                parts = [func(images[s]) for s in slices]
+            else:
+                parts = Parallel(n_jobs=n_jobs, prefer="threads")(
+                    delayed(func)(images[s]) for s in slices
+                )
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
 
     def get_feature_names_out(self, input_features=None):

@@ -245,3 +245,28 @@ def test_fit_of_features_that_learn_nothing_makes_no_float_copy(cls, monkeypatch
     monkeypatch.setattr(validation, "to_float_images", None)  # a call would fail
     est = cls().fit(np.zeros((2, 16, 16, 3), dtype=np.uint8))
     assert est.image_shape_ == (16, 16, 3)
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_chunk_blas_threads_caps_blas_during_transform_only(n_jobs):
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    seen = []
+
+    class CappedMeanColor(MeanColor):
+        _chunk_blas_threads = 1
+
+        def _transform_chunk(self, images):
+            seen.append(blas_threads())
+            return super()._transform_chunk(images)
+
+    before = blas_threads()
+    if before <= {1}:
+        pytest.skip("BLAS runs one thread already here (one core or OPENBLAS_NUM_THREADS=1)")
+    X = np.random.default_rng(0).random((6, 4, 4, 3))
+    CappedMeanColor(chunk_size=2, n_jobs=n_jobs).fit(X).transform(X)
+    assert seen and all(threads == {1} for threads in seen)
+    assert blas_threads() == before
