@@ -73,6 +73,26 @@ class _Network:
         self.params, self.grads = Ws + bs, self.gW + self.gb
         self.rows = np.arange(B)
 
+    def dropout_mask(self, out):
+        """Fill ``out`` with an inverted-dropout mask: 0 with probability ``p``, else ``1 / (1 - p)``.
+
+        Returns ``out``.
+        """
+        scale = out.dtype.type(1.0 / (1.0 - self.p))
+        if self.p == 0.5:
+            # A fair coin per unit needs one random bit, not a float: drawing
+            # 32x fewer random bits makes the mask about 5x faster, which is
+            # several percent of a training step of a small network.
+            n = out.size
+            bits = np.unpackbits(np.frombuffer(self.gen.bytes(-(-n // 8)), np.uint8), count=n)
+            return np.multiply(bits.reshape(out.shape), scale, out=out)
+        r = self.gen.random(out.shape, dtype=out.dtype, out=out)
+        # floor(r + 1 - p) is 1 with probability 1 - p, else 0
+        r += 1.0 - self.p
+        np.floor(r, out=r)
+        r *= scale
+        return r
+
     def penalty(self):
         """Weight-decay term ``alpha * sum W**2``."""
         return 0.5 * self.alpha2 * sum(float(np.vdot(W, W)) for W in self.Ws)
@@ -88,12 +108,7 @@ class _Network:
             if i < L - 1:
                 activate_inplace(act, z)
                 if p > 0:
-                    r = self.gen.random((m, z.shape[1]), dtype=z.dtype, out=self.D[i][:m])
-                    # floor(r + 1 - p) is 1 with probability 1 - p, else 0
-                    r += 1.0 - p
-                    np.floor(r, out=r)
-                    r *= 1.0 / (1.0 - p)
-                    z = np.multiply(z, r, out=self.H[i][:m])
+                    z = np.multiply(z, self.dropout_mask(self.D[i][:m]), out=self.H[i][:m])
                 inputs.append(z)
         # Softmax cross-entropy on the scores, in place (max subtracted first).
         s = self.A[L - 1][:m]

@@ -197,24 +197,25 @@ class Adam(_UpdateRule):
 
     def update(self, params, grads):
         self.t += 1
-        # Fold both bias corrections into scalars:
-        # lr m_hat / (sqrt(v_hat) + eps) = step * m / (sqrt(v) + eps_t), with
-        # step = lr sqrt(1 - b2^t) / (1 - b1^t) and eps_t = eps sqrt(1 - b2^t).
-        root = np.sqrt(1.0 - self.beta2 ** self.t)
-        self._step_size = self.learning_rate * root / (1.0 - self.beta1 ** self.t)
-        self._eps_t = self.eps * root
+        # The state holds m / (1 - b1) and v / (1 - b2), updated as
+        # m' = b1 m' + g and v' = b2 v' + g**2: two fewer passes over memory
+        # per step than m += (1 - b1) (g - m). The constant factors and both
+        # bias corrections fold into two scalars:
+        # lr m_hat / (sqrt(v_hat) + eps) = step * m' / (sqrt(v') + eps_t), with
+        # c = sqrt((1 - b2) / (1 - b2^t)), step = lr (1 - b1) / ((1 - b1^t) c)
+        # and eps_t = eps / c.
+        c = np.sqrt((1.0 - self.beta2) / (1.0 - self.beta2 ** self.t))
+        self._step_size = self.learning_rate * (1.0 - self.beta1) / ((1.0 - self.beta1 ** self.t) * c)
+        self._eps_t = self.eps / c
         super().update(params, grads)
 
     def _step(self, p, g, state):
         m, v, tmp = state
-        # In place through one scratch buffer (no allocation per step), and as
-        # few passes over memory as possible: m += (1 - b1) (g - m), same for v.
-        np.subtract(g, m, out=tmp)
-        tmp *= 1.0 - self.beta1
-        m += tmp
+        # In place through one scratch buffer: no allocation per step.
+        m *= self.beta1
+        m += g
         np.multiply(g, g, out=tmp)
-        tmp -= v
-        tmp *= 1.0 - self.beta2
+        v *= self.beta2
         v += tmp
         np.sqrt(v, out=tmp)
         tmp += self._eps_t

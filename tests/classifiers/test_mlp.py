@@ -25,7 +25,7 @@ def _network(activation, dropout, sizes=(5, 7, 6, 3), alpha=0.01, seed=0):
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-@pytest.mark.parametrize("dropout", [0.0, 0.3])
+@pytest.mark.parametrize("dropout", [0.0, 0.3, 0.5])
 def test_network_backward_passes_gradient_check(activation, dropout):
     net, X, y = _network(activation, dropout)
     idx = np.arange(8)
@@ -38,6 +38,28 @@ def test_network_backward_passes_gradient_check(activation, dropout):
     analytic = [g.copy() for g in net.grads]
     for param, grad in zip(net.params, analytic):
         assert check_gradient(f, param, grad) < 1e-6
+
+
+@pytest.mark.parametrize("dropout", [0.3, 0.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_mask_keeps_1_minus_p_scaled_by_its_inverse(dropout, dtype):
+    # p = 0.5 draws random bits and other p draw floats: both must give
+    # Bernoulli(1 - p) masks of 0 and 1 / (1 - p), independent across units.
+    net, _, _ = _network("relu", dropout)
+    net.gen = np.random.default_rng(0)
+    out = np.full((400, 250), np.nan, dtype)
+    mask = net.dropout_mask(out)
+    assert mask is out and mask.dtype == dtype
+    keep = dtype(1.0 / (1.0 - dropout))
+    assert set(np.unique(mask)) == {0.0, keep}
+    kept = mask > 0
+    # 100,000 units: the kept share is within 4 standard deviations (0.006).
+    assert abs(kept.mean() - (1 - dropout)) < 0.006
+    assert abs(np.corrcoef(kept[:, :-1].ravel(), kept[:, 1:].ravel())[0, 1]) < 0.02
+    assert abs(kept.mean(axis=1).std() - np.sqrt(dropout * (1 - dropout) / 250)) < 0.01
+    # A view of fewer rows (the last batch) gets a full mask of its own.
+    part = net.dropout_mask(np.full((3, 250), np.nan, dtype)[:2])
+    assert np.isin(part, [0.0, keep]).all()
 
 
 def test_network_handles_a_last_smaller_batch():

@@ -58,6 +58,18 @@ def test_adam_two_steps_with_bias_correction():
     np.testing.assert_allclose(_run(O.Adam(lr), [G1, G2]), p2)
 
 
+def test_adam_eps_counts_against_the_bias_corrected_root():
+    # Gradients of 1e-8 make eps as large as sqrt(v_hat): the steps then show
+    # whether eps is added to the bias-corrected root (as in the paper).
+    b1, b2, lr, eps = 0.9, 0.999, 0.1, 1e-8
+    g1, g2 = 1e-8 * G1, 1e-8 * G2
+    m1, v1 = (1 - b1) * g1, (1 - b2) * g1 ** 2
+    p1 = P0 - lr * (m1 / (1 - b1)) / (np.sqrt(v1 / (1 - b2)) + eps)
+    m2, v2 = b1 * m1 + (1 - b1) * g2, b2 * v1 + (1 - b2) * g2 ** 2
+    p2 = p1 - lr * (m2 / (1 - b1 ** 2)) / (np.sqrt(v2 / (1 - b2 ** 2)) + eps)
+    np.testing.assert_allclose(_run(O.Adam(lr, eps=eps), [g1, g2]), p2, rtol=1e-12)
+
+
 def test_adam_first_step_is_lr_times_sign():
     # bias correction makes the first step lr * g / |g| whatever the scale of g
     np.testing.assert_allclose(_run(O.Adam(0.01), [1e-3 * G1]), P0 - 0.01 * np.sign(G1),
