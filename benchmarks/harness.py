@@ -28,11 +28,11 @@ from benchmarks._paths import cache_dir
 from benchmarks.dataset import stratified_subset, validation_split
 from benchmarks.stats import per_class_accuracy, wilson_interval
 
-__all__ = ["Split", "make_split", "AUGMENTS", "feature_memory", "extract_features",
-           "run_pipeline", "code_fingerprint"]
+__all__ = ["Split", "make_split", "AUGMENTS", "resolve_augment", "feature_memory",
+           "extract_features", "run_pipeline", "code_fingerprint"]
 
 #: Values accepted by ``make_split(augment=...)`` and ``--augment``.
-AUGMENTS = ("none", "hflip")
+AUGMENTS = ("auto", "none", "hflip")
 
 
 @dataclass
@@ -74,6 +74,48 @@ def _check_augment(augment):
     return augment
 
 
+def _is_color(X):
+    """Whether images ``X`` have three channels that are not all equal (a color photo)."""
+    if X.ndim != 4 or X.shape[-1] != 3:
+        return False
+    # Gray images stored as RGB (image folders convert them) repeat one channel.
+    return bool(np.any(X[..., 0] != X[..., 1]) or np.any(X[..., 0] != X[..., 2]))
+
+
+def resolve_augment(augment, X):
+    """The augmentation ``make_split`` applies to training images ``X``.
+
+    Parameters
+    ----------
+    augment : {"auto", "none", "hflip"} or None
+        ``"auto"`` is ``"hflip"`` for color images (three channels, not all
+        equal: photos such as CIFAR-10, whose classes keep their meaning in a
+        mirror) and ``"none"`` for gray ones (such as the 8x8 digits, whose
+        mirror images are other shapes). ``None`` is ``"none"``.
+    X : ndarray of shape (n, H, W) or (n, H, W, C)
+        Training images.
+
+    Returns
+    -------
+    str
+        ``"none"`` or ``"hflip"``.
+
+    Raises
+    ------
+    ValueError
+        If ``augment`` is not one of the accepted values.
+
+    Examples
+    --------
+    >>> resolve_augment("auto", np.zeros((2, 8, 8), np.uint8))
+    'none'
+    """
+    augment = _check_augment(augment)
+    if augment == "auto":
+        return "hflip" if _is_color(np.asarray(X)) else "none"
+    return augment
+
+
 def _hflip_augment(X, y):
     """``X`` followed by its left-right mirror images (``X[:, :, ::-1]``), labels repeated."""
     return np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
@@ -95,12 +137,14 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         Test images used; ``None``: all of them.
     seed : int, default=0
         Seed of every subset and split.
-    augment : {"none", "hflip"} or None, default=None
+    augment : {"auto", "none", "hflip"} or None, default=None
         ``"hflip"`` appends the left-right mirror image of every fit image
         (same label) after the fit part, so every pipeline trains on twice the
         images; the validation and test parts are never augmented. Meant for
         CIFAR-10-like photos, not for the digits, whose mirror images change
-        meaning. ``None`` or ``"none"``: no augmentation. Recorded in
+        meaning. ``"auto"``: ``"hflip"`` for color images, ``"none"`` for gray
+        ones (see :func:`resolve_augment`). ``None`` or ``"none"``: no
+        augmentation. The applied value (never ``"auto"``) is recorded in
         ``config["augment"]``.
 
     Returns
@@ -123,6 +167,9 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         X_fit, X_val, y_fit, y_val = validation_split(X_tr, y_tr, val_size, seed)
     except ValueError as exc:
         raise ValueError(f"--val-size: {exc}") from None
+    # Resolved on the training images in use, so "auto" and the value it
+    # stands for give the same config (and share cached rows).
+    augment = resolve_augment(augment, X_tr)
     # Mirrors are added after the validation split, so no mirror of a
     # validation image is ever trained on.
     if augment == "hflip":

@@ -85,11 +85,12 @@ def _add_common(p, add_dataset_options):
     p.add_argument("--test-size", type=_size, default=None,
                    help="test images used (default: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of splits and models (default 0)")
-    p.add_argument("--augment", choices=["none", "hflip"], default="none",
+    p.add_argument("--augment", choices=["auto", "none", "hflip"], default="auto",
                    help="training-set augmentation: hflip appends the mirror image of "
                         "every fit image (never validation or test images), doubling "
-                        "training time; not for digits, whose mirrors change meaning "
-                        "(default: none)")
+                        "the training images; auto (default) is hflip for color images "
+                        "such as CIFAR-10 and none for gray ones such as the digits, "
+                        "whose mirrors change meaning")
     p.add_argument("--n-jobs", type=int, default=None, help="joblib workers (default 1)")
     p.add_argument("--out", default=None, help="output folder (default: "
                    "featbench-results/<dataset>-<timestamp>/)")

@@ -66,8 +66,8 @@ def test_augment_option_choices_and_default(command):
     from benchmarks.cli import build_parser
 
     parser = build_parser()
-    assert parser.parse_args([command]).augment == "none"
-    for value in ("none", "hflip"):
+    assert parser.parse_args([command]).augment == "auto"
+    for value in ("auto", "none", "hflip"):
         assert parser.parse_args([command, "--augment", value]).augment == value
 
 
@@ -82,13 +82,17 @@ def test_unknown_augment_is_refused_before_any_work(command, tmp_path, capsys):
     assert not out.exists()
 
 
-@pytest.mark.parametrize("augment,recorded", [("hflip", "hflip"), ("none", "none")])
+@pytest.mark.parametrize("augment,recorded",
+                         [("hflip", "hflip"), ("none", "none"), ("auto", "none"), (None, "none")])
 def test_run_records_the_augmentation(tmp_path, augment, recorded):
     import json
 
+    # The digits are gray: the default "auto" (augment=None: option left out)
+    # does not mirror them.
     out = tmp_path / "d"
+    option = [] if augment is None else ["--augment", augment]
     code = main(["run", "--dataset", "digits", "--pipelines", "pixels/svm", "--quiet",
-                 "--augment", augment, "--out", str(out), "--cache-dir", str(tmp_path / "c")])
+                 *option, "--out", str(out), "--cache-dir", str(tmp_path / "c")])
     assert code == 0
     assert json.loads((out / "results.json").read_text())["config"]["augment"] == recorded
     flips = "fit part augmented by horizontal flips" in (out / "results.md").read_text()

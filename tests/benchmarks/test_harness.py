@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from benchmarks.dataset import Dataset
-from benchmarks.harness import Split, extract_features, feature_memory, make_split, run_pipeline
+from benchmarks.harness import (Split, extract_features, feature_memory, make_split,
+                                resolve_augment, run_pipeline)
 from features import ColorHistogram, HOG
 from sklearn.pipeline import make_union
 
@@ -96,7 +97,40 @@ def test_no_augmentation_by_default():
     assert make_split(tiny_dataset(), val_size=12, augment="none").config == split.config
 
 
-@pytest.mark.parametrize("bad", ["vflip", "HFLIP", "auto", "", True, 1])
+def test_auto_flips_color_images():
+    ds = tiny_dataset()
+    auto = make_split(ds, val_size=12, seed=3, augment="auto")
+    flipped = make_split(ds, val_size=12, seed=3, augment="hflip")
+    assert auto.config == flipped.config and auto.config["augment"] == "hflip"
+    for part in ("X_fit", "y_fit", "X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(auto, part), getattr(flipped, part))
+
+
+@pytest.mark.parametrize("as_rgb", [False, True])
+def test_auto_leaves_gray_images_alone(as_rgb):
+    # The digits are gray (H, W) images; image folders store gray images as
+    # three equal channels. Neither is a color photo, so neither is mirrored.
+    ds = tiny_dataset()
+    gray_train, gray_test = ds.X_train[..., :1], ds.X_test[..., :1]
+    if as_rgb:
+        gray_train, gray_test = np.repeat(gray_train, 3, -1), np.repeat(gray_test, 3, -1)
+    else:
+        gray_train, gray_test = gray_train[..., 0], gray_test[..., 0]
+    gray = Dataset(gray_train, ds.y_train, gray_test, ds.y_test, ds.class_names, name="g")
+    split = make_split(gray, val_size=12, seed=3, augment="auto")
+    assert split.config["augment"] == "none" and len(split.y_fit) == 48
+
+
+def test_auto_sees_color_in_a_single_pixel():
+    ds = tiny_dataset()
+    X = np.repeat(ds.X_train[..., :1], 3, -1)
+    assert resolve_augment("auto", X) == "none"
+    X[7, 3, 5, 2] ^= 1  # one pixel of one image with a different blue
+    assert resolve_augment("auto", X) == "hflip"
+    assert resolve_augment("none", X) == "none" and resolve_augment(None, X) == "none"
+
+
+@pytest.mark.parametrize("bad", ["vflip", "HFLIP", "Auto", "", True, 1])
 def test_unknown_augment_is_a_clear_error_before_any_work(bad, monkeypatch):
     import benchmarks.harness as harness
 
@@ -105,7 +139,7 @@ def test_unknown_augment_is_a_clear_error_before_any_work(bad, monkeypatch):
 
     monkeypatch.setattr(harness, "stratified_subset", no_work)
     with pytest.raises(ValueError, match=r"augment \(--augment\) must be one of "
-                                         r"none, hflip or None; got " + repr(bad)):
+                                         r"auto, none, hflip or None; got " + repr(bad)):
         make_split(tiny_dataset(), augment=bad)
 
 
