@@ -1,0 +1,79 @@
+"""benchmarks/bench_classifiers.py: hyper-parameters chosen on training images only."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.preprocessing import StandardScaler
+
+from benchmarks import bench_classifiers
+from benchmarks.bench_classifiers import tune
+from benchmarks.speed import build_parser
+from classifiers import LinearSVM, MLPClassifier
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=300, centers=3, n_features=8, cluster_std=3.0, random_state=0)
+    return StandardScaler().fit_transform(X), y
+
+
+def test_every_tuning_grid_holds_the_defaults():
+    # Then the chosen candidate scores at least as well as the defaults on validation.
+    for model, ours, _ in bench_classifiers._pairs(0):
+        grid = bench_classifiers.TUNE_GRIDS[model]
+        defaults = ours.get_params()
+        for name, values in grid.items():
+            assert defaults[name] in values, (model, name)
+
+
+@pytest.mark.parametrize("cv", ["kfold", "holdout"])
+def test_tune_picks_the_better_candidate_unfitted(blobs, cv):
+    X, y = blobs
+    # A step of 1e-9 leaves the random initial weights: chance level on
+    # validation. It comes first, so a tie or an inverted choice would pick it.
+    est = LinearSVM(max_epochs=20, random_state=0)
+    grid = {"learning_rate": [1e-9, 1e-3]}
+    best, params, val_acc, search_s = tune(est, grid, X, y, cv, seed=0)
+    assert params == {"learning_rate": 1e-3} and best.learning_rate == 1e-3
+    assert best.max_epochs == 20 and best.random_state == 0  # the other settings kept
+    assert not hasattr(best, "coef_") and not hasattr(est, "coef_")
+    assert val_acc > 0.8 and search_s > 0
+
+
+def test_tune_holdout_scores_one_10_percent_split(blobs, monkeypatch):
+    X, y = blobs
+    seen = []
+    fit = MLPClassifier.fit
+
+    def spy(self, X_fit, y_fit):
+        seen.append(X_fit.shape[0])
+        return fit(self, X_fit, y_fit)
+
+    monkeypatch.setattr(MLPClassifier, "fit", spy)
+    est = MLPClassifier((8,), max_epochs=3, random_state=0)
+    tune(est, {"alpha": [0.0, 1e-3]}, X, y, "holdout", seed=0)
+    assert seen == [270, 270]  # one fit per candidate on 90% of the 300 samples
+
+
+def test_accuracy_tunes_on_training_images_and_can_skip_sklearn(cifar10_dir, monkeypatch,
+                                                                capsys):
+    monkeypatch.setattr(bench_classifiers, "TUNE_GRIDS",
+                        {"svm": {"learning_rate": [1e-9, 1e-3]}, "softmax": {"alpha": [1e-2]}})
+    seen = []
+    real_tune = bench_classifiers.tune
+
+    def spy(est, grid, X, y, cv, seed):
+        seen.append((X.shape[0], cv))
+        return real_tune(est, grid, X, y, cv, seed)
+
+    monkeypatch.setattr(bench_classifiers, "tune", spy)
+    args = build_parser("accuracy").parse_args(
+        ["classifiers", "--data", str(cifar10_dir), "--features", "hog+color",
+         "--models", "svm", "softmax", "--n-train", "300", "--no-sklearn"])
+    rows = args._run(args)
+    assert seen == [(300, "kfold"), (300, "kfold")]  # the training images, never the test
+    assert [r["ours_params"] for r in rows] == ["learning_rate=0.001", "alpha=0.01"]
+    for r in rows:
+        assert not any(k.startswith("sklearn") for k in r)
+        assert 0.2 < r["ours_acc"] < 1 and np.isfinite(r["ours_val_acc"])
+    assert "| ours_params |" in capsys.readouterr().out
