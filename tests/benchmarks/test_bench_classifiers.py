@@ -26,21 +26,21 @@ def test_every_tuning_grid_holds_the_defaults():
             assert defaults[name] in values, (model, name)
 
 
-@pytest.mark.parametrize("cv", ["kfold", "holdout"])
-def test_tune_picks_the_better_candidate_unfitted(blobs, cv):
+@pytest.mark.parametrize("n_folds", [3, 5])
+def test_tune_picks_the_better_candidate_unfitted(blobs, n_folds):
     X, y = blobs
     # A step of 1e-9 leaves the random initial weights: chance level on
     # validation. It comes first, so a tie or an inverted choice would pick it.
     est = LinearSVM(max_epochs=20, random_state=0)
     grid = {"learning_rate": [1e-9, 1e-3]}
-    best, params, val_acc, search_s = tune(est, grid, X, y, cv, seed=0)
+    best, params, val_acc, search_s = tune(est, grid, X, y, n_folds, seed=0)
     assert params == {"learning_rate": 1e-3} and best.learning_rate == 1e-3
     assert best.max_epochs == 20 and best.random_state == 0  # the other settings kept
     assert not hasattr(best, "coef_") and not hasattr(est, "coef_")
     assert val_acc > 0.8 and search_s > 0
 
 
-def test_tune_holdout_scores_one_10_percent_split(blobs, monkeypatch):
+def test_tune_fits_each_candidate_on_every_fold(blobs, monkeypatch):
     X, y = blobs
     seen = []
     fit = MLPClassifier.fit
@@ -51,8 +51,8 @@ def test_tune_holdout_scores_one_10_percent_split(blobs, monkeypatch):
 
     monkeypatch.setattr(MLPClassifier, "fit", spy)
     est = MLPClassifier((8,), max_epochs=3, random_state=0)
-    tune(est, {"alpha": [0.0, 1e-3]}, X, y, "holdout", seed=0)
-    assert seen == [270, 270]  # one fit per candidate on 90% of the 300 samples
+    tune(est, {"alpha": [0.0, 1e-3]}, X, y, 3, seed=0)
+    assert seen == [200] * 6  # 2 candidates x 3 folds, each on 2/3 of the 300 samples
 
 
 def test_accuracy_tunes_on_training_images_and_can_skip_sklearn(cifar10_dir, monkeypatch,
@@ -62,16 +62,16 @@ def test_accuracy_tunes_on_training_images_and_can_skip_sklearn(cifar10_dir, mon
     seen = []
     real_tune = bench_classifiers.tune
 
-    def spy(est, grid, X, y, cv, seed):
-        seen.append((X.shape[0], cv))
-        return real_tune(est, grid, X, y, cv, seed)
+    def spy(est, grid, X, y, n_folds, seed):
+        seen.append((X.shape[0], n_folds))
+        return real_tune(est, grid, X, y, n_folds, seed)
 
     monkeypatch.setattr(bench_classifiers, "tune", spy)
     args = build_parser("accuracy").parse_args(
         ["classifiers", "--data", str(cifar10_dir), "--features", "hog+color",
          "--models", "svm", "softmax", "--n-train", "300", "--no-sklearn"])
     rows = args._run(args)
-    assert seen == [(300, "kfold"), (300, "kfold")]  # the training images, never the test
+    assert seen == [(300, 5), (300, 5)]  # the training images, never the test
     assert [r["ours_params"] for r in rows] == ["learning_rate=0.001", "alpha=0.01"]
     for r in rows:
         assert not any(k.startswith("sklearn") for k in r)
