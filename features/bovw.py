@@ -78,6 +78,14 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
     pooling : {"quadrants", "global", "pyramid"}, default="quadrants"
         Sum the codes over the 2x2 quadrants of the patch grid (4 * K
         features), over the whole grid (K), or both (5 * K, whole first).
+    power : float, default=1.0
+        Exponent applied to every pooled value (all are >= 0) before
+        ``normalize``: 1 keeps the sums, 0.5 is their square root. Powers
+        below 1 ("power normalization") damp the words that occur in many
+        patches of an image (sky, flat walls), which otherwise dominate the
+        sums; with the triangle codes and quadrant pooling, 0.5 raised 5-fold
+        CV accuracy of a linear SVM on the CIFAR-10 subset's training images
+        from 0.645 to 0.660 (every fold up).
     normalize : {None, "l1", "l2"}, default=None
         Optional normalization of each output vector.
     soft_sigma : float or None, default=None
@@ -140,8 +148,9 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
 
     def __init__(self, n_words=800, patch_size=6, stride=1, patches_per_image=50,
                  norm_eps=10 / 255**2, whiten=True, whiten_eps=0.1, encoding="triangle",
-                 pooling="quadrants", normalize=None, soft_sigma=None, kmeans="minibatch",
-                 max_iter=100, chunk_size=None, n_jobs=None, random_state=None):
+                 pooling="quadrants", power=1.0, normalize=None, soft_sigma=None,
+                 kmeans="minibatch", max_iter=100, chunk_size=None, n_jobs=None,
+                 random_state=None):
         self.n_words = n_words
         self.patch_size = patch_size
         self.stride = stride
@@ -151,6 +160,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         self.whiten_eps = whiten_eps
         self.encoding = encoding
         self.pooling = pooling
+        self.power = power
         self.normalize = normalize
         self.soft_sigma = soft_sigma
         self.kmeans = kmeans
@@ -167,6 +177,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         _check_positive_float(self.whiten_eps, "whiten_eps")
         if self.soft_sigma is not None:
             _check_positive_float(self.soft_sigma, "soft_sigma")
+        _check_positive_float(self.power, "power")
         _check_choice(self.encoding, "encoding", _patches.ENCODINGS)
         _check_choice(self.pooling, "pooling", _patches.POOLINGS)
         _check_choice(self.normalize, "normalize", (None, "l1", "l2"))
@@ -270,9 +281,10 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             For a bad batch or an image shape different from the one at fit.
         """
         check_is_fitted(self, "words_")
-        # encoding and normalize do not change what fit learns, so they may be
-        # set between fit and transform; pooling fixes the output width.
+        # encoding, power and normalize do not change what fit learns, so they
+        # may be set between fit and transform; pooling fixes the output width.
         _check_choice(self.encoding, "encoding", _patches.ENCODINGS)
+        power = _check_positive_float(self.power, "power")
         _check_choice(self.normalize, "normalize", (None, "l1", "l2"))
         if self._n_features_out != self.n_features_out_:
             raise ValueError(
@@ -304,6 +316,10 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             # in parallel too.
             with threadpool_limits(limits=1, user_api="blas"):
                 Parallel(n_jobs=n_jobs, prefer="threads")(delayed(work)(s) for s in slices)
+        if power == 0.5:
+            np.sqrt(out, out=out)  # the usual power, and faster than np.power
+        elif power != 1.0:
+            np.power(out, power, out=out)
         if self.normalize is not None:
             order = 1 if self.normalize == "l1" else 2
             norms = np.linalg.norm(out, ord=order, axis=1, keepdims=True)

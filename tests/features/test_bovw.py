@@ -106,6 +106,19 @@ def test_final_normalization(images, norm, order):
     np.testing.assert_allclose(np.linalg.norm(out, ord=order, axis=1), 1, rtol=1e-5)
 
 
+@pytest.mark.parametrize("power", [0.5, 0.25])
+def test_power_is_applied_to_the_pooled_sums_before_normalizing(images, power):
+    plain = BagOfVisualWords(**SMALL).fit(images)
+    sums = plain.transform(images)
+    powered = BagOfVisualWords(power=power, **SMALL).fit(images).transform(images)
+    np.testing.assert_allclose(powered, sums ** power, rtol=1e-5)
+    both = BagOfVisualWords(power=power, normalize="l2", **SMALL).fit_transform(images)
+    want = sums ** power / np.linalg.norm(sums ** power, axis=1, keepdims=True)
+    np.testing.assert_allclose(both, want, rtol=1e-5)
+    # power does not change what fit learns: it may be set after fit.
+    np.testing.assert_allclose(plain.set_params(power=power).transform(images), powered)
+
+
 def test_without_whitening(images):
     bovw = BagOfVisualWords(whiten=False, **SMALL).fit(images)
     assert bovw.whitening_ is None
@@ -123,6 +136,8 @@ def test_without_whitening(images):
     ({"patch_size": 10, "pooling": "quadrants"}, ValueError, r"needs at least 2x2 patch positions"),
     ({"norm_eps": -1}, ValueError, r"norm_eps must be a finite number >= 0"),
     ({"whiten": "yes"}, TypeError, r"whiten must be True or False"),
+    ({"power": 0}, ValueError, r"power must be a finite number > 0; got 0"),
+    ({"power": "sqrt"}, TypeError, r"power must be a real number"),
 ])
 def test_clear_errors_at_fit(images, params, error, match):
     with pytest.raises(error, match=match):
