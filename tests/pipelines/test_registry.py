@@ -97,6 +97,9 @@ def test_every_mlp_has_512_hidden_units():
     # run (trained on the mirror images too) cannot afford.
     for name in ("pixels/mlp", "hog+color/mlp", "all/mlp"):
         assert pipelines.make(name).named_steps["clf"].hidden_layer_sizes == (512,)
+    # The pixel MLP stops at 40 epochs (as accurate on validation as 60).
+    assert pipelines.make("pixels/mlp").named_steps["clf"].max_epochs == 40
+    assert pipelines.make("hog+color/mlp").named_steps["clf"].max_epochs == 60
 
 
 @pytest.mark.parametrize("pattern,expected", [
