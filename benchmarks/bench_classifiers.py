@@ -43,9 +43,9 @@ TUNE = ("cv", "none")
 # regularization strength around the defaults (5-fold CV moved by about 1
 # point over them; on HoG + hue the SVM preferred a stronger penalty). MLP:
 # weight decay, which its defaults leave
-# off; on 20% folds of the training images 1e-2 was best on HoG + hue
-# (+2.4 points over none) but cost 4.5 points on pixels, where 1e-3 was best
-# (+1.7), so the value is chosen per input.
+# off; on three 20% folds of the training images 1e-2 was best on HoG + hue
+# (+2.4 points over none), while on one fold of pixels it cost 4.5 points
+# and 1e-3 was best (+1.7), so the value is chosen per input.
 TUNE_GRIDS = {
     "svm": {"alpha": [1e-3, 1e-2, 1e-1, 3e-1], "learning_rate": [3e-4, 1e-3, 3e-3]},
     "softmax": {"alpha": [1e-3, 1e-2, 1e-1], "learning_rate": [1e-3, 3e-3, 1e-2]},
