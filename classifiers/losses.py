@@ -1,6 +1,6 @@
 """Data losses on class scores, each returning the mean loss and its gradient.
 
-Both losses take a score matrix ``scores`` of shape (n_samples, n_classes) and
+Every loss takes a score matrix ``scores`` of shape (n_samples, n_classes) and
 integer labels ``y`` in ``[0, n_classes)`` of shape (n_samples,), and return
 ``(loss, dscores)`` where ``loss`` is the mean over samples and ``dscores`` has
 the shape and dtype of ``scores``. Regularization is added separately (see
@@ -9,7 +9,7 @@ the shape and dtype of ``scores``. Regularization is added separately (see
 
 import numpy as np
 
-__all__ = ["svm_loss", "softmax_loss", "softmax"]
+__all__ = ["svm_loss", "squared_svm_loss", "softmax_loss", "softmax"]
 
 
 def _check_scores_labels(scores, y):
@@ -101,6 +101,58 @@ def svm_loss(scores, y, delta=1.0):
     loss = margins.sum() / n
     # Each positive margin pushes its class score up (+1) and the true one down.
     dscores = (margins > 0).astype(scores.dtype if scores.dtype.kind == "f" else np.float64)
+    dscores[rows, y] = -dscores.sum(axis=1)
+    dscores /= n
+    return float(loss), dscores
+
+
+def squared_svm_loss(scores, y, delta=1.0):
+    """Squared multiclass hinge loss (Weston-Watkins, squared margins) and its gradient.
+
+    ``L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + delta) ** 2``, averaged over
+    samples. Unlike :func:`svm_loss`, a violation costs in proportion to its
+    size, and the loss is differentiable everywhere.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples, n_classes)
+        Class scores.
+    y : ndarray of shape (n_samples,)
+        Integer class indices.
+    delta : float, default=1.0
+        Required margin between the correct score and the others.
+
+    Returns
+    -------
+    loss : float
+        Mean squared hinge loss.
+    dscores : ndarray of shape (n_samples, n_classes)
+        Gradient of ``loss`` with respect to ``scores``: ``2 * margin_j / n``
+        for every other class j, minus their sum for the true class.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree or ``y`` holds indices outside the score columns.
+
+    Examples
+    --------
+    >>> loss, d = squared_svm_loss(np.zeros((2, 3)), np.array([0, 2]))
+    >>> float(loss)  # each sample violates the margin of 2 other classes by 1
+    2.0
+    """
+    scores, y = _check_scores_labels(scores, y)
+    if scores.dtype.kind != "f":
+        scores = scores.astype(np.float64)
+    n = scores.shape[0]
+    rows = np.arange(n)
+    margins = scores - scores[rows, y][:, None] + delta
+    margins[rows, y] = 0.0
+    np.maximum(margins, 0.0, out=margins)
+    loss = np.sum(margins * margins) / n
+    # d/ds_j of m_j**2 is 2 m_j; the true score enters every margin with -1.
+    dscores = margins
+    dscores *= 2.0
     dscores[rows, y] = -dscores.sum(axis=1)
     dscores /= n
     return float(loss), dscores

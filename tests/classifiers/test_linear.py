@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
@@ -5,6 +7,7 @@ from sklearn.preprocessing import StandardScaler
 
 from classifiers._training import split_validation
 from classifiers.linear import LinearSVM, SoftmaxClassifier
+from classifiers.losses import svm_loss
 from classifiers.optimizers import OPTIMIZERS
 
 ESTIMATORS = [LinearSVM, SoftmaxClassifier]
@@ -195,3 +198,54 @@ def test_invalid_average_raises(cls, value, error, match, blobs):
     X, y = blobs
     with pytest.raises(error, match=match):
         cls(average=value).fit(X, y)
+
+
+class _HingeThroughClassAttribute(LinearSVM):
+    # The data loss as LinearSVM chose it before it had a ``loss`` parameter:
+    # the class attribute ``_loss`` (svm_loss), read by the shared fit.
+    def _loss_function(self):
+        return type(self)._loss
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kw", [{}, {"average": True, "early_stopping": False, "max_epochs": 8}])
+def test_default_loss_is_the_hinge_bit_for_bit(dtype, kw, blobs):
+    X, y = blobs
+    X = X.astype(dtype)
+    assert LinearSVM._loss is svm_loss and LinearSVM().loss == "hinge"
+    default = LinearSVM(random_state=4, **kw).fit(X, y)
+    for other in (LinearSVM(loss="hinge", random_state=4, **kw),
+                  _HingeThroughClassAttribute(random_state=4, **kw)):
+        other.fit(X, y)
+        np.testing.assert_array_equal(default.coef_, other.coef_)
+        np.testing.assert_array_equal(default.intercept_, other.intercept_)
+        assert default.loss_curve_ == other.loss_curve_
+
+
+def test_squared_hinge_learns_blobs_and_differs_from_the_hinge(blobs):
+    X, y = blobs
+    sq = LinearSVM(loss="squared_hinge", random_state=0).fit(X, y)
+    hinge = LinearSVM(random_state=0).fit(X, y)
+    assert sq.score(X, y) > 0.9
+    assert not np.allclose(sq.coef_, hinge.coef_)
+
+
+def test_squared_hinge_first_epoch_starts_near_c_minus_1(blobs):
+    X, y = blobs
+    clf = LinearSVM(loss="squared_hinge", learning_rate=1e-9, optimizer="sgd", max_epochs=1,
+                    random_state=0).fit(X, y)
+    assert clf.loss_curve_[0] == pytest.approx(3.0, rel=0.02)
+
+
+@pytest.mark.parametrize("value", ["squared", "log_loss", None, 2])
+def test_invalid_loss_raises_naming_the_choices(value, blobs):
+    X, y = blobs
+    match = (r"loss must be one of \['hinge', 'squared_hinge'\]; got "
+             + re.escape(repr(value)))
+    with pytest.raises(ValueError, match=match):
+        LinearSVM(loss=value).fit(X, y)
+
+
+def test_invalid_loss_is_reported_before_the_data_is_read():
+    with pytest.raises(ValueError, match="loss must be one of"):
+        LinearSVM(loss="squared").fit([[np.nan]], ["only one class"])
