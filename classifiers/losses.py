@@ -60,6 +60,15 @@ def softmax(scores):
     return probs
 
 
+def _hinge_margins(scores, y, delta):
+    """Margins ``max(0, s_j - s_{y_i} + delta)``, 0 in the true class; and the row indices."""
+    rows = np.arange(scores.shape[0])
+    margins = scores - scores[rows, y][:, None] + delta
+    margins[rows, y] = 0.0
+    np.maximum(margins, 0.0, out=margins)
+    return margins, rows
+
+
 def svm_loss(scores, y, delta=1.0):
     """Multiclass SVM (Weston-Watkins hinge) loss and its gradient.
 
@@ -93,11 +102,8 @@ def svm_loss(scores, y, delta=1.0):
     2.0
     """
     scores, y = _check_scores_labels(scores, y)
+    margins, rows = _hinge_margins(scores, y, delta)
     n = scores.shape[0]
-    rows = np.arange(n)
-    margins = scores - scores[rows, y][:, None] + delta
-    margins[rows, y] = 0.0
-    np.maximum(margins, 0.0, out=margins)
     loss = margins.sum() / n
     # Each positive margin pushes its class score up (+1) and the true one down.
     dscores = (margins > 0).astype(scores.dtype if scores.dtype.kind == "f" else np.float64)
@@ -144,11 +150,8 @@ def squared_svm_loss(scores, y, delta=1.0):
     scores, y = _check_scores_labels(scores, y)
     if scores.dtype.kind != "f":
         scores = scores.astype(np.float64)
+    margins, rows = _hinge_margins(scores, y, delta)
     n = scores.shape[0]
-    rows = np.arange(n)
-    margins = scores - scores[rows, y][:, None] + delta
-    margins[rows, y] = 0.0
-    np.maximum(margins, 0.0, out=margins)
     loss = np.sum(margins * margins) / n
     # d/ds_j of m_j**2 is 2 m_j; the true score enters every margin with -1.
     dscores = margins

@@ -20,7 +20,8 @@ import numpy as np
 KEY_BITS = 18
 _LOW_BITS = 32 - KEY_BITS
 
-__all__ = ["orientation_edges", "unsigned_angles", "angle_bins", "exact_bins", "ratio_lut", "orientation_bins"]
+__all__ = ["orientation_edges", "unsigned_angles", "angle_bins", "exact_bins", "ratio_lut",
+           "orientation_bins"]
 
 
 def orientation_edges(orientations):
