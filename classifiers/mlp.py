@@ -25,7 +25,7 @@ __all__ = ["MLPClassifier"]
 
 ACTIVATIONS = tuple(LAYER_ACTIVATIONS)
 INITS = ("he", "xavier")
-_SMALL_PRODUCT = 10**8  # multiply-adds of the largest per-batch product
+_SMALL_PRODUCT = 10**7  # multiply-adds of the largest per-batch product
 
 
 def init_weights(sizes, init, rng, dtype=np.float32):
@@ -329,9 +329,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             scores = self._forward(X_va, Ws, bs_)
             return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
 
-        # Below ~1e8 multiply-adds per product, splitting a matmul across BLAS
-        # threads costs more in synchronization than it saves (and far more when
-        # other processes share the cores): run those networks on one thread.
+        # Below ~1e7 multiply-adds per product, splitting a matmul across BLAS
+        # threads saves little and costs far more when other processes share
+        # the cores: run those networks on one thread. Above, two threads won
+        # on an idle 2-core machine: HoG + hue (354 features), batch 200, 512
+        # hidden units (3.6e7): 0.067 s per epoch against 0.096 s on one thread.
         biggest = B * max(W.shape[0] * W.shape[1] for W in Ws)
         with threadpool_limits(limits=1 if biggest < _SMALL_PRODUCT else None, user_api="blas"):
             (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
