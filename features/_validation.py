@@ -112,7 +112,7 @@ def check_images(X, *, name="X", allow_nd=(3, 4), n_channels=None, dtype=None, c
                 f"{name} is a float array with values in [{lo:g}, {hi:g}]; float images "
                 f"must lie in [0, 1]. Divide 8-bit data by 255 or pass it as uint8."
             )
-    elif X.dtype.kind != "b":
+    elif X.dtype.kind != "b" and X.dtype != np.uint8:  # uint8 cannot leave [0, 255]
         lo, hi = X.min(), X.max()
         if lo < 0 or hi > 255:
             raise ValueError(
