@@ -160,12 +160,12 @@ def _count_bytes(values, n_values):
     values = np.ascontiguousarray(values)
     starts = np.arange(0, m // 8, 255)
     equal = np.empty((n, m), dtype=bool)
-    counts = np.empty((n, n_values), dtype=np.intp)
+    lanes = np.empty((n, n_values, starts.size), dtype=np.uint64)
     for v in range(n_values):
         np.equal(values, v, out=equal)
-        lanes = np.add.reduceat(equal.view(np.uint64), starts, axis=1)
-        counts[:, v] = lanes.view(np.uint8).reshape(n, -1).sum(axis=1)
-    return counts
+        np.add.reduceat(equal.view(np.uint64), starts, axis=1, out=lanes[:, v])
+    # The lanes of all values added in one call rather than one per value.
+    return lanes.view(np.uint8).reshape(n, n_values, -1).sum(axis=2, dtype=np.intp)
 
 
 def _count_rows(values, n_values):
