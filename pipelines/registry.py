@@ -124,7 +124,12 @@ def _classifier(kind, random_state, features):
         return LinearSVM(early_stopping=False, max_epochs=30, average=features == "pixels",
                          random_state=random_state)
     if kind == "softmax":
+        # Raw pixels: mini-batches of 50 instead of 200, 5-fold CV on the
+        # CIFAR-10 subset's training images (mirrors in the training folds)
+        # 0.376 -> 0.385, every fold up (batches of 100: 0.383); on the same
+        # folds the SVM lost 0.3 points with batches of 100.
         return SoftmaxClassifier(early_stopping=False, max_epochs=30,
+                                 batch_size=50 if features == "pixels" else 200,
                                  random_state=random_state)
     if kind == "mlp":
         # 512 hidden units, raw pixels too. Without flips 1024 units had

@@ -92,6 +92,12 @@ def test_only_the_pixel_svm_averages_its_iterates():
         assert pipelines.make(name).named_steps["clf"].average is False
 
 
+def test_only_the_pixel_softmax_trains_on_batches_of_50():
+    assert pipelines.make("pixels/softmax").named_steps["clf"].batch_size == 50
+    for name in ("hog+color/softmax", "bovw/softmax", "all/softmax", "pixels/svm"):
+        assert pipelines.make(name).named_steps["clf"].batch_size == 200
+
+
 def test_every_mlp_has_512_hidden_units():
     # 1024 units on raw pixels cost twice the time of 512, which the default
     # run (trained on the mirror images too) cannot afford.
