@@ -65,10 +65,16 @@ def test_download_command_reports_a_bad_archive_clearly(tmp_path, monkeypatch, c
 def test_augment_option_choices_and_default(command):
     from benchmarks.cli import build_parser
 
+    from benchmarks.harness import AUGMENTS
+
     parser = build_parser()
     assert parser.parse_args([command]).augment == "auto"
     for value in ("auto", "none", "hflip"):
         assert parser.parse_args([command, "--augment", value]).augment == value
+    # The CLI restates the harness's list; both must offer the same values.
+    sub = next(a for a in parser._subparsers._group_actions[0].choices[command]._actions
+               if a.dest == "augment")
+    assert tuple(sub.choices) == AUGMENTS
 
 
 @pytest.mark.parametrize("command", ["run", "learning-curve"])
