@@ -288,7 +288,6 @@ class LinearSVM(_BaseLinearClassifier):
     (3, 4)
     """
 
-    _loss = staticmethod(svm_loss)
     _extra_params_doc = """\
     loss : {"hinge", "squared_hinge"}, default="hinge"
         Data loss: ``sum_{j != y} max(0, s_j - s_y + 1)`` (``"hinge"``) or the
@@ -331,6 +330,7 @@ class LinearSVM(_BaseLinearClassifier):
         super()._check_params()
 
     def _loss_function(self):
+        # Chosen by the ``loss`` parameter rather than a class attribute.
         return _SVM_LOSSES[self.loss]
 
 

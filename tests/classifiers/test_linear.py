@@ -200,11 +200,11 @@ def test_invalid_average_raises(cls, value, error, match, blobs):
         cls(average=value).fit(X, y)
 
 
-class _HingeThroughClassAttribute(LinearSVM):
-    # The data loss as LinearSVM chose it before it had a ``loss`` parameter:
-    # the class attribute ``_loss`` (svm_loss), read by the shared fit.
+class _FixedHinge(LinearSVM):
+    # The data loss as LinearSVM had it before its ``loss`` parameter: always
+    # svm_loss, whatever the parameter says.
     def _loss_function(self):
-        return type(self)._loss
+        return svm_loss
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -212,10 +212,10 @@ class _HingeThroughClassAttribute(LinearSVM):
 def test_default_loss_is_the_hinge_bit_for_bit(dtype, kw, blobs):
     X, y = blobs
     X = X.astype(dtype)
-    assert LinearSVM._loss is svm_loss and LinearSVM().loss == "hinge"
+    assert LinearSVM()._loss_function() is svm_loss and LinearSVM().loss == "hinge"
     default = LinearSVM(random_state=4, **kw).fit(X, y)
     for other in (LinearSVM(loss="hinge", random_state=4, **kw),
-                  _HingeThroughClassAttribute(random_state=4, **kw)):
+                  _FixedHinge(random_state=4, **kw)):
         other.fit(X, y)
         np.testing.assert_array_equal(default.coef_, other.coef_)
         np.testing.assert_array_equal(default.intercept_, other.intercept_)
