@@ -42,10 +42,10 @@ TUNE = ("cv", "none")
 # validation scores on the training images only. Linear models: step size and
 # regularization strength around the defaults (5-fold CV moved by about 1
 # point over them; on HoG + hue the SVM preferred a stronger penalty). MLP:
-# weight decay, which its defaults leave
-# off; on three 20% folds of the training images 1e-2 was best on HoG + hue
-# (+2.4 points over none), while on one fold of pixels it cost 4.5 points
-# and 1e-3 was best (+1.7), so the value is chosen per input.
+# weight decay, which its defaults leave off; on three 20% folds of the
+# training images 1e-2 was best on HoG + hue (+2.4 points over none), while
+# on one fold of pixels it cost 4.5 points and 1e-3 was best (+1.7), so the
+# value is chosen per input.
 TUNE_GRIDS = {
     "svm": {"alpha": [1e-3, 1e-2, 1e-1, 3e-1], "learning_rate": [3e-4, 1e-3, 3e-3]},
     # Batches of 50: +0.9 points of 5-fold CV for the softmax on raw pixels
