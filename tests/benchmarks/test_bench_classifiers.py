@@ -77,3 +77,24 @@ def test_accuracy_tunes_on_training_images_and_can_skip_sklearn(cifar10_dir, mon
         assert not any(k.startswith("sklearn") for k in r)
         assert 0.2 < r["ours_acc"] < 1 and np.isfinite(r["ours_val_acc"])
     assert "| ours_params |" in capsys.readouterr().out
+
+
+def test_hog_color_features_keep_the_hog_the_issue_names():
+    # Orientations, cells and blocks are fixed by the issue; only the options
+    # it leaves open were chosen by validation.
+    opts = bench_classifiers.HOG_OPTIONS
+    assert (opts["orientations"], opts["pixels_per_cell"], opts["cells_per_block"]) == (9, (8, 8), (2, 2))
+
+
+def test_hog_color_features_are_fit_on_train_only():
+    rng = np.random.default_rng(0)
+    X_train = rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8)
+    X_test = rng.integers(0, 256, (7, 32, 32, 3), dtype=np.uint8)
+    tr, te = bench_classifiers.make_features("hog+color", X_train, X_test)
+    # 3x3 blocks of 2x2 cells of 9 orientations, then 10 hue bins.
+    assert tr.shape == (40, 334) and te.shape == (7, 334)
+    assert tr.dtype == te.dtype == np.float64
+    # Standardized with the training statistics: only the training columns
+    # are exactly centered (constant columns stay at zero).
+    np.testing.assert_allclose(tr.mean(axis=0), 0, atol=1e-12)
+    assert np.abs(te.mean(axis=0)).max() > 1e-3
