@@ -98,3 +98,9 @@ def test_hog_color_features_are_fit_on_train_only():
     # are exactly centered (constant columns stay at zero).
     np.testing.assert_allclose(tr.mean(axis=0), 0, atol=1e-12)
     assert np.abs(te.mean(axis=0)).max() > 1e-3
+
+
+def test_chosen_parameters_print_numbers_flags_and_names():
+    text = bench_classifiers._format_params(
+        {"lr_schedule": "exponential", "alpha": 1e-3, "average": True, "batch_size": 50})
+    assert text == "alpha=0.001 average=True batch_size=50 lr_schedule=exponential"
