@@ -13,7 +13,9 @@ from .layers import (
     sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward,
 )
 from .linear import LinearSVM, SoftmaxClassifier
-from .losses import softmax, softmax_loss, squared_svm_loss, svm_loss
+from .losses import (
+    ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss, squared_svm_loss, svm_loss,
+)
 from .mlp import MLPClassifier
 from .optimizers import (
     SGD, AdaGrad, Adam, ConstantLR, ExponentialDecay, Momentum, Nesterov, RMSProp,
@@ -23,7 +25,8 @@ from .regularizers import elastic_net, l1, l2, regularization
 
 __all__ = [
     "LinearSVM", "SoftmaxClassifier", "MLPClassifier",
-    "svm_loss", "squared_svm_loss", "softmax_loss", "softmax",
+    "svm_loss", "squared_svm_loss", "ovr_svm_loss", "ovr_squared_svm_loss", "softmax_loss",
+    "softmax",
     "l2", "l1", "elastic_net", "regularization",
     "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
     "ConstantLR", "StepDecay", "ExponentialDecay", "make_optimizer", "make_schedule",

@@ -9,7 +9,8 @@ the shape and dtype of ``scores``. Regularization is added separately (see
 
 import numpy as np
 
-__all__ = ["svm_loss", "squared_svm_loss", "softmax_loss", "softmax"]
+__all__ = ["svm_loss", "squared_svm_loss", "ovr_svm_loss", "ovr_squared_svm_loss",
+           "softmax_loss", "softmax"]
 
 
 def _check_scores_labels(scores, y):
@@ -158,6 +159,108 @@ def squared_svm_loss(scores, y, delta=1.0):
     dscores *= 2.0
     dscores[rows, y] = -dscores.sum(axis=1)
     dscores /= n
+    return float(loss), dscores
+
+
+def _ovr_margins(scores, y, delta):
+    """Margins ``max(0, delta - t_ij s_ij)`` and the signs ``t`` (+1 true class, -1 others)."""
+    if scores.dtype.kind != "f":
+        scores = scores.astype(np.float64)
+    signs = np.full_like(scores, -1.0)
+    signs[np.arange(scores.shape[0]), y] = 1.0
+    margins = delta - signs * scores
+    np.maximum(margins, 0.0, out=margins)
+    return margins, signs
+
+
+def ovr_svm_loss(scores, y, delta=1.0):
+    """One-vs-rest hinge loss: one binary SVM per class, and its gradient.
+
+    ``L_i = sum_j max(0, delta - t_ij s_ij)`` with ``t_ij = +1`` for the true
+    class and -1 for the others, averaged over samples. Unlike the
+    Weston-Watkins :func:`svm_loss`, each class score is pushed past a fixed
+    threshold on its own rather than past the true class's score; this is the
+    multiclass scheme of scikit-learn's ``LinearSVC`` (``multi_class="ovr"``).
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples, n_classes)
+        Class scores.
+    y : ndarray of shape (n_samples,)
+        Integer class indices.
+    delta : float, default=1.0
+        Margin each binary problem asks for.
+
+    Returns
+    -------
+    loss : float
+        Mean one-vs-rest hinge loss.
+    dscores : ndarray of shape (n_samples, n_classes)
+        Gradient of ``loss`` with respect to ``scores``: ``-t_ij / n`` where the
+        margin is violated, 0 elsewhere.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree or ``y`` holds indices outside the score columns.
+
+    Examples
+    --------
+    >>> loss, d = ovr_svm_loss(np.zeros((2, 3)), np.array([0, 2]))
+    >>> float(loss)  # every one of the 3 binary problems misses its margin by 1
+    3.0
+    """
+    scores, y = _check_scores_labels(scores, y)
+    margins, signs = _ovr_margins(scores, y, delta)
+    n = scores.shape[0]
+    loss = margins.sum() / n
+    dscores = np.where(margins > 0, -signs, 0.0).astype(signs.dtype, copy=False)
+    dscores /= n
+    return float(loss), dscores
+
+
+def ovr_squared_svm_loss(scores, y, delta=1.0):
+    """One-vs-rest squared hinge loss and its gradient (``LinearSVC``'s default loss).
+
+    ``L_i = sum_j max(0, delta - t_ij s_ij) ** 2`` with ``t_ij = +1`` for the
+    true class and -1 for the others, averaged over samples (see
+    :func:`ovr_svm_loss`).
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples, n_classes)
+        Class scores.
+    y : ndarray of shape (n_samples,)
+        Integer class indices.
+    delta : float, default=1.0
+        Margin each binary problem asks for.
+
+    Returns
+    -------
+    loss : float
+        Mean one-vs-rest squared hinge loss.
+    dscores : ndarray of shape (n_samples, n_classes)
+        Gradient of ``loss`` with respect to ``scores``: ``-2 t_ij m_ij / n``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree or ``y`` holds indices outside the score columns.
+
+    Examples
+    --------
+    >>> loss, d = ovr_squared_svm_loss(np.zeros((2, 3)), np.array([0, 2]))
+    >>> float(loss)
+    3.0
+    """
+    scores, y = _check_scores_labels(scores, y)
+    margins, signs = _ovr_margins(scores, y, delta)
+    n = scores.shape[0]
+    loss = np.sum(margins * margins) / n
+    # d/ds of max(0, delta - t s)**2 is -2 t m.
+    dscores = margins
+    dscores *= signs
+    dscores *= -2.0 / n
     return float(loss), dscores
 
 

@@ -61,7 +61,8 @@ def check_images(X, *, name="X", allow_nd=(3, 4), n_channels=None, dtype=None, c
     -------
     images : ndarray of shape (N, H, W, C)
         Floats in [0, 1]; a 3-D batch gets a trailing channel axis of 1.
-        The input is not copied when it is already float of the target dtype.
+        The input is not copied when it is already C-contiguous float of
+        the target dtype.
 
     Raises
     ------
@@ -119,6 +120,11 @@ def check_images(X, *, name="X", allow_nd=(3, 4), n_channels=None, dtype=None, c
                 f"{name} is an integer array with values in [{lo}, {hi}]; integer images "
                 f"must lie in [0, 255]. Rescale it to uint8 or to floats in [0, 1]."
             )
+    if not X.flags.c_contiguous:
+        # One layout for the kernels: on a Fortran-ordered or strided batch
+        # numpy takes other loops, whose float32 sums can differ in the last
+        # bit, so the same images would not give the same features.
+        X = np.ascontiguousarray(X)
     if X.ndim == 3:
         X = X[..., np.newaxis]
     return to_float_images(X, dtype) if convert else X

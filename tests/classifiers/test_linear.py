@@ -237,6 +237,33 @@ def test_squared_hinge_first_epoch_starts_near_c_minus_1(blobs):
     assert clf.loss_curve_[0] == pytest.approx(3.0, rel=0.02)
 
 
+@pytest.mark.parametrize("loss", ["hinge", "squared_hinge"])
+def test_ovr_learns_blobs_and_differs_from_weston_watkins(loss, blobs):
+    X, y = blobs
+    ovr = LinearSVM(loss=loss, multi_class="ovr", random_state=0).fit(X, y)
+    ww = LinearSVM(loss=loss, random_state=0).fit(X, y)
+    assert ovr.score(X, y) > 0.9
+    assert not np.allclose(ovr.coef_, ww.coef_)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "squared_hinge"])
+def test_ovr_first_epoch_starts_near_c(loss, blobs):
+    # One binary SVM per class, each missing its margin by about 1 at the start.
+    X, y = blobs
+    clf = LinearSVM(loss=loss, multi_class="ovr", learning_rate=1e-9, optimizer="sgd",
+                    max_epochs=1, random_state=0).fit(X, y)
+    assert clf.loss_curve_[0] == pytest.approx(4.0, rel=0.02)
+
+
+@pytest.mark.parametrize("value", ["crammer_singer", "OvR", None])
+def test_invalid_multi_class_raises_naming_the_choices(value, blobs):
+    X, y = blobs
+    match = (r"multi_class must be one of \['ovr', 'weston_watkins'\]; got "
+             + re.escape(repr(value)))
+    with pytest.raises(ValueError, match=match):
+        LinearSVM(multi_class=value).fit(X, y)
+
+
 @pytest.mark.parametrize("value", ["squared", "log_loss", None, 2])
 def test_invalid_loss_raises_naming_the_choices(value, blobs):
     X, y = blobs

@@ -2,7 +2,10 @@ import numpy as np
 import pytest
 
 from classifiers.gradient_check import check_gradient
-from classifiers.losses import softmax, softmax_loss, squared_svm_loss, svm_loss
+from classifiers.losses import (ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss,
+                               squared_svm_loss, svm_loss)
+
+ALL_LOSSES = [svm_loss, squared_svm_loss, ovr_svm_loss, ovr_squared_svm_loss, softmax_loss]
 
 
 def _problem(seed, n=8, c=5):
@@ -28,7 +31,7 @@ def test_softmax_loss_tiny_weights_is_log_c(n_classes):
     assert loss == pytest.approx(np.log(n_classes), rel=1e-3)
 
 
-@pytest.mark.parametrize("loss_fn", [svm_loss, squared_svm_loss, softmax_loss])
+@pytest.mark.parametrize("loss_fn", ALL_LOSSES)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_loss_gradient_check(loss_fn, seed):
     scores, y = _problem(seed)
@@ -64,6 +67,37 @@ def test_squared_svm_loss_tiny_weights_is_c_minus_1(n_classes):
     assert loss == pytest.approx(n_classes - 1, rel=1e-2)
 
 
+def test_ovr_svm_losses_hand_example():
+    # True class 0 of (3.2, 5.1, -1.7): signs (+1, -1, -1), margins 1 - t s =
+    # (-2.2, 6.1, -0.7), so only class 1 (scored above -1) violates, by 6.1.
+    scores, y = np.array([[3.2, 5.1, -1.7]]), np.array([0])
+    loss, d = ovr_svm_loss(scores, y)
+    assert loss == pytest.approx(6.1)
+    np.testing.assert_allclose(d, [[0.0, 1.0, 0.0]])
+    loss, d = ovr_squared_svm_loss(scores, y)
+    assert loss == pytest.approx(6.1 ** 2)
+    np.testing.assert_allclose(d, [[0.0, 12.2, 0.0]])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_ovr_svm_loss_is_the_sum_of_sklearn_binary_hinge_losses(seed):
+    from sklearn.metrics import hinge_loss
+
+    scores, y = _problem(seed, n=30, c=4)
+    expected = sum(hinge_loss(np.where(y == j, 1, -1), scores[:, j]) for j in range(4))
+    assert ovr_svm_loss(scores, y)[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("loss_fn", [ovr_svm_loss, ovr_squared_svm_loss])
+@pytest.mark.parametrize("n_classes", [3, 10])
+def test_ovr_svm_losses_tiny_weights_are_c(loss_fn, n_classes):
+    # Every binary problem misses its margin by about 1.
+    rng = np.random.default_rng(0)
+    scores = 1e-4 * rng.normal(size=(50, n_classes))
+    loss, _ = loss_fn(scores, rng.integers(0, n_classes, 50))
+    assert loss == pytest.approx(n_classes, rel=1e-2)
+
+
 def test_softmax_loss_is_stable_for_huge_scores():
     loss, d = softmax_loss(np.array([[1000.0, 0.0], [0.0, 1000.0]]), np.array([0, 0]))
     assert np.isfinite(loss) and np.all(np.isfinite(d))
@@ -76,19 +110,19 @@ def test_softmax_rows_sum_to_one_float32():
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("loss_fn", [svm_loss, squared_svm_loss, softmax_loss])
+@pytest.mark.parametrize("loss_fn", ALL_LOSSES)
 def test_loss_keeps_float32(loss_fn):
     scores, y = _problem(0)
     assert loss_fn(scores.astype(np.float32), y)[1].dtype == np.float32
 
 
-@pytest.mark.parametrize("loss_fn", [svm_loss, squared_svm_loss, softmax_loss])
+@pytest.mark.parametrize("loss_fn", ALL_LOSSES)
 def test_loss_rejects_out_of_range_labels(loss_fn):
     with pytest.raises(ValueError, match=r"y must hold class indices in \[0, 3\)"):
         loss_fn(np.zeros((2, 3)), np.array([0, 3]))
 
 
-@pytest.mark.parametrize("loss_fn", [svm_loss, squared_svm_loss, softmax_loss])
+@pytest.mark.parametrize("loss_fn", ALL_LOSSES)
 def test_loss_rejects_1d_scores(loss_fn):
     with pytest.raises(ValueError, match="scores must be 2-D"):
         loss_fn(np.zeros(3), np.array([0]))

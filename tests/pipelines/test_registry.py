@@ -92,6 +92,14 @@ def test_only_the_pixel_svm_averages_its_iterates():
         assert pipelines.make(name).named_steps["clf"].average is False
 
 
+def test_every_svm_pipeline_trains_one_vs_rest_squared_hinge():
+    names = [n for n in pipelines.available() if n.endswith("/svm") and not n.startswith("ref:")]
+    assert len(names) == 6
+    for name in names:
+        clf = pipelines.make(name).named_steps["clf"]
+        assert (clf.multi_class, clf.loss) == ("ovr", "squared_hinge"), name
+
+
 def test_only_the_pixel_softmax_trains_on_batches_of_50():
     assert pipelines.make("pixels/softmax").named_steps["clf"].batch_size == 50
     for name in ("hog+color/softmax", "bovw/softmax", "all/softmax", "pixels/svm"):
