@@ -170,8 +170,8 @@ _DESCRIBE_FEATURES = {
     "all": "HoG + HSV histograms + bag of visual words",
 }
 _DESCRIBE_CLF = {
-    "svm": "featbench LinearSVM (one-vs-rest squared hinge)", "softmax": "featbench SoftmaxClassifier",
-    "mlp": "featbench MLPClassifier", "linearsvc": "scikit-learn LinearSVC",
+    "svm": "featbench LinearSVM (one-vs-rest squared hinge)",
+    "softmax": "featbench SoftmaxClassifier", "mlp": "featbench MLPClassifier", "linearsvc": "scikit-learn LinearSVC",
     "logreg": "scikit-learn LogisticRegression", "skmlp": "scikit-learn MLPClassifier(500)",
 }
 
