@@ -229,7 +229,8 @@ class LinearSVM(_BaseLinearClassifier):
 """
 
     def __init__(self, *, loss="hinge", multi_class="weston_watkins", alpha=1e-2, penalty="l2",
-                 l1_ratio=0.15, optimizer="momentum", learning_rate=1e-3, lr_schedule="exponential",
+                 l1_ratio=0.15, optimizer="momentum", learning_rate=1e-3,
+                 lr_schedule="exponential",
                  lr_decay=0.95, lr_decay_step=10, batch_size=200, max_epochs=100, average=False,
                  tol=1e-4, early_stopping=True, validation_fraction=0.1,
                  n_iter_no_change=10, random_state=None, verbose=0):

@@ -123,7 +123,7 @@ def _classifier(kind, random_state, features):
         # every fold up or level; the softmax lost 0.6 points with it.
         # One binary SVM per class with the squared hinge (LinearSVC's loss)
         # rather than the notes' multiclass hinge, on the same folds: bovw
-        # 0.664 -> 0.686 (every fold up), all 0.672 -> 0.695 (every fold up), hog 0.499 ->
+        # 0.664 -> 0.686 and all 0.672 -> 0.695 (every fold up), hog 0.499 ->
         # 0.508, pixels 0.378 -> 0.385, hog+color 0.534 -> 0.535; color
         # 0.261 -> 0.257 (within its fold spread, kept for one rule).
         return LinearSVM(loss="squared_hinge", multi_class="ovr", early_stopping=False,
@@ -171,7 +171,8 @@ _DESCRIBE_FEATURES = {
 }
 _DESCRIBE_CLF = {
     "svm": "featbench LinearSVM (one-vs-rest squared hinge)",
-    "softmax": "featbench SoftmaxClassifier", "mlp": "featbench MLPClassifier", "linearsvc": "scikit-learn LinearSVC",
+    "softmax": "featbench SoftmaxClassifier", "mlp": "featbench MLPClassifier",
+    "linearsvc": "scikit-learn LinearSVC",
     "logreg": "scikit-learn LogisticRegression", "skmlp": "scikit-learn MLPClassifier(500)",
 }
 
