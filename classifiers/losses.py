@@ -214,7 +214,8 @@ def ovr_svm_loss(scores, y, delta=1.0):
     margins, signs = _ovr_margins(scores, y, delta)
     n = scores.shape[0]
     loss = margins.sum() / n
-    dscores = np.where(margins > 0, -signs, 0.0).astype(signs.dtype, copy=False)
+    # A Python 0.0 keeps the dtype of ``signs`` (float32 stays float32).
+    dscores = np.where(margins > 0, -signs, 0.0)
     dscores /= n
     return float(loss), dscores
 
