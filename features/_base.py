@@ -3,8 +3,8 @@
 Every image feature shares the same plumbing: validate the batch (one rule for
 dtypes and value ranges, see :mod:`features._validation`), remember the image
 shape seen at ``fit`` so that ``transform`` refuses a different one, run the
-batched kernel over bounded chunks of images (optionally in parallel with
-joblib), and name the output columns so that ``set_output(transform="pandas")``
+batched kernel over bounded chunks of images (optionally on several
+threads), and name the output columns so that ``set_output(transform="pandas")``
 and :class:`~sklearn.pipeline.FeatureUnion` work.
 
 A subclass (``class MyFeature(ImageTransformerMixin, BaseEstimator)``)
@@ -38,9 +38,10 @@ attributes when the subclass has them as parameters.
 
 import contextlib
 import numbers
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import effective_n_jobs
 from scipy import sparse
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -54,7 +55,7 @@ from ._validation import (
     to_float_images,
 )
 
-__all__ = ["ImageTransformerMixin", "iter_chunks"]
+__all__ = ["ImageTransformerMixin", "iter_chunks", "thread_map"]
 
 _CONTROLLER = None
 
@@ -72,6 +73,42 @@ def _blas_limit(n_threads):
     if _CONTROLLER is None:
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=n_threads, user_api="blas")
+
+
+def thread_map(func, items, n_jobs):
+    """``[func(item) for item in items]``, run on up to ``n_jobs`` threads.
+
+    ``n_jobs`` means what it means to joblib (-1: every CPU; None: 1, or the
+    ``n_jobs`` of an enclosing :func:`joblib.parallel_config`). The threads
+    are the standard library's rather than :class:`joblib.Parallel`'s:
+    joblib's result loop polls every 10 ms, and a whole batch of small images
+    takes about that long (the 10-bin hue histograms of 5,170 CIFAR images
+    take 17 ms on one core), so ``Parallel`` made two threads slower than one.
+
+    Parameters
+    ----------
+    func : callable
+        Called once per item; its calls must be thread-safe.
+    items : iterable
+    n_jobs : int or None
+
+    Returns
+    -------
+    results : list
+        In the order of ``items``. The first exception raised by ``func``
+        is raised again here.
+
+    Examples
+    --------
+    >>> thread_map(lambda x: x * x, range(4), n_jobs=2)
+    [0, 1, 4, 9]
+    """
+    items = list(items)
+    n_workers = min(effective_n_jobs(n_jobs), len(items))
+    if n_workers <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        return list(pool.map(func, items))
 
 
 def iter_chunks(n, chunk_size):
@@ -250,12 +287,7 @@ class ImageTransformerMixin(TransformerMixin):
         n_jobs = getattr(self, "n_jobs", None)
         slices = list(iter_chunks(n, chunk_size))
         with _blas_limit(self._chunk_blas_threads):
-            if len(slices) == 1 or n_jobs in (None, 1):
-                parts = [func(images[s]) for s in slices]
-            else:
-                parts = Parallel(n_jobs=n_jobs, prefer="threads")(
-                    delayed(func)(images[s]) for s in slices
-                )
+            parts = thread_map(lambda s: func(images[s]), slices, n_jobs)
         return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
 
     def get_feature_names_out(self, input_features=None):

@@ -11,7 +11,7 @@ assignment and sum pooling over the image quadrants. The numerics live in
 import numbers
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.utils import check_random_state
@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import _patches
-from ._base import ImageTransformerMixin, iter_chunks
+from ._base import ImageTransformerMixin, iter_chunks, thread_map
 from ._validation import check_positive_int
 
 __all__ = ["BagOfVisualWords", "words_image", "save_words_image"]
@@ -306,8 +306,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             out[s] = self._transform_chunk(images[s], words_aug)
 
         slices = list(iter_chunks(n, chunk))
-        n_jobs = min(effective_n_jobs(self.n_jobs), len(slices))
-        if n_jobs == 1:
+        if min(effective_n_jobs(self.n_jobs), len(slices)) == 1:
             for s in slices:
                 work(s)
         else:
@@ -315,7 +314,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             # BLAS-threads oversubscription while the element-wise passes run
             # in parallel too.
             with threadpool_limits(limits=1, user_api="blas"):
-                Parallel(n_jobs=n_jobs, prefer="threads")(delayed(work)(s) for s in slices)
+                thread_map(work, slices, self.n_jobs)
         if power == 0.5:
             np.sqrt(out, out=out)  # the usual power, and faster than np.power
         elif power != 1.0:

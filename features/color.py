@@ -212,7 +212,8 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
         Images processed at once. Bounds the memory of intermediate arrays;
         chunks that stay in the CPU cache are also faster than big ones.
     n_jobs : int or None, default=None
-        Chunks processed in parallel by joblib threads; None means 1.
+        Threads that process chunks in parallel; None means 1 (unless in a
+        joblib ``parallel_config`` context), -1 all cores.
 
     Attributes
     ----------

@@ -172,7 +172,8 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         (about 100 bytes per pixel); chunks that stay in the CPU cache are
         also faster than big ones.
     n_jobs : int or None, default=None
-        Chunks processed in parallel by joblib threads; None means 1, -1 all cores.
+        Threads that process chunks in parallel; None means 1 (unless in a
+        joblib ``parallel_config`` context), -1 all cores.
 
     Attributes
     ----------

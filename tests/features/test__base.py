@@ -1,9 +1,11 @@
 """Tests of the shared image-transformer plumbing in features/_base.py."""
 
 import pickle
+import threading
 
 import numpy as np
 import pytest
+from joblib import parallel_config
 from scipy import sparse
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
@@ -12,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.exceptions import NotFittedError
 
 from features import HOG, ColorHistogram, RawPixels
-from features._base import ImageTransformerMixin, iter_chunks
+from features._base import ImageTransformerMixin, iter_chunks, thread_map
 
 
 class MeanColor(ImageTransformerMixin, BaseEstimator):
@@ -31,6 +33,42 @@ class MeanColor(ImageTransformerMixin, BaseEstimator):
 
     def _transform_chunk(self, images):
         return images.mean(axis=(1, 2))
+
+
+@pytest.mark.parametrize("n_jobs", [None, 1, 2, 3, -1])
+def test_thread_map_returns_results_in_item_order(n_jobs):
+    items = list(range(11))
+    assert thread_map(lambda x: x * x + 1, items, n_jobs) == [x * x + 1 for x in items]
+
+
+def _meet_at(barrier):
+    # Every call waits for the others: only concurrent calls get past it.
+    def func(item):
+        barrier.wait(timeout=10)
+        return threading.get_ident()
+    return func
+
+
+def test_thread_map_runs_n_jobs_calls_at_once():
+    idents = thread_map(_meet_at(threading.Barrier(3)), range(3), n_jobs=3)
+    assert len(set(idents)) == 3
+
+
+def test_thread_map_reads_n_jobs_none_from_joblib_parallel_config():
+    with parallel_config(n_jobs=2):
+        idents = thread_map(_meet_at(threading.Barrier(2)), range(2), n_jobs=None)
+    assert len(set(idents)) == 2
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_thread_map_raises_the_error_of_a_call(n_jobs):
+    def func(item):
+        if item == 3:
+            raise ArithmeticError(f"item {item}")
+        return item
+
+    with pytest.raises(ArithmeticError, match="item 3"):
+        thread_map(func, range(6), n_jobs)
 
 
 @pytest.mark.parametrize("n, size", [(5, 2), (4, 4), (1, 3), (7, 10)])
