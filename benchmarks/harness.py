@@ -28,11 +28,11 @@ from benchmarks._paths import cache_dir
 from benchmarks.dataset import stratified_subset, validation_split
 from benchmarks.stats import per_class_accuracy, wilson_interval
 
-__all__ = ["Split", "make_split", "AUGMENTS", "resolve_augment", "feature_memory",
-           "extract_features", "run_pipeline", "code_fingerprint"]
+__all__ = ["Split", "make_split", "AUGMENTS", "resolve_augment", "shift_pixels",
+           "feature_memory", "extract_features", "run_pipeline", "code_fingerprint"]
 
 #: Values accepted by ``make_split(augment=...)`` and ``--augment``.
-AUGMENTS = ("auto", "none", "hflip")
+AUGMENTS = ("auto", "none", "hflip", "shift", "hflip+shift")
 
 
 @dataclass
@@ -87,18 +87,19 @@ def resolve_augment(augment, X):
 
     Parameters
     ----------
-    augment : {"auto", "none", "hflip"} or None
+    augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None
         ``"auto"`` is ``"hflip"`` for color images (three channels, not all
         equal: photos such as CIFAR-10, whose classes keep their meaning in a
         mirror) and ``"none"`` for gray ones (such as the 8x8 digits, whose
-        mirror images are other shapes). ``None`` is ``"none"``.
+        mirror images are other shapes). ``None`` is ``"none"``; the other
+        values are returned as they are.
     X : ndarray of shape (n, H, W) or (n, H, W, C)
         Training images.
 
     Returns
     -------
     str
-        ``"none"`` or ``"hflip"``.
+        Any of :data:`AUGMENTS` but ``"auto"``.
 
     Raises
     ------
@@ -121,6 +122,38 @@ def _hflip_augment(X, y):
     return np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
 
 
+def shift_pixels(image_shape):
+    """How far ``augment="shift"`` moves images of ``image_shape`` (H, W, ...): H / 16, at least 1.
+
+    2 pixels for CIFAR-10's 32x32 images, 1 for the 8x8 digits.
+
+    Examples
+    --------
+    >>> shift_pixels((32, 32, 3)), shift_pixels((8, 8))
+    (2, 1)
+    """
+    return max(1, round(min(image_shape[:2]) / 16))
+
+
+def _shift_augment(X, y, step):
+    """``X`` followed by four copies moved ``step`` pixels down, up, right and left.
+
+    The pixels moved in from outside the image are 0, as in the zero-padded
+    crops that train convolutional networks; labels are repeated.
+    """
+    copies = [X]
+    for axis in (1, 2):
+        for sign in (1, -1):
+            moved = np.zeros_like(X)
+            src = [slice(None)] * X.ndim
+            dst = [slice(None)] * X.ndim
+            src[axis] = slice(0, -step) if sign > 0 else slice(step, None)
+            dst[axis] = slice(step, None) if sign > 0 else slice(0, -step)
+            moved[tuple(dst)] = X[tuple(src)]
+            copies.append(moved)
+    return np.concatenate(copies), np.tile(y, len(copies))
+
+
 def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
                augment=None):
     """Carve the fit, validation and test parts out of a dataset, seeded and stratified.
@@ -137,15 +170,19 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         Test images used; ``None``: all of them.
     seed : int, default=0
         Seed of every subset and split.
-    augment : {"auto", "none", "hflip"} or None, default=None
+    augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None, default=None
         ``"hflip"`` appends the left-right mirror image of every fit image
         (same label) after the fit part, so every pipeline trains on twice the
         images; the validation and test parts are never augmented. Meant for
         CIFAR-10-like photos, not for the digits, whose mirror images change
-        meaning. ``"auto"``: ``"hflip"`` for color images, ``"none"`` for gray
-        ones (see :func:`resolve_augment`). ``None`` or ``"none"``: no
+        meaning. ``"shift"`` appends four copies of every fit image moved
+        :func:`shift_pixels` pixels down, up, right and left (zero fill): five
+        times the images, and as many times the extraction and fit time.
+        ``"hflip+shift"`` shifts the fit images and their mirrors (ten times).
+        ``"auto"``: ``"hflip"`` for color images, ``"none"`` for gray ones
+        (see :func:`resolve_augment`). ``None`` or ``"none"``: no
         augmentation. The applied value (never ``"auto"``) is recorded in
-        ``config["augment"]``.
+        ``config["augment"]``, and the shift in ``config["shift_pixels"]``.
 
     Returns
     -------
@@ -155,9 +192,17 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     ------
     ValueError
         If a size is not a positive integer or is larger than the data, or
-        ``augment`` is unknown, before any work.
+        ``augment`` is unknown or shifts images smaller than 2x2, before any
+        work.
     """
     augment = _check_augment(augment)
+    image_shape = dataset.X_train.shape[1:]
+    if "shift" in augment and min(image_shape[:2]) < 2:
+        raise ValueError(
+            f"augment={augment!r} moves images by a pixel or more, which leaves nothing "
+            f"of images of {image_shape[0]}x{image_shape[1]} pixels; pass 'hflip' or "
+            f"'none'."
+        )
     n_train, n_test = len(dataset.y_train), len(dataset.y_test)
     train_size = _check_size(train_size, n_train, "--train-size")
     test_size = _check_size(test_size, n_test, "--test-size")
@@ -172,15 +217,19 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     augment = resolve_augment(augment, X_tr)
     # Mirrors are added after the validation split, so no mirror of a
     # validation image is ever trained on.
-    if augment == "hflip":
+    if augment in ("hflip", "hflip+shift"):
         X_fit, y_fit = _hflip_augment(X_fit, y_fit)
+    if augment in ("shift", "hflip+shift"):
+        X_fit, y_fit = _shift_augment(X_fit, y_fit, shift_pixels(image_shape))
     # train_size and val_size count original images; the fit part holds
-    # (train_size - val_size) images, twice that with "hflip".
+    # (train_size - val_size) images, 2, 5 or 10 times that when augmented.
     config = {
         "dataset": dataset.name, "source": dataset.source,
         "train_size": int(len(y_tr)), "val_size": int(len(y_val)),
         "test_size": int(len(y_te)), "seed": int(seed), "augment": augment,
     }
+    if "shift" in augment:  # only then, so that other configs (cache keys) stay as they were
+        config["shift_pixels"] = shift_pixels(image_shape)
     return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), config)
 
 

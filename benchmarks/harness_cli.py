@@ -87,12 +87,15 @@ def _add_common(p, add_dataset_options):
     p.add_argument("--seed", type=int, default=0, help="seed of splits and models (default 0)")
     # benchmarks.harness.AUGMENTS, restated so that parsing options does not
     # import the harness (numpy, scikit-learn); a test checks they agree.
-    p.add_argument("--augment", choices=["auto", "none", "hflip"], default="auto",
-                   help="training-set augmentation: hflip appends the mirror image of "
-                        "every fit image (never validation or test images), doubling "
-                        "the training images; auto (default) is hflip for color images "
-                        "such as CIFAR-10 and none for gray ones such as the digits, "
-                        "whose mirrors change meaning")
+    p.add_argument("--augment", choices=["auto", "none", "hflip", "shift", "hflip+shift"],
+                   default="auto",
+                   help="training-set augmentation (never of validation or test images): "
+                        "hflip appends the mirror image of every fit image, doubling the "
+                        "training images; shift appends four copies moved by 1/16 of the "
+                        "image size (2 pixels on CIFAR-10) down, up, right and left, five "
+                        "times the images and the time; hflip+shift does both, ten times; "
+                        "auto (default) is hflip for color images such as CIFAR-10 and none "
+                        "for gray ones such as the digits, whose mirrors change meaning")
     p.add_argument("--n-jobs", type=int, default=None, help="joblib workers (default 1)")
     p.add_argument("--out", default=None, help="output folder (default: "
                    "featbench-results/<dataset>-<timestamp>/)")

@@ -74,8 +74,13 @@ def _display_frame(frame):
 
 
 def augment_note(config):
-    """", fit part augmented by horizontal flips" when the run's config says so, else ""."""
-    return ", fit part augmented by horizontal flips" if config.get("augment") == "hflip" else ""
+    """How the run's config says the fit part was augmented, as ", fit part augmented by ..."; or ""."""
+    kinds = []
+    if config.get("augment") in ("hflip", "hflip+shift"):
+        kinds.append("horizontal flips")
+    if config.get("augment") in ("shift", "hflip+shift"):
+        kinds.append(f"{config['shift_pixels']}-pixel shifts")
+    return ", fit part augmented by " + " and ".join(kinds) if kinds else ""
 
 
 def render_markdown(frame, comparison, config):

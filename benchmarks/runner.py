@@ -100,10 +100,12 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         Validation part carved out of the training images.
     seed : int, default=0
         Seed of the splits and of every pipeline.
-    augment : {"auto", "none", "hflip"} or None, default="auto"
+    augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None, default="auto"
         Training-set augmentation: ``"hflip"`` appends the mirror image of
-        every fit image (never validation or test images), see
-        :func:`benchmarks.harness.make_split`; ``"auto"`` flips color images
+        every fit image (never validation or test images), ``"shift"`` four
+        copies moved by 1/16 of the image size (5 times the fit images and
+        the time), ``"hflip+shift"`` both (10 times); see
+        :func:`benchmarks.harness.make_split`. ``"auto"`` flips color images
         (photos such as CIFAR-10) and leaves gray ones (the digits, whose
         mirrors are other shapes) alone. On the CIFAR-10 subset, 5-fold
         cross-validation on the training images put flips at +1 to +2 points

@@ -69,7 +69,7 @@ def test_augment_option_choices_and_default(command):
 
     parser = build_parser()
     assert parser.parse_args([command]).augment == "auto"
-    for value in ("auto", "none", "hflip"):
+    for value in ("auto", "none", "hflip", "shift", "hflip+shift"):
         assert parser.parse_args([command, "--augment", value]).augment == value
     # The CLI restates the harness's list; both must offer the same values.
     sub = next(a for a in parser._subparsers._group_actions[0].choices[command]._actions
@@ -89,7 +89,8 @@ def test_unknown_augment_is_refused_before_any_work(command, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("augment,recorded",
-                         [("hflip", "hflip"), ("none", "none"), ("auto", "none"), (None, "none")])
+                         [("hflip", "hflip"), ("none", "none"), ("auto", "none"), (None, "none"),
+                          ("shift", "shift")])
 def test_run_records_the_augmentation(tmp_path, augment, recorded):
     import json
 
@@ -101,8 +102,9 @@ def test_run_records_the_augmentation(tmp_path, augment, recorded):
                  *option, "--out", str(out), "--cache-dir", str(tmp_path / "c")])
     assert code == 0
     assert json.loads((out / "results.json").read_text())["config"]["augment"] == recorded
-    flips = "fit part augmented by horizontal flips" in (out / "results.md").read_text()
-    assert flips == (recorded == "hflip")
+    md = (out / "results.md").read_text()
+    assert ("fit part augmented by horizontal flips" in md) == (recorded == "hflip")
+    assert ("fit part augmented by 1-pixel shifts" in md) == (recorded == "shift")
 
 
 def test_learning_curve_passes_the_augmentation_on(tmp_path):

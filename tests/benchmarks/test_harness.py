@@ -82,6 +82,73 @@ def test_hflip_flips_gray_images_too():
     np.testing.assert_array_equal(split.X_fit[n:], split.X_fit[:n, :, ::-1])
 
 
+def test_shift_appends_four_moved_copies_of_the_fit_part_only():
+    ds = tiny_dataset()
+    plain = make_split(ds, val_size=12, seed=3)
+    shifted = make_split(ds, val_size=12, seed=3, augment="shift")
+    n = len(plain.y_fit)
+    assert len(shifted.y_fit) == 5 * n and shifted.config["shift_pixels"] == 1
+    np.testing.assert_array_equal(shifted.y_fit, np.tile(plain.y_fit, 5))
+    down, up, right, left = shifted.X_fit[n:].reshape(4, n, 8, 8, 3)
+    np.testing.assert_array_equal(shifted.X_fit[:n], plain.X_fit)
+    np.testing.assert_array_equal(down[:, 1:], plain.X_fit[:, :-1])
+    np.testing.assert_array_equal(up[:, :-1], plain.X_fit[:, 1:])
+    np.testing.assert_array_equal(right[:, :, 1:], plain.X_fit[:, :, :-1])
+    np.testing.assert_array_equal(left[:, :, :-1], plain.X_fit[:, :, 1:])
+    # What moves in from outside the image is black.
+    for edge in (down[:, 0], up[:, -1], right[:, :, 0], left[:, :, -1]):
+        assert not edge.any()
+    for part in ("X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(shifted, part), getattr(plain, part))
+    assert shifted.config["augment"] == "shift"
+
+
+def test_single_pixel_moves_by_the_shift_of_its_image_size():
+    # 32x32 images (CIFAR-10) move by 2 pixels: one lit pixel shows where.
+    X = np.zeros((20, 32, 32), dtype=np.uint8)
+    X[:, 10, 20] = 255
+    ds = Dataset(X, np.arange(20) % 2, X[:4], np.arange(4) % 2, ("a", "b"), name="dot")
+    split = make_split(ds, val_size=4, augment="shift")
+    n = len(split.y_fit) // 5
+    lit = [tuple(np.argwhere(split.X_fit[k * n])[0]) for k in range(5)]
+    assert lit == [(10, 20), (12, 20), (8, 20), (10, 22), (10, 18)]
+    assert split.config["shift_pixels"] == 2
+
+
+def test_hflip_shift_shifts_the_mirrors_too():
+    ds = tiny_dataset()
+    flipped = make_split(ds, val_size=12, seed=3, augment="hflip")
+    both = make_split(ds, val_size=12, seed=3, augment="hflip+shift")
+    n = len(flipped.y_fit)
+    assert len(both.y_fit) == 5 * n
+    np.testing.assert_array_equal(both.X_fit[:n], flipped.X_fit)
+    np.testing.assert_array_equal(both.X_fit[n:2 * n, 1:], flipped.X_fit[:, :-1])
+    assert both.config["augment"] == "hflip+shift"
+
+
+def test_configs_without_shift_have_no_shift_key():
+    # Configs are cache keys: runs without shifts keep the keys they had.
+    for augment in ("none", "hflip"):
+        assert "shift_pixels" not in make_split(tiny_dataset(), val_size=12,
+                                                augment=augment).config
+
+
+@pytest.mark.parametrize("augment", ["shift", "hflip+shift"])
+def test_shift_of_one_pixel_wide_images_is_an_error_before_any_work(augment, monkeypatch):
+    import benchmarks.harness as harness
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started before augment was checked")
+
+    monkeypatch.setattr(harness, "stratified_subset", no_work)
+    ds = tiny_dataset()
+    thin = Dataset(ds.X_train[:, :, :1], ds.y_train, ds.X_test[:, :, :1], ds.y_test,
+                   ds.class_names, name="thin")
+    with pytest.raises(ValueError, match=r"leaves nothing of images of 8x1 pixels; pass "
+                                         r"'hflip' or 'none'"):
+        make_split(thin, augment=augment)
+
+
 def test_same_seed_same_augmented_split():
     ds = tiny_dataset()
     a = make_split(ds, val_size=12, seed=5, augment="hflip")
@@ -139,7 +206,8 @@ def test_unknown_augment_is_a_clear_error_before_any_work(bad, monkeypatch):
 
     monkeypatch.setattr(harness, "stratified_subset", no_work)
     with pytest.raises(ValueError, match=r"augment \(--augment\) must be one of "
-                                         r"auto, none, hflip or None; got " + repr(bad)):
+                                         r"auto, none, hflip, shift, hflip\+shift or None; "
+                                         r"got " + repr(bad)):
         make_split(tiny_dataset(), augment=bad)
 
 
