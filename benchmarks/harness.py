@@ -123,9 +123,10 @@ def _hflip_augment(X, y):
 
 
 def shift_pixels(image_shape):
-    """How far ``augment="shift"`` moves images of ``image_shape`` (H, W, ...): H / 16, at least 1.
+    """How far ``augment="shift"`` moves images of ``image_shape`` (H, W, ...).
 
-    2 pixels for CIFAR-10's 32x32 images, 1 for the 8x8 digits.
+    ``min(H, W) / 16`` rounded, at least 1: 2 pixels for CIFAR-10's 32x32
+    images, 1 for the 8x8 digits.
 
     Examples
     --------
