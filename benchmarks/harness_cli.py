@@ -96,7 +96,9 @@ def _add_common(p, add_dataset_options):
                         "times the images and the time; hflip+shift does both, ten times; "
                         "auto (default) is hflip for color images such as CIFAR-10 and none "
                         "for gray ones such as the digits, whose mirrors change meaning")
-    p.add_argument("--n-jobs", type=int, default=None, help="joblib workers (default 1)")
+    p.add_argument("--n-jobs", type=int, default=None,
+                   help="workers: threads of each feature extractor, and joblib workers of "
+                        "the --search grid (default 1; -1: every core)")
     p.add_argument("--out", default=None, help="output folder (default: "
                    "featbench-results/<dataset>-<timestamp>/)")
     p.add_argument("--cache-dir", default=None,

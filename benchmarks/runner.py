@@ -113,7 +113,7 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     search : bool, default=False
         Tune each pipeline's small grid on the validation split.
     n_jobs : int or None, default=None
-        joblib workers for feature extraction and the search.
+        Workers: threads of each feature extractor, joblib workers of the search.
     out : str or Path or None, default=None
         Output folder; ``None``: a new ``featbench-results/<dataset>-<timestamp>``
         (with ``resume``: the newest one of this dataset).
