@@ -25,15 +25,18 @@ from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks._paths import cache_dir
+from benchmarks.augment import (  # noqa: F401 (AUGMENTS, resolve_augment: re-exported)
+    AUGMENTS,
+    augment_images,
+    check_augment,
+    resolve_augment,
+    shift_pixels,
+)
 from benchmarks.dataset import stratified_subset, validation_split
 from benchmarks.stats import per_class_accuracy, wilson_interval
 
 __all__ = ["Split", "make_split", "AUGMENTS", "resolve_augment", "shift_pixels",
            "feature_memory", "extract_features", "run_pipeline", "code_fingerprint"]
-
-#: Values accepted by ``make_split(augment=...)`` and ``--augment``.
-AUGMENTS = ("auto", "none", "hflip", "shift", "hflip+shift")
-
 
 @dataclass
 class Split:
@@ -60,99 +63,6 @@ def _check_size(value, n, option):
             f"or leave it out to use all of them."
         )
     return int(value)
-
-
-def _check_augment(augment):
-    """``augment`` as one of :data:`AUGMENTS` (``None`` is ``"none"``)."""
-    if augment is None:
-        return "none"
-    if not isinstance(augment, str) or augment not in AUGMENTS:
-        raise ValueError(
-            f"augment (--augment) must be one of {', '.join(AUGMENTS)} or None; "
-            f"got {augment!r}."
-        )
-    return augment
-
-
-def _is_color(X):
-    """Whether images ``X`` have three channels that are not all equal (a color photo)."""
-    if X.ndim != 4 or X.shape[-1] != 3:
-        return False
-    # Gray images stored as RGB (image folders convert them) repeat one channel.
-    return bool(np.any(X[..., 0] != X[..., 1]) or np.any(X[..., 0] != X[..., 2]))
-
-
-def resolve_augment(augment, X):
-    """The augmentation ``make_split`` applies to training images ``X``.
-
-    Parameters
-    ----------
-    augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None
-        ``"auto"`` is ``"hflip"`` for color images (three channels, not all
-        equal: photos such as CIFAR-10, whose classes keep their meaning in a
-        mirror) and ``"none"`` for gray ones (such as the 8x8 digits, whose
-        mirror images are other shapes). ``None`` is ``"none"``; the other
-        values are returned as they are.
-    X : ndarray of shape (n, H, W) or (n, H, W, C)
-        Training images.
-
-    Returns
-    -------
-    str
-        Any of :data:`AUGMENTS` but ``"auto"``.
-
-    Raises
-    ------
-    ValueError
-        If ``augment`` is not one of the accepted values.
-
-    Examples
-    --------
-    >>> resolve_augment("auto", np.zeros((2, 8, 8), np.uint8))
-    'none'
-    """
-    augment = _check_augment(augment)
-    if augment == "auto":
-        return "hflip" if _is_color(np.asarray(X)) else "none"
-    return augment
-
-
-def _hflip_augment(X, y):
-    """``X`` followed by its left-right mirror images (``X[:, :, ::-1]``), labels repeated."""
-    return np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
-
-
-def shift_pixels(image_shape):
-    """How far ``augment="shift"`` moves images of ``image_shape`` (H, W, ...).
-
-    ``min(H, W) / 16`` rounded, at least 1: 2 pixels for CIFAR-10's 32x32
-    images, 1 for the 8x8 digits.
-
-    Examples
-    --------
-    >>> shift_pixels((32, 32, 3)), shift_pixels((8, 8))
-    (2, 1)
-    """
-    return max(1, round(min(image_shape[:2]) / 16))
-
-
-def _shift_augment(X, y, step):
-    """``X`` followed by four copies moved ``step`` pixels down, up, right and left.
-
-    The pixels moved in from outside the image are 0, as in the zero-padded
-    crops that train convolutional networks; labels are repeated.
-    """
-    copies = [X]
-    for axis in (1, 2):
-        for sign in (1, -1):
-            moved = np.zeros_like(X)
-            src = [slice(None)] * X.ndim
-            dst = [slice(None)] * X.ndim
-            src[axis] = slice(0, -step) if sign > 0 else slice(step, None)
-            dst[axis] = slice(step, None) if sign > 0 else slice(0, -step)
-            moved[tuple(dst)] = X[tuple(src)]
-            copies.append(moved)
-    return np.concatenate(copies), np.tile(y, len(copies))
 
 
 def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
@@ -196,14 +106,7 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         ``augment`` is unknown or shifts images smaller than 2x2, before any
         work.
     """
-    augment = _check_augment(augment)
-    image_shape = dataset.X_train.shape[1:]
-    if "shift" in augment and min(image_shape[:2]) < 2:
-        raise ValueError(
-            f"augment={augment!r} moves images by a pixel or more, which leaves nothing "
-            f"of images of {image_shape[0]}x{image_shape[1]} pixels; pass 'hflip' or "
-            f"'none'."
-        )
+    augment = check_augment(augment, dataset.X_train.shape[1:])
     n_train, n_test = len(dataset.y_train), len(dataset.y_test)
     train_size = _check_size(train_size, n_train, "--train-size")
     test_size = _check_size(test_size, n_test, "--test-size")
@@ -216,12 +119,9 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     # Resolved on the training images in use, so "auto" and the value it
     # stands for give the same config (and share cached rows).
     augment = resolve_augment(augment, X_tr)
-    # Mirrors are added after the validation split, so no mirror of a
-    # validation image is ever trained on.
-    if augment in ("hflip", "hflip+shift"):
-        X_fit, y_fit = _hflip_augment(X_fit, y_fit)
-    if augment in ("shift", "hflip+shift"):
-        X_fit, y_fit = _shift_augment(X_fit, y_fit, shift_pixels(image_shape))
+    # Copies are added after the validation split, so no mirror or shift of
+    # a validation image is ever trained on.
+    X_fit, y_fit = augment_images(X_fit, y_fit, augment)
     # train_size and val_size count original images; the fit part holds
     # (train_size - val_size) images, 2, 5 or 10 times that when augmented.
     config = {
@@ -230,7 +130,7 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         "test_size": int(len(y_te)), "seed": int(seed), "augment": augment,
     }
     if "shift" in augment:  # only then, so that other configs (cache keys) stay as they were
-        config["shift_pixels"] = shift_pixels(image_shape)
+        config["shift_pixels"] = shift_pixels(X_fit.shape[1:])
     return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), config)
 
 

@@ -1,0 +1,168 @@
+"""Training-set augmentation of a benchmark split: mirror images and shifted copies.
+
+:func:`benchmarks.harness.make_split` appends these copies to the fit part
+only (never to the validation or test images), so every pipeline of a run
+trains on the same augmented images and the reference rows stay comparable.
+"""
+
+import numpy as np
+
+__all__ = ["AUGMENTS", "check_augment", "resolve_augment", "shift_pixels", "augment_images"]
+
+#: Values accepted by ``make_split(augment=...)`` and ``--augment``.
+AUGMENTS = ("auto", "none", "hflip", "shift", "hflip+shift")
+
+
+def check_augment(augment, image_shape=None):
+    """``augment`` as one of :data:`AUGMENTS` (``None`` is ``"none"``), checked before any work.
+
+    Parameters
+    ----------
+    augment : str or None
+    image_shape : tuple of int or None, default=None
+        (H, W, ...) of the images to augment; shifts need at least 2x2.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For an unknown value, or shifts of images less than 2 pixels on a side.
+
+    Examples
+    --------
+    >>> check_augment(None)
+    'none'
+    """
+    if augment is None:
+        return "none"
+    if not isinstance(augment, str) or augment not in AUGMENTS:
+        raise ValueError(
+            f"augment (--augment) must be one of {', '.join(AUGMENTS)} or None; "
+            f"got {augment!r}."
+        )
+    if image_shape is not None and "shift" in augment and min(image_shape[:2]) < 2:
+        raise ValueError(
+            f"augment={augment!r} moves images by a pixel or more, which leaves nothing "
+            f"of images of {image_shape[0]}x{image_shape[1]} pixels; pass 'hflip' or "
+            f"'none'."
+        )
+    return augment
+
+
+def _is_color(X):
+    """Whether images ``X`` have three channels that are not all equal (a color photo)."""
+    if X.ndim != 4 or X.shape[-1] != 3:
+        return False
+    # Gray images stored as RGB (image folders convert them) repeat one channel.
+    return bool(np.any(X[..., 0] != X[..., 1]) or np.any(X[..., 0] != X[..., 2]))
+
+
+def resolve_augment(augment, X):
+    """The augmentation ``make_split`` applies to training images ``X``.
+
+    Parameters
+    ----------
+    augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None
+        ``"auto"`` is ``"hflip"`` for color images (three channels, not all
+        equal: photos such as CIFAR-10, whose classes keep their meaning in a
+        mirror) and ``"none"`` for gray ones (such as the 8x8 digits, whose
+        mirror images are other shapes). ``None`` is ``"none"``; the other
+        values are returned as they are.
+    X : ndarray of shape (n, H, W) or (n, H, W, C)
+        Training images.
+
+    Returns
+    -------
+    str
+        Any of :data:`AUGMENTS` but ``"auto"``.
+
+    Raises
+    ------
+    ValueError
+        If ``augment`` is not one of the accepted values.
+
+    Examples
+    --------
+    >>> resolve_augment("auto", np.zeros((2, 8, 8), np.uint8))
+    'none'
+    """
+    augment = check_augment(augment)
+    if augment == "auto":
+        return "hflip" if _is_color(np.asarray(X)) else "none"
+    return augment
+
+
+def shift_pixels(image_shape):
+    """How far ``augment="shift"`` moves images of ``image_shape`` (H, W, ...).
+
+    ``min(H, W) / 16`` rounded, at least 1: 2 pixels for CIFAR-10's 32x32
+    images, 1 for the 8x8 digits.
+
+    Examples
+    --------
+    >>> shift_pixels((32, 32, 3)), shift_pixels((8, 8))
+    (2, 1)
+    """
+    return max(1, round(min(image_shape[:2]) / 16))
+
+
+def _hflip(X, y):
+    """``X`` followed by its left-right mirror images (``X[:, :, ::-1]``), labels repeated."""
+    return np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
+
+
+def _shift(X, y, step):
+    """``X`` followed by four copies moved ``step`` pixels down, up, right and left.
+
+    The pixels moved in from outside the image are 0, as in the zero-padded
+    crops that train convolutional networks; labels are repeated.
+    """
+    copies = [X]
+    for axis in (1, 2):
+        for sign in (1, -1):
+            moved = np.zeros_like(X)
+            src = [slice(None)] * X.ndim
+            dst = [slice(None)] * X.ndim
+            src[axis] = slice(0, -step) if sign > 0 else slice(step, None)
+            dst[axis] = slice(step, None) if sign > 0 else slice(0, -step)
+            moved[tuple(dst)] = X[tuple(src)]
+            copies.append(moved)
+    return np.concatenate(copies), np.tile(y, len(copies))
+
+
+def augment_images(X, y, augment):
+    """Images ``X`` and labels ``y`` followed by their augmented copies.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H, W) or (n, H, W, C)
+    y : ndarray of shape (n,)
+    augment : {"none", "hflip", "shift", "hflip+shift"}
+        A resolved value (see :func:`resolve_augment`). ``"hflip"`` appends
+        the left-right mirror images; ``"shift"`` four copies moved
+        :func:`shift_pixels` pixels down, up, right and left (zero fill);
+        ``"hflip+shift"`` shifts the images and their mirrors.
+
+    Returns
+    -------
+    X_aug : ndarray of shape (k * n, ...)
+        ``X`` first, then the copies in the order above; k is 1, 2, 5 or 10.
+    y_aug : ndarray of shape (k * n,)
+
+    Examples
+    --------
+    >>> X, y = augment_images(np.arange(8).reshape(2, 2, 2), np.array([0, 1]), "hflip")
+    >>> X[2].tolist(), y.tolist()
+    ([[1, 0], [3, 2]], [0, 1, 0, 1])
+    """
+    augment = check_augment(augment, X.shape[1:])
+    if augment == "auto":
+        raise ValueError("augment_images needs a resolved augment; call resolve_augment first.")
+    if augment in ("hflip", "hflip+shift"):
+        X, y = _hflip(X, y)
+    if augment in ("shift", "hflip+shift"):
+        X, y = _shift(X, y, shift_pixels(X.shape[1:]))
+    return X, y
