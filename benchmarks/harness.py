@@ -25,18 +25,12 @@ from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks._paths import cache_dir
-from benchmarks.augment import (  # noqa: F401 (AUGMENTS, resolve_augment: re-exported)
-    AUGMENTS,
-    augment_images,
-    check_augment,
-    resolve_augment,
-    shift_pixels,
-)
+from benchmarks.augment import augment_images, check_augment, resolve_augment, shift_pixels
 from benchmarks.dataset import stratified_subset, validation_split
 from benchmarks.stats import per_class_accuracy, wilson_interval
 
-__all__ = ["Split", "make_split", "AUGMENTS", "resolve_augment", "shift_pixels",
-           "feature_memory", "extract_features", "run_pipeline", "code_fingerprint"]
+__all__ = ["Split", "make_split", "feature_memory", "extract_features", "run_pipeline",
+           "code_fingerprint"]
 
 @dataclass
 class Split:
@@ -87,12 +81,13 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         images; the validation and test parts are never augmented. Meant for
         CIFAR-10-like photos, not for the digits, whose mirror images change
         meaning. ``"shift"`` appends four copies of every fit image moved
-        :func:`shift_pixels` pixels down, up, right and left (zero fill): five
-        times the images, and as many times the extraction and fit time.
-        ``"hflip+shift"`` shifts the fit images and their mirrors (ten times).
-        ``"auto"``: ``"hflip"`` for color images, ``"none"`` for gray ones
-        (see :func:`resolve_augment`). ``None`` or ``"none"``: no
-        augmentation. The applied value (never ``"auto"``) is recorded in
+        :func:`benchmarks.augment.shift_pixels` pixels down, up, right and
+        left (zero fill): five times the images, and as many times the
+        extraction and fit time. ``"hflip+shift"`` shifts the fit images and
+        their mirrors (ten times). ``"auto"``: ``"hflip"`` for color images,
+        ``"none"`` for gray ones (see
+        :func:`benchmarks.augment.resolve_augment`). ``None`` or ``"none"``:
+        no augmentation. The applied value (never ``"auto"``) is recorded in
         ``config["augment"]``, and the shift in ``config["shift_pixels"]``.
 
     Returns

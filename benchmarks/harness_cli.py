@@ -85,7 +85,7 @@ def _add_common(p, add_dataset_options):
     p.add_argument("--test-size", type=_size, default=None,
                    help="test images used (default: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of splits and models (default 0)")
-    # benchmarks.harness.AUGMENTS, restated so that parsing options does not
+    # benchmarks.augment.AUGMENTS, restated so that parsing options does not
     # import the harness (numpy, scikit-learn); a test checks they agree.
     p.add_argument("--augment", choices=["auto", "none", "hflip", "shift", "hflip+shift"],
                    default="auto",

@@ -32,9 +32,8 @@ def wilson_interval(n_correct, n, confidence=0.95):
 
     Examples
     --------
-    >>> low, high = wilson_interval(50, 100)
-    >>> round(low, 3), round(high, 3)
-    (0.404, 0.596)
+    >>> [round(float(v), 3) for v in wilson_interval(50, 100)]
+    [0.404, 0.596]
     """
     if n <= 0 or not 0 <= n_correct <= n:
         raise ValueError(f"need 0 <= n_correct <= n and n > 0; got n_correct={n_correct}, n={n}.")

@@ -151,8 +151,8 @@ def to_float_images(images, dtype=None):
 
     Examples
     --------
-    >>> to_float_images(np.array([0, 51, 255], dtype=np.uint8))
-    array([0. , 0.2, 1. ], dtype=float32)
+    >>> to_float_images(np.array([0, 255], dtype=np.uint8))
+    array([0., 1.], dtype=float32)
     """
     target = np.dtype(dtype) if dtype is not None else output_dtype(images.dtype)
     if images.dtype.kind == "f":

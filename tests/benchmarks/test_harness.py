@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from benchmarks.dataset import Dataset
+from benchmarks.augment import resolve_augment
 from benchmarks.harness import (Split, extract_features, feature_memory, make_split,
-                                resolve_augment, run_pipeline)
+                                run_pipeline)
 from features import ColorHistogram, HOG
 from sklearn.pipeline import make_union
 
