@@ -13,6 +13,14 @@ def write_bytes_atomic(path, data):
 
     The temporary file is fsynced and renamed over ``path``, so an interrupted
     write leaves the previous content (or nothing) under the final name.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> write_bytes_atomic(d / "sub" / "a.bin", b"abc")  # creates the missing folder
+    >>> (d / "sub" / "a.bin").read_bytes(), [p.name for p in (d / "sub").iterdir()]
+    (b'abc', ['a.bin'])
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,12 +37,34 @@ def write_bytes_atomic(path, data):
 
 
 def write_text_atomic(path, text):
-    """:func:`write_bytes_atomic` for UTF-8 text."""
+    """:func:`write_bytes_atomic` for UTF-8 text.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> write_text_atomic(p, "old")
+    >>> write_text_atomic(p, "new")
+    >>> p.read_text(encoding="utf-8")
+    'new'
+    """
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_json_atomic(path, obj):
-    """:func:`write_bytes_atomic` for a JSON document (indented, keys in given order)."""
+    """:func:`write_bytes_atomic` for a JSON document (indented, keys in given order).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "result.json"
+    >>> write_json_atomic(p, {"b": 1, "a": 2})
+    >>> print(p.read_text(encoding="utf-8"), end="")
+    {
+      "b": 1,
+      "a": 2
+    }
+    """
     write_text_atomic(path, json.dumps(obj, indent=2, allow_nan=True) + "\n")
 
 
@@ -45,6 +75,14 @@ def check_writable(folder, option="--out"):
     ------
     PermissionError
         If the folder cannot be created or written, naming it and the option.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "results"
+    >>> check_writable(out)  # creates the folder, leaves no probe file behind
+    >>> out.is_dir(), list(out.iterdir())
+    (True, [])
     """
     folder = Path(folder)
     try:

@@ -10,7 +10,16 @@ __all__ = ["Dataset", "DatasetError", "validation_split", "stratified_subset"]
 
 
 class DatasetError(ValueError):
-    """A dataset on disk is present but unusable (corrupt, truncated, inconsistent)."""
+    """A dataset on disk is present but unusable (corrupt, truncated, inconsistent).
+
+    Examples
+    --------
+    >>> try:
+    ...     raise DatasetError("data_batch_1 is truncated")
+    ... except ValueError as exc:  # a DatasetError is a ValueError
+    ...     print(type(exc).__name__, exc)
+    DatasetError data_batch_1 is truncated
+    """
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,13 @@ def stratified_subset(X, y, size, random_state=0):
     ValueError
         If ``size`` is larger than the number of samples or smaller than the
         number of classes.
+
+    Examples
+    --------
+    >>> X, y = np.arange(20).reshape(10, 2), np.array([0, 1] * 5)
+    >>> X_sub, y_sub = stratified_subset(X, y, 4)
+    >>> X_sub.shape, np.bincount(y_sub).tolist()
+    ((4, 2), [2, 2])
     """
     n = len(y)
     if size is None or size == n:

@@ -47,7 +47,19 @@ _ALLOWED_GLOBALS = {
 
 
 class UnsafePickleError(pickle.UnpicklingError):
-    """A pickle named a global outside the allowed set."""
+    """A pickle named a global outside the allowed set.
+
+    A subclass of :class:`pickle.UnpicklingError`, so code that catches that
+    catches this too.
+
+    Examples
+    --------
+    >>> try:
+    ...     restricted_loads(pickle.dumps(os.system))
+    ... except pickle.UnpicklingError as exc:
+    ...     type(exc).__name__
+    'UnsafePickleError'
+    """
 
 
 class RestrictedUnpickler(pickle.Unpickler):
@@ -70,7 +82,17 @@ class RestrictedUnpickler(pickle.Unpickler):
 
 
 def restricted_loads(data):
-    """Unpickle ``data`` (bytes) with :class:`RestrictedUnpickler`, Python-2 strings as bytes."""
+    """Unpickle ``data`` (bytes) with :class:`RestrictedUnpickler`, Python-2 strings as bytes.
+
+    Examples
+    --------
+    >>> restricted_loads(pickle.dumps([1, "a", (2.5, None)]))
+    [1, 'a', (2.5, None)]
+    >>> restricted_loads(pickle.dumps(os.system))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    benchmarks.datasets.UnsafePickleError: refusing to load global ...system: ...
+    """
     return RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
 
 
@@ -100,6 +122,18 @@ def find_cifar10(root=None):
     ------
     FileNotFoundError
         If ``root`` is given and does not exist or holds no batch folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> find_cifar10(root)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no CIFAR-10 batches in ...: expected a subfolder cifar-10-batches-py or ...
+    >>> (root / "cifar-10-batches-bin").mkdir()
+    >>> find_cifar10(root) == root, find_cifar10(root / "cifar-10-batches-bin") == root
+    (True, True)
     """
     if root is not None:
         root = Path(root).expanduser()

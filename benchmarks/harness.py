@@ -100,6 +100,15 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         If a size is not a positive integer or is larger than the data, or
         ``augment`` is unknown or shifts images smaller than 2x2, before any
         work.
+
+    Examples
+    --------
+    >>> from benchmarks.dataset import Dataset
+    >>> X, y = np.zeros((80, 8, 8, 3), np.uint8), np.arange(80) % 3
+    >>> ds = Dataset(X[:60], y[:60], X[60:], y[60:], ("a", "b", "c"))
+    >>> split = make_split(ds, val_size=12, augment="hflip")
+    >>> len(split.y_fit), len(split.y_val), len(split.y_test), split.config["augment"]
+    (96, 12, 20, 'hflip')
     """
     augment = check_augment(augment, dataset.X_train.shape[1:])
     n_train, n_test = len(dataset.y_train), len(dataset.y_test)
@@ -130,7 +139,17 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
 
 
 def feature_memory(cache=None, enabled=True):
-    """A ``joblib.Memory`` for feature blocks (``cache_dir()/features`` by default)."""
+    """A ``joblib.Memory`` for feature blocks (``cache_dir()/features`` by default).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> feature_memory(folder).location == folder
+    True
+    >>> feature_memory(enabled=False).location is None
+    True
+    """
     if not enabled:
         return joblib.Memory(None, verbose=0)
     folder = Path(cache) if cache is not None else cache_dir() / "features"

@@ -15,7 +15,13 @@ __all__ = ["save_figure", "accuracy_bars", "confusion_matrices", "loss_curves",
 
 
 def slug(name):
-    """A file-name-safe form of a pipeline name (``ref:hog+color/svm`` -> ``ref-hog+color-svm``)."""
+    """A file-name-safe form of a pipeline name (``ref:hog+color/svm`` -> ``ref-hog+color-svm``).
+
+    Examples
+    --------
+    >>> slug("ref:hog+color/svm"), slug("pixels/mlp")
+    ('ref-hog+color-svm', 'pixels-mlp')
+    """
     return re.sub(r"[^A-Za-z0-9+._-]+", "-", name)
 
 

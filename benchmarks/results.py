@@ -45,6 +45,16 @@ def compare_best(rows, y_test):
         ``classic``, ``pixels`` (pipeline names), ``classic_only``,
         ``pixels_only`` (images only that one gets right) and ``p_value``;
         ``None`` unless both kinds of row are present.
+
+    Examples
+    --------
+    >>> rows = [{"pipeline": "hog/svm", "learned": False, "accuracy": 0.75,
+    ...          "predictions": [0, 1, 1, 0]},
+    ...         {"pipeline": "pixels/mlp", "learned": True, "accuracy": 0.5,
+    ...          "predictions": [0, 0, 1, 0]}]
+    >>> c = compare_best(rows, [0, 1, 1, 1])
+    >>> c["classic"], c["pixels"], c["classic_only"], c["pixels_only"]
+    ('hog/svm', 'pixels/mlp', 1, 0)
     """
     classic, pixels = _best(rows, False), _best(rows, True)
     if classic is None or pixels is None:
@@ -74,7 +84,15 @@ def _display_frame(frame):
 
 
 def augment_note(config):
-    """How the run's config says the fit part was augmented, as ", fit part augmented by ..."; or ""."""
+    """The run's augmentation as ", fit part augmented by ...", or "" without one.
+
+    Examples
+    --------
+    >>> augment_note({"augment": "hflip+shift", "shift_pixels": 2})
+    ', fit part augmented by horizontal flips and 2-pixel shifts'
+    >>> augment_note({"augment": "none"})
+    ''
+    """
     kinds = []
     if config.get("augment") in ("hflip", "hflip+shift"):
         kinds.append("horizontal flips")

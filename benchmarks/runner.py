@@ -25,7 +25,18 @@ RESULTS_ROOT = Path("featbench-results")
 
 
 def default_out(dataset_name, root=RESULTS_ROOT, kind=""):
-    """A new ``<root>/<dataset><kind>-<timestamp>`` folder name that does not exist yet."""
+    """A new ``<root>/<dataset><kind>-<timestamp>`` folder name that does not exist yet.
+
+    Examples
+    --------
+    >>> import re, tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> out = default_out("digits", root, kind="-curve")
+    >>> out.parent == Path(root), out.exists()
+    (True, False)
+    >>> bool(re.fullmatch("digits-curve-[0-9]{8}-[0-9]{6}", out.name))
+    True
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(root) / f"{dataset_name}{kind}-{stamp}"
     out, i = base, 1

@@ -80,10 +80,22 @@ def mcnemar(y_true, pred_a, pred_b):
 def per_class_accuracy(y_true, y_pred, n_classes):
     """Fraction of each class's test images predicted correctly (its recall).
 
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int, shape (n,)
+        True and predicted labels, in ``[0, n_classes)``.
+    n_classes : int
+        Number of classes: the length of the result.
+
     Returns
     -------
     ndarray of shape (n_classes,)
         NaN for a class absent from ``y_true``.
+
+    Examples
+    --------
+    >>> per_class_accuracy([0, 0, 1, 1], [0, 1, 1, 1], n_classes=3).tolist()
+    [0.5, 1.0, nan]
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     totals = np.bincount(y_true, minlength=n_classes).astype(float)

@@ -76,6 +76,15 @@ class Momentum(_UpdateRule):
     learning_rate : float
     momentum : float, default=0.9
         The friction ``rho`` in [0, 1).
+
+    Examples
+    --------
+    Two steps with ``g = 1``: ``v = -0.5, p = 0.5``, then ``v = -0.75, p = -0.25``.
+
+    >>> p, opt = np.array([1.0]), Momentum(0.5, momentum=0.5)
+    >>> for _ in range(2): opt.update([p], [np.array([1.0])])
+    >>> p
+    array([-0.25])
     """
 
     def __init__(self, learning_rate, momentum=0.9):
@@ -99,6 +108,13 @@ class Nesterov(Momentum):
     ``p += -rho v_prev + (1 + rho) v`` is equivalent to evaluating the gradient
     at the look-ahead point ``p + rho v`` (cs231n notes), while the caller only
     ever computes gradients at the stored parameters.
+
+    Examples
+    --------
+    The first step is ``(1 + rho) * lr * g``, here ``1.5 * 0.5 * 1``:
+
+    >>> p = np.array([1.0]); Nesterov(0.5, momentum=0.5).update([p], [np.array([1.0])]); p
+    array([0.25])
     """
 
     def _init_state(self, params):
@@ -120,6 +136,14 @@ class AdaGrad(_UpdateRule):
     ----------
     learning_rate : float
     eps : float, default=1e-8
+
+    Examples
+    --------
+    The first step is about ``lr`` in every coordinate, whatever the gradient's scale:
+
+    >>> p = np.array([1.0, 1.0]); AdaGrad(0.1).update([p], [np.array([2.0, 200.0])])
+    >>> np.round(p, 6)
+    array([0.9, 0.9])
     """
 
     def __init__(self, learning_rate, eps=1e-8):
@@ -153,6 +177,14 @@ class RMSProp(AdaGrad):
     learning_rate : float
     decay_rate : float, default=0.99
     eps : float, default=1e-8
+
+    Examples
+    --------
+    With ``g = 2`` the cache is ``0.25 * 4 = 1``, so the step is ``0.1 * 2 / 1``:
+
+    >>> p = np.array([1.0]); RMSProp(0.1, decay_rate=0.75).update([p], [np.array([2.0])])
+    >>> np.round(p, 6)
+    array([0.8])
     """
 
     def __init__(self, learning_rate, decay_rate=0.99, eps=1e-8):
@@ -182,6 +214,14 @@ class Adam(_UpdateRule):
     beta1 : float, default=0.9
     beta2 : float, default=0.999
     eps : float, default=1e-8
+
+    Examples
+    --------
+    After bias correction the first step is about ``lr`` against the gradient's sign:
+
+    >>> p = np.array([1.0, 1.0]); Adam(0.1).update([p], [np.array([2.0, -0.5])])
+    >>> np.round(p, 6)
+    array([0.9, 1.1])
     """
 
     def __init__(self, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -205,7 +245,8 @@ class Adam(_UpdateRule):
         # c = sqrt((1 - b2) / (1 - b2^t)), step = lr (1 - b1) / ((1 - b1^t) c)
         # and eps_t = eps / c.
         c = np.sqrt((1.0 - self.beta2) / (1.0 - self.beta2 ** self.t))
-        self._step_size = self.learning_rate * (1.0 - self.beta1) / ((1.0 - self.beta1 ** self.t) * c)
+        self._step_size = (self.learning_rate * (1.0 - self.beta1)
+                           / ((1.0 - self.beta1 ** self.t) * c))
         self._eps_t = self.eps / c
         super().update(params, grads)
 
@@ -314,7 +355,13 @@ def make_optimizer(name, learning_rate, **kwargs):
 
 
 class ConstantLR:
-    """Keep the base learning rate: ``lr(epoch) = lr0``."""
+    """Keep the base learning rate: ``lr(epoch) = lr0``.
+
+    Examples
+    --------
+    >>> ConstantLR()(0.1, 25)
+    0.1
+    """
 
     def __call__(self, base_lr, epoch):
         return base_lr

@@ -58,12 +58,26 @@ def _flatten_scaled(images):
 
 
 def reference_hog_color(pixels_per_cell=(8, 8)):
-    """A ``FunctionTransformer`` around :func:`skimage_hog_hue`."""
+    """A ``FunctionTransformer`` around :func:`skimage_hog_hue`.
+
+    Examples
+    --------
+    >>> ft = reference_hog_color(pixels_per_cell=(8, 8))
+    >>> ft.fit_transform(np.zeros((2, 16, 16, 3), np.uint8)).shape  # 36 HoG + 10 hue bins
+    (2, 46)
+    """
     return FunctionTransformer(
         skimage_hog_hue, kw_args={"pixels_per_cell": tuple(pixels_per_cell)}
     )
 
 
 def reference_pixels():
-    """A ``FunctionTransformer`` that flattens uint8 images to float32 in [0, 1]."""
+    """A ``FunctionTransformer`` that flattens uint8 images to float32 in [0, 1].
+
+    Examples
+    --------
+    >>> out = reference_pixels().fit_transform(np.array([[[0, 255], [255, 0]]], np.uint8))
+    >>> out.tolist(), out.dtype.name
+    ([[0.0, 1.0, 1.0, 0.0]], 'float32')
+    """
     return FunctionTransformer(_flatten_scaled)

@@ -41,6 +41,12 @@ class PipelineSpec:
         One line for listings.
     search : dict
         A small grid over the ``clf__`` parameters, for ``--search``.
+
+    Examples
+    --------
+    >>> spec = get_spec("ref:pixels/logreg")
+    >>> spec.features, spec.classifier, spec.reference, spec.learned
+    ('pixels', 'logreg', True, True)
     """
 
     name: str
@@ -229,6 +235,12 @@ def get_spec(name):
     ------
     ValueError
         If no pipeline has that name (the message lists the names).
+
+    Examples
+    --------
+    >>> spec = get_spec("hog+color/svm")
+    >>> spec.features, spec.classifier, spec.reference
+    ('hog+color', 'svm', False)
     """
     try:
         return _SPECS[name]
@@ -279,7 +291,13 @@ def select(patterns):
 
 
 def search_space(name):
-    """The small grid of ``clf__`` parameters tuned by ``--search`` for ``name``."""
+    """The small grid of ``clf__`` parameters tuned by ``--search`` for ``name``.
+
+    Examples
+    --------
+    >>> search_space("hog+color/svm")
+    {'clf__alpha': [0.0001, 0.001, 0.01]}
+    """
     return dict(get_spec(name).search)
 
 
