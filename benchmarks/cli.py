@@ -91,7 +91,14 @@ def _add_dataset_options(p):
 
 
 def build_parser():
-    """The argument parser of ``featbench`` (subcommands registered here)."""
+    """The argument parser of ``featbench`` (subcommands registered here).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["run", "--pipelines", "pixels/svm"])
+    >>> args.command, args.pipelines, args.dataset, args.train_size, args.seed
+    ('run', 'pixels/svm', 'auto', None, 0)
+    """
     parser = argparse.ArgumentParser(
         prog="featbench",
         description="Classic image features or a learned network? Benchmarks on real images.",
@@ -118,7 +125,21 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of the ``featbench`` console script; returns the exit code."""
+    """Entry point of the ``featbench`` console script; returns the exit code.
+
+    Examples
+    --------
+    A usage error is reported on stderr, before any data is loaded, as exit code 2:
+
+    >>> main(["run", "--pipelines", "no-such/pipeline"])
+    2
+    >>> try:  # doctest: +ELLIPSIS
+    ...     main(["--version"])
+    ... except SystemExit as exc:
+    ...     print("exit code", exc.code)
+    featbench ...
+    exit code 0
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -108,7 +108,17 @@ def _add_common(p, add_dataset_options):
 
 
 def add_run_parser(sub, add_dataset_options):
-    """Register ``featbench run`` on the subparsers ``sub``."""
+    """Register ``featbench run`` on the subparsers ``sub``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="demo")
+    >>> run = add_run_parser(parser.add_subparsers(dest="command"), lambda p: None)
+    >>> args = parser.parse_args(["run", "--train-size", "all", "--val-size", "50"])
+    >>> args.command, args.train_size, args.val_size, args.pipelines, args.search
+    ('run', None, 50, 'default', False)
+    """
     p = sub.add_parser("run", help="run the benchmark and print the comparison table")
     _add_common(p, add_dataset_options)
     p.add_argument("--pipelines", default="default", help=PRESET_HELP)

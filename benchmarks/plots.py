@@ -26,14 +26,46 @@ def slug(name):
 
 
 def save_figure(fig, path):
-    """Render ``fig`` to PNG bytes and write them atomically to ``path``."""
+    """Render ``fig`` to PNG bytes and write them atomically to ``path``.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> fig = Figure(figsize=(2, 2))
+    >>> bars = fig.add_subplot().bar([0, 1, 2], [3, 1, 2])
+    >>> len(bars)
+    3
+    >>> path = Path(tempfile.mkdtemp()) / "sub" / "bars.png"  # missing folders are created
+    >>> save_figure(fig, path)
+    >>> path.read_bytes()[1:4], path.stat().st_size > 0
+    (b'PNG', True)
+    """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     write_bytes_atomic(path, buf.getvalue())
 
 
 def accuracy_bars(frame, path):
-    """Horizontal bars of test accuracy with 95% intervals; reference rows hatched."""
+    """Horizontal bars of test accuracy with 95% intervals; reference rows hatched.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({
+    ...     "pipeline": ["hog/svm", "pixels/mlp", "ref:pixels/linearsvc"],
+    ...     "accuracy": [0.8, 0.6, 0.5], "ci_low": [0.75, 0.55, 0.45],
+    ...     "ci_high": [0.85, 0.65, 0.55], "learned": [False, True, True],
+    ...     "reference": [False, False, True]})
+    >>> path = Path(tempfile.mkdtemp()) / "accuracy.png"
+    >>> accuracy_bars(frame, path)
+    >>> path.read_bytes()[1:4], path.stat().st_size > 0
+    (b'PNG', True)
+    """
     frame = frame.sort_values("accuracy")
     fig = Figure(figsize=(7, 0.35 * len(frame) + 1.2))
     ax = fig.add_subplot()
@@ -53,7 +85,19 @@ def accuracy_bars(frame, path):
 
 
 def confusion_matrices(rows, y_test, class_names, folder):
-    """One confusion-matrix PNG per pipeline in ``folder`` (rows: true class)."""
+    """One confusion-matrix PNG per pipeline in ``folder`` (rows: true class).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> rows = [{"pipeline": "hog/svm", "predictions": [0, 1, 1], "accuracy": 2 / 3}]
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> confusion_matrices(rows, [0, 1, 0], ["cat", "dog"], folder)
+    >>> [p.name for p in folder.iterdir()]
+    ['confusion-hog-svm.png']
+    """
     for row in rows:
         cm = confusion_matrix(y_test, row["predictions"], labels=range(len(class_names)))
         fig = Figure(figsize=(5.5, 5))
@@ -69,7 +113,21 @@ def confusion_matrices(rows, y_test, class_names, folder):
 
 
 def loss_curves(rows, path):
-    """Training loss per epoch of every SGD-trained model; False if there is none."""
+    """Training loss per epoch of every SGD-trained model; False if there is none.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "loss-curves.png"
+    >>> loss_curves([{"pipeline": "hog/svm", "loss_curve": None}], path), path.exists()
+    (False, False)
+    >>> loss_curves([{"pipeline": "pixels/mlp", "loss_curve": [2.0, 1.0, 0.5]}], path)
+    True
+    >>> path.stat().st_size > 0
+    True
+    """
     curves = [(r["pipeline"], r["loss_curve"]) for r in rows if r.get("loss_curve")]
     if not curves:
         return False
@@ -86,7 +144,19 @@ def loss_curves(rows, path):
 
 
 def hog_pictures(images, pictures, path, titles=None):
-    """Test images beside their HoG glyph pictures (two rows)."""
+    """Test images beside their HoG glyph pictures (two rows).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> images = np.zeros((2, 8, 8), np.uint8)
+    >>> path = Path(tempfile.mkdtemp()) / "hog-pictures.png"
+    >>> hog_pictures(images, images, path, titles=["cat", "dog"])
+    >>> path.read_bytes()[1:4], path.stat().st_size > 0
+    (b'PNG', True)
+    """
     n = len(images)
     fig = Figure(figsize=(1.6 * n, 3.4))
     for i in range(n):
@@ -102,7 +172,23 @@ def hog_pictures(images, pictures, path, titles=None):
 
 
 def learning_curve_plot(table, path):
-    """Accuracy against training-set size, one line per pipeline (log x axis)."""
+    """Accuracy against training-set size, one line per pipeline (log x axis).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({
+    ...     "pipeline": ["hog/svm", "hog/svm", "pixels/mlp", "pixels/mlp"],
+    ...     "train_size": [100, 200, 100, 200], "accuracy": [0.6, 0.7, 0.5, 0.65],
+    ...     "ci_low": [0.55, 0.65, 0.45, 0.6], "ci_high": [0.65, 0.75, 0.55, 0.7]})
+    >>> path = Path(tempfile.mkdtemp()) / "learning-curve.png"
+    >>> learning_curve_plot(table, path)
+    >>> path.read_bytes()[1:4], path.stat().st_size > 0
+    (b'PNG', True)
+    """
     fig = Figure(figsize=(7, 4.5))
     ax = fig.add_subplot()
     for name, group in table.groupby("pipeline", sort=False):

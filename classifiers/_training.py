@@ -41,7 +41,9 @@ def check_real(name, value, low=None, high=None, low_open=False, high_open=False
     if not (np.isfinite(value) and lo_ok and hi_ok):
         lb = "-inf" if low is None else low
         hb = "inf" if high is None else high
-        interval = f"{'(' if low_open or low is None else '['}{lb}, {hb}{')' if high_open or high is None else ']'}"
+        left = "(" if low_open or low is None else "["
+        right = ")" if high_open or high is None else "]"
+        interval = f"{left}{lb}, {hb}{right}"
         _fail(name, value, f"a finite number in {interval}", "Choose a value inside that range.")
 
 
@@ -52,7 +54,17 @@ def check_choice(name, value, choices):
 
 
 def check_common_params(est):
-    """Validate the optimisation parameters shared by all estimators (start of fit)."""
+    """Validate the optimisation parameters shared by all estimators (start of fit).
+
+    Examples
+    --------
+    >>> from classifiers import SoftmaxClassifier
+    >>> check_common_params(SoftmaxClassifier())  # valid: returns None
+    >>> check_common_params(SoftmaxClassifier(batch_size=0))
+    Traceback (most recent call last):
+        ...
+    ValueError: batch_size must be an integer >= 1; got 0. Pass e.g. batch_size=1.
+    """
     check_choice("optimizer", est.optimizer, OPTIMIZERS)
     check_real("learning_rate", est.learning_rate, 0, low_open=True)
     check_choice("lr_schedule", est.lr_schedule, SCHEDULES)
@@ -70,7 +82,14 @@ def check_common_params(est):
 
 
 def encode_labels(y):
-    """Return ``(classes, y_index)``; fail with a sklearn-compatible message on one class."""
+    """Return ``(classes, y_index)``; fail with a sklearn-compatible message on one class.
+
+    Examples
+    --------
+    >>> classes, y_idx = encode_labels(np.array(["dog", "cat", "dog"]))
+    >>> classes.tolist(), y_idx.tolist()
+    (['cat', 'dog'], [1, 0, 1])
+    """
     classes, y_idx = np.unique(y, return_inverse=True)
     if classes.shape[0] < 2:
         raise ValueError(
@@ -87,6 +106,15 @@ def split_validation(y_idx, fraction, rng):
     ------
     ValueError
         If ``fraction`` leaves no sample for training or validation.
+
+    Examples
+    --------
+    >>> y_idx = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> tr, va = split_validation(y_idx, 0.25, np.random.RandomState(0))
+    >>> len(tr), len(va), np.bincount(y_idx[va]).tolist()  # one sample of each class
+    (6, 2, [1, 1])
+    >>> sorted(tr.tolist() + va.tolist()) == list(range(8))
+    True
     """
     n = y_idx.shape[0]
     n_val = int(np.ceil(fraction * n))
@@ -136,6 +164,20 @@ def train_loop(est, train_epoch, validate, get_state, set_state):
     ------
     ValueError
         If the loss becomes NaN or infinite (divergence).
+
+    Examples
+    --------
+    Without validation, training stops after ``n_iter_no_change`` epochs that
+    lower the loss by less than ``tol``:
+
+    >>> from classifiers import SoftmaxClassifier
+    >>> est = SoftmaxClassifier(max_epochs=10, tol=0.1, n_iter_no_change=2)
+    >>> epoch_losses = iter([4.0, 2.0, 1.0, 0.95, 0.92, 0.9])
+    >>> out = train_loop(est, lambda optimizer: next(epoch_losses), None,
+    ...                  lambda: None, lambda state: None)
+    >>> loss_curve, scores, val_losses, n_iter, best = out
+    >>> loss_curve, n_iter, scores, best
+    ([4.0, 2.0, 1.0, 0.95, 0.92], 5, [], None)
     """
     optimizer = make_optimizer(est.optimizer, est.learning_rate)
     schedule = make_schedule(est.lr_schedule, est.lr_decay, est.lr_decay_step)

@@ -138,6 +138,22 @@ class ImageTransformerMixin(TransformerMixin):
 
     Output dtype: float64 images give float64 features; every other input
     (uint8, float32, ...) gives float32 (:func:`features._validation.output_dtype`).
+
+    Examples
+    --------
+    A feature that is the mean of every channel:
+
+    >>> from sklearn.base import BaseEstimator
+    >>> class MeanColor(ImageTransformerMixin, BaseEstimator):
+    ...     _n_features_out = property(lambda self: self.image_shape_[2])
+    ...     def _transform_chunk(self, images):  # floats in [0, 1], shape (n, H, W, C)
+    ...         return images.mean(axis=(1, 2))
+    >>> X = np.zeros((2, 4, 4, 3), dtype=np.uint8); X[1] = 255
+    >>> mc = MeanColor().fit(X)
+    >>> mc.image_shape_, mc.n_features_out_
+    ((4, 4, 3), 3)
+    >>> mc.transform(X).tolist()
+    [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]
     """
 
     #: Whether ``_fit_images`` needs the float images; features that learn

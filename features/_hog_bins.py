@@ -29,13 +29,27 @@ def orientation_edges(orientations):
 
     The kernel stores ``180 / orientations`` in a C float and multiplies it in
     float precision; bins are ``[edge_{i-1}, edge_i)`` compared in double.
+
+    Examples
+    --------
+    >>> orientation_edges(4).tolist()
+    [45.0, 90.0, 135.0, 180.0]
+    >>> float(orientation_edges(7)[0])  # float32 180 / 7, not 25.714285714285715
+    25.714284896850586
     """
     step = np.float32(180.0 / orientations)
     return (step * np.arange(1, orientations + 1, dtype=np.float32)).astype(np.float64)
 
 
 def unsigned_angles(g_row, g_col):
-    """skimage's unsigned orientation in degrees, [0, 180): float64 arctan2, then mod 180."""
+    """skimage's unsigned orientation in degrees, [0, 180): float64 arctan2, then mod 180.
+
+    Examples
+    --------
+    >>> g_row, g_col = np.array([1.0, 1.0, -1.0, 0.0]), np.array([1.0, -1.0, 0.0, -1.0])
+    >>> unsigned_angles(g_row, g_col).tolist()  # 45, 135, -90 and 180 degrees, mod 180
+    [45.0, 135.0, 90.0, 0.0]
+    """
     angle = np.rad2deg(np.arctan2(g_row.astype(np.float64), g_col.astype(np.float64)))
     # Equal to skimage's ``angle % 180`` for angles in (-180, 180], without fmod's cost.
     np.add(angle, 180.0, out=angle, where=angle < 0)
@@ -48,6 +62,11 @@ def angle_bins(angles, orientations):
 
     Returns ints in [0, orientations]; ``orientations`` marks angles at or
     above a float32-rounded last edge below 180, which skimage counts nowhere.
+
+    Examples
+    --------
+    >>> angle_bins(np.array([0.0, 19.9, 20.0, 179.9]), 9).tolist()  # edges 20, 40, ..., 180
+    [0, 0, 1, 8]
     """
     return np.searchsorted(orientation_edges(orientations), angles, side="right")
 
@@ -56,6 +75,12 @@ def exact_bins(g_row, g_col, orientations):
     """Orientation bins computed as skimage computes them (float64 arctan2 in degrees).
 
     Returns ints in [0, orientations], as :func:`angle_bins`.
+
+    Examples
+    --------
+    >>> g_row, g_col = np.array([1.0, 0.0, 1.0, -1.0]), np.array([1.0, 1.0, 0.0, 1.0])
+    >>> exact_bins(g_row, g_col, 4).tolist()  # 45, 0, 90 and 135 degrees; edges 45, 90, ...
+    [1, 0, 2, 3]
     """
     return angle_bins(unsigned_angles(g_row, g_col), orientations)
 
@@ -138,6 +163,13 @@ def orientation_bins(g_row, g_col, orientations, exact_angles=None):
     -------
     bins : ndarray of shape (n, H, W), small signed int
         Values in [0, orientations]; see :func:`exact_bins`.
+
+    Examples
+    --------
+    >>> g_row = np.array([[[1.0, 0.0, 1.0, -1.0, 0.0]]])
+    >>> g_col = np.array([[[1.0, 1.0, 0.0, 1.0, 0.0]]])
+    >>> orientation_bins(g_row, g_col, 4).tolist()  # as exact_bins; 0 / 0 goes to bin 0
+    [[[1, 0, 2, 3, 0]]]
     """
     shape = g_row.shape
     # Flat C-order copies only if the input is not C-contiguous already, so that

@@ -26,6 +26,17 @@ def centered_gradients(images):
     """Centered differences along rows and columns, zero on the border (skimage's stencil).
 
     ``images`` has shape (n, H, W) or (n, H, W, C); the results keep its dtype.
+
+    Examples
+    --------
+    A vertical step edge has a column gradient only, on the two columns beside it:
+
+    >>> img = np.zeros((1, 3, 4)); img[:, :, 2:] = 1.0
+    >>> g_row, g_col = centered_gradients(img)
+    >>> g_col[0].tolist()
+    [[0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0]]
+    >>> bool(g_row.any())
+    False
     """
     images = np.ascontiguousarray(images)
     flat = images.reshape(-1)
@@ -51,7 +62,13 @@ def centered_gradients(images):
 
 
 def luma_scale(n_channels):
-    """Factor from the integer luminance to skimage's gray level in [0, 1]."""
+    """Factor from the integer luminance to skimage's gray level in [0, 1].
+
+    Examples
+    --------
+    >>> luma_scale(3), luma_scale(1)  # 255 * 10,000 for RGB, 255 for gray
+    (2550000.0, 255.0)
+    """
     return 255.0 * 10_000 if n_channels == 3 else 255.0
 
 
@@ -68,6 +85,17 @@ def integer_gray_gradients(images):
     g_row, g_col : ndarray of shape (n, H, W), float32
         Exact integers; divided by ``luma_scale(C)`` they are skimage's
         gradients to float64 rounding.
+
+    Examples
+    --------
+    A black-to-white vertical edge in an RGB image:
+
+    >>> X = np.zeros((1, 3, 4, 3), dtype=np.uint8); X[:, :, 2:] = 255
+    >>> g_row, g_col = integer_gray_gradients(X)
+    >>> g_col[0, 1].tolist(), g_col.dtype
+    ([0.0, 2550000.0, 2550000.0, 0.0], dtype('float32'))
+    >>> (g_col[0, 1] / luma_scale(3)).tolist()  # skimage's gray-level gradient
+    [0.0, 1.0, 1.0, 0.0]
     """
     if images.shape[-1] == 3:
         # Products below 255 * 7154 and sums below 2**24: exact in float32,
@@ -108,6 +136,13 @@ def exact_gradients_at(images, img, row, col):
         Equal to the values ``skimage.feature.hog`` computes from
         ``rgb2gray(img_as_float(image))``: differences of the two neighbours'
         gray levels, 0 on the border.
+
+    Examples
+    --------
+    >>> X = np.zeros((1, 3, 4, 3), dtype=np.uint8); X[:, :, 2:] = 255
+    >>> g_row, g_col = exact_gradients_at(X, np.array([0, 0]), np.array([1, 1]), np.array([1, 0]))
+    >>> g_row.tolist(), g_col.tolist()  # pixel (1, 1) beside the edge, (1, 0) on the border
+    ([0.0, 0.0], [1.0, 0.0])
     """
     n, height, width, _ = images.shape
     flat = (img * height + row) * width + col

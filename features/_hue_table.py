@@ -102,7 +102,13 @@ def hue_table(bins):
 
 
 def cached_hue_table(bins):
-    """The table of ``bins`` if it is already built, else None."""
+    """The table of ``bins`` if it is already built, else None.
+
+    Examples
+    --------
+    >>> cached_hue_table(12345) is None  # never built: looking does not build it
+    True
+    """
     with _LOCK:
         return _TABLES.get(bins)
 
@@ -113,6 +119,12 @@ def color_keys(images):
     Parameters
     ----------
     images : ndarray of shape (n, H, W, 3), integer dtype, values in [0, 255]
+
+    Examples
+    --------
+    >>> red_green_blue = np.array([[[[1, 0, 0], [0, 1, 0], [0, 0, 1]]]], dtype=np.uint8)
+    >>> color_keys(red_green_blue).tolist()  # 1, 1 << 8, 1 << 16
+    [[1, 256, 65536]]
     """
     n = images.shape[0]
     flat = np.ascontiguousarray(images, dtype=np.uint8).reshape(-1)

@@ -91,6 +91,17 @@ def sample_patches(images, patch_size, stride, patches_per_image, rng):
     Returns
     -------
     patches : ndarray of shape (n * k, p * p * C), k = min(patches_per_image, nh * nw)
+
+    Examples
+    --------
+    Two 3x3 images hold 2x2 patches at 4 positions each, so 10 per image become 4:
+
+    >>> X = np.arange(18).reshape(2, 3, 3, 1)
+    >>> patches = sample_patches(X, 2, 1, 10, np.random.RandomState(0))
+    >>> patches.shape
+    (8, 4)
+    >>> sorted(patches[:4].tolist())  # the first image's, in random order
+    [[0, 1, 3, 4], [1, 2, 4, 5], [3, 4, 6, 7], [4, 5, 7, 8]]
     """
     n = images.shape[0]
     win = _windows(images, patch_size, stride)
@@ -118,6 +129,15 @@ def normalize_patches(patches, eps):
     Returns
     -------
     patches : the same array
+
+    Examples
+    --------
+    Mean 2 and variance 1, then a flat patch that ``eps`` keeps at zero:
+
+    >>> patches = np.array([[1.0, 3.0, 1.0, 3.0], [5.0, 5.0, 5.0, 5.0]])
+    >>> normalize_patches(patches, 1e-8)
+    array([[-1.,  1., -1.,  1.],
+           [ 0.,  0.,  0.,  0.]])
     """
     mean = patches.mean(axis=-1, keepdims=True)
     patches -= mean
@@ -144,6 +164,13 @@ def fit_zca(patches, eps):
     mean : ndarray of shape (d,)
     whitening : ndarray of shape (d, d)
         Symmetric; ``(x - mean) @ whitening`` whitens a patch ``x``.
+
+    Examples
+    --------
+    >>> x = np.random.RandomState(0).normal(size=(500, 3)) * [1.0, 2.0, 5.0]
+    >>> mean, whitening = fit_zca(x, 1e-8)
+    >>> np.allclose(np.cov(((x - mean) @ whitening).T), np.eye(3))  # unit covariance
+    True
     """
     x = patches.astype(np.float64)
     mean = x.mean(axis=0)
@@ -162,6 +189,12 @@ def augment_words(words, dtype):
     ``y_aug @ words_aug = |y|^2 - 2 y.w + |w|^2 = |y - w|^2``: the norms are
     added by the matrix product instead of by two more passes over the
     (patches x words) block, which is what the encoding's time is spent on.
+
+    Examples
+    --------
+    >>> words, y = np.array([[0.0, 0.0], [3.0, 0.0]]), np.array([3.0, 4.0])
+    >>> (np.r_[y, 1.0, y @ y] @ augment_words(words, np.float64)).tolist()  # |y - w|^2
+    [25.0, 16.0]
     """
     words = np.asarray(words, dtype=np.float64)
     aug = np.empty((words.shape[1] + 2, words.shape[0]), dtype=np.float64)
@@ -197,8 +230,13 @@ def _region_sums(codes, n_img, grid, n_split):
 
 def _region_index(grid, n_split):
     nh, nw = grid
-    rows = (np.arange(nh) >= (nh + 1) // 2).astype(np.intp) if n_split == 2 else np.zeros(nh, np.intp)
-    cols = (np.arange(nw) >= (nw + 1) // 2).astype(np.intp) if n_split == 2 else np.zeros(nw, np.intp)
+
+    def halves(size):
+        if n_split != 2:
+            return np.zeros(size, np.intp)
+        return (np.arange(size) >= (size + 1) // 2).astype(np.intp)
+
+    rows, cols = halves(nh), halves(nw)
     return (rows[:, None] * n_split + cols[None, :]).ravel()
 
 
@@ -224,6 +262,17 @@ def encode_pool(y, words_aug, grid, encoding, pooling, sigma=None):
     Returns
     -------
     pooled : ndarray of shape (n, R * K), R = 1, 4 or 5, region-major.
+
+    Examples
+    --------
+    One image with a 2x2 grid of patches, three near the first word, one near the second:
+
+    >>> words_aug = augment_words(np.array([[0.0, 0.0], [3.0, 0.0]]), np.float64)
+    >>> y = np.array([[0.0, 0.0], [0.1, 0.0], [2.9, 0.0], [0.0, 0.2]])
+    >>> encode_pool(y, words_aug, (2, 2), "hard", "global").tolist()
+    [[3.0, 1.0]]
+    >>> encode_pool(y, words_aug, (2, 2), "hard", "quadrants").tolist()  # a patch per quadrant
+    [[1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0]]
     """
     nh, nw = grid
     n_img = y.shape[0] // (nh * nw)

@@ -180,6 +180,15 @@ def check_image_shape(images, expected, *, name="X"):
     ------
     ValueError
         If ``images.shape[1:] != expected``.
+
+    Examples
+    --------
+    >>> images = np.zeros((2, 4, 4, 1))
+    >>> check_image_shape(images, (4, 4, 1))  # same shape: returns None
+    >>> check_image_shape(images, (8, 8, 1))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: X has images of shape (4, 4, 1) (H, W, C) but this transformer was fitted on ...
     """
     if tuple(images.shape[1:]) != tuple(expected):
         raise ValueError(
@@ -198,9 +207,22 @@ def check_positive_int(value, name, *, minimum=1):
         If ``value`` is not an integer (bools are refused too).
     ValueError
         If ``value < minimum``.
+
+    Examples
+    --------
+    >>> check_positive_int(np.int64(3), "n_words")
+    3
+    >>> check_positive_int(0, "stride", minimum=0)
+    0
+    >>> check_positive_int(0, "stride")
+    Traceback (most recent call last):
+        ...
+    ValueError: stride must be an integer >= 1; got 0.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer; got {value!r} of type {type(value).__name__}.")
+        raise TypeError(
+            f"{name} must be an integer; got {value!r} of type {type(value).__name__}."
+        )
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value}.")
     return int(value)

@@ -36,7 +36,9 @@ def _check_choice(value, name, choices):
 
 def _check_positive_float(value, name, *, allow_zero=False):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r} of type {type(value).__name__}.")
+        raise TypeError(
+            f"{name} must be a real number; got {value!r} of type {type(value).__name__}."
+        )
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name} must be a finite number {bound}; got {value!r}.")
@@ -391,6 +393,18 @@ def save_words_image(bovw, path, *, n_cols=None, border=1, scale=4):
     -------
     grid : ndarray
         The saved image, of shape (scale * rows, scale * cols, 3).
+
+    Examples
+    --------
+    >>> import os, shutil, tempfile
+    >>> X = np.random.RandomState(0).randint(0, 256, (10, 8, 8), dtype=np.uint8)
+    >>> bovw = BagOfVisualWords(n_words=4, patch_size=3, random_state=0).fit(X)
+    >>> folder = tempfile.mkdtemp()
+    >>> save_words_image(bovw, os.path.join(folder, "words.png"), scale=2).shape  # 2 x (9, 9)
+    (18, 18, 3)
+    >>> os.listdir(folder)
+    ['words.png']
+    >>> shutil.rmtree(folder)
     """
     import matplotlib.image as mpimg  # optional-feeling dependency, loaded on use
 

@@ -368,6 +368,16 @@ def plot_hog(image, ax=None, **params):
     Returns
     -------
     ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> img = np.zeros((16, 16)); img[:, 8:] = 1.0
+    >>> ax = plot_hog(img, pixels_per_cell=(8, 8), cells_per_block=(1, 1))
+    >>> isinstance(ax, matplotlib.axes.Axes), len(ax.images), ax.get_title()
+    (True, 1, 'HoG')
+    >>> plt.close(ax.figure)
     """
     import matplotlib.pyplot as plt
 
