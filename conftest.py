@@ -1,0 +1,14 @@
+"""pytest setup shared by the test suite and the packages' docstring examples."""
+
+import tempfile
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _examples_write_in_pytest_tmp(request, tmp_path, monkeypatch):
+    # Docstring examples make their folders with tempfile.mkdtemp(); inside
+    # pytest they land in its per-test folder, which pytest prunes, instead
+    # of piling up in the system temp directory.
+    if isinstance(request.node, pytest.DoctestItem):
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
