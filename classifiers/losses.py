@@ -14,7 +14,10 @@ __all__ = ["svm_loss", "squared_svm_loss", "ovr_svm_loss", "ovr_squared_svm_loss
 
 
 def _check_scores_labels(scores, y):
+    # Float scores keep their dtype (float32 stays float32); others become float64.
     scores = np.asarray(scores)
+    if scores.dtype.kind != "f":
+        scores = scores.astype(np.float64)
     y = np.asarray(y)
     if scores.ndim != 2:
         raise ValueError(
@@ -107,7 +110,7 @@ def svm_loss(scores, y, delta=1.0):
     n = scores.shape[0]
     loss = margins.sum() / n
     # Each positive margin pushes its class score up (+1) and the true one down.
-    dscores = (margins > 0).astype(scores.dtype if scores.dtype.kind == "f" else np.float64)
+    dscores = (margins > 0).astype(scores.dtype)
     dscores[rows, y] = -dscores.sum(axis=1)
     dscores /= n
     return float(loss), dscores
@@ -149,8 +152,6 @@ def squared_svm_loss(scores, y, delta=1.0):
     2.0
     """
     scores, y = _check_scores_labels(scores, y)
-    if scores.dtype.kind != "f":
-        scores = scores.astype(np.float64)
     margins, rows = _hinge_margins(scores, y, delta)
     n = scores.shape[0]
     loss = np.sum(margins * margins) / n
@@ -164,8 +165,6 @@ def squared_svm_loss(scores, y, delta=1.0):
 
 def _ovr_margins(scores, y, delta):
     """Margins ``max(0, delta - t_ij s_ij)`` and the signs ``t`` (+1 true class, -1 others)."""
-    if scores.dtype.kind != "f":
-        scores = scores.astype(np.float64)
     signs = np.full_like(scores, -1.0)
     signs[np.arange(scores.shape[0]), y] = 1.0
     margins = delta - signs * scores
@@ -301,8 +300,6 @@ def softmax_loss(scores, y):
     n = scores.shape[0]
     rows = np.arange(n)
     shifted = scores - scores.max(axis=1, keepdims=True)
-    if shifted.dtype.kind != "f":
-        shifted = shifted.astype(np.float64)
     exp = np.exp(shifted)
     sums = exp.sum(axis=1)
     loss = np.sum(np.log(sums) - shifted[rows, y]) / n

@@ -117,6 +117,16 @@ def test_loss_keeps_float32(loss_fn):
 
 
 @pytest.mark.parametrize("loss_fn", ALL_LOSSES)
+def test_integer_scores_give_the_float64_loss_and_gradient(loss_fn):
+    scores, y = _problem(3)
+    scores = np.round(scores * 3).astype(np.int64)
+    loss, grad = loss_fn(scores, y)
+    ref_loss, ref_grad = loss_fn(scores.astype(np.float64), y)
+    assert grad.dtype == np.float64 and loss == ref_loss
+    np.testing.assert_array_equal(grad, ref_grad)
+
+
+@pytest.mark.parametrize("loss_fn", ALL_LOSSES)
 def test_loss_rejects_out_of_range_labels(loss_fn):
     with pytest.raises(ValueError, match=r"y must hold class indices in \[0, 3\)"):
         loss_fn(np.zeros((2, 3)), np.array([0, 3]))
