@@ -30,7 +30,6 @@ def save_figure(fig, path):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> import tempfile
     >>> from pathlib import Path
     >>> fig = Figure(figsize=(2, 2))
@@ -52,7 +51,6 @@ def accuracy_bars(frame, path):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> import tempfile
     >>> from pathlib import Path
     >>> import pandas as pd
@@ -89,7 +87,6 @@ def confusion_matrices(rows, y_test, class_names, folder):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> import tempfile
     >>> from pathlib import Path
     >>> rows = [{"pipeline": "hog/svm", "predictions": [0, 1, 1], "accuracy": 2 / 3}]
@@ -117,7 +114,6 @@ def loss_curves(rows, path):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> import tempfile
     >>> from pathlib import Path
     >>> path = Path(tempfile.mkdtemp()) / "loss-curves.png"
@@ -148,7 +144,6 @@ def hog_pictures(images, pictures, path, titles=None):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> import tempfile
     >>> from pathlib import Path
     >>> images = np.zeros((2, 8, 8), np.uint8)
@@ -176,7 +171,6 @@ def learning_curve_plot(table, path):
 
     Examples
     --------
-    >>> import matplotlib; matplotlib.use("Agg")
     >>> import tempfile
     >>> from pathlib import Path
     >>> import pandas as pd
