@@ -7,7 +7,8 @@ trains on the same augmented images and the reference rows stay comparable.
 
 import numpy as np
 
-__all__ = ["AUGMENTS", "check_augment", "resolve_augment", "shift_pixels", "augment_images"]
+__all__ = ["AUGMENTS", "check_augment", "resolve_augment", "augment_steps", "shift_pixels",
+           "augment_images"]
 
 #: Values accepted by ``make_split(augment=...)`` and ``--augment``.
 AUGMENTS = ("auto", "none", "hflip", "shift", "hflip+shift")
@@ -43,7 +44,7 @@ def check_augment(augment, image_shape=None):
             f"augment (--augment) must be one of {', '.join(AUGMENTS)} or None; "
             f"got {augment!r}."
         )
-    if image_shape is not None and "shift" in augment and min(image_shape[:2]) < 2:
+    if image_shape is not None and "shift" in augment_steps(augment) and min(image_shape[:2]) < 2:
         raise ValueError(
             f"augment={augment!r} moves images by a pixel or more, which leaves nothing "
             f"of images of {image_shape[0]}x{image_shape[1]} pixels; pass 'hflip' or "
@@ -93,6 +94,17 @@ def resolve_augment(augment, X):
     if augment == "auto":
         return "hflip" if _is_color(np.asarray(X)) else "none"
     return augment
+
+
+def augment_steps(augment):
+    """The steps a resolved ``augment`` value applies, in order: ``"hflip"``, then ``"shift"``.
+
+    Examples
+    --------
+    >>> augment_steps("hflip+shift"), augment_steps("shift"), augment_steps("none")
+    (('hflip', 'shift'), ('shift',), ())
+    """
+    return () if augment in (None, "none") else tuple(augment.split("+"))
 
 
 def shift_pixels(image_shape):
@@ -161,8 +173,9 @@ def augment_images(X, y, augment):
     augment = check_augment(augment, X.shape[1:])
     if augment == "auto":
         raise ValueError("augment_images needs a resolved augment; call resolve_augment first.")
-    if augment in ("hflip", "hflip+shift"):
+    steps = augment_steps(augment)
+    if "hflip" in steps:
         X, y = _hflip(X, y)
-    if augment in ("shift", "hflip+shift"):
+    if "shift" in steps:
         X, y = _shift(X, y, shift_pixels(X.shape[1:]))
     return X, y

@@ -25,7 +25,8 @@ from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks._paths import cache_dir
-from benchmarks.augment import augment_images, check_augment, resolve_augment, shift_pixels
+from benchmarks.augment import (augment_images, augment_steps, check_augment, resolve_augment,
+                                shift_pixels)
 from benchmarks.dataset import stratified_subset, validation_split
 from benchmarks.stats import per_class_accuracy, wilson_interval
 
@@ -133,7 +134,8 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         "train_size": int(len(y_tr)), "val_size": int(len(y_val)),
         "test_size": int(len(y_te)), "seed": int(seed), "augment": augment,
     }
-    if "shift" in augment:  # only then, so that other configs (cache keys) stay as they were
+    # Only then, so that the other configs (cache keys) stay as they were.
+    if "shift" in augment_steps(augment):
         config["shift_pixels"] = shift_pixels(X_fit.shape[1:])
     return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), config)
 

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._report import markdown_table
+from benchmarks.augment import augment_steps
 from benchmarks.atomic import write_json_atomic, write_text_atomic
 from benchmarks.stats import mcnemar
 
@@ -93,11 +94,8 @@ def augment_note(config):
     >>> augment_note({"augment": "none"})
     ''
     """
-    kinds = []
-    if config.get("augment") in ("hflip", "hflip+shift"):
-        kinds.append("horizontal flips")
-    if config.get("augment") in ("shift", "hflip+shift"):
-        kinds.append(f"{config['shift_pixels']}-pixel shifts")
+    names = {"hflip": "horizontal flips", "shift": f"{config.get('shift_pixels')}-pixel shifts"}
+    kinds = [names[step] for step in augment_steps(config.get("augment")) if step in names]
     return ", fit part augmented by " + " and ".join(kinds) if kinds else ""
 
 
