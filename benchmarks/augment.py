@@ -1,8 +1,11 @@
 """Training-set augmentation of a benchmark split: mirror images and shifted copies.
 
 :func:`benchmarks.harness.make_split` appends these copies to the fit part
-only (never to the validation or test images), so every pipeline of a run
-trains on the same augmented images and the reference rows stay comparable.
+only (never to the validation or test images). Every pipeline of a run that
+reads the same kind of input trains on the same augmented images: with
+``"auto"``, the raw-pixel rows (ours and the ``ref:pixels/*`` rows) also see
+shifted copies and the feature rows do not, so each reference row still sees
+exactly the images of the rows it is compared with.
 """
 
 import numpy as np
@@ -61,19 +64,30 @@ def _is_color(X):
     return bool(np.any(X[..., 0] != X[..., 1]) or np.any(X[..., 0] != X[..., 2]))
 
 
-def resolve_augment(augment, X):
+def resolve_augment(augment, X, raw_pixels=False):
     """The augmentation ``make_split`` applies to training images ``X``.
 
     Parameters
     ----------
     augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None
-        ``"auto"`` is ``"hflip"`` for color images (three channels, not all
-        equal: photos such as CIFAR-10, whose classes keep their meaning in a
-        mirror) and ``"none"`` for gray ones (such as the 8x8 digits, whose
-        mirror images are other shapes). ``None`` is ``"none"``; the other
-        values are returned as they are.
+        ``"auto"`` depends on the images and on who reads them:
+
+        - gray images (such as the 8x8 digits, whose mirror images are other
+          shapes): ``"none"``;
+        - color images (three channels, not all equal: photos such as
+          CIFAR-10, whose classes keep their meaning in a mirror):
+          ``"hflip"`` for feature pipelines, ``"hflip+shift"`` for raw-pixel
+          ones (``raw_pixels=True``).
+
+        HoG cells, histograms and pooled visual words already tolerate a
+        shift of a pixel or two; a vector of raw pixels does not, so its
+        learners have to see the shifts. ``None`` is ``"none"``; the other
+        values are returned as they are, for every pipeline.
     X : ndarray of shape (n, H, W) or (n, H, W, C)
         Training images.
+    raw_pixels : bool, default=False
+        Whether the split is for pipelines that learn from raw pixels
+        (``pipelines.get_spec(name).learned``).
 
     Returns
     -------
@@ -87,13 +101,20 @@ def resolve_augment(augment, X):
 
     Examples
     --------
-    >>> resolve_augment("auto", np.zeros((2, 8, 8), np.uint8))
+    >>> resolve_augment("auto", np.zeros((2, 8, 8), np.uint8), raw_pixels=True)
     'none'
+    >>> photos = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), np.uint8)
+    >>> resolve_augment("auto", photos), resolve_augment("auto", photos, raw_pixels=True)
+    ('hflip', 'hflip+shift')
     """
     augment = check_augment(augment)
-    if augment == "auto":
-        return "hflip" if _is_color(np.asarray(X)) else "none"
-    return augment
+    if augment != "auto":
+        return augment
+    X = np.asarray(X)
+    if not _is_color(X):
+        return "none"
+    # Shifts need images of 2x2 pixels or more (see check_augment).
+    return "hflip+shift" if raw_pixels and min(X.shape[1:3]) >= 2 else "hflip"
 
 
 def augment_steps(augment):

@@ -61,7 +61,7 @@ def _check_size(value, n, option):
 
 
 def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
-               augment=None):
+               augment=None, *, raw_pixels=False):
     """Carve the fit, validation and test parts out of a dataset, seeded and stratified.
 
     Parameters
@@ -85,11 +85,14 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         :func:`benchmarks.augment.shift_pixels` pixels down, up, right and
         left (zero fill): five times the images, and as many times the
         extraction and fit time. ``"hflip+shift"`` shifts the fit images and
-        their mirrors (ten times). ``"auto"``: ``"hflip"`` for color images,
-        ``"none"`` for gray ones (see
+        their mirrors (ten times). ``"auto"``: ``"hflip"`` for color images
+        (``"hflip+shift"`` with ``raw_pixels``), ``"none"`` for gray ones (see
         :func:`benchmarks.augment.resolve_augment`). ``None`` or ``"none"``:
         no augmentation. The applied value (never ``"auto"``) is recorded in
         ``config["augment"]``, and the shift in ``config["shift_pixels"]``.
+    raw_pixels : bool, default=False
+        Whether the split is for pipelines that learn from raw pixels; only
+        ``augment="auto"`` reads it.
 
     Returns
     -------
@@ -123,7 +126,7 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         raise ValueError(f"--val-size: {exc}") from None
     # Resolved on the training images in use, so "auto" and the value it
     # stands for give the same config (and share cached rows).
-    augment = resolve_augment(augment, X_tr)
+    augment = resolve_augment(augment, X_tr, raw_pixels)
     # Copies are added after the validation split, so no mirror or shift of
     # a validation image is ever trained on.
     X_fit, y_fit = augment_images(X_fit, y_fit, augment)
@@ -297,7 +300,9 @@ def run_pipeline(name, split, memory, *, search=False, n_jobs=None, progress=Non
         One result row: accuracy with its 95% interval, balanced and per-class
         accuracy, validation accuracy, feature dimension, timings (as measured
         when the row was computed), the test predictions, the loss curve
-        (SGD-trained models), the tuned parameters, and ``cache``: "row" when
+        (SGD-trained models), the tuned parameters, the augmentation and the
+        number of images the classifier was fitted on (``augment``,
+        ``fit_images``), and ``cache``: "row" when
         the row came from the cache, "features" when only the features did,
         else "none".
     """
@@ -310,6 +315,9 @@ def run_pipeline(name, split, memory, *, search=False, n_jobs=None, progress=Non
                         progress, call_id))
     if row.pop("call_id") != call_id:  # another call's result: from the cache
         row["cache"] = "row"
+    # Raw-pixel and feature rows of one run may train on differently augmented images.
+    row["augment"] = split.config["augment"]
+    row["fit_images"] = int(len(split.y_fit))
     return row
 
 

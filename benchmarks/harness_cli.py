@@ -8,7 +8,7 @@ PRESET_HELP = (
     "pipeline names, globs (e.g. 'hog*', 'ref:*') or presets, comma-separated. "
     "Presets: default (every feature family with featbench's classifiers: "
     "pixels/{svm,softmax,mlp}, color/svm, hog/svm, hog+color/{svm,softmax,mlp}, "
-    "bovw/svm, all/svm; plus ref:pixels/linearsvc and ref:hog+color/linearsvc), "
+    "bovw/svm, all/svm; plus ref:pixels/logreg and ref:hog+color/linearsvc), "
     "ours, reference, all, quick"
 )
 
@@ -94,8 +94,10 @@ def _add_common(p, add_dataset_options):
                         "training images; shift appends four copies moved by 1/16 of the "
                         "image size (2 pixels on CIFAR-10) down, up, right and left, five "
                         "times the images and the time; hflip+shift does both, ten times; "
-                        "auto (default) is hflip for color images such as CIFAR-10 and none "
-                        "for gray ones such as the digits, whose mirrors change meaning")
+                        "auto (default): on color images such as CIFAR-10, hflip for feature "
+                        "pipelines and hflip+shift for raw-pixel ones (ours and ref:pixels/*), "
+                        "which lack the features' tolerance of small shifts; none on gray "
+                        "images such as the digits, whose mirrors change meaning")
     p.add_argument("--n-jobs", type=int, default=None,
                    help="workers: threads of each feature extractor, and joblib workers of "
                         "the --search grid (default 1; -1: every core)")

@@ -12,7 +12,7 @@ __all__ = ["rows_to_frame", "compare_best", "augment_note", "render_markdown", "
 
 SCALAR_COLUMNS = [
     "pipeline", "accuracy", "ci_low", "ci_high", "balanced_accuracy", "val_accuracy",
-    "n_features", "feature_time", "fit_time", "predict_time", "cache",
+    "n_features", "fit_images", "augment", "feature_time", "fit_time", "predict_time", "cache",
     "reference", "learned", "features", "classifier",
 ]
 
@@ -27,7 +27,8 @@ def rows_to_frame(rows):
     """
     if not rows:
         return pd.DataFrame(columns=SCALAR_COLUMNS)
-    frame = pd.DataFrame([{k: r[k] for k in SCALAR_COLUMNS} for r in rows])
+    # .get: rows written before a column existed (a resumed run) leave it empty.
+    frame = pd.DataFrame([{k: r.get(k) for k in SCALAR_COLUMNS} for r in rows])
     per_class = pd.DataFrame([r["per_class_accuracy"] for r in rows]).add_prefix("acc:")
     return pd.concat([frame, per_class], axis=1)
 
@@ -77,6 +78,7 @@ def _display_frame(frame):
         "balanced": frame["balanced_accuracy"],
         "val": frame["val_accuracy"],
         "dim": frame["n_features"].astype(int),
+        "fit images": frame["fit_images"].astype("Int64"),
         "features s": frame["feature_time"],
         "fit s": frame["fit_time"],
         "predict s": frame["predict_time"],
@@ -84,19 +86,33 @@ def _display_frame(frame):
     return shown
 
 
+def _augment_words(augment, config):
+    names = {"hflip": "horizontal flips", "shift": f"{config.get('shift_pixels')}-pixel shifts"}
+    return " and ".join(names[step] for step in augment_steps(augment) if step in names)
+
+
 def augment_note(config):
     """The run's augmentation as ", fit part augmented by ...", or "" without one.
+
+    ``config["augment_raw_pixels"]``, when present, is how the raw-pixel rows'
+    fit part was augmented instead.
 
     Examples
     --------
     >>> augment_note({"augment": "hflip+shift", "shift_pixels": 2})
     ', fit part augmented by horizontal flips and 2-pixel shifts'
+    >>> augment_note({"augment": "hflip", "augment_raw_pixels": "hflip+shift",
+    ...               "shift_pixels": 2})
+    ', fit part augmented by horizontal flips (raw-pixel rows: horizontal flips and 2-pixel shifts)'
     >>> augment_note({"augment": "none"})
     ''
     """
-    names = {"hflip": "horizontal flips", "shift": f"{config.get('shift_pixels')}-pixel shifts"}
-    kinds = [names[step] for step in augment_steps(config.get("augment")) if step in names]
-    return ", fit part augmented by " + " and ".join(kinds) if kinds else ""
+    words = _augment_words(config.get("augment"), config)
+    note = ", fit part augmented by " + words if words else ""
+    if "augment_raw_pixels" in config:
+        pixel_words = _augment_words(config["augment_raw_pixels"], config) or "none"
+        note = (note or ", fit part not augmented") + f" (raw-pixel rows: {pixel_words})"
+    return note
 
 
 def render_markdown(frame, comparison, config):

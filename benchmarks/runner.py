@@ -75,6 +75,27 @@ def _load_done(out, config, resume):
     return done
 
 
+def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment):
+    """The split of each pipeline, and the run's configuration.
+
+    Feature rows and raw-pixel rows may be augmented differently (see
+    :func:`benchmarks.augment.resolve_augment`); the images, the validation
+    and the test parts are the same. The configuration is that of the
+    feature split; when the raw-pixel split differs, ``augment_raw_pixels``
+    (and ``shift_pixels``) say how, whether or not raw-pixel rows were
+    selected, so that a resumed run compares like with like.
+    """
+    kinds = {False: make_split(dataset, train_size, val_size, test_size, seed, augment)}
+    pixels = make_split(dataset, train_size, val_size, test_size, seed, augment,
+                        raw_pixels=True) if augment == "auto" else kinds[False]
+    config = dict(kinds[False].config)
+    if pixels.config != config:
+        config["augment_raw_pixels"] = pixels.config["augment"]
+        config.update({k: v for k, v in pixels.config.items() if k not in config})
+    kinds[True] = pixels
+    return {name: kinds[pipelines.get_spec(name).learned] for name in names}, config
+
+
 def _hog_figure(split, out, n=6):
     from features import hog_image
 
@@ -159,8 +180,9 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         If ``out`` holds results and ``resume`` is False.
     """
     names = pipelines.select(pipeline_names)
-    split = make_split(dataset, train_size, val_size, test_size, seed, augment)
-    config = dict(split.config, search=bool(search))
+    splits, config = _make_splits(dataset, names, train_size, val_size, test_size, seed,
+                                  augment)
+    config["search"] = bool(search)
     if out is None:
         out = _latest_out(dataset.name) if resume else default_out(dataset.name)
     out = Path(out)
@@ -175,16 +197,18 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         if name in done:
             continue
         bar.set_description(name)
-        row = run_pipeline(name, split, memory, search=search, n_jobs=n_jobs, progress=bar)
+        row = run_pipeline(name, splits[name], memory, search=search, n_jobs=n_jobs,
+                           progress=bar)
         row["config"] = config
         write_json_atomic(out / "rows" / f"{plots.slug(name)}.json", row)
         rows.append(row)
-        write_results(out, rows, config, split.y_test)
+        write_results(out, rows, config, splits[name].y_test)
     bar.close()
     rows.sort(key=lambda r: names.index(r["pipeline"]))
-    frame, comparison, markdown = write_results(out, rows, config, split.y_test)
+    y_test = splits[names[0]].y_test  # every split has the same test part
+    frame, comparison, markdown = write_results(out, rows, config, y_test)
     if make_plots:
-        _write_plots(out, rows, frame, split)
+        _write_plots(out, rows, frame, splits[names[0]])
     if not quiet:
         log(markdown)
         log(f"results written to {out}/")
@@ -213,6 +237,7 @@ def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels
     -------
     pandas.DataFrame
         Columns ``pipeline``, ``train_size``, ``accuracy``, ``ci_low``, ``ci_high``,
+        ``fit_images`` (``train_size`` less validation, times the augmentation),
         ``fit_time``; ``attrs["out"]`` is the folder with learning-curve.csv,
         .md and .png.
 
@@ -225,23 +250,25 @@ def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels
     names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
                              else pipeline_names)
     n = len(dataset.y_train)
-    splits = [make_split(dataset, s, val_size, test_size, seed, augment) for s in sizes]
+    runs = [_make_splits(dataset, names, s, val_size, test_size, seed, augment)
+            for s in sizes]
     out = Path(out) if out is not None else default_out(dataset.name, kind="-curve")
     check_writable(out)
     memory = feature_memory(cache_dir, use_cache)
     records = []
-    jobs = [(s, name) for s in splits for name in names]
+    jobs = [(splits[name], name) for splits, _ in runs for name in names]
     for split, name in tqdm(jobs, desc="learning curve", disable=quiet):
         row = run_pipeline(name, split, memory, n_jobs=n_jobs)
         records.append({
             "pipeline": name, "train_size": split.config["train_size"],
             "accuracy": row["accuracy"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-            "fit_time": row["fit_time"],
+            "fit_images": row["fit_images"], "fit_time": row["fit_time"],
         })
     table = pd.DataFrame(records)
     wide = table.pivot(index="train_size", columns="pipeline", values="accuracy")[names]
-    md = (f"# Learning curve: {dataset.name} (test {splits[0].config['test_size']} images, "
-          f"seed {seed}, of {n} training images{augment_note(splits[0].config)})\n\n"
+    config = runs[0][1]
+    md = (f"# Learning curve: {dataset.name} (test {config['test_size']} images, "
+          f"seed {seed}, of {n} training images{augment_note(config)})\n\n"
           + markdown_table(wide.reset_index(), floatfmt=".3f") + "\n")
     write_text_atomic(out / "learning-curve.csv", table.to_csv(index=False))
     write_text_atomic(out / "learning-curve.md", md)

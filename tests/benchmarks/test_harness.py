@@ -174,8 +174,32 @@ def test_auto_flips_color_images():
         np.testing.assert_array_equal(getattr(auto, part), getattr(flipped, part))
 
 
+def test_auto_also_shifts_color_images_for_raw_pixel_pipelines():
+    ds = tiny_dataset()
+    features = make_split(ds, val_size=12, seed=3, augment="auto")
+    pixels = make_split(ds, val_size=12, seed=3, augment="auto", raw_pixels=True)
+    explicit = make_split(ds, val_size=12, seed=3, augment="hflip+shift")
+    assert pixels.config == explicit.config and pixels.config["augment"] == "hflip+shift"
+    np.testing.assert_array_equal(pixels.X_fit, explicit.X_fit)
+    assert len(pixels.y_fit) == 5 * len(features.y_fit) == 480
+    # The same images underneath: only the fit part's copies differ.
+    np.testing.assert_array_equal(pixels.X_fit[:96], features.X_fit)
+    for part in ("X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(pixels, part), getattr(features, part))
+
+
+@pytest.mark.parametrize("augment", ["none", "hflip", "shift"])
+def test_raw_pixels_changes_nothing_but_auto(augment):
+    ds = tiny_dataset()
+    a = make_split(ds, val_size=12, augment=augment)
+    b = make_split(ds, val_size=12, augment=augment, raw_pixels=True)
+    assert a.config == b.config
+    np.testing.assert_array_equal(a.X_fit, b.X_fit)
+
+
 @pytest.mark.parametrize("as_rgb", [False, True])
-def test_auto_leaves_gray_images_alone(as_rgb):
+@pytest.mark.parametrize("raw_pixels", [False, True])
+def test_auto_leaves_gray_images_alone(as_rgb, raw_pixels):
     # The digits are gray (H, W) images; image folders store gray images as
     # three equal channels. Neither is a color photo, so neither is mirrored.
     ds = tiny_dataset()
@@ -185,7 +209,7 @@ def test_auto_leaves_gray_images_alone(as_rgb):
     else:
         gray_train, gray_test = gray_train[..., 0], gray_test[..., 0]
     gray = Dataset(gray_train, ds.y_train, gray_test, ds.y_test, ds.class_names, name="g")
-    split = make_split(gray, val_size=12, seed=3, augment="auto")
+    split = make_split(gray, val_size=12, seed=3, augment="auto", raw_pixels=raw_pixels)
     assert split.config["augment"] == "none" and len(split.y_fit) == 48
 
 
@@ -196,6 +220,13 @@ def test_auto_sees_color_in_a_single_pixel():
     X[7, 3, 5, 2] ^= 1  # one pixel of one image with a different blue
     assert resolve_augment("auto", X) == "hflip"
     assert resolve_augment("none", X) == "none" and resolve_augment(None, X) == "none"
+
+
+def test_auto_does_not_shift_color_images_too_small_to_shift():
+    X = np.zeros((2, 1, 5, 3), np.uint8)
+    X[0, 0, 0] = (255, 0, 0)
+    assert resolve_augment("auto", X, raw_pixels=True) == "hflip"
+    assert resolve_augment("auto", np.repeat(X, 2, axis=1), raw_pixels=True) == "hflip+shift"
 
 
 @pytest.mark.parametrize("bad", ["vflip", "HFLIP", "Auto", "", True, 1])

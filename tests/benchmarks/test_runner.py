@@ -163,3 +163,58 @@ def test_learning_curve_on_digits(tmp_path):
     assert (tmp_path / "lc" / "learning-curve.png").exists()
     md = (tmp_path / "lc" / "learning-curve.md").read_text()
     assert "| train_size | hog/svm | pixels/softmax |" in md
+
+
+def _color_dataset(n_train=90, n_test=30):
+    from benchmarks.dataset import Dataset
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (n_train + n_test, 16, 16, 3), dtype=np.uint8)
+    y = np.arange(n_train + n_test) % 3
+    return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], ("a", "b", "c"),
+                   name="tiny", source="synthetic")
+
+
+def test_auto_shifts_the_raw_pixel_rows_only(tmp_path):
+    names = ["pixels/svm", "hog/svm", "ref:pixels/logreg"]
+    kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
+              make_plots=False)
+    frame = run_benchmark(_color_dataset(), names, **kw)
+    rows = frame.set_index("pipeline")
+    # 75 fit images: mirrored (150), and for raw pixels also shifted (750).
+    assert rows["fit_images"].to_dict() == {"pixels/svm": 750, "hog/svm": 150,
+                                            "ref:pixels/logreg": 750}
+    assert rows["augment"].to_dict() == {"pixels/svm": "hflip+shift", "hog/svm": "hflip",
+                                         "ref:pixels/logreg": "hflip+shift"}
+    config = json.loads((tmp_path / "r" / "results.json").read_text())["config"]
+    assert (config["augment"], config["augment_raw_pixels"], config["shift_pixels"]) == (
+        "hflip", "hflip+shift", 1)
+    md = (tmp_path / "r" / "results.md").read_text()
+    assert ("fit part augmented by horizontal flips (raw-pixel rows: horizontal flips "
+            "and 1-pixel shifts)") in md
+    assert "| fit images |" in md
+    # A resumed run has the same configuration, whichever rows it selects.
+    again = run_benchmark(_color_dataset(), ["hog/svm"], resume=True, **kw)
+    assert again["accuracy"].tolist() == [rows.loc["hog/svm", "accuracy"]]
+
+
+def test_same_rows_with_auto_and_with_the_explicit_augmentation(tmp_path):
+    kw = dict(val_size=15, cache_dir=tmp_path / "c", quiet=True, make_plots=False)
+    auto = run_benchmark(_color_dataset(), ["pixels/softmax", "color/svm"],
+                         out=tmp_path / "a", **kw)
+    pixels = run_benchmark(_color_dataset(), ["pixels/softmax"], augment="hflip+shift",
+                           out=tmp_path / "p", **kw)
+    color = run_benchmark(_color_dataset(), ["color/svm"], augment="hflip",
+                          out=tmp_path / "f", **kw)
+    # The rows come from the cache: the splits and their configs are the same.
+    assert pixels["cache"].tolist() == ["row"] and color["cache"].tolist() == ["row"]
+    assert auto["accuracy"].tolist() == [pixels["accuracy"][0], color["accuracy"][0]]
+
+
+def test_learning_curve_reports_the_fit_images_of_each_row(tmp_path):
+    table = learning_curve(_color_dataset(), ["pixels/svm", "hog/svm"], sizes=(30, None),
+                           val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c",
+                           quiet=True)
+    assert table["fit_images"].tolist() == [150, 30, 750, 150]
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "(raw-pixel rows: horizontal flips and 1-pixel shifts)" in md
