@@ -138,10 +138,14 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         copies moved by 1/16 of the image size (5 times the fit images and
         the time), ``"hflip+shift"`` both (10 times); see
         :func:`benchmarks.harness.make_split`. ``"auto"`` flips color images
-        (photos such as CIFAR-10) and leaves gray ones (the digits, whose
+        (photos such as CIFAR-10) and also shifts them for the raw-pixel rows
+        (ours and ``ref:pixels/*``), whose input has none of the features'
+        tolerance of small moves; it leaves gray images (the digits, whose
         mirrors are other shapes) alone. On the CIFAR-10 subset, 5-fold
         cross-validation on the training images put flips at +1 to +2 points
-        for every linear pipeline (every fold up or level).
+        for every linear pipeline (every fold up or level), and the shifts at
+        +1.3 more for pixels/svm. Each row's ``augment`` and ``fit_images``
+        say what it trained on.
     search : bool, default=False
         Tune each pipeline's small grid on the validation split.
     n_jobs : int or None, default=None
