@@ -101,9 +101,8 @@ def augment_note(config):
     --------
     >>> augment_note({"augment": "hflip+shift", "shift_pixels": 2})
     ', fit part augmented by horizontal flips and 2-pixel shifts'
-    >>> augment_note({"augment": "hflip", "augment_raw_pixels": "hflip+shift",
-    ...               "shift_pixels": 2})
-    ', fit part augmented by horizontal flips (raw-pixel rows: horizontal flips and 2-pixel shifts)'
+    >>> augment_note({"augment": "none", "augment_raw_pixels": "shift", "shift_pixels": 2})
+    ', fit part not augmented (raw-pixel rows: 2-pixel shifts)'
     >>> augment_note({"augment": "none"})
     ''
     """
@@ -129,9 +128,10 @@ def render_markdown(frame, comparison, config):
         markdown_table(_display_frame(frame), floatfmt=".3f") if len(frame) else "(no rows)",
         "",
         "Accuracy is on the test split, with its 95% Wilson interval; `val` is the "
-        "validation accuracy. Times are as measured when the features and the row "
-        "were computed (`cache` in results.csv says what came from the cache); `ref:` rows use only scikit-image and "
-        "scikit-learn.",
+        "validation accuracy; `fit images` counts the images the classifier was fitted "
+        "on, augmented copies included. Times are as measured when the features and "
+        "the row were computed (`cache` in results.csv says what came from the cache); "
+        "`ref:` rows use only scikit-image and scikit-learn.",
     ]
     if comparison is not None:
         verdict = ("significant at the 5% level" if comparison["p_value"] < 0.05

@@ -81,18 +81,21 @@ def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment)
     Feature rows and raw-pixel rows may be augmented differently (see
     :func:`benchmarks.augment.resolve_augment`); the images, the validation
     and the test parts are the same. The configuration is that of the
-    feature split; when the raw-pixel split differs, ``augment_raw_pixels``
-    (and ``shift_pixels``) say how, whether or not raw-pixel rows were
-    selected, so that a resumed run compares like with like.
+    feature split; when the raw-pixel rows' split differs, its
+    ``augment_raw_pixels`` (and ``shift_pixels``) say how. The raw-pixel
+    split is only made when raw-pixel rows are selected: its copies are the
+    largest arrays of a run.
     """
-    kinds = {False: make_split(dataset, train_size, val_size, test_size, seed, augment)}
-    pixels = make_split(dataset, train_size, val_size, test_size, seed, augment,
-                        raw_pixels=True) if augment == "auto" else kinds[False]
-    config = dict(kinds[False].config)
-    if pixels.config != config:
-        config["augment_raw_pixels"] = pixels.config["augment"]
-        config.update({k: v for k, v in pixels.config.items() if k not in config})
-    kinds[True] = pixels
+    features = make_split(dataset, train_size, val_size, test_size, seed, augment)
+    config = dict(features.config)
+    pixels = features
+    if augment == "auto" and any(pipelines.get_spec(n).learned for n in names):
+        pixels = make_split(dataset, train_size, val_size, test_size, seed, augment,
+                            raw_pixels=True)
+        if pixels.config != config:
+            config["augment_raw_pixels"] = pixels.config["augment"]
+            config.update({k: v for k, v in pixels.config.items() if k not in config})
+    kinds = {False: features, True: pixels}
     return {name: kinds[pipelines.get_spec(name).learned] for name in names}, config
 
 

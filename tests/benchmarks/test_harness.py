@@ -222,6 +222,17 @@ def test_auto_sees_color_in_a_single_pixel():
     assert resolve_augment("none", X) == "none" and resolve_augment(None, X) == "none"
 
 
+def test_auto_does_not_shift_more_images_than_the_memory_budget(monkeypatch):
+    import benchmarks.augment as augment
+
+    X = tiny_dataset().X_train  # 60 images of 8x8x3: ten float32 copies are 460,800 bytes
+    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 460_800)
+    assert resolve_augment("auto", X, raw_pixels=True) == "hflip+shift"
+    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 460_799)
+    assert resolve_augment("auto", X, raw_pixels=True) == "hflip"
+    assert resolve_augment("hflip+shift", X, raw_pixels=True) == "hflip+shift"
+
+
 def test_auto_does_not_shift_color_images_too_small_to_shift():
     X = np.zeros((2, 1, 5, 3), np.uint8)
     X[0, 0, 0] = (255, 0, 0)

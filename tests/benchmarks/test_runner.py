@@ -193,9 +193,21 @@ def test_auto_shifts_the_raw_pixel_rows_only(tmp_path):
     assert ("fit part augmented by horizontal flips (raw-pixel rows: horizontal flips "
             "and 1-pixel shifts)") in md
     assert "| fit images |" in md
-    # A resumed run has the same configuration, whichever rows it selects.
-    again = run_benchmark(_color_dataset(), ["hog/svm"], resume=True, **kw)
-    assert again["accuracy"].tolist() == [rows.loc["hog/svm", "accuracy"]]
+    # Resumed with the same options, every row is found done.
+    again = run_benchmark(_color_dataset(), names, resume=True, **kw)
+    assert again["accuracy"].tolist() == frame["accuracy"].tolist()
+
+
+def test_no_raw_pixel_split_is_made_without_raw_pixel_rows(tmp_path, monkeypatch):
+    made = []
+    real = runner.make_split
+    monkeypatch.setattr(runner, "make_split",
+                        lambda *a, **k: made.append(k.get("raw_pixels", False)) or real(*a, **k))
+    run_benchmark(_color_dataset(), ["hog/svm", "color/svm"], val_size=15,
+                  out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True, make_plots=False)
+    assert made == [False]
+    config = json.loads((tmp_path / "r" / "results.json").read_text())["config"]
+    assert config["augment"] == "hflip" and "augment_raw_pixels" not in config
 
 
 def test_same_rows_with_auto_and_with_the_explicit_augmentation(tmp_path):
