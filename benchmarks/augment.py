@@ -94,7 +94,7 @@ def resolve_augment(augment, X, raw_pixels=False):
         ``None`` is ``"none"``; the other values are returned as they are, for
         every pipeline.
     X : ndarray of shape (n, H, W) or (n, H, W, C)
-        Training images.
+        Training images (all of a dataset's, whatever part a run uses).
     raw_pixels : bool, default=False
         Whether the split is for pipelines that learn from raw pixels
         (``pipelines.get_spec(name).learned``).

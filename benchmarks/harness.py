@@ -124,9 +124,10 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         X_fit, X_val, y_fit, y_val = validation_split(X_tr, y_tr, val_size, seed)
     except ValueError as exc:
         raise ValueError(f"--val-size: {exc}") from None
-    # Resolved on the training images in use, so "auto" and the value it
-    # stands for give the same config (and share cached rows).
-    augment = resolve_augment(augment, X_tr, raw_pixels)
+    # Resolved here, so "auto" and the value it stands for give the same
+    # config (and share cached rows); on all the training images, not the
+    # train_size in use, so every point of a learning curve gets the same.
+    augment = resolve_augment(augment, dataset.X_train, raw_pixels)
     # Copies are added after the validation split, so no mirror or shift of
     # a validation image is ever trained on.
     X_fit, y_fit = augment_images(X_fit, y_fit, augment)

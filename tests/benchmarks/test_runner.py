@@ -230,3 +230,17 @@ def test_learning_curve_reports_the_fit_images_of_each_row(tmp_path):
     assert table["fit_images"].tolist() == [150, 30, 750, 150]
     md = (tmp_path / "lc" / "learning-curve.md").read_text()
     assert "(raw-pixel rows: horizontal flips and 1-pixel shifts)" in md
+
+
+def test_learning_curve_augments_every_size_alike(tmp_path, monkeypatch):
+    import benchmarks.augment as augment
+
+    # A budget that the smallest size would fit in but the whole set does not:
+    # the choice is made on the whole training set, for every size.
+    ds = _color_dataset()
+    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 10 * 4 * ds.X_train.size - 1)
+    table = learning_curve(ds, ["pixels/svm"], sizes=(30, None), val_size=15,
+                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    assert table["fit_images"].tolist() == [30, 150]
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "fit part augmented by horizontal flips)" in md and "shifts" not in md
