@@ -1,7 +1,8 @@
 """The ``featbench`` command line.
 
-Subcommands: ``run`` (the benchmark), ``learning-curve``, ``download``,
-``datasets`` (what is found locally). Only ``download`` touches the network.
+Subcommands: ``run`` (the benchmark), ``learning-curve``, ``pipelines`` (what
+each named pipeline is), ``download``, ``datasets`` (what is found locally).
+Only ``download`` touches the network.
 """
 
 import argparse
@@ -83,6 +84,30 @@ def _cmd_download(args):
     return 0
 
 
+def _cmd_pipelines(args):
+    import pandas as pd
+
+    import pipelines
+    from benchmarks._report import markdown_table
+
+    names = pipelines.select(args.patterns)
+    presets = {name: [p for p, members in pipelines.PRESETS.items()
+                      if p != "all" and name in members] for name in names}
+    table = pd.DataFrame({
+        "pipeline": names,
+        "what it computes": [pipelines.get_spec(n).description for n in names],
+        "presets": [", ".join(presets[n]) for n in names],
+        "--search grid": [
+            "; ".join(f"{k.removeprefix('clf__')} {v}" for k, v in
+                      pipelines.search_space(n).items()) for n in names],
+    })
+    print(markdown_table(table))
+    print("\nWith the default --augment auto on color images, raw-pixel rows (pixels/*, "
+          "ref:pixels/*) train on mirrors and on copies shifted by 1/16 of the image size, "
+          "the others on mirrors.")
+    return 0
+
+
 def _add_dataset_options(p):
     p.add_argument("--dataset", default="auto",
                    help="auto (default: CIFAR-10 if found, else digits), cifar10, digits "
@@ -117,6 +142,12 @@ def build_parser():
     p.add_argument("--dest", default=None, help="target folder (default: the cache folder)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_download)
+
+    p = sub.add_parser("pipelines", help="list the named pipelines: what each computes, "
+                                         "its presets and its --search grid")
+    p.add_argument("patterns", nargs="?", default="all",
+                   help="names, globs or presets, comma-separated (default: all)")
+    p.set_defaults(func=_cmd_pipelines)
 
     p = sub.add_parser("datasets", help="list the datasets found locally, with counts")
     p.add_argument("--data", default=None, help="folder holding CIFAR-10's batches")

@@ -114,3 +114,27 @@ def test_learning_curve_passes_the_augmentation_on(tmp_path):
     assert code == 0
     md = (tmp_path / "lc" / "learning-curve.md").read_text()
     assert "fit part augmented by horizontal flips" in md
+
+
+def test_pipelines_lists_every_pipeline_with_its_presets_and_grid(capsys):
+    import pipelines
+
+    assert main(["pipelines"]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("| ")][2:]
+    assert [line.split(" | ")[0][2:] for line in lines] == pipelines.available()
+    assert ("| ref:pixels/logreg | raw pixels in [0, 1], mean-centered -> scikit-learn "
+            "LogisticRegression | default, reference | C [0.0001, 0.001, 0.01, 0.1] |") in out
+
+
+def test_pipelines_takes_names_globs_and_presets(capsys):
+    assert main(["pipelines", "quick,bovw/*"]) == 0
+    out = capsys.readouterr().out
+    listed = [line.split(" | ")[0][2:] for line in out.splitlines() if line.startswith("| ")]
+    assert listed[2:] == ["pixels/svm", "hog+color/svm", "ref:hog+color/linearsvc",
+                          "bovw/svm", "bovw/softmax"]
+
+
+def test_pipelines_refuses_an_unknown_name(capsys):
+    assert main(["pipelines", "hog/knn"]) == 2
+    assert "featbench pipelines: error: unknown pipeline 'hog/knn'" in capsys.readouterr().err
