@@ -11,7 +11,7 @@ exactly the images of the rows it is compared with.
 import numpy as np
 
 __all__ = ["AUGMENTS", "AUTO_SHIFT_MAX_BYTES", "check_augment", "resolve_augment",
-           "augment_steps", "shift_pixels", "augment_images"]
+           "augment_steps", "augment_copies", "shift_pixels", "augment_images"]
 
 #: Values accepted by ``make_split(augment=...)`` and ``--augment``.
 AUGMENTS = ("auto", "none", "hflip", "shift", "hflip+shift")
@@ -137,6 +137,18 @@ def augment_steps(augment):
     (('hflip', 'shift'), ('shift',), ())
     """
     return () if augment in (None, "none") else tuple(augment.split("+"))
+
+
+def augment_copies(augment):
+    """How many images :func:`augment_images` makes of each one with a resolved ``augment``.
+
+    Examples
+    --------
+    >>> [augment_copies(a) for a in ("none", "hflip", "shift", "hflip+shift")]
+    [1, 2, 5, 10]
+    """
+    copies = {"hflip": 2, "shift": 5}
+    return int(np.prod([copies[step] for step in augment_steps(augment)]))
 
 
 def shift_pixels(image_shape):

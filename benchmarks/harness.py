@@ -25,8 +25,8 @@ from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks._paths import cache_dir
-from benchmarks.augment import (augment_images, augment_steps, check_augment, resolve_augment,
-                                shift_pixels)
+from benchmarks.augment import (augment_copies, augment_images, augment_steps, check_augment,
+                                resolve_augment, shift_pixels)
 from benchmarks.dataset import stratified_subset, validation_split
 from benchmarks.stats import per_class_accuracy, wilson_interval
 
@@ -308,7 +308,8 @@ def run_pipeline(name, split, memory, *, search=False, n_jobs=None, progress=Non
         else "none".
     """
     pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:],
-                          random_state=split.config["seed"])
+                          random_state=split.config["seed"],
+                          fit_copies=augment_copies(split.config.get("augment")))
     evaluate = memory.cache(_evaluate,
                             ignore=["pipe", "memory", "n_jobs", "progress", "call_id"])
     call_id = _new_call_id()

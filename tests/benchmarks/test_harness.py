@@ -318,3 +318,17 @@ def test_code_fingerprint_changes_with_any_source_file(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         harness.code_fingerprint.cache_clear()
+
+
+@pytest.mark.parametrize("augment,epochs", [("none", 40), ("hflip", 40), ("hflip+shift", 20)])
+def test_run_pipeline_tells_the_pipeline_how_many_copies_it_fits_on(augment, epochs,
+                                                                    monkeypatch):
+    import pipelines
+
+    split = make_split(tiny_dataset(), val_size=12, augment=augment)
+    built = []
+    real = pipelines.make
+    monkeypatch.setattr(pipelines, "make",
+                        lambda *a, **k: built.append(real(*a, **k)) or built[-1])
+    run_pipeline("pixels/mlp", split, feature_memory(enabled=False))
+    assert built[0].named_steps["clf"].max_epochs == epochs

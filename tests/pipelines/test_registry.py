@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from sklearn.pipeline import Pipeline
@@ -111,8 +113,12 @@ def test_every_mlp_has_512_hidden_units():
     # run (raw pixels trained on mirrors and shifted copies) cannot afford.
     for name in ("pixels/mlp", "hog+color/mlp", "all/mlp"):
         assert pipelines.make(name).named_steps["clf"].hidden_layer_sizes == (512,)
-    # The pixel MLP sees ten times the fit images by default, so 20 epochs.
-    assert pipelines.make("pixels/mlp").named_steps["clf"].max_epochs == 20
+    # The pixel MLP: 40 epochs, 20 on the ten copies (mirrors and shifts) of
+    # each image the harness gives raw pixels by default.
+    assert pipelines.make("pixels/mlp").named_steps["clf"].max_epochs == 40
+    assert pipelines.make("pixels/mlp", fit_copies=2).named_steps["clf"].max_epochs == 40
+    assert pipelines.make("pixels/mlp", fit_copies=10).named_steps["clf"].max_epochs == 20
+    assert pipelines.make("hog+color/mlp", fit_copies=10).named_steps["clf"].max_epochs == 60
     assert pipelines.make("hog+color/mlp").named_steps["clf"].max_epochs == 60
 
 
@@ -140,3 +146,10 @@ def test_default_preset_covers_every_family_and_two_references():
     specs = [pipelines.get_spec(n) for n in pipelines.PRESETS["default"]]
     assert {s.features for s in specs} == {"pixels", "color", "hog", "hog+color", "bovw", "all"}
     assert sum(s.reference for s in specs) == 2
+
+
+@pytest.mark.parametrize("bad", [0, -2, 2.0, True, "10", None])
+def test_make_refuses_a_bad_fit_copies(bad):
+    with pytest.raises(ValueError, match=r"fit_copies must be a positive integer .*; got "
+                                         + re.escape(repr(bad))):
+        pipelines.make("pixels/mlp", fit_copies=bad)
