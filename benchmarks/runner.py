@@ -92,7 +92,9 @@ def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment)
     if augment == "auto" and any(pipelines.get_spec(n).learned for n in names):
         pixels = make_split(dataset, train_size, val_size, test_size, seed, augment,
                             raw_pixels=True)
-        if pixels.config != config:
+        if pixels.config == config:
+            pixels = features  # the same arrays: keep one copy
+        else:
             config["augment_raw_pixels"] = pixels.config["augment"]
             config.update({k: v for k, v in pixels.config.items() if k not in config})
     kinds = {False: features, True: pixels}

@@ -244,3 +244,12 @@ def test_learning_curve_augments_every_size_alike(tmp_path, monkeypatch):
     assert table["fit_images"].tolist() == [30, 150]
     md = (tmp_path / "lc" / "learning-curve.md").read_text()
     assert "fit part augmented by horizontal flips)" in md and "shifts" not in md
+
+
+def test_gray_images_share_one_split_between_all_rows():
+    from benchmarks.datasets import load_digits
+
+    splits, config = runner._make_splits(load_digits(), ["pixels/svm", "hog/svm"], None,
+                                         0.1, None, 0, "auto")
+    assert splits["pixels/svm"] is splits["hog/svm"]
+    assert config["augment"] == "none" and "augment_raw_pixels" not in config
