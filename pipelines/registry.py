@@ -155,12 +155,14 @@ def _classifier(kind, random_state, features, fit_copies=1):
     if kind == "mlp":
         # 512 hidden units, raw pixels too. Without flips 1024 units had
         # validation accuracy 0.441 against 0.416 on raw pixels (CIFAR-10
-        # subset, seed 0), at twice the time. Raw pixels: 40 epochs over the
-        # fit images and their mirrors had the validation accuracy of 60
-        # (0.449 both; 30 epochs: 0.426). On ten times the fit images (mirrors
-        # and shifted copies, what the harness gives raw pixels by default) an
-        # epoch is five times longer: validation accuracy 0.466, 0.468, 0.493,
-        # 0.518, 0.491 and 0.493 after 8, 12, 16, 20, 24 and 40 epochs.
+        # subset, seed 0), at twice the time, which the 5 minutes of the
+        # default run cannot afford on the augmented images. Raw pixels: 40
+        # epochs over the fit images and their mirrors had the validation
+        # accuracy of 60 (0.449 both; 30 epochs: 0.426). On ten times the fit
+        # images (mirrors and shifted copies, what the harness gives raw
+        # pixels by default) an epoch is five times longer: validation
+        # accuracy 0.466, 0.468, 0.493, 0.518, 0.491 and 0.493 after 8, 12,
+        # 16, 20, 24 and 40 epochs.
         if features == "pixels":
             epochs = 20 if fit_copies >= 5 else 40
         else:
