@@ -332,3 +332,15 @@ def test_run_pipeline_tells_the_pipeline_how_many_copies_it_fits_on(augment, epo
                         lambda *a, **k: built.append(real(*a, **k)) or built[-1])
     run_pipeline("pixels/mlp", split, feature_memory(enabled=False))
     assert built[0].named_steps["clf"].max_epochs == epochs
+
+
+def test_raw_pixels_are_computed_again_not_stored(tmp_path):
+    split = make_split(tiny_dataset(), val_size=12, augment="hflip")
+    memory = feature_memory(tmp_path)
+    first = run_pipeline("pixels/svm", split, memory)
+    again = run_pipeline("pixels/softmax", split, memory)
+    assert first["cache"] == "none" and again["cache"] == "none"
+    assert not list(tmp_path.rglob("_extract_block"))
+    # Feature blocks still are.
+    run_pipeline("hog/svm", split, memory)
+    assert len(list(tmp_path.rglob("_extract_block/*/output.pkl"))) == 1

@@ -17,6 +17,18 @@ def test_values_are_flattened_pixels_in_unit_range(dtype, out_dtype):
     np.testing.assert_allclose(got, (X8 / 255).reshape(4, -1), rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32, np.int64])
+def test_integer_pixels_are_the_float64_conversion_rounded_to_float32(dtype):
+    # Every value 0..255, so each of the 256 entries of the lookup is checked
+    # against x * (1 / 255) in float64 (as skimage's img_as_float), then float32.
+    X = (np.arange(256 * 3).reshape(16, 16, 3) % 256).astype(dtype)
+    X = np.stack([X, X[::-1]])
+    got = RawPixels().fit_transform(X)
+    expected = (X.astype(np.float64) * (1.0 / 255)).astype(np.float32).reshape(2, -1)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_real_images_keep_row_column_channel_order(cifar10):
     X = cifar10.X_train[:10]
     got = RawPixels().fit_transform(X)
