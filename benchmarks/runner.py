@@ -198,6 +198,13 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     check_writable(out)
     done = _load_done(out, config, resume)
     memory = feature_memory(cache_dir, use_cache)
+    if not quiet:
+        # Said before the work starts: augmented rows take several times longer.
+        fit = {len(splits[n].y_fit) for n in names}
+        log(f"{len(names)} pipelines on {dataset.name}: train {config['train_size']} "
+            f"(validation {config['val_size']}), test {config['test_size']}, "
+            f"fit images {' or '.join(str(k) for k in sorted(fit))}"
+            f"{augment_note(config)}")
     if done and not quiet:
         log(f"resuming {out}: {len(done)} of {len(names)} pipelines already done")
     rows = [done[n] for n in names if n in done]

@@ -253,3 +253,13 @@ def test_gray_images_share_one_split_between_all_rows():
                                          0.1, None, 0, "auto")
     assert splits["pixels/svm"] is splits["hog/svm"]
     assert config["augment"] == "none" and "augment_raw_pixels" not in config
+
+
+def test_run_says_what_it_trains_on_before_the_work(tmp_path):
+    said = []
+    run_benchmark(_color_dataset(), ["hog/svm", "pixels/svm"], val_size=15,
+                  out=tmp_path / "r", cache_dir=tmp_path / "c", make_plots=False,
+                  log=said.append)
+    assert said[0] == ("2 pipelines on tiny: train 90 (validation 15), test 30, fit images "
+                       "150 or 750, fit part augmented by horizontal flips (raw-pixel rows: "
+                       "horizontal flips and 1-pixel shifts)")
