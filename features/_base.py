@@ -55,7 +55,7 @@ from ._validation import (
     to_float_images,
 )
 
-__all__ = ["ImageTransformerMixin", "iter_chunks", "thread_map"]
+__all__ = ["ImageTransformerMixin", "iter_chunks", "n_workers", "thread_map"]
 
 _CONTROLLER = None
 
@@ -73,6 +73,17 @@ def _blas_limit(n_threads):
     if _CONTROLLER is None:
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=n_threads, user_api="blas")
+
+
+def n_workers(n_jobs, n_items):
+    """Threads :func:`thread_map` runs ``n_items`` calls on for ``n_jobs``.
+
+    Examples
+    --------
+    >>> n_workers(2, 5), n_workers(-1, 1), n_workers(None, 5)
+    (2, 1, 1)
+    """
+    return min(effective_n_jobs(n_jobs), n_items)
 
 
 def thread_map(func, items, n_jobs):
@@ -104,10 +115,10 @@ def thread_map(func, items, n_jobs):
     [0, 1, 4, 9]
     """
     items = list(items)
-    n_workers = min(effective_n_jobs(n_jobs), len(items))
-    if n_workers <= 1:
+    workers = n_workers(n_jobs, len(items))
+    if workers <= 1:
         return [func(item) for item in items]
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(func, items))
 
 

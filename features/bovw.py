@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import _patches
-from ._base import ImageTransformerMixin, _blas_limit, iter_chunks, thread_map
+from ._base import ImageTransformerMixin, _blas_limit, iter_chunks, n_workers, thread_map
 from ._validation import check_positive_int
 
 __all__ = ["BagOfVisualWords", "words_image", "save_words_image"]
@@ -308,7 +308,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             out[s] = self._transform_chunk(images[s], words_aug)
 
         slices = list(iter_chunks(n, chunk))
-        parallel = min(effective_n_jobs(self.n_jobs), len(slices)) > 1
+        parallel = n_workers(self.n_jobs, len(slices)) > 1
         # Threads share the images; one BLAS thread each avoids n_jobs x
         # BLAS-threads oversubscription while the element-wise passes run in
         # parallel too. On one thread BLAS keeps all its threads.
