@@ -1,0 +1,244 @@
+"""Parameter checks shared by every package: one family, value first, one message shape.
+
+Every check raises ``TypeError`` for a value of the wrong type and
+``ValueError`` for a value out of range, with a message of one shape:
+``"<name> must be <what is allowed>; got <value>. <how to fix it>"``.
+They return the value converted (``int``, ``float``, a tuple), so a caller
+writes ``self.n_words_ = check_int(self.n_words, "n_words", low=1)``.
+
+This module sits at the bottom of the import graph (it imports only numpy),
+so ``classifiers``, ``pipelines`` and ``benchmarks`` use it too.
+"""
+
+import numbers
+
+import numpy as np
+
+__all__ = ["check_int", "check_real", "check_choice", "check_pair", "check_bool"]
+
+
+def _raise(exc, name, allowed, value, fix):
+    shown = f"{value!r}" if exc is ValueError else f"{value!r} of type {type(value).__name__}"
+    raise exc(f"{name} must be {allowed}; got {shown}. {fix}")
+
+
+def _interval(low, high, low_open, high_open):
+    if low is None and high is None:
+        return "a finite number"
+    if high is None:
+        return f"a finite number {'>' if low_open else '>='} {low}"
+    if low is None:
+        return f"a finite number {'<' if high_open else '<='} {high}"
+    return (f"a finite number in {'(' if low_open else '['}{low}, "
+            f"{high}{')' if high_open else ']'}")
+
+
+def check_int(value, name, *, low=None, high=None, fix=None):
+    """``value`` as an ``int`` if it is an integer in ``[low, high]``, else raise.
+
+    Parameters
+    ----------
+    value : object
+        The value to check; bools are refused, numpy integers accepted.
+    name : str
+        Parameter or option name used in the message (``"n_words"``, ``"--seed"``).
+    low, high : int or None, default=None
+        Inclusive bounds; ``None`` leaves that side open.
+    fix : str or None, default=None
+        How to fix it; by default a suggestion of a value inside the bounds.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer.
+    ValueError
+        If ``value`` is outside the bounds.
+
+    Examples
+    --------
+    >>> check_int(np.int64(3), "n_words", low=1)
+    3
+    >>> check_int(0, "n_words", low=1)
+    Traceback (most recent call last):
+        ...
+    ValueError: n_words must be an integer >= 1; got 0. Pass e.g. n_words=1.
+    """
+    if low is not None and high is not None:
+        allowed = f"an integer in [{low}, {high}]"
+    elif low is not None:
+        allowed = f"an integer >= {low}"
+    elif high is not None:
+        allowed = f"an integer <= {high}"
+    else:
+        allowed = "an integer"
+    if fix is None:
+        example = low if low is not None else (high if high is not None else 1)
+        fix = f"Pass e.g. {name}={example}."
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        _raise(TypeError, name, allowed, value, fix)
+    if (low is not None and value < low) or (high is not None and value > high):
+        _raise(ValueError, name, allowed, value, fix)
+    return int(value)
+
+
+def check_real(value, name, *, low=None, high=None, low_open=False, high_open=False,
+               fix=None):
+    """``value`` as a ``float`` if it is a finite real number in the interval, else raise.
+
+    Parameters
+    ----------
+    value : object
+        The value to check; bools are refused, integers accepted.
+    name : str
+        Parameter or option name used in the message.
+    low, high : float or None, default=None
+        Bounds; ``None`` leaves that side open.
+    low_open, high_open : bool, default=False
+        Whether the bound itself is excluded.
+    fix : str or None, default=None
+        How to fix it; by default "Choose a value inside that range."
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If ``value`` is NaN, infinite or outside the interval.
+
+    Examples
+    --------
+    >>> check_real(1, "learning_rate", low=0, low_open=True)
+    1.0
+    >>> check_real(0.0, "learning_rate", low=0, low_open=True)
+    Traceback (most recent call last):
+        ...
+    ValueError: learning_rate must be a finite number > 0; got 0.0. Choose a value inside that range.
+    """
+    allowed = _interval(low, high, low_open, high_open)
+    fix = "Choose a value inside that range." if fix is None else fix
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        _raise(TypeError, name, allowed, value, fix)
+    ok = bool(np.isfinite(value))
+    ok = ok and (low is None or (value > low if low_open else value >= low))
+    ok = ok and (high is None or (value < high if high_open else value <= high))
+    if not ok:
+        _raise(ValueError, name, allowed, value, fix)
+    return float(value)
+
+
+def check_choice(value, name, choices, *, fix=None):
+    """``value`` if it is one of ``choices``, else raise ``ValueError``.
+
+    Parameters
+    ----------
+    value : object
+    name : str
+        Parameter or option name used in the message.
+    choices : sequence
+        The accepted values, listed in the message in this order.
+    fix : str or None, default=None
+        How to fix it; by default "Pick one of the listed values."
+
+    Returns
+    -------
+    object
+        ``value`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not among ``choices`` (unhashable values included).
+
+    Examples
+    --------
+    >>> check_choice("l2", "regularization", ("l1", "l2"))
+    'l2'
+    >>> check_choice("l3", "regularization", ("l1", "l2"))
+    Traceback (most recent call last):
+        ...
+    ValueError: regularization must be one of 'l1', 'l2'; got 'l3'. Pick one of the listed values.
+    """
+    fix = "Pick one of the listed values." if fix is None else fix
+    try:
+        found = any(value == c and type(value) is type(c) or value is c for c in choices)
+    except (TypeError, ValueError):  # arrays and other values that do not compare to one bool
+        found = False
+    if not found:
+        _raise(ValueError, name, "one of " + ", ".join(map(repr, choices)), value, fix)
+    return value
+
+
+def check_pair(value, name, *, low=1, fix=None):
+    """A pair of integers ``>= low`` as a tuple; a single integer ``n`` means ``(n, n)``.
+
+    Parameters
+    ----------
+    value : int or sequence of two ints
+    name : str
+        Parameter name used in the message; elements are named ``name[0]``, ``name[1]``.
+    low : int, default=1
+        Inclusive lower bound of each element.
+    fix : str or None, default=None
+        How to fix it; by default an example pair.
+
+    Returns
+    -------
+    tuple of two int
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is neither an integer nor a sequence of two integers.
+    ValueError
+        If an element is below ``low``.
+
+    Examples
+    --------
+    >>> check_pair(8, "pixels_per_cell")
+    (8, 8)
+    >>> check_pair((4, 0), "pixels_per_cell")
+    Traceback (most recent call last):
+        ...
+    ValueError: pixels_per_cell[1] must be an integer >= 1; got 0. Pass e.g. pixels_per_cell=(8, 8).
+    """
+    fix = f"Pass e.g. {name}=(8, 8)." if fix is None else fix
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        value = (value, value)
+    try:
+        pair = tuple(value)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or isinstance(value, str):
+        _raise(TypeError, name, f"a pair of integers >= {low}", value, fix)
+    return tuple(check_int(v, f"{name}[{i}]", low=low, fix=fix) for i, v in enumerate(pair))
+
+
+def check_bool(value, name):
+    """``value`` as a ``bool`` if it is ``True`` or ``False`` (numpy bools too), else raise.
+
+    Raises
+    ------
+    TypeError
+        For anything else (``0``, ``"yes"``, ``None``).
+
+    Examples
+    --------
+    >>> check_bool(np.True_, "early_stopping")
+    True
+    >>> check_bool(1, "early_stopping")
+    Traceback (most recent call last):
+        ...
+    TypeError: early_stopping must be True or False; got 1 of type int. Pass early_stopping=True or early_stopping=False.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        _raise(TypeError, name, "True or False", value,
+               f"Pass {name}=True or {name}=False.")
+    return bool(value)
