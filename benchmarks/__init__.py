@@ -1,4 +1,6 @@
-"""Datasets, the command-line interface and the benchmark harness.
+"""featbench's data and harness: ``benchmarks.data`` (datasets), ``benchmarks.harness``
+(split, evaluate, tabulate, the ``featbench`` command line); ``benchmarks.dev`` holds the
+developer benchmarks, which run from a checkout and are not installed.
 
 Public names are imported on first use, so that ``featbench --version`` and
 ``featbench download`` do not pay for scikit-learn and matplotlib.
@@ -6,35 +8,25 @@ Public names are imported on first use, so that ``featbench --version`` and
 >>> from benchmarks import load_digits, run_benchmark   # doctest: +SKIP
 """
 
-import importlib
+from benchmarks._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Dataset": "benchmarks.dataset",
-    "DatasetError": "benchmarks.dataset",
-    "validation_split": "benchmarks.dataset",
-    "stratified_subset": "benchmarks.dataset",
-    "load_cifar10": "benchmarks.datasets",
-    "load_digits": "benchmarks.datasets",
-    "find_cifar10": "benchmarks.datasets",
-    "load_image_folder": "benchmarks.image_folder",
-    "download_cifar10": "benchmarks.download",
-    "DownloadError": "benchmarks.download",
-    "run_benchmark": "benchmarks.runner",
-    "learning_curve": "benchmarks.runner",
+    "Dataset": "benchmarks.data.dataset",
+    "DatasetError": "benchmarks.data.dataset",
+    "validation_split": "benchmarks.harness.split",
+    "stratified_subset": "benchmarks.harness.split",
+    "load_cifar10": "benchmarks.data.cifar10",
+    "load_digits": "benchmarks.data.digits",
+    "find_cifar10": "benchmarks.data.cifar10",
+    "load_image_folder": "benchmarks.data.image_folder",
+    "download_cifar10": "benchmarks.data.download",
+    "DownloadError": "benchmarks.data.download",
+    "run_benchmark": "benchmarks.harness.runner",
+    "learning_curve": "benchmarks.harness.runner",
 }
 
 __all__ = ["__version__", *_EXPORTS]
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'benchmarks' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -43,7 +43,7 @@ def cifar10_dir():
 
 @pytest.fixture(scope="session")
 def cifar10(cifar10_dir):
-    """The CIFAR-10 subset as a :class:`benchmarks.datasets.Dataset` (loaded once)."""
-    from benchmarks.datasets import load_cifar10
+    """The CIFAR-10 subset as a :class:`benchmarks.data.cifar10.Dataset` (loaded once)."""
+    from benchmarks.data.cifar10 import load_cifar10
 
     return load_cifar10(cifar10_dir)

@@ -5,7 +5,7 @@ import pytest
 from sklearn.pipeline import Pipeline
 
 import pipelines
-from benchmarks.datasets import load_digits
+from benchmarks.data.digits import load_digits
 from pipelines.reference import skimage_hog_hue
 
 ALL = pipelines.available()

@@ -1,0 +1,53 @@
+"""Load a dataset by the name ``--dataset`` gives it: auto, cifar10, digits or folder:PATH."""
+
+__all__ = ["load_dataset", "CIFAR_HINT"]
+
+CIFAR_HINT = (
+    "CIFAR-10 not found locally; using scikit-learn's embedded 8x8 digits. "
+    "Get CIFAR-10 with 'featbench download cifar10' (or pass --data DIR)."
+)
+
+
+def load_dataset(spec="auto", data=None, notice=print):
+    """Load the dataset a ``--dataset`` option names.
+
+    Parameters
+    ----------
+    spec : str, default="auto"
+        ``"cifar10"``, ``"digits"``, ``"folder:PATH"`` or ``"auto"`` (CIFAR-10
+        when found locally, else the digits, with a one-line notice).
+    data : str or Path or None, default=None
+        Folder holding CIFAR-10 (``--data``); ``None`` searches the usual places.
+    notice : callable, default=print
+        Receives the one-line notice printed when ``auto`` falls back to digits.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` is not one of the accepted forms.
+    FileNotFoundError
+        If ``cifar10`` is asked for and not found.
+    """
+    from benchmarks.data.cifar10 import find_cifar10, load_cifar10
+    from benchmarks.data.digits import load_digits
+
+    if spec == "auto":
+        if find_cifar10(data) is not None:
+            return load_cifar10(data)
+        notice(CIFAR_HINT)
+        return load_digits()
+    if spec == "cifar10":
+        return load_cifar10(data)
+    if spec == "digits":
+        return load_digits()
+    if isinstance(spec, str) and spec.startswith("folder:") and len(spec) > len("folder:"):
+        from benchmarks.data.image_folder import load_image_folder
+
+        return load_image_folder(spec[len("folder:"):])
+    raise ValueError(
+        f"--dataset must be auto, cifar10, digits or folder:PATH; got {spec!r}."
+    )

@@ -1,0 +1,319 @@
+"""CIFAR-10 from either official layout (python pickles or binary records).
+
+CIFAR-10's python layout is a pickle. Unpickling runs code named by the file,
+so it is read with :class:`RestrictedUnpickler`, which resolves only the
+numpy names an array needs and refuses everything else.
+"""
+
+import io
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.data.paths import cache_dir
+from benchmarks.data.dataset import Dataset, DatasetError
+
+__all__ = [
+    "RestrictedUnpickler",
+    "UnsafePickleError",
+    "restricted_loads",
+    "find_cifar10",
+    "load_cifar10",
+    "CIFAR10_CLASSES",
+]
+
+CIFAR10_CLASSES = (
+    "airplane", "automobile", "bird", "cat", "deer",
+    "dog", "frog", "horse", "ship", "truck",
+)
+PY_DIR, BIN_DIR = "cifar-10-batches-py", "cifar-10-batches-bin"
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST_BATCH = "test_batch"
+IMAGE_BYTES = 32 * 32 * 3
+
+# What an official batch file needs: ndarray reconstruction (under numpy 1 and
+# numpy 2 module names) and dtypes. Python 3 writes bytes at protocol 2 through
+# _codecs.encode (a pure function), so copies re-pickled by Python 3 need it too.
+_ALLOWED_GLOBALS = {
+    ("_codecs", "encode"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+}
+
+
+class UnsafePickleError(pickle.UnpicklingError):
+    """A pickle named a global outside the allowed set.
+
+    A subclass of :class:`pickle.UnpicklingError`, so code that catches that
+    catches this too.
+
+    Examples
+    --------
+    >>> try:
+    ...     restricted_loads(pickle.dumps(os.system))
+    ... except pickle.UnpicklingError as exc:
+    ...     type(exc).__name__
+    'UnsafePickleError'
+    """
+
+
+class RestrictedUnpickler(pickle.Unpickler):
+    """Unpickler that only resolves the globals CIFAR-10's batch files need.
+
+    Examples
+    --------
+    >>> restricted_loads(pickle.dumps({b"labels": [1, 2]}))
+    {b'labels': [1, 2]}
+    """
+
+    def find_class(self, module, name):
+        if (module, name) in _ALLOWED_GLOBALS:
+            return super().find_class(module, name)
+        raise UnsafePickleError(
+            f"refusing to load global {module}.{name}: a CIFAR-10 batch file only "
+            f"holds numpy arrays, lists and dicts. The file is not an official batch "
+            f"(or has been tampered with); download it again."
+        )
+
+
+def restricted_loads(data):
+    """Unpickle ``data`` (bytes) with :class:`RestrictedUnpickler`, Python-2 strings as bytes.
+
+    Examples
+    --------
+    >>> restricted_loads(pickle.dumps([1, "a", (2.5, None)]))
+    [1, 'a', (2.5, None)]
+    >>> restricted_loads(pickle.dumps(os.system))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    benchmarks.data.cifar10.UnsafePickleError: refusing to load global ...system: ...
+    """
+    return RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
+
+
+def _has_layout(folder):
+    if (folder / PY_DIR).is_dir() or (folder / BIN_DIR).is_dir():
+        return True
+    return False
+
+
+def find_cifar10(root=None):
+    """Folder that holds ``cifar-10-batches-py`` or ``cifar-10-batches-bin``.
+
+    Parameters
+    ----------
+    root : str or Path or None, default=None
+        Where to look. ``None`` searches ``$FEATBENCH_DATA``, then the cache
+        folder (``$FEATBENCH_CACHE`` or ``~/.cache/featbench``). ``root`` may
+        also be a batches folder itself.
+
+    Returns
+    -------
+    Path or None
+        The parent of the batch folder(s); ``None`` when ``root`` is None and
+        nothing is found.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` is given and does not exist or holds no batch folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> find_cifar10(root)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no CIFAR-10 batches in ...: expected a subfolder cifar-10-batches-py or ...
+    >>> (root / "cifar-10-batches-bin").mkdir()
+    >>> find_cifar10(root) == root, find_cifar10(root / "cifar-10-batches-bin") == root
+    (True, True)
+    """
+    if root is not None:
+        root = Path(root).expanduser()
+        if not root.exists():
+            raise FileNotFoundError(
+                f"CIFAR-10 folder {root} does not exist. Pass the folder that holds "
+                f"{PY_DIR} or {BIN_DIR}, or fetch it with 'featbench download cifar10'."
+            )
+        if root.name in (PY_DIR, BIN_DIR) and root.is_dir():
+            return root.parent
+        if _has_layout(root):
+            return root
+        raise FileNotFoundError(
+            f"no CIFAR-10 batches in {root}: expected a subfolder {PY_DIR} or {BIN_DIR}. "
+            f"Point root at the folder that contains it, or fetch it with "
+            f"'featbench download cifar10 --dest {root}'."
+        )
+    candidates = []
+    if os.environ.get("FEATBENCH_DATA"):
+        candidates.append(Path(os.environ["FEATBENCH_DATA"]).expanduser())
+    candidates.append(cache_dir())
+    for folder in candidates:
+        if folder.is_dir() and _has_layout(folder):
+            return folder
+    return None
+
+
+def _check_labels(labels, n_classes, path):
+    labels = np.asarray(labels, dtype=np.int64)
+    bad = (labels < 0) | (labels >= n_classes)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DatasetError(
+            f"{path}: label {labels[i]} at record {i} is outside [0, {n_classes - 1}]; "
+            f"the file is corrupt. Download it again with 'featbench download cifar10'."
+        )
+    return labels
+
+
+def _images_from_rows(rows):
+    # Rows are channel-major (R plane, G plane, B plane, each row by row).
+    return np.ascontiguousarray(rows.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+
+
+def _read_python_batch(path, n_classes):
+    try:
+        batch = restricted_loads(path.read_bytes())
+    except UnsafePickleError as exc:
+        raise DatasetError(f"{path}: {exc}") from exc
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+        raise DatasetError(
+            f"{path} is truncated or corrupt ({type(exc).__name__}: {exc}). "
+            f"Download it again with 'featbench download cifar10'."
+        ) from exc
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise DatasetError(
+            f"{path} is not a CIFAR-10 batch: expected a dict with b'data' and b'labels'."
+        )
+    data = np.asarray(batch[b"data"])
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != IMAGE_BYTES:
+        raise DatasetError(
+            f"{path}: b'data' must be uint8 of shape (N, {IMAGE_BYTES}); "
+            f"got {data.dtype} {data.shape}. The file is corrupt; download it again."
+        )
+    labels = _check_labels(batch[b"labels"], n_classes, path)
+    if len(labels) != len(data):
+        raise DatasetError(
+            f"{path}: {len(data)} images but {len(labels)} labels; the file is corrupt."
+        )
+    return _images_from_rows(data), labels
+
+
+def _read_binary_batch(path, n_classes):
+    raw = np.fromfile(path, dtype=np.uint8)
+    record = IMAGE_BYTES + 1
+    if raw.size == 0 or raw.size % record:
+        raise DatasetError(
+            f"{path} is truncated or corrupt: {raw.size} bytes is not a whole number of "
+            f"{record}-byte records. Download it again with 'featbench download cifar10'."
+        )
+    raw = raw.reshape(-1, record)
+    labels = _check_labels(raw[:, 0], n_classes, path)
+    return _images_from_rows(raw[:, 1:]), labels
+
+
+def _read_layout(folder, layout):
+    if layout == "python":
+        meta_path = folder / "batches.meta"
+        names = CIFAR10_CLASSES
+        if meta_path.is_file():
+            meta = _read_meta(meta_path)
+            names = tuple(n.decode() if isinstance(n, bytes) else str(n) for n in meta)
+        files = [folder / f for f in TRAIN_BATCHES + (TEST_BATCH,)]
+        reader = _read_python_batch
+    else:
+        meta_path = folder / "batches.meta.txt"
+        names = CIFAR10_CLASSES
+        if meta_path.is_file():
+            names = tuple(n.strip() for n in meta_path.read_text().splitlines() if n.strip())
+        files = [folder / f"{f}.bin" for f in TRAIN_BATCHES + (TEST_BATCH,)]
+        reader = _read_binary_batch
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise DatasetError(
+            f"{folder} is incomplete; missing: {', '.join(missing)}. "
+            f"Download the dataset again with 'featbench download cifar10'."
+        )
+    parts = [reader(f, len(names)) for f in files]
+    X_train = np.concatenate([p[0] for p in parts[:-1]])
+    y_train = np.concatenate([p[1] for p in parts[:-1]])
+    return X_train, y_train, parts[-1][0], parts[-1][1], names
+
+
+def _read_meta(path):
+    try:
+        meta = restricted_loads(path.read_bytes())
+        return list(meta[b"label_names"])
+    except Exception as exc:  # any failure means the same thing: a bad meta file
+        raise DatasetError(
+            f"{path} is not a valid CIFAR-10 batches.meta ({type(exc).__name__}: {exc}); "
+            f"download the dataset again."
+        ) from exc
+
+
+def load_cifar10(root=None, layout=None):
+    """Load CIFAR-10 (or any subset written in its official layouts).
+
+    Parameters
+    ----------
+    root : str or Path or None, default=None
+        Folder holding ``cifar-10-batches-py`` and/or ``cifar-10-batches-bin``
+        (or one of those folders itself). ``None`` searches ``$FEATBENCH_DATA``
+        and then the cache folder (``$FEATBENCH_CACHE``, default
+        ``~/.cache/featbench``).
+    layout : {"python", "binary"} or None, default=None
+        Which layout to read when both are present; ``None`` prefers python.
+        Both give identical arrays.
+
+    Returns
+    -------
+    Dataset
+        ``X_train`` (N, 32, 32, 3) uint8, ``y_train`` (N,) int64, ``X_test``,
+        ``y_test``, ``class_names``. The number of images per batch is read
+        from the files, not assumed.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no CIFAR-10 folder is found.
+    DatasetError
+        If a batch file is missing, truncated, corrupt, or has a label out of
+        range, or a pickle names anything but numpy arrays.
+    ValueError
+        If ``layout`` is not one of the allowed values.
+
+    Examples
+    --------
+    >>> ds = load_cifar10("/path/to/cifar")  # doctest: +SKIP
+    >>> ds.X_train.shape  # doctest: +SKIP
+    (50000, 32, 32, 3)
+    """
+    if layout not in (None, "python", "binary"):
+        raise ValueError(f"layout must be None, 'python' or 'binary'; got {layout!r}.")
+    folder = find_cifar10(root)
+    if folder is None:
+        raise FileNotFoundError(
+            f"CIFAR-10 not found in $FEATBENCH_DATA or {cache_dir()}. Fetch it with "
+            f"'featbench download cifar10', or pass root= the folder holding "
+            f"{PY_DIR} or {BIN_DIR}."
+        )
+    available = [
+        name for name, sub in (("python", PY_DIR), ("binary", BIN_DIR))
+        if (folder / sub).is_dir()
+    ]
+    chosen = layout or available[0]
+    if chosen not in available:
+        raise FileNotFoundError(
+            f"{folder} has no {chosen} layout ({PY_DIR if chosen == 'python' else BIN_DIR}); "
+            f"available: {', '.join(available)}."
+        )
+    sub = folder / (PY_DIR if chosen == "python" else BIN_DIR)
+    X_train, y_train, X_test, y_test, names = _read_layout(sub, chosen)
+    return Dataset(X_train, y_train, X_test, y_test, tuple(names), name="cifar10",
+                   source=str(sub))

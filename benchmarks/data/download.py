@@ -1,0 +1,399 @@
+"""Download and unpack the official CIFAR-10 archive, safely.
+
+Whatever goes wrong (network, md5 mismatch, Ctrl-C, a hostile archive): a file
+appears under its final name only once complete with the right md5 (temporary
+file, fsync, :func:`os.replace`); every tar member is checked before anything
+is extracted, into a temporary folder moved into place when complete; nothing
+already on disk is overwritten.
+"""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from tqdm.auto import tqdm
+
+from benchmarks.data.paths import cache_dir
+
+__all__ = [
+    "BASE_URL", "URL_ENV", "ARCHIVES", "DownloadError", "UnsafeArchiveError",
+    "archive_url", "file_md5", "fetch", "safe_extract", "download_cifar10",
+]
+
+BASE_URL = "https://www.cs.toronto.edu/~kriz/"
+URL_ENV = "FEATBENCH_CIFAR10_URL"
+
+#: format -> (archive file name, official md5, folder the archive unpacks to)
+ARCHIVES = {
+    "python": ("cifar-10-python.tar.gz", "c58f30108f718f92721af3b95e74349a",
+               "cifar-10-batches-py"),
+    "binary": ("cifar-10-binary.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530",
+               "cifar-10-batches-bin"),
+}
+
+_CHUNK = 1 << 16
+
+
+class DownloadError(OSError):
+    """Network failure, truncated transfer, md5 mismatch, unreadable archive, or a
+    target that already exists. An :class:`OSError`, so ``except OSError`` catches it."""
+
+
+class UnsafeArchiveError(DownloadError):
+    """A tar archive holds members that would escape the destination folder
+    (absolute paths, ``..``, links leaving it) or special files (devices, fifos)."""
+
+
+def _check_fmt(fmt):
+    if not isinstance(fmt, str) or fmt not in ARCHIVES:
+        raise ValueError(f"fmt must be one of {sorted(ARCHIVES)}; got {fmt!r}.")
+
+
+def archive_url(fmt="python", url=None):
+    """Full URL of the CIFAR-10 archive in format ``fmt``.
+
+    Parameters
+    ----------
+    fmt : {"python", "binary"}, default="python"
+        Which archive.
+    url : str or None, default=None
+        Base URL (folder) holding the archives. ``None`` uses ``$FEATBENCH_CIFAR10_URL``
+        if set, else the official :data:`BASE_URL`.
+
+    Returns
+    -------
+    str
+        The base URL joined with the archive's file name.
+
+    Raises
+    ------
+    ValueError
+        If ``fmt`` is unknown or the URL is not http, https or file.
+
+    Examples
+    --------
+    >>> archive_url("binary", url="http://127.0.0.1:8000/mirror")
+    'http://127.0.0.1:8000/mirror/cifar-10-binary.tar.gz'
+    """
+    _check_fmt(fmt)
+    origin = "url" if url is not None else f"${URL_ENV}"
+    base = url if url is not None else (os.environ.get(URL_ENV) or BASE_URL)
+    scheme = urllib.parse.urlsplit(base).scheme
+    if scheme not in ("http", "https", "file"):
+        raise ValueError(
+            f"{origin} must be an http(s):// or file:// URL of the folder holding "
+            f"{ARCHIVES[fmt][0]}; got {base!r}."
+        )
+    return base.rstrip("/") + "/" + ARCHIVES[fmt][0]
+
+
+def file_md5(path, chunk_size=_CHUNK):
+    """Hex md5 of the file at ``path``, read in chunks.
+
+    Parameters
+    ----------
+    path : str or Path
+        File to hash.
+    chunk_size : int, default=65536
+        Bytes read at a time, so large archives never sit in memory.
+
+    Returns
+    -------
+    str
+        32 lowercase hex digits.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"; _ = p.write_bytes(b"abc")
+    >>> file_md5(p)
+    '900150983cd24fb0d6963f7d28e17f72'
+    """
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(folder):
+    # Makes the rename itself durable; not every platform can open a folder.
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def fetch(url, path, md5, progress=True, timeout=60.0):
+    """Download ``url`` to ``path`` atomically, checking its md5 while streaming.
+
+    Parameters
+    ----------
+    url : str
+        What to download.
+    path : str or Path
+        Final file name. Its folder is created if needed.
+    md5 : str
+        Expected hex md5 of the whole file.
+    progress : bool, default=True
+        Show a tqdm progress bar on stderr.
+    timeout : float, default=60.0
+        Seconds to wait for the connection and for each read.
+
+    Returns
+    -------
+    Path
+        ``path``. If it already exists with the right md5, nothing is downloaded.
+
+    Raises
+    ------
+    DownloadError
+        On a network or HTTP error, a transfer shorter than its Content-Length,
+        an md5 mismatch, or if ``path`` exists with another md5 (never
+        overwritten). The temporary file is always removed.
+
+    Examples
+    --------
+    >>> fetch("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    ...       "data/cifar-10-python.tar.gz",
+    ...       md5="c58f30108f718f92721af3b95e74349a")  # doctest: +SKIP
+    """
+    path, md5 = Path(path), md5.lower()
+    if path.exists():
+        found = file_md5(path)
+        if found == md5:
+            return path
+        raise DownloadError(
+            f"{path} already exists but its md5 is {found}, expected {md5}. It was left "
+            f"untouched: delete or move it, then run the download again."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    request = urllib.request.Request(url, headers={"User-Agent": "featbench"})
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        digest, received = hashlib.md5(usedforsecurity=False), 0
+        try:
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
+                request, timeout=timeout
+            ) as response:
+                length = response.headers.get("Content-Length")
+                expected = int(length) if length and length.isdigit() else None
+                with tqdm(total=expected, unit="B", unit_scale=True, unit_divisor=1024,
+                          desc=path.name, disable=not progress, leave=False) as bar:
+                    for chunk in iter(lambda: response.read(_CHUNK), b""):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        received += len(chunk)
+                        bar.update(len(chunk))
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:  # URLError and HTTPError are OSErrors too
+            reason = (f"HTTP {exc.code} {exc.reason}" if isinstance(exc, urllib.error.HTTPError)
+                      else getattr(exc, "reason", exc))
+            raise DownloadError(
+                f"downloading {url} failed after {received} bytes: {reason}. Check the "
+                f"network connection, the URL (or ${URL_ENV}) and the free space in "
+                f"{path.parent}, then run the download again."
+            ) from exc
+        # http.client returns b"" instead of raising when the peer closes early,
+        # so a short body has to be detected by counting.
+        if expected is not None and received != expected:
+            raise DownloadError(
+                f"downloading {url} was cut off: received {received} of {expected} bytes. "
+                f"Nothing was saved to {path}; run the download again."
+            )
+        found = digest.hexdigest()
+        if found != md5:
+            raise DownloadError(
+                f"md5 mismatch for {path.name} from {url}: expected {md5}, received {found} "
+                f"({received} bytes). The file was not saved; run the download again, and "
+                f"if it keeps failing check that the URL serves the official archive."
+            )
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    finally:
+        # Also runs on KeyboardInterrupt, so an interrupted download leaves nothing.
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _is_absolute(name):
+    return name.startswith(("/", "\\")) or bool(PureWindowsPath(name).drive)
+
+
+def _has_dotdot(name):
+    # PureWindowsPath splits on backslashes as well as slashes.
+    return ".." in PureWindowsPath(name).parts
+
+
+def _member_problem(member):
+    """Why ``member`` is unsafe to extract, or None when it is fine."""
+    if _is_absolute(member.name):
+        return "absolute path"
+    if _has_dotdot(member.name):
+        return "path contains '..'"
+    if member.issym() or member.islnk():
+        kind = "symlink" if member.issym() else "hardlink"
+        target = member.linkname
+        if _is_absolute(target):
+            return f"{kind} to absolute path {target!r}"
+        # Rejecting every '..' (not only those that lexically leave the folder)
+        # is what makes chains of links safe: a link to 'a/..' where 'a' is
+        # itself a link to '.' escapes although it looks harmless on paper.
+        if _has_dotdot(target):
+            return f"{kind} to {target!r}, which leaves the destination"
+        return None
+    if member.isfile() or member.isdir():
+        return None
+    return "device, fifo or other special file"
+
+
+def safe_extract(archive, dest):
+    """Extract a tar archive into ``dest`` after checking every member.
+
+    All members are checked before anything is written, then extracted into a
+    temporary folder in ``dest`` (tarfile's ``"data"`` filter as a second line of
+    defence) whose top-level entries are moved into ``dest`` with :func:`os.replace`.
+
+    Parameters
+    ----------
+    archive : str or Path
+        A tar file, compressed or not.
+    dest : str or Path
+        Folder to extract into; created if missing.
+
+    Returns
+    -------
+    list of Path
+        The top-level entries created in ``dest``, sorted.
+
+    Raises
+    ------
+    UnsafeArchiveError
+        If any member has an absolute path, a ``..`` component, is a link
+        whose target is absolute or contains ``..``, or is a device or fifo.
+        The message lists every such member. Nothing is extracted.
+    DownloadError
+        If the archive cannot be read, or a top-level entry already exists in
+        ``dest`` (nothing is overwritten).
+
+    Examples
+    --------
+    >>> safe_extract("cifar-10-python.tar.gz", "data")  # doctest: +SKIP
+    [PosixPath('data/cifar-10-batches-py')]
+    """
+    archive, dest = Path(archive), Path(dest)
+    try:
+        with tarfile.open(archive) as tar:
+            members = tar.getmembers()
+            bad = [(m.name, why) for m in members if (why := _member_problem(m))]
+            if bad:
+                listed = "; ".join(f"{name!r}: {why}" for name, why in bad)
+                raise UnsafeArchiveError(
+                    f"refusing to extract {archive}: {len(bad)} unsafe member(s): {listed}. "
+                    f"Nothing was extracted; the archive is not a genuine dataset archive, "
+                    f"delete it and download it from a trusted source."
+                )
+            tops = sorted({p.parts[0] for m in members if (p := PurePosixPath(m.name)).parts})
+            taken = [top for top in tops if (dest / top).exists() or (dest / top).is_symlink()]
+            if taken:
+                raise DownloadError(
+                    f"cannot extract {archive} into {dest}: {', '.join(taken)} already "
+                    f"exist(s) there and would be overwritten. Move or delete them first."
+                )
+            dest.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=dest, prefix=".featbench-extract-"))
+            try:
+                if hasattr(tarfile, "data_filter"):
+                    tar.extractall(staging, members=members, filter="data")
+                else:  # Python without PEP 706; our own checks above still apply
+                    tar.extractall(staging, members=members)
+                for top in tops:
+                    os.replace(staging / top, dest / top)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    except (tarfile.TarError, EOFError) as exc:
+        raise DownloadError(
+            f"cannot read the archive {archive}: {exc}. It is corrupt or not a tar file; "
+            f"delete it and download it again."
+        ) from exc
+    _fsync_dir(dest)
+    return [dest / top for top in tops]
+
+
+def download_cifar10(dest=None, fmt="python", url=None, progress=True, timeout=60.0,
+                     md5=None):
+    """Download and unpack the official CIFAR-10 archive.
+
+    Parameters
+    ----------
+    dest : str, Path or None, default=None
+        Folder receiving the archive and the extracted batches; ``None`` is the
+        cache folder (``$FEATBENCH_CACHE`` or ``~/.cache/featbench``).
+    fmt : {"python", "binary"}, default="python"
+        Which official archive: pickled batches or raw binary batches.
+    url : str or None, default=None
+        Base URL holding the archives; ``None`` uses ``$FEATBENCH_CIFAR10_URL``
+        if set, else https://www.cs.toronto.edu/~kriz/.
+    progress : bool, default=True
+        Show a progress bar while downloading.
+    timeout : float, default=60.0
+        Network timeout in seconds (connection and each read).
+    md5 : str or None, default=None
+        Expected md5 of the archive; ``None`` is the official value (see ``ARCHIVES``).
+
+    Returns
+    -------
+    Path
+        The extracted ``cifar-10-batches-py`` or ``cifar-10-batches-bin`` folder.
+        If it exists already, nothing is done; an archive already in ``dest`` with
+        the right md5 is used without downloading; the archive is kept.
+
+    Raises
+    ------
+    ValueError
+        If ``fmt`` is not "python" or "binary", ``timeout`` is not positive or
+        the URL is not http(s) or file.
+    DownloadError
+        On network failure, truncated transfer, md5 mismatch, an unreadable
+        archive or one without the expected folder, or a ``dest`` that is a file.
+    UnsafeArchiveError
+        If the archive holds members that would escape ``dest``.
+
+    Examples
+    --------
+    >>> folder = download_cifar10(dest="data", fmt="binary")  # doctest: +SKIP
+    >>> folder.name  # doctest: +SKIP
+    'cifar-10-batches-bin'
+    """
+    _check_fmt(fmt)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}.")
+    full_url = archive_url(fmt, url)
+    filename, official_md5, folder_name = ARCHIVES[fmt]
+    dest = Path(dest).expanduser() if dest is not None else cache_dir()
+    if dest.exists() and not dest.is_dir():
+        raise DownloadError(f"dest {dest} exists and is not a folder; choose another dest.")
+    folder = dest / folder_name
+    if folder.is_dir():
+        return folder
+    archive = fetch(full_url, dest / filename, md5 or official_md5, progress=progress,
+                    timeout=timeout)
+    created = safe_extract(archive, dest)
+    if not folder.is_dir():
+        raise DownloadError(
+            f"{archive} was extracted to {[p.name for p in created]} but holds no "
+            f"{folder_name} folder; it is not the CIFAR-10 {fmt} archive. Delete it "
+            f"and the extracted entries, then download again."
+        )
+    return folder

@@ -1,0 +1,321 @@
+"""Load your own images from ``root/<class>/<image>`` as a :class:`Dataset`."""
+
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+from skimage import color, io, transform, util
+from sklearn.model_selection import train_test_split
+
+from benchmarks.data.dataset import Dataset, DatasetError
+
+__all__ = ["IMAGE_EXTENSIONS", "load_image_folder"]
+
+#: Recognized file extensions (compared case-insensitively).
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+
+def _check_image_size(image_size):
+    size = (image_size, image_size) if isinstance(image_size, (int, np.integer)) else image_size
+    ok = (isinstance(size, (tuple, list)) and len(size) == 2
+          and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+                  for v in size))
+    if not ok:
+        raise ValueError(
+            f"image_size must be an int or a (height, width) pair of positive ints, "
+            f"for example (32, 32); got {image_size!r}."
+        )
+    return int(size[0]), int(size[1])
+
+
+def _check_test_fraction(test_fraction):
+    if (isinstance(test_fraction, bool) or not isinstance(test_fraction, (float, int))
+            or not 0.0 < test_fraction < 1.0):
+        raise ValueError(
+            f"test_fraction must be a number strictly between 0 and 1, for example 0.2; "
+            f"got {test_fraction!r}."
+        )
+    return float(test_fraction)
+
+
+def _visible(path):
+    return not path.name.startswith(".")
+
+
+def _scan_classes(folder):
+    """{class name: sorted image paths} for the class folders of ``folder``.
+
+    Raises before any image is read when the layout is unusable.
+    """
+    classes = sorted(p for p in folder.iterdir() if p.is_dir() and _visible(p))
+    if not classes:
+        loose = [p.name for p in folder.iterdir()
+                 if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+        hint = (f" It holds {len(loose)} image(s) directly; move them into one "
+                f"sub-folder per class." if loose else "")
+        raise DatasetError(
+            f"{folder} has no class folders.{hint} Expected {folder}/<class>/<image> "
+            f"with images of type {', '.join(IMAGE_EXTENSIONS)}."
+        )
+    files = {
+        c.name: sorted(p for p in c.iterdir()
+                       if p.is_file() and _visible(p) and p.suffix.lower() in IMAGE_EXTENSIONS)
+        for c in classes
+    }
+    empty = [name for name, paths in files.items() if not paths]
+    if len(empty) == len(files):
+        raise DatasetError(
+            f"no images in the class folders of {folder}: expected files ending in "
+            f"{', '.join(IMAGE_EXTENSIONS)} (any case) inside {folder}/<class>/."
+        )
+    if empty:
+        raise DatasetError(
+            f"class folder(s) without images in {folder}: {', '.join(empty)}. Add images "
+            f"to them or remove them."
+        )
+    return files
+
+
+def _require_classes(files, where):
+    if len(files) < 2:
+        raise DatasetError(
+            f"{where} has only one class ({', '.join(files)}); a classification "
+            f"dataset needs at least two class folders."
+        )
+
+
+def _check_splittable(counts, test_fraction, where):
+    """Fail early if a stratified split with ``test_fraction`` cannot be made."""
+    small = [f"{name} ({n})" for name, n in counts.items() if n < 2]
+    if small:
+        raise DatasetError(
+            f"cannot split {where} into train and test: class(es) with fewer than 2 "
+            f"images: {', '.join(small)}. Add images, or provide {where}/train and "
+            f"{where}/test folders."
+        )
+    n, k = sum(counts.values()), len(counts)
+    n_test = math.ceil(test_fraction * n)  # how scikit-learn rounds test_size
+    if n_test < k or n - n_test < k:
+        raise DatasetError(
+            f"cannot split {where} ({n} images, {k} classes) with test_fraction="
+            f"{test_fraction}: the test set would get {n_test} and the training set "
+            f"{n - n_test} images, but each needs at least one per class. Choose a "
+            f"test_fraction between {k / n:.3g} and {1 - k / n:.3g}, or add images."
+        )
+
+
+def _to_rgb_float(image):
+    """Any 2-D gray, gray+alpha, RGB or RGBA array -> float RGB in [0, 1]."""
+    image = np.asarray(image)
+    if image.dtype.kind == "f" and (np.nanmin(image) < 0 or np.nanmax(image) > 1):
+        raise ValueError(f"float pixel values outside [0, 1] (range "
+                         f"{np.nanmin(image):g}..{np.nanmax(image):g})")
+    image = util.img_as_float(image)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim == 2:
+        return color.gray2rgb(image)
+    if image.ndim == 3 and image.shape[-1] == 2:
+        image = np.dstack([image[..., 0]] * 3 + [image[..., 1]])
+    if image.ndim == 3 and image.shape[-1] == 4:
+        # Transparent pixels become white, like on a typical viewer background.
+        return color.rgba2rgb(image, background=(1, 1, 1))
+    if image.ndim == 3 and image.shape[-1] == 3:
+        return image
+    raise ValueError(f"unsupported image shape {image.shape}; expected (H, W) gray, "
+                     f"(H, W, 3) RGB or (H, W, 4) RGBA")
+
+
+def _read(path, image_size):
+    with warnings.catch_warnings():
+        # On an undecodable file imageio tries every plugin, and some of them
+        # emit deprecation notices that say nothing about the user's file.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        raw = io.imread(path)
+    image = _to_rgb_float(raw)
+    if image.shape[:2] != image_size:
+        image = transform.resize(image, image_size, anti_aliasing=True)
+    # Rounding, not truncation: uint8 -> float -> uint8 must give back the same values.
+    return np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
+
+
+def _read_all(paths, image_size):
+    """Images, and (path, reason) for every file that could not be decoded."""
+    images, bad = {}, []
+    for path in paths:
+        try:
+            images[path] = _read(path, image_size)
+        # Decoders (Pillow, imageio, tifffile) fail with many unrelated types.
+        except Exception as exc:  # noqa: BLE001
+            bad.append((str(path), f"{type(exc).__name__}: {exc}"))
+    return images, bad
+
+
+def _stack(paths, images, labels):
+    kept = [(images[p], lab, str(p)) for p, lab in zip(paths, labels) if p in images]
+    X = np.stack([k[0] for k in kept]) if kept else None
+    return X, np.array([k[1] for k in kept], dtype=np.int64), tuple(k[2] for k in kept)
+
+
+def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state=0,
+                      skip_unreadable=False, name=None):
+    """Load images laid out as ``root/<class>/<image>`` into a :class:`Dataset`.
+
+    Classes are the sub-folders, sorted by name (label ``i`` is the ``i``-th
+    name). Images are files directly inside a class folder ending in .png,
+    .jpg, .jpeg, .bmp, .tif or .tiff (any case); other and hidden files are
+    ignored. Each image is read with :func:`skimage.io.imread`, converted to
+    RGB (gray replicated to three channels; RGBA and gray+alpha composited on a
+    white background), resized with anti-aliasing to ``image_size`` if it has
+    another size, and rounded to uint8.
+
+    If ``root`` has ``train`` and ``test`` sub-folders (each holding the same
+    class folders), they are the split and ``test_fraction`` is ignored;
+    otherwise a stratified split with ``test_fraction`` and ``random_state``
+    is made.
+
+    Parameters
+    ----------
+    root : str or Path
+        The dataset folder.
+    image_size : int or (int, int), default=(32, 32)
+        Output (height, width); CIFAR-10's size by default so features and
+        networks tuned on it apply unchanged.
+    test_fraction : float in (0, 1), default=0.2
+        Share of each class held out for testing when there is no train/test
+        layout.
+    random_state : int, default=0
+        Seed of that split; the same seed gives the same split.
+    skip_unreadable : bool, default=False
+        If True, files that cannot be decoded are skipped, listed in a warning
+        and in ``extra["skipped"]``; if False they are an error.
+    name : str or None, default=None
+        Dataset name in reports; defaults to the folder's name.
+
+    Returns
+    -------
+    Dataset
+        ``X_train``/``X_test`` uint8 of shape (n, H, W, 3), int64 labels,
+        ``class_names`` and ``source=str(root)``. ``extra`` holds ``layout``
+        ("train/test" or "split"), ``image_size``, ``files_train`` and
+        ``files_test`` (path of each image, in array order) and ``skipped``
+        (tuple of (path, reason) pairs).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` does not exist.
+    NotADirectoryError
+        If ``root`` is a file.
+    ValueError
+        If ``image_size`` or ``test_fraction`` is invalid.
+    DatasetError
+        If there are no class folders or images, a class folder is empty,
+        there is only one class, train and test have different classes, a
+        class is too small to split, or (unless ``skip_unreadable``) some files
+        cannot be decoded: the message lists every such file and why. Layout
+        problems are found before any image is read.
+
+    Examples
+    --------
+    >>> ds = load_image_folder("photos", image_size=(64, 64))  # doctest: +SKIP
+    >>> ds.X_train.shape[1:], ds.class_names  # doctest: +SKIP
+    ((64, 64, 3), ('cat', 'dog'))
+    """
+    image_size = _check_image_size(image_size)
+    test_fraction = _check_test_fraction(test_fraction)
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise FileNotFoundError(
+            f"image folder {root} does not exist; pass the folder holding one "
+            f"sub-folder per class (root/<class>/<image>)."
+        )
+    if not root.is_dir():
+        raise NotADirectoryError(
+            f"{root} is a file, not a folder; pass the folder holding one sub-folder "
+            f"per class (root/<class>/<image>)."
+        )
+
+    train_dir, test_dir = root / "train", root / "test"
+    if train_dir.is_dir() != test_dir.is_dir():
+        have, missing = (train_dir, test_dir) if train_dir.is_dir() else (test_dir, train_dir)
+        raise DatasetError(
+            f"{root} has {have.name}/ but no {missing.name}/: add {missing} with the "
+            f"same class folders, or rename {have} if it is a class."
+        )
+    if train_dir.is_dir():
+        layout = "train/test"
+        train_files, test_files = _scan_classes(train_dir), _scan_classes(test_dir)
+        if set(train_files) != set(test_files):
+            only_train = sorted(set(train_files) - set(test_files))
+            only_test = sorted(set(test_files) - set(train_files))
+            raise DatasetError(
+                f"{train_dir} and {test_dir} must have the same class folders; only in "
+                f"train: {only_train or 'none'}, only in test: {only_test or 'none'}. "
+                f"Add or remove class folders so both match."
+            )
+        _require_classes(train_files, root)
+        class_names = tuple(train_files)
+        paths = {"train": [], "test": []}
+        labels = {"train": [], "test": []}
+        for label, cls in enumerate(class_names):
+            for part, files in (("train", train_files), ("test", test_files)):
+                paths[part] += files[cls]
+                labels[part] += [label] * len(files[cls])
+        all_paths = paths["train"] + paths["test"]
+    else:
+        layout = "split"
+        files = _scan_classes(root)
+        _require_classes(files, root)
+        _check_splittable({c: len(p) for c, p in files.items()}, test_fraction, root)
+        class_names = tuple(files)
+        all_paths = [p for cls in class_names for p in files[cls]]
+        all_labels = [lab for lab, cls in enumerate(class_names) for _ in files[cls]]
+
+    images, bad = _read_all(all_paths, image_size)
+    if bad and not skip_unreadable:
+        listed = "\n".join(f"  {path}: {reason}" for path, reason in bad)
+        raise DatasetError(
+            f"{len(bad)} of {len(all_paths)} file(s) under {root} could not be read as "
+            f"images:\n{listed}\nFix or remove them, or pass skip_unreadable=True "
+            f"to skip them."
+        )
+    if bad:
+        warnings.warn(
+            f"skipped {len(bad)} unreadable file(s) under {root}: "
+            + ", ".join(path for path, _ in bad),
+            UserWarning,
+            stacklevel=2,
+        )
+
+    if layout == "train/test":
+        X_train, y_train, f_train = _stack(paths["train"], images, labels["train"])
+        X_test, y_test, f_test = _stack(paths["test"], images, labels["test"])
+        for part, y in (("train", y_train), ("test", y_test)):
+            missing = [class_names[i] for i in np.flatnonzero(
+                np.bincount(y, minlength=len(class_names)) == 0)]
+            if missing:
+                raise DatasetError(
+                    f"after skipping unreadable files, {root / part} has no readable "
+                    f"image for class(es) {', '.join(missing)}; fix those files."
+                )
+    else:
+        X, y, kept = _stack(all_paths, images, all_labels)
+        counts = dict(zip(class_names, np.bincount(y, minlength=len(class_names)).tolist()))
+        # Skipped files can leave too few images; same check, now on what was read.
+        _check_splittable(counts, test_fraction, root)
+        idx_train, idx_test = train_test_split(
+            np.arange(len(y)), test_size=test_fraction, stratify=y, random_state=random_state
+        )
+        X_train, y_train, X_test, y_test = X[idx_train], y[idx_train], X[idx_test], y[idx_test]
+        f_train = tuple(kept[i] for i in idx_train)
+        f_test = tuple(kept[i] for i in idx_test)
+
+    return Dataset(
+        X_train, y_train, X_test, y_test, class_names,
+        name=name if name is not None else root.resolve().name,
+        source=str(root),
+        extra={"layout": layout, "image_size": image_size, "files_train": f_train,
+               "files_test": f_test, "skipped": tuple(bad)},
+    )

@@ -1,0 +1,27 @@
+"""The benchmark harness: split, augment, evaluate, tabulate, plot, and the ``featbench`` CLI.
+
+A run goes :mod:`~benchmarks.harness.runner` (the Python API) ->
+:mod:`~benchmarks.harness.split` (fit, validation and test parts, augmented
+by :mod:`~benchmarks.harness.augment`) -> :mod:`~benchmarks.harness.evaluate`
+(one row: features from :mod:`~benchmarks.harness.cache`, fit, predict,
+score with :mod:`~benchmarks.harness.stats`) -> :mod:`~benchmarks.harness.results`
+and :mod:`~benchmarks.harness.plots`, written by :mod:`~benchmarks.harness.atomic`.
+Which rows read raw pixels, how each is augmented and whether its features are
+cached is asked of :class:`pipelines.PipelineSpec`, never decided here.
+
+Names are imported on first use, so that the command line starts fast.
+"""
+
+from benchmarks._lazy import lazy_exports
+
+_EXPORTS = {
+    "run_benchmark": "benchmarks.harness.runner",
+    "learning_curve": "benchmarks.harness.runner",
+    "Split": "benchmarks.harness.split",
+    "make_split": "benchmarks.harness.split",
+    "run_pipeline": "benchmarks.harness.evaluate",
+    "feature_memory": "benchmarks.harness.cache",
+}
+
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,37 @@
+"""``featbench pipelines``: every named pipeline, what it computes, its presets and grid."""
+
+__all__ = ["add_pipelines_parser"]
+
+
+def _cmd_pipelines(args):
+    import pandas as pd
+
+    import pipelines
+    from benchmarks.harness.results import markdown_table
+
+    names = pipelines.select(args.patterns)
+    presets = {name: [p for p, members in pipelines.PRESETS.items()
+                      if p != "all" and name in members] for name in names}
+    table = pd.DataFrame({
+        "pipeline": names,
+        "what it computes": [pipelines.get_spec(n).description for n in names],
+        "presets": [", ".join(presets[n]) for n in names],
+        "--search grid": [
+            "; ".join(f"{k.removeprefix('clf__')} {v}" for k, v in
+                      pipelines.search_space(n).items()) for n in names],
+    })
+    print(markdown_table(table))
+    print("\nWith the default --augment auto on color images, raw-pixel rows (pixels/*, "
+          "ref:pixels/*) train on mirrors and on copies shifted by 1/16 of the image size, "
+          "the others on mirrors.")
+    return 0
+
+
+def add_pipelines_parser(sub):
+    """Register ``featbench pipelines`` on the subparsers ``sub``."""
+    p = sub.add_parser("pipelines", help="list the named pipelines: what each computes, "
+                                         "its presets and its --search grid")
+    p.add_argument("patterns", nargs="?", default="all",
+                   help="names, globs or presets, comma-separated (default: all)")
+    p.set_defaults(func=_cmd_pipelines)
+    return p

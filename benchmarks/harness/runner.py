@@ -1,0 +1,298 @@
+"""Python API of the benchmark: ``run_benchmark`` and ``learning_curve`` return DataFrames.
+
+Each finished pipeline is written at once (``rows/<name>.json`` and the three
+results files, every one atomically), so a run that is killed loses at most
+the pipeline it was on, and ``resume=True`` carries on where it stopped.
+"""
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+import pipelines
+from benchmarks.harness import plots
+from benchmarks.harness.atomic import check_writable, write_json_atomic, write_text_atomic
+from benchmarks.harness.cache import feature_memory
+from benchmarks.harness.evaluate import run_pipeline
+from benchmarks.harness.results import augment_note, markdown_table, write_results
+from benchmarks.harness.split import make_split
+
+__all__ = ["run_benchmark", "learning_curve", "default_out"]
+
+RESULTS_ROOT = Path("featbench-results")
+
+
+def default_out(dataset_name, root=RESULTS_ROOT, kind=""):
+    """A new ``<root>/<dataset><kind>-<timestamp>`` folder name that does not exist yet.
+
+    Examples
+    --------
+    >>> import re, tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> out = default_out("digits", root, kind="-curve")
+    >>> out.parent == Path(root), out.exists()
+    (True, False)
+    >>> bool(re.fullmatch("digits-curve-[0-9]{8}-[0-9]{6}", out.name))
+    True
+    """
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{dataset_name}{kind}-{stamp}"
+    out, i = base, 1
+    while out.exists():
+        out, i = Path(f"{base}-{i}"), i + 1
+    return out
+
+
+def _latest_out(dataset_name, root=RESULTS_ROOT):
+    found = sorted(Path(root).glob(f"{dataset_name}-*/rows"), key=lambda p: p.stat().st_mtime)
+    if not found:
+        raise FileNotFoundError(
+            f"--resume found no earlier run of {dataset_name} under {root}/; pass the "
+            f"folder to resume with --out DIR."
+        )
+    return found[-1].parent
+
+
+def _load_done(out, config, resume):
+    """Rows already in ``out``; refuse to mix configurations or overwrite without resume."""
+    row_files = sorted((out / "rows").glob("*.json"))
+    if row_files and not resume:
+        raise FileExistsError(
+            f"--out folder {out} already holds results; pass --resume to continue that run "
+            f"or choose a new --out folder (nothing there is overwritten)."
+        )
+    done = {}
+    for path in row_files:
+        row = json.loads(path.read_text())
+        if row.get("config") != config:
+            raise ValueError(
+                f"--resume: {path} was produced with {row.get('config')}, not {config}; "
+                f"resume with the same options, or start a new --out folder."
+            )
+        done[row["pipeline"]] = row
+    return done
+
+
+def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment):
+    """The split of each pipeline, and the run's configuration.
+
+    Feature rows and raw-pixel rows may be augmented differently (see
+    :func:`benchmarks.harness.augment.resolve_augment`); the images, the validation
+    and the test parts are the same. The configuration is that of the
+    feature split; when the raw-pixel rows' split differs, its
+    ``augment_raw_pixels`` (and ``shift_pixels``) say how. The raw-pixel
+    split is only made when raw-pixel rows are selected: its copies are the
+    largest arrays of a run.
+    """
+    features = make_split(dataset, train_size, val_size, test_size, seed, augment)
+    config = dict(features.config)
+    pixels = features
+    if augment == "auto" and any(pipelines.get_spec(n).learned for n in names):
+        pixels = make_split(dataset, train_size, val_size, test_size, seed, augment,
+                            raw_pixels=True)
+        if pixels.config == config:
+            pixels = features  # the same arrays: keep one copy
+        else:
+            config["augment_raw_pixels"] = pixels.config["augment"]
+            config.update({k: v for k, v in pixels.config.items() if k not in config})
+    kinds = {False: features, True: pixels}
+    return {name: kinds[pipelines.get_spec(name).learned] for name in names}, config
+
+
+def _hog_figure(split, out, n=6):
+    from features import hog_image
+
+    # The HOG step of the hog pipelines, so the pictures show what they compute.
+    hog = pipelines.make("hog/svm", image_shape=split.X_test.shape[1:]).named_steps["features"]
+    images = split.X_test[:n]
+    pictures = [hog_image(img, **hog.get_params()) for img in images]
+    titles = [split.class_names[y] for y in split.y_test[:n]]
+    plots.hog_pictures(images, pictures, out / "hog-pictures.png", titles)
+
+
+def _write_plots(out, rows, frame, split):
+    plots.accuracy_bars(frame, out / "accuracy.png")
+    plots.confusion_matrices(rows, split.y_test, split.class_names, out / "confusion")
+    plots.loss_curves(rows, out / "loss-curves.png")
+    _hog_figure(split, out)
+
+
+def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_size=0.1,
+                  test_size=None, seed=0, augment="auto", search=False, n_jobs=None,
+                  out=None, cache_dir=None, use_cache=True, resume=False, quiet=False,
+                  make_plots=True, log=print):
+    """Run named pipelines on one seeded split and tabulate them.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Images and labels (``benchmarks.data.cifar10.load_cifar10()`` and friends).
+    pipeline_names : str or list of str, default="default"
+        Names, globs or presets (see ``pipelines.PRESETS``).
+    train_size, test_size : int or None, default=None
+        Training (fit + validation) and test images used; ``None``: all.
+    val_size : float or int, default=0.1
+        Validation part carved out of the training images.
+    seed : int, default=0
+        Seed of the splits and of every pipeline.
+    augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None, default="auto"
+        Training-set augmentation: ``"hflip"`` appends the mirror image of
+        every fit image (never validation or test images), ``"shift"`` four
+        copies moved by 1/16 of the image size (5 times the fit images and
+        the time), ``"hflip+shift"`` both (10 times); see
+        :func:`benchmarks.harness.split.make_split`. ``"auto"`` flips color images
+        (photos such as CIFAR-10) and also shifts them for the raw-pixel rows
+        (ours and ``ref:pixels/*``), whose input has none of the features'
+        tolerance of small moves; it leaves gray images (the digits, whose
+        mirrors are other shapes) alone. On the CIFAR-10 subset, 5-fold
+        cross-validation on the training images put flips at +1 to +2 points
+        for every linear pipeline (every fold up or level), and the shifts at
+        +1.3 more for pixels/svm. Each row's ``augment`` and ``fit_images``
+        say what it trained on.
+    search : bool, default=False
+        Tune each pipeline's small grid on the validation split.
+    n_jobs : int or None, default=None
+        Workers: threads of each feature extractor, joblib workers of the search.
+    out : str or Path or None, default=None
+        Output folder; ``None``: a new ``featbench-results/<dataset>-<timestamp>``
+        (with ``resume``: the newest one of this dataset).
+    cache_dir : str or Path or None, default=None
+        Feature cache; ``None``: ``~/.cache/featbench/features``.
+    use_cache : bool, default=True
+        ``False`` computes every feature afresh and stores nothing.
+    resume : bool, default=False
+        Skip the pipelines ``out`` already holds (same configuration only).
+    quiet : bool, default=False
+        No progress bars and no printed table.
+    make_plots : bool, default=True
+        Write the PNG plots.
+    log : callable, default=print
+        Receives the printed table and notices.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pipeline (see ``benchmarks.harness.results.rows_to_frame``), with
+        ``attrs["out"]``, ``attrs["comparison"]`` and ``attrs["markdown"]``.
+
+    Raises
+    ------
+    ValueError
+        Unknown pipeline, a size larger than the data, an unknown ``augment``,
+        a configuration that differs from the run being resumed; all before
+        any extraction.
+    PermissionError
+        If ``out`` cannot be written.
+    FileExistsError
+        If ``out`` holds results and ``resume`` is False.
+    """
+    names = pipelines.select(pipeline_names)
+    splits, config = _make_splits(dataset, names, train_size, val_size, test_size, seed,
+                                  augment)
+    config["search"] = bool(search)
+    if out is None:
+        out = _latest_out(dataset.name) if resume else default_out(dataset.name)
+    out = Path(out)
+    check_writable(out)
+    done = _load_done(out, config, resume)
+    memory = feature_memory(cache_dir, use_cache)
+    if not quiet:
+        # Said before the work starts: augmented rows take several times longer.
+        fit = {len(splits[n].y_fit) for n in names}
+        log(f"{len(names)} pipelines on {dataset.name}: train {config['train_size']} "
+            f"(validation {config['val_size']}), test {config['test_size']}, "
+            f"fit images {' or '.join(str(k) for k in sorted(fit))}"
+            f"{augment_note(config)}")
+    if done and not quiet:
+        log(f"resuming {out}: {len(done)} of {len(names)} pipelines already done")
+    rows = [done[n] for n in names if n in done]
+    bar = tqdm(names, desc="pipelines", disable=quiet, unit="pipeline")
+    for name in bar:
+        if name in done:
+            continue
+        bar.set_description(name)
+        row = run_pipeline(name, splits[name], memory, search=search, n_jobs=n_jobs,
+                           progress=bar)
+        row["config"] = config
+        write_json_atomic(out / "rows" / f"{plots.slug(name)}.json", row)
+        rows.append(row)
+        write_results(out, rows, config, splits[name].y_test)
+    bar.close()
+    rows.sort(key=lambda r: names.index(r["pipeline"]))
+    y_test = splits[names[0]].y_test  # every split has the same test part
+    frame, comparison, markdown = write_results(out, rows, config, y_test)
+    if make_plots:
+        _write_plots(out, rows, frame, splits[names[0]])
+    if not quiet:
+        log(markdown)
+        log(f"results written to {out}/")
+    frame.attrs.update(out=str(out), comparison=comparison, markdown=markdown)
+    return frame
+
+
+def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels/mlp"),
+                   sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
+                   seed=0, augment="auto", n_jobs=None, out=None, cache_dir=None,
+                   use_cache=True, quiet=False, log=print):
+    """Test accuracy against training-set size, to see where the two sides cross.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    pipeline_names : str or sequence of str
+        Names, globs or presets.
+    sizes : sequence of int or None
+        Training images (fit + validation) per point; ``None`` means all.
+        Sizes larger than the training set are an error.
+    Other parameters are as in :func:`run_benchmark`; ``train_size`` counts
+    original images (with ``augment="hflip"`` the fit part is twice as large).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``pipeline``, ``train_size``, ``accuracy``, ``ci_low``, ``ci_high``,
+        ``fit_images`` (``train_size`` less validation, times the augmentation),
+        ``fit_time``; ``attrs["out"]`` is the folder with learning-curve.csv,
+        .md and .png.
+
+    Raises
+    ------
+    ValueError
+        Unknown pipeline, a size larger than the data or an unknown
+        ``augment``, before any extraction.
+    """
+    names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
+                             else pipeline_names)
+    n = len(dataset.y_train)
+    runs = [_make_splits(dataset, names, s, val_size, test_size, seed, augment)
+            for s in sizes]
+    out = Path(out) if out is not None else default_out(dataset.name, kind="-curve")
+    check_writable(out)
+    memory = feature_memory(cache_dir, use_cache)
+    records = []
+    jobs = [(splits[name], name) for splits, _ in runs for name in names]
+    for split, name in tqdm(jobs, desc="learning curve", disable=quiet):
+        row = run_pipeline(name, split, memory, n_jobs=n_jobs)
+        records.append({
+            "pipeline": name, "train_size": split.config["train_size"],
+            "accuracy": row["accuracy"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+            "fit_images": row["fit_images"], "fit_time": row["fit_time"],
+        })
+    table = pd.DataFrame(records)
+    wide = table.pivot(index="train_size", columns="pipeline", values="accuracy")[names]
+    config = runs[0][1]
+    md = (f"# Learning curve: {dataset.name} (test {config['test_size']} images, "
+          f"seed {seed}, of {n} training images{augment_note(config)})\n\n"
+          + markdown_table(wide.reset_index(), floatfmt=".3f") + "\n")
+    write_text_atomic(out / "learning-curve.csv", table.to_csv(index=False))
+    write_text_atomic(out / "learning-curve.md", md)
+    plots.learning_curve_plot(table, out / "learning-curve.png")
+    if not quiet:
+        log(md)
+        log(f"learning curve written to {out}/")
+    table.attrs.update(out=str(out), markdown=md)
+    return table
+

@@ -1,0 +1,200 @@
+"""The split one benchmark run uses: fit, validation and test parts, seeded and stratified.
+
+The fit part may be augmented (:mod:`benchmarks.harness.augment`); the
+validation and test parts never are.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from benchmarks.harness.augment import (augment_images, augment_steps, check_augment,
+                                        resolve_augment, shift_pixels)
+
+__all__ = ["Split", "make_split", "validation_split", "stratified_subset"]
+
+
+@dataclass
+class Split:
+    """The three parts one benchmark run uses, and how they were made."""
+
+    X_fit: np.ndarray
+    y_fit: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple
+    config: dict
+
+
+def _check_size(value, n, option):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{option} must be a positive integer; got {value!r}.")
+    if value > n:
+        raise ValueError(
+            f"{option}={value} is larger than the data ({n} images); pass at most {n} "
+            f"or leave it out to use all of them."
+        )
+    return int(value)
+
+
+def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
+               augment=None, *, raw_pixels=False):
+    """Carve the fit, validation and test parts out of a dataset, seeded and stratified.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Images and labels.
+    train_size : int or None, default=None
+        Training images used in all (fit + validation); ``None``: all of them.
+    val_size : float in (0, 1) or int, default=0.1
+        Validation part carved out of the training images (never the test images).
+    test_size : int or None, default=None
+        Test images used; ``None``: all of them.
+    seed : int, default=0
+        Seed of every subset and split.
+    augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None, default=None
+        ``"hflip"`` appends the left-right mirror image of every fit image
+        (same label) after the fit part, so every pipeline trains on twice the
+        images; the validation and test parts are never augmented. Meant for
+        CIFAR-10-like photos, not for the digits, whose mirror images change
+        meaning. ``"shift"`` appends four copies of every fit image moved
+        :func:`benchmarks.harness.augment.shift_pixels` pixels down, up, right and
+        left (zero fill): five times the images, and as many times the
+        extraction and fit time. ``"hflip+shift"`` shifts the fit images and
+        their mirrors (ten times). ``"auto"``: ``"hflip"`` for color images
+        (``"hflip+shift"`` with ``raw_pixels``), ``"none"`` for gray ones (see
+        :func:`benchmarks.harness.augment.resolve_augment`). ``None`` or ``"none"``:
+        no augmentation. The applied value (never ``"auto"``) is recorded in
+        ``config["augment"]``, and the shift in ``config["shift_pixels"]``.
+    raw_pixels : bool, default=False
+        Whether the split is for pipelines that learn from raw pixels; only
+        ``augment="auto"`` reads it.
+
+    Returns
+    -------
+    Split
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer or is larger than the data, or
+        ``augment`` is unknown or shifts images smaller than 2x2, before any
+        work.
+
+    Examples
+    --------
+    >>> from benchmarks.data import Dataset
+    >>> X, y = np.zeros((80, 8, 8, 3), np.uint8), np.arange(80) % 3
+    >>> ds = Dataset(X[:60], y[:60], X[60:], y[60:], ("a", "b", "c"))
+    >>> split = make_split(ds, val_size=12, augment="hflip")
+    >>> len(split.y_fit), len(split.y_val), len(split.y_test), split.config["augment"]
+    (96, 12, 20, 'hflip')
+    """
+    augment = check_augment(augment, dataset.X_train.shape[1:])
+    n_train, n_test = len(dataset.y_train), len(dataset.y_test)
+    train_size = _check_size(train_size, n_train, "--train-size")
+    test_size = _check_size(test_size, n_test, "--test-size")
+    X_tr, y_tr = stratified_subset(dataset.X_train, dataset.y_train, train_size, seed)
+    X_te, y_te = stratified_subset(dataset.X_test, dataset.y_test, test_size, seed)
+    try:
+        X_fit, X_val, y_fit, y_val = validation_split(X_tr, y_tr, val_size, seed)
+    except ValueError as exc:
+        raise ValueError(f"--val-size: {exc}") from None
+    # Resolved here, so "auto" and the value it stands for give the same
+    # config (and share cached rows); on all the training images, not the
+    # train_size in use, so every point of a learning curve gets the same.
+    augment = resolve_augment(augment, dataset.X_train, raw_pixels)
+    # Copies are added after the validation split, so no mirror or shift of
+    # a validation image is ever trained on.
+    X_fit, y_fit = augment_images(X_fit, y_fit, augment)
+    # train_size and val_size count original images; the fit part holds
+    # (train_size - val_size) images, 2, 5 or 10 times that when augmented.
+    config = {
+        "dataset": dataset.name, "source": dataset.source,
+        "train_size": int(len(y_tr)), "val_size": int(len(y_val)),
+        "test_size": int(len(y_te)), "seed": int(seed), "augment": augment,
+    }
+    # Only then, so that the other configs (cache keys) stay as they were.
+    if "shift" in augment_steps(augment):
+        config["shift_pixels"] = shift_pixels(X_fit.shape[1:])
+    return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), config)
+
+
+def validation_split(X, y, val_size=0.1, random_state=0):
+    """Carve a seeded, stratified validation split out of a training set.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, ...)
+        Training images or features.
+    y : ndarray of shape (n_samples,)
+        Training labels.
+    val_size : float in (0, 1) or int >= 1, default=0.1
+        Fraction or number of samples held out for validation.
+    random_state : int, RandomState or None, default=0
+        Seed of the split; the same seed gives the same split.
+
+    Returns
+    -------
+    X_fit, X_val, y_fit, y_val : ndarrays
+        The remaining training part and the validation part.
+
+    Raises
+    ------
+    ValueError
+        If ``val_size`` is out of range or leaves a class without a sample.
+
+    Examples
+    --------
+    >>> X, y = np.arange(20).reshape(10, 2), np.array([0, 1] * 5)
+    >>> X_fit, X_val, y_fit, y_val = validation_split(X, y, val_size=0.2)
+    >>> len(y_fit), np.bincount(y_val).tolist()
+    (8, [1, 1])
+    """
+    n = len(y)
+    if isinstance(val_size, float):
+        if not 0.0 < val_size < 1.0:
+            raise ValueError(f"val_size as a fraction must be in (0, 1); got {val_size}.")
+    elif not (isinstance(val_size, (int, np.integer)) and 1 <= val_size < n):
+        raise ValueError(
+            f"val_size must be a fraction in (0, 1) or a count in [1, {n - 1}] "
+            f"(the training set has {n} samples); got {val_size!r}."
+        )
+    return train_test_split(X, y, test_size=val_size, stratify=y, random_state=random_state)
+
+
+def stratified_subset(X, y, size, random_state=0):
+    """A seeded, stratified subset of ``size`` samples (all of them if ``size`` is None).
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is larger than the number of samples or smaller than the
+        number of classes.
+
+    Examples
+    --------
+    >>> X, y = np.arange(20).reshape(10, 2), np.array([0, 1] * 5)
+    >>> X_sub, y_sub = stratified_subset(X, y, 4)
+    >>> X_sub.shape, np.bincount(y_sub).tolist()
+    ((4, 2), [2, 2])
+    """
+    n = len(y)
+    if size is None or size == n:
+        return X, y
+    n_classes = len(np.unique(y))
+    if not (isinstance(size, (int, np.integer)) and n_classes <= size <= n):
+        raise ValueError(
+            f"size must be an integer between the number of classes ({n_classes}) and "
+            f"the number of samples ({n}); got {size!r}."
+        )
+    X_sub, _, y_sub, _ = train_test_split(
+        X, y, train_size=int(size), stratify=y, random_state=random_state
+    )
+    return X_sub, y_sub

@@ -1,0 +1,29 @@
+import json
+import os
+
+import pytest
+
+from benchmarks.harness.atomic import check_writable, write_bytes_atomic, write_json_atomic
+
+
+def test_write_replaces_and_leaves_no_temp(tmp_path):
+    path = tmp_path / "sub" / "f.json"
+    write_json_atomic(path, {"a": 1})
+    write_json_atomic(path, {"a": 2})
+    assert json.loads(path.read_text()) == {"a": 2}
+    assert os.listdir(path.parent) == ["f.json"]
+
+
+def test_failed_write_keeps_old_content(tmp_path):
+    path = tmp_path / "f.bin"
+    write_bytes_atomic(path, b"old")
+    with pytest.raises(TypeError):
+        write_bytes_atomic(path, "not bytes")
+    assert path.read_bytes() == b"old" and os.listdir(tmp_path) == ["f.bin"]
+
+
+def test_check_writable_refuses_unwritable(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(PermissionError, match=r"--out folder .*file/sub is not writable"):
+        check_writable(blocker / "sub")

@@ -1,0 +1,141 @@
+import pytest
+
+from benchmarks import __version__
+from benchmarks.data.by_name import CIFAR_HINT, load_dataset
+from benchmarks.harness.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"featbench {__version__}"
+
+
+def test_datasets_lists_local_cifar(cifar10_dir, capsys):
+    assert main(["datasets", "--data", str(cifar10_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "5170 train, 1017 test" in out and "digits" in out
+
+
+def test_auto_falls_back_to_digits_with_a_notice(tmp_path, monkeypatch):
+    monkeypatch.setenv("FEATBENCH_CACHE", str(tmp_path))
+    monkeypatch.delenv("FEATBENCH_DATA", raising=False)
+    notices = []
+    ds = load_dataset("auto", notice=notices.append)
+    assert ds.name == "digits" and notices == [CIFAR_HINT]
+
+
+def test_auto_uses_cifar_when_found(cifar10_dir):
+    notices = []
+    assert load_dataset("auto", cifar10_dir, notice=notices.append).name == "cifar10"
+    assert notices == []
+
+
+def test_unknown_dataset_is_a_clear_error(capsys):
+    assert main(["run", "--dataset", "imagenet"]) == 2
+    assert "--dataset must be auto, cifar10, digits or folder:PATH; got 'imagenet'" in (
+        capsys.readouterr().err
+    )
+
+
+def test_missing_data_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["datasets", "--data", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_download_command_reports_a_bad_archive_clearly(tmp_path, monkeypatch, capsys):
+    from benchmarks.data.download import URL_ENV
+    from tests.benchmarks.data.test_download import GOOD, PY_NAME, _Server
+
+    srv = _Server()
+    srv.thread.start()
+    try:
+        srv.serve(PY_NAME, GOOD)  # a valid archive, but not the official md5
+        monkeypatch.setenv(URL_ENV, srv.url)
+        code = main(["download", "cifar10", "--dest", str(tmp_path), "--quiet"])
+    finally:
+        srv.httpd.shutdown()
+        srv.httpd.server_close()
+    assert code == 2
+    assert "md5 mismatch" in capsys.readouterr().err
+    assert not any(p.suffix == ".gz" for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command", ["run", "learning-curve"])
+def test_augment_option_choices_and_default(command):
+    from benchmarks.harness.cli import build_parser
+
+    from benchmarks.harness.augment import AUGMENTS
+
+    parser = build_parser()
+    assert parser.parse_args([command]).augment == "auto"
+    for value in ("auto", "none", "hflip", "shift", "hflip+shift"):
+        assert parser.parse_args([command, "--augment", value]).augment == value
+    # The CLI restates the harness's list; both must offer the same values.
+    sub = next(a for a in parser._subparsers._group_actions[0].choices[command]._actions
+               if a.dest == "augment")
+    assert tuple(sub.choices) == AUGMENTS
+
+
+@pytest.mark.parametrize("command", ["run", "learning-curve"])
+def test_unknown_augment_is_refused_before_any_work(command, tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--dataset", "digits", "--augment", "vflip", "--out", str(out)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--augment: invalid choice: 'vflip'" in err and "'hflip'" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("augment,recorded",
+                         [("hflip", "hflip"), ("none", "none"), ("auto", "none"), (None, "none"),
+                          ("shift", "shift")])
+def test_run_records_the_augmentation(tmp_path, augment, recorded):
+    import json
+
+    # The digits are gray: the default "auto" (augment=None: option left out)
+    # does not mirror them.
+    out = tmp_path / "d"
+    option = [] if augment is None else ["--augment", augment]
+    code = main(["run", "--dataset", "digits", "--pipelines", "pixels/svm", "--quiet",
+                 *option, "--out", str(out), "--cache-dir", str(tmp_path / "c")])
+    assert code == 0
+    assert json.loads((out / "results.json").read_text())["config"]["augment"] == recorded
+    md = (out / "results.md").read_text()
+    assert ("fit part augmented by horizontal flips" in md) == (recorded == "hflip")
+    assert ("fit part augmented by 1-pixel shifts" in md) == (recorded == "shift")
+
+
+def test_learning_curve_passes_the_augmentation_on(tmp_path):
+    code = main(["learning-curve", "--dataset", "digits", "--pipelines", "hog/svm",
+                 "--sizes", "100", "--augment", "hflip", "--quiet",
+                 "--out", str(tmp_path / "lc"), "--cache-dir", str(tmp_path / "c")])
+    assert code == 0
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "fit part augmented by horizontal flips" in md
+
+
+def test_pipelines_lists_every_pipeline_with_its_presets_and_grid(capsys):
+    import pipelines
+
+    assert main(["pipelines"]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("| ")][2:]
+    assert [line.split(" | ")[0][2:] for line in lines] == pipelines.available()
+    assert ("| ref:pixels/logreg | raw pixels in [0, 1], mean-centered -> scikit-learn "
+            "LogisticRegression | default, reference | C [0.0001, 0.001, 0.01, 0.1] |") in out
+
+
+def test_pipelines_takes_names_globs_and_presets(capsys):
+    assert main(["pipelines", "quick,bovw/*"]) == 0
+    out = capsys.readouterr().out
+    listed = [line.split(" | ")[0][2:] for line in out.splitlines() if line.startswith("| ")]
+    assert listed[2:] == ["pixels/svm", "hog+color/svm", "ref:hog+color/linearsvc",
+                          "bovw/svm", "bovw/softmax"]
+
+
+def test_pipelines_refuses_an_unknown_name(capsys):
+    assert main(["pipelines", "hog/knn"]) == 2
+    assert "featbench pipelines: error: unknown pipeline 'hog/knn'" in capsys.readouterr().err

@@ -1,0 +1,267 @@
+"""End to end: every pipeline on a slice of the real subset, files, resume, cache."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import benchmarks.harness.runner as runner
+import pipelines
+from benchmarks.harness.cli import main
+from benchmarks.harness.runner import learning_curve, run_benchmark
+
+# Without the flips "auto" applies to CIFAR-10 (tested in test_harness.py and
+# test_cli.py), which would double the fit part and the time of this module.
+SLICE = {"train_size": 1000, "test_size": 300, "seed": 0, "augment": "none"}
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("feature-cache")
+
+
+@pytest.fixture(scope="module")
+def full_run(cifar10, cache, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "all"
+    frame = run_benchmark(cifar10, "all", out=out, cache_dir=cache, quiet=True, **SLICE)
+    return frame, out
+
+
+def test_every_pipeline_runs_and_beats_chance(full_run):
+    frame, _ = full_run
+    assert frame["pipeline"].tolist() == pipelines.available()
+    assert (frame["accuracy"] > 0.2).all()  # ten classes: chance is 0.1
+    assert (frame["ci_low"] <= frame["accuracy"]).all()
+    assert (frame["accuracy"] <= frame["ci_high"]).all()
+
+
+def test_classic_features_beat_raw_pixels_for_the_svm(full_run):
+    frame, _ = full_run
+    acc = frame.set_index("pipeline")["accuracy"]
+    assert acc["hog+color/svm"] > acc["pixels/svm"]
+
+
+def test_output_files_parse(full_run):
+    frame, out = full_run
+    csv = pd.read_csv(out / "results.csv")
+    assert csv["pipeline"].tolist() == frame["pipeline"].tolist()
+    np.testing.assert_allclose(csv["accuracy"], frame["accuracy"])
+    assert {"acc:cat", "balanced_accuracy", "n_features", "fit_time"} <= set(csv.columns)
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["config"]["train_size"] == 1000 and len(doc["y_test"]) == 300
+    assert doc["comparison"]["pixels"].startswith(("pixels/", "ref:pixels/"))
+    md = (out / "results.md").read_text()
+    assert "| pipeline | accuracy | 95% CI |" in md and "McNemar" in md
+
+
+def test_plots_are_written(full_run):
+    _, out = full_run
+    names = {p.name for p in out.glob("*.png")}
+    assert {"accuracy.png", "loss-curves.png", "hog-pictures.png"} <= names
+    confusion = list((out / "confusion").glob("confusion-*.png"))
+    assert len(confusion) == len(pipelines.available())
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in confusion)
+
+
+def test_rerun_hits_the_cache_and_gives_the_same_table(full_run, cifar10, cache, tmp_path):
+    frame, _ = full_run
+    names = ["hog+color/svm", "bovw/svm", "pixels/softmax"]
+    again = run_benchmark(cifar10, names, out=tmp_path / "again", cache_dir=cache,
+                          quiet=True, make_plots=False, **SLICE)
+    assert (again["cache"] == "row").all()
+    first = frame.set_index("pipeline").loc[names, "accuracy"].to_numpy()
+    np.testing.assert_array_equal(again["accuracy"].to_numpy(), first)
+
+
+def test_new_classifier_parameter_reuses_the_features(full_run, cifar10, cache, tmp_path):
+    from benchmarks.harness.cache import feature_memory
+    from benchmarks.harness.evaluate import run_pipeline
+    from benchmarks.harness.split import make_split
+
+    split = make_split(cifar10, **SLICE)
+    row = run_pipeline("hog+color/svm", split, feature_memory(cache), search=True)
+    assert row["cache"] == "features" and set(row["best_params"]) == {"clf__alpha"}
+
+
+def test_resume_after_a_crash_equals_an_uninterrupted_run(cifar10, cache, tmp_path,
+                                                          monkeypatch):
+    names = ["pixels/svm", "hog+color/svm", "ref:hog+color/linearsvc"]
+    whole = run_benchmark(cifar10, names, out=tmp_path / "whole", cache_dir=cache,
+                          quiet=True, make_plots=False, **SLICE)
+    real = runner.run_pipeline
+
+    def crash_on_third(name, *args, **kwargs):
+        if name == names[2]:
+            raise KeyboardInterrupt
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_pipeline", crash_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        run_benchmark(cifar10, names, out=tmp_path / "broken", cache_dir=cache, quiet=True,
+                      make_plots=False, **SLICE)
+    saved = pd.read_csv(tmp_path / "broken" / "results.csv")
+    assert saved["pipeline"].tolist() == names[:2]  # what finished was kept
+    monkeypatch.setattr(runner, "run_pipeline", real)
+    resumed = run_benchmark(cifar10, names, out=tmp_path / "broken", cache_dir=cache,
+                            resume=True, quiet=True, make_plots=False, **SLICE)
+    cols = ["pipeline", "accuracy", "balanced_accuracy", "n_features"]
+    pd.testing.assert_frame_equal(resumed[cols], whole[cols])
+
+
+def test_existing_results_are_never_overwritten(cifar10, cache, tmp_path):
+    out = tmp_path / "keep"
+    run_benchmark(cifar10, ["pixels/svm"], out=out, cache_dir=cache, quiet=True,
+                  make_plots=False, **SLICE)
+    before = (out / "results.csv").read_bytes()
+    with pytest.raises(FileExistsError, match="already holds results; pass --resume"):
+        run_benchmark(cifar10, ["pixels/svm"], out=out, cache_dir=cache, quiet=True, **SLICE)
+    assert (out / "results.csv").read_bytes() == before
+
+
+def test_resume_with_other_options_is_refused(cifar10, cache, tmp_path):
+    out = tmp_path / "r"
+    run_benchmark(cifar10, ["pixels/svm"], out=out, cache_dir=cache, quiet=True,
+                  make_plots=False, **SLICE)
+    with pytest.raises(ValueError, match="--resume: .* was produced with"):
+        run_benchmark(cifar10, ["pixels/svm"], out=out, cache_dir=cache, resume=True,
+                      quiet=True, train_size=900, test_size=300)
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--pipelines", "hog/knn"], "unknown pipeline 'hog/knn'"),
+    (["--train-size", "999999"], "--train-size=999999 is larger than the data"),
+    (["--test-size", "5000"], "--test-size=5000 is larger than the data"),
+])
+def test_bad_options_fail_before_any_work(cifar10_dir, tmp_path, capsys, argv, message):
+    out = tmp_path / "out"
+    code = main(["run", "--dataset", "cifar10", "--data", str(cifar10_dir), "--out", str(out),
+                 "--quiet", *argv])
+    assert code == 2 and message in capsys.readouterr().err
+    assert not (out / "rows").exists()
+
+
+def test_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = main(["run", "--dataset", "digits", "--out", str(blocker / "sub"), "--quiet"])
+    assert code == 2 and "is not writable" in capsys.readouterr().err
+
+
+def test_cli_run_on_digits_prints_the_table(tmp_path, capsys):
+    code = main(["run", "--dataset", "digits", "--pipelines", "pixels/svm,hog/svm",
+                 "--out", str(tmp_path / "d"), "--cache-dir", str(tmp_path / "c")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "| hog/svm |" in out and (tmp_path / "d" / "results.md").exists()
+
+
+def test_learning_curve_on_digits(tmp_path):
+    from benchmarks.data.digits import load_digits
+
+    table = learning_curve(load_digits(), ["hog/svm", "pixels/softmax"], sizes=(100, None),
+                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    assert table["train_size"].tolist() == [100, 100, 1347, 1347]
+    assert (tmp_path / "lc" / "learning-curve.png").exists()
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "| train_size | hog/svm | pixels/softmax |" in md
+
+
+def _color_dataset(n_train=90, n_test=30):
+    from benchmarks.data.dataset import Dataset
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (n_train + n_test, 16, 16, 3), dtype=np.uint8)
+    y = np.arange(n_train + n_test) % 3
+    return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], ("a", "b", "c"),
+                   name="tiny", source="synthetic")
+
+
+def test_auto_shifts_the_raw_pixel_rows_only(tmp_path):
+    names = ["pixels/svm", "hog/svm", "ref:pixels/logreg"]
+    kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
+              make_plots=False)
+    frame = run_benchmark(_color_dataset(), names, **kw)
+    rows = frame.set_index("pipeline")
+    # 75 fit images: mirrored (150), and for raw pixels also shifted (750).
+    assert rows["fit_images"].to_dict() == {"pixels/svm": 750, "hog/svm": 150,
+                                            "ref:pixels/logreg": 750}
+    assert rows["augment"].to_dict() == {"pixels/svm": "hflip+shift", "hog/svm": "hflip",
+                                         "ref:pixels/logreg": "hflip+shift"}
+    config = json.loads((tmp_path / "r" / "results.json").read_text())["config"]
+    assert (config["augment"], config["augment_raw_pixels"], config["shift_pixels"]) == (
+        "hflip", "hflip+shift", 1)
+    md = (tmp_path / "r" / "results.md").read_text()
+    assert ("fit part augmented by horizontal flips (raw-pixel rows: horizontal flips "
+            "and 1-pixel shifts)") in md
+    assert "| fit images |" in md
+    # Resumed with the same options, every row is found done.
+    again = run_benchmark(_color_dataset(), names, resume=True, **kw)
+    assert again["accuracy"].tolist() == frame["accuracy"].tolist()
+
+
+def test_no_raw_pixel_split_is_made_without_raw_pixel_rows(tmp_path, monkeypatch):
+    made = []
+    real = runner.make_split
+    monkeypatch.setattr(runner, "make_split",
+                        lambda *a, **k: made.append(k.get("raw_pixels", False)) or real(*a, **k))
+    run_benchmark(_color_dataset(), ["hog/svm", "color/svm"], val_size=15,
+                  out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True, make_plots=False)
+    assert made == [False]
+    config = json.loads((tmp_path / "r" / "results.json").read_text())["config"]
+    assert config["augment"] == "hflip" and "augment_raw_pixels" not in config
+
+
+def test_same_rows_with_auto_and_with_the_explicit_augmentation(tmp_path):
+    kw = dict(val_size=15, cache_dir=tmp_path / "c", quiet=True, make_plots=False)
+    auto = run_benchmark(_color_dataset(), ["pixels/softmax", "color/svm"],
+                         out=tmp_path / "a", **kw)
+    pixels = run_benchmark(_color_dataset(), ["pixels/softmax"], augment="hflip+shift",
+                           out=tmp_path / "p", **kw)
+    color = run_benchmark(_color_dataset(), ["color/svm"], augment="hflip",
+                          out=tmp_path / "f", **kw)
+    # The rows come from the cache: the splits and their configs are the same.
+    assert pixels["cache"].tolist() == ["row"] and color["cache"].tolist() == ["row"]
+    assert auto["accuracy"].tolist() == [pixels["accuracy"][0], color["accuracy"][0]]
+
+
+def test_learning_curve_reports_the_fit_images_of_each_row(tmp_path):
+    table = learning_curve(_color_dataset(), ["pixels/svm", "hog/svm"], sizes=(30, None),
+                           val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c",
+                           quiet=True)
+    assert table["fit_images"].tolist() == [150, 30, 750, 150]
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "(raw-pixel rows: horizontal flips and 1-pixel shifts)" in md
+
+
+def test_learning_curve_augments_every_size_alike(tmp_path, monkeypatch):
+    import benchmarks.harness.augment as augment
+
+    # A budget that the smallest size would fit in but the whole set does not:
+    # the choice is made on the whole training set, for every size.
+    ds = _color_dataset()
+    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 10 * 4 * ds.X_train.size - 1)
+    table = learning_curve(ds, ["pixels/svm"], sizes=(30, None), val_size=15,
+                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    assert table["fit_images"].tolist() == [30, 150]
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "fit part augmented by horizontal flips)" in md and "shifts" not in md
+
+
+def test_gray_images_share_one_split_between_all_rows():
+    from benchmarks.data.digits import load_digits
+
+    splits, config = runner._make_splits(load_digits(), ["pixels/svm", "hog/svm"], None,
+                                         0.1, None, 0, "auto")
+    assert splits["pixels/svm"] is splits["hog/svm"]
+    assert config["augment"] == "none" and "augment_raw_pixels" not in config
+
+
+def test_run_says_what_it_trains_on_before_the_work(tmp_path):
+    said = []
+    run_benchmark(_color_dataset(), ["hog/svm", "pixels/svm"], val_size=15,
+                  out=tmp_path / "r", cache_dir=tmp_path / "c", make_plots=False,
+                  log=said.append)
+    assert said[0] == ("2 pipelines on tiny: train 90 (validation 15), test 30, fit images "
+                       "150 or 750, fit part augmented by horizontal flips (raw-pixel rows: "
+                       "horizontal flips and 1-pixel shifts)")

@@ -1,0 +1,237 @@
+"""benchmarks/harness/split.py: the fit, validation and test parts, and their augmentation."""
+
+import numpy as np
+import pytest
+
+from benchmarks.data.dataset import Dataset
+from benchmarks.harness.augment import resolve_augment
+from benchmarks.harness.split import make_split, stratified_subset, validation_split
+from tests.benchmarks.harness._data import tiny_dataset
+
+
+def test_hflip_appends_exact_mirrors_of_the_fit_part_only():
+    ds = tiny_dataset()
+    plain = make_split(ds, val_size=12, seed=3)
+    flipped = make_split(ds, val_size=12, seed=3, augment="hflip")
+    n = len(plain.y_fit)
+    assert n == 48 and len(flipped.y_fit) == 2 * n
+    np.testing.assert_array_equal(flipped.X_fit[:n], plain.X_fit)
+    np.testing.assert_array_equal(flipped.X_fit[n:], plain.X_fit[:, :, ::-1])
+    np.testing.assert_array_equal(flipped.y_fit, np.concatenate([plain.y_fit, plain.y_fit]))
+    # A mirror is a real left-right flip of each image, not of the batch or the colors.
+    np.testing.assert_array_equal(flipped.X_fit[n, :, 0], plain.X_fit[0, :, -1])
+    for part in ("X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(flipped, part), getattr(plain, part))
+    assert plain.config["augment"] == "none" and flipped.config["augment"] == "hflip"
+    assert {k: v for k, v in flipped.config.items() if k != "augment"} == {
+        k: v for k, v in plain.config.items() if k != "augment"}
+
+
+def test_hflip_flips_gray_images_too():
+    ds = tiny_dataset()
+    gray = Dataset(ds.X_train[..., 0], ds.y_train, ds.X_test[..., 0], ds.y_test,
+                   ds.class_names, name="gray")
+    split = make_split(gray, val_size=12, augment="hflip")
+    n = len(split.y_fit) // 2
+    np.testing.assert_array_equal(split.X_fit[n:], split.X_fit[:n, :, ::-1])
+
+
+def test_shift_appends_four_moved_copies_of_the_fit_part_only():
+    ds = tiny_dataset()
+    plain = make_split(ds, val_size=12, seed=3)
+    shifted = make_split(ds, val_size=12, seed=3, augment="shift")
+    n = len(plain.y_fit)
+    assert len(shifted.y_fit) == 5 * n and shifted.config["shift_pixels"] == 1
+    np.testing.assert_array_equal(shifted.y_fit, np.tile(plain.y_fit, 5))
+    down, up, right, left = shifted.X_fit[n:].reshape(4, n, 8, 8, 3)
+    np.testing.assert_array_equal(shifted.X_fit[:n], plain.X_fit)
+    np.testing.assert_array_equal(down[:, 1:], plain.X_fit[:, :-1])
+    np.testing.assert_array_equal(up[:, :-1], plain.X_fit[:, 1:])
+    np.testing.assert_array_equal(right[:, :, 1:], plain.X_fit[:, :, :-1])
+    np.testing.assert_array_equal(left[:, :, :-1], plain.X_fit[:, :, 1:])
+    # What moves in from outside the image is black.
+    for edge in (down[:, 0], up[:, -1], right[:, :, 0], left[:, :, -1]):
+        assert not edge.any()
+    for part in ("X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(shifted, part), getattr(plain, part))
+    assert shifted.config["augment"] == "shift"
+
+
+def test_single_pixel_moves_by_the_shift_of_its_image_size():
+    # 32x32 images (CIFAR-10) move by 2 pixels: one lit pixel shows where.
+    X = np.zeros((20, 32, 32), dtype=np.uint8)
+    X[:, 10, 20] = 255
+    ds = Dataset(X, np.arange(20) % 2, X[:4], np.arange(4) % 2, ("a", "b"), name="dot")
+    split = make_split(ds, val_size=4, augment="shift")
+    n = len(split.y_fit) // 5
+    lit = [tuple(np.argwhere(split.X_fit[k * n])[0]) for k in range(5)]
+    assert lit == [(10, 20), (12, 20), (8, 20), (10, 22), (10, 18)]
+    assert split.config["shift_pixels"] == 2
+
+
+def test_hflip_shift_shifts_the_mirrors_too():
+    ds = tiny_dataset()
+    flipped = make_split(ds, val_size=12, seed=3, augment="hflip")
+    both = make_split(ds, val_size=12, seed=3, augment="hflip+shift")
+    n = len(flipped.y_fit)
+    assert len(both.y_fit) == 5 * n
+    np.testing.assert_array_equal(both.X_fit[:n], flipped.X_fit)
+    np.testing.assert_array_equal(both.X_fit[n:2 * n, 1:], flipped.X_fit[:, :-1])
+    assert both.config["augment"] == "hflip+shift"
+
+
+def test_configs_without_shift_have_no_shift_key():
+    # Configs are cache keys: runs without shifts keep the keys they had.
+    for augment in ("none", "hflip"):
+        assert "shift_pixels" not in make_split(tiny_dataset(), val_size=12,
+                                                augment=augment).config
+
+
+@pytest.mark.parametrize("augment", ["shift", "hflip+shift"])
+def test_shift_of_one_pixel_wide_images_is_an_error_before_any_work(augment, monkeypatch):
+    import benchmarks.harness.split as harness
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started before augment was checked")
+
+    monkeypatch.setattr(harness, "stratified_subset", no_work)
+    ds = tiny_dataset()
+    thin = Dataset(ds.X_train[:, :, :1], ds.y_train, ds.X_test[:, :, :1], ds.y_test,
+                   ds.class_names, name="thin")
+    with pytest.raises(ValueError, match=r"leaves nothing of images of 8x1 pixels; pass "
+                                         r"'hflip' or 'none'"):
+        make_split(thin, augment=augment)
+
+
+def test_same_seed_same_augmented_split():
+    ds = tiny_dataset()
+    a = make_split(ds, val_size=12, seed=5, augment="hflip")
+    b = make_split(ds, val_size=12, seed=5, augment="hflip")
+    for part in ("X_fit", "y_fit", "X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(a, part), getattr(b, part))
+    assert a.config == b.config
+
+
+def test_no_augmentation_by_default():
+    split = make_split(tiny_dataset(), val_size=12)
+    assert split.config["augment"] == "none" and len(split.y_fit) == 48
+    assert make_split(tiny_dataset(), val_size=12, augment="none").config == split.config
+
+
+def test_auto_flips_color_images():
+    ds = tiny_dataset()
+    auto = make_split(ds, val_size=12, seed=3, augment="auto")
+    flipped = make_split(ds, val_size=12, seed=3, augment="hflip")
+    assert auto.config == flipped.config and auto.config["augment"] == "hflip"
+    for part in ("X_fit", "y_fit", "X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(auto, part), getattr(flipped, part))
+
+
+def test_auto_also_shifts_color_images_for_raw_pixel_pipelines():
+    ds = tiny_dataset()
+    features = make_split(ds, val_size=12, seed=3, augment="auto")
+    pixels = make_split(ds, val_size=12, seed=3, augment="auto", raw_pixels=True)
+    explicit = make_split(ds, val_size=12, seed=3, augment="hflip+shift")
+    assert pixels.config == explicit.config and pixels.config["augment"] == "hflip+shift"
+    np.testing.assert_array_equal(pixels.X_fit, explicit.X_fit)
+    assert len(pixels.y_fit) == 5 * len(features.y_fit) == 480
+    # The same images underneath: only the fit part's copies differ.
+    np.testing.assert_array_equal(pixels.X_fit[:96], features.X_fit)
+    for part in ("X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(pixels, part), getattr(features, part))
+
+
+@pytest.mark.parametrize("augment", ["none", "hflip", "shift"])
+def test_raw_pixels_changes_nothing_but_auto(augment):
+    ds = tiny_dataset()
+    a = make_split(ds, val_size=12, augment=augment)
+    b = make_split(ds, val_size=12, augment=augment, raw_pixels=True)
+    assert a.config == b.config
+    np.testing.assert_array_equal(a.X_fit, b.X_fit)
+
+
+@pytest.mark.parametrize("as_rgb", [False, True])
+@pytest.mark.parametrize("raw_pixels", [False, True])
+def test_auto_leaves_gray_images_alone(as_rgb, raw_pixels):
+    # The digits are gray (H, W) images; image folders store gray images as
+    # three equal channels. Neither is a color photo, so neither is mirrored.
+    ds = tiny_dataset()
+    gray_train, gray_test = ds.X_train[..., :1], ds.X_test[..., :1]
+    if as_rgb:
+        gray_train, gray_test = np.repeat(gray_train, 3, -1), np.repeat(gray_test, 3, -1)
+    else:
+        gray_train, gray_test = gray_train[..., 0], gray_test[..., 0]
+    gray = Dataset(gray_train, ds.y_train, gray_test, ds.y_test, ds.class_names, name="g")
+    split = make_split(gray, val_size=12, seed=3, augment="auto", raw_pixels=raw_pixels)
+    assert split.config["augment"] == "none" and len(split.y_fit) == 48
+
+
+def test_auto_sees_color_in_a_single_pixel():
+    ds = tiny_dataset()
+    X = np.repeat(ds.X_train[..., :1], 3, -1)
+    assert resolve_augment("auto", X) == "none"
+    X[7, 3, 5, 2] ^= 1  # one pixel of one image with a different blue
+    assert resolve_augment("auto", X) == "hflip"
+    assert resolve_augment("none", X) == "none" and resolve_augment(None, X) == "none"
+
+
+def test_auto_does_not_shift_more_images_than_the_memory_budget(monkeypatch):
+    import benchmarks.harness.augment as augment
+
+    X = tiny_dataset().X_train  # 60 images of 8x8x3: ten float32 copies are 460,800 bytes
+    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 460_800)
+    assert resolve_augment("auto", X, raw_pixels=True) == "hflip+shift"
+    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 460_799)
+    assert resolve_augment("auto", X, raw_pixels=True) == "hflip"
+    assert resolve_augment("hflip+shift", X, raw_pixels=True) == "hflip+shift"
+
+
+def test_auto_does_not_shift_color_images_too_small_to_shift():
+    X = np.zeros((2, 1, 5, 3), np.uint8)
+    X[0, 0, 0] = (255, 0, 0)
+    assert resolve_augment("auto", X, raw_pixels=True) == "hflip"
+    assert resolve_augment("auto", np.repeat(X, 2, axis=1), raw_pixels=True) == "hflip+shift"
+
+
+@pytest.mark.parametrize("bad", ["vflip", "HFLIP", "Auto", "", True, 1])
+def test_unknown_augment_is_a_clear_error_before_any_work(bad, monkeypatch):
+    import benchmarks.harness.split as harness
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("work started before augment was checked")
+
+    monkeypatch.setattr(harness, "stratified_subset", no_work)
+    with pytest.raises(ValueError, match=r"augment \(--augment\) must be one of "
+                                         r"auto, none, hflip, shift, hflip\+shift or None; "
+                                         r"got " + repr(bad)):
+        make_split(tiny_dataset(), augment=bad)
+
+
+def _xy(n=100, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 4, 4, 3), dtype=np.uint8), np.arange(n) % k
+
+
+def test_validation_split_is_stratified_and_seeded():
+    X, y = _xy()
+    X_fit, X_val, y_fit, y_val = validation_split(X, y, val_size=0.2, random_state=3)
+    assert len(y_val) == 20 and np.bincount(y_val).tolist() == [5, 5, 5, 5]
+    again = validation_split(X, y, val_size=0.2, random_state=3)
+    np.testing.assert_array_equal(again[1], X_val)
+    assert len(y_fit) + len(y_val) == len(y)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, 0, 100, "a"])
+def test_validation_split_bad_size(bad):
+    X, y = _xy()
+    with pytest.raises(ValueError, match="val_size"):
+        validation_split(X, y, val_size=bad)
+
+
+def test_stratified_subset():
+    X, y = _xy()
+    X_sub, y_sub = stratified_subset(X, y, 40, random_state=0)
+    assert np.bincount(y_sub).tolist() == [10, 10, 10, 10]
+    assert stratified_subset(X, y, None)[0] is X
+    with pytest.raises(ValueError, match="number of samples \\(100\\); got 101"):
+        stratified_subset(X, y, 101)
