@@ -34,10 +34,8 @@ default="{optimizer}"
         validated, with early stopping) are the mean of the iterates after
         every update from epoch ``average`` on (counted from 1; ``True`` means
         1, every update). ``False`` or 0: the last iterate. Off by default:
-        on the CIFAR-10 subset (5-fold CV over the training images, 30 epochs,
-        no early stopping) it moved the LinearSVM by +1 point on gray HoG +
-        hue, under 0.5 point on pixels, bag of words and color HoG + HSV, and
-        cost the SoftmaxClassifier about 1 point.
+        it helped the LinearSVM little and cost the SoftmaxClassifier accuracy
+        (docs/decisions.md#averaged-sgd-off-by-default).
     tol : float, default=1e-4
         Minimum improvement of the validation accuracy (early stopping) or of
         the training loss (otherwise) that resets the patience counter.

@@ -195,8 +195,8 @@ class LinearSVM(_BaseLinearClassifier):
     The defaults (momentum 0.9, learning rate 1e-3 decayed by 0.95 per epoch,
     alpha 1e-2, batches of 200, early stopping on 10% with patience 10) suit
     standardized features or mean-centered pixels scaled to [0, 1] (both have
-    per-sample squared norms of a few hundred); they were chosen by 3-fold
-    cross-validation on the CIFAR-10 training images (HoG + hue and pixels).
+    per-sample squared norms of a few hundred); see
+    docs/decisions.md#linear-sgd-defaults.
 
     Examples
     --------
@@ -214,10 +214,9 @@ class LinearSVM(_BaseLinearClassifier):
         default ``multi_class``, ``sum_{j != y} max(0, s_j - s_y + 1)``) or of
         their squares (``"squared_hinge"``, see
         :func:`classifiers.losses.squared_svm_loss`), which charges a violation
-        in proportion to its size. The hinge stays the default: on raw pixels
-        of the CIFAR-10 subset (5-fold CV on the training images, mirrors in
-        the training folds) the squared hinge trailed it at every alpha tried,
-        0.373 at best (alpha 0.1) against 0.378.
+        in proportion to its size. The hinge is the default: on raw pixels it
+        cross-validated above the squared hinge
+        (docs/decisions.md#svm-default-hinge).
     multi_class : {"weston_watkins", "ovr"}, default="weston_watkins"
         How the classes share the margin. ``"weston_watkins"`` (the lecture
         notes' multiclass SVM) asks the true score to beat every other score
@@ -275,8 +274,8 @@ class SoftmaxClassifier(_BaseLinearClassifier):
     -----
     The defaults (momentum 0.9, learning rate 3e-3 decayed by 0.95 per epoch,
     alpha 1e-2, batches of 200, early stopping on 10% with patience 10) suit
-    standardized features or mean-centered pixels scaled to [0, 1]; they were
-    chosen by 3-fold cross-validation on the CIFAR-10 training images.
+    standardized features or mean-centered pixels scaled to [0, 1]; see
+    docs/decisions.md#linear-sgd-defaults.
 
     Examples
     --------

@@ -189,11 +189,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     -----
     The defaults (one hidden layer of 512 ReLU units, dropout 0.5, Xavier
     init, Adam at a constant 1e-3, batches of 200, 60 epochs, no weight
-    decay) were chosen on a 20% validation split of the CIFAR-10 training
-    images, for mean-centered pixels in [0, 1] and for standardized HoG + hue
-    features. Early stopping on a 10% split stopped too soon there (validation
-    accuracy keeps creeping up after the validation loss turns), so it is off
-    by default; turn it on for unfamiliar data.
+    decay) suit mean-centered pixels in [0, 1] and standardized features such
+    as HoG + hue. Early stopping is off by default because validation accuracy
+    can keep creeping up after the validation loss turns; turn it on for
+    unfamiliar data (docs/decisions.md#mlp-defaults).
 
     Attributes
     ----------
@@ -329,11 +328,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             scores = self._forward(X_va, Ws, bs_)
             return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
 
-        # Below ~1e7 multiply-adds per product, splitting a matmul across BLAS
-        # threads saves little and costs far more when other processes share
-        # the cores: run those networks on one thread. Above, two threads won
-        # on an idle 2-core machine: HoG + hue (354 features), batch 200, 512
-        # hidden units (3.6e7): 0.067 s per epoch against 0.096 s on one thread.
+        # Small products run on one BLAS thread: threads save little there and cost far
+        # more when other processes share the cores (docs/decisions.md#mlp-blas-threads).
         biggest = B * max(W.shape[0] * W.shape[1] for W in Ws)
         with threadpool_limits(limits=1 if biggest < _SMALL_PRODUCT else None, user_api="blas"):
             (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,

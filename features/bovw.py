@@ -85,9 +85,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         ``normalize``: 1 keeps the sums, 0.5 is their square root. Powers
         below 1 ("power normalization") damp the words that occur in many
         patches of an image (sky, flat walls), which otherwise dominate the
-        sums; with the triangle codes and quadrant pooling, 0.5 raised 5-fold
-        CV accuracy of a linear SVM on the CIFAR-10 subset's training images
-        from 0.645 to 0.660 (every fold up).
+        sums (docs/decisions.md#bovw-sqrt-pyramid).
     normalize : {None, "l1", "l2"}, default=None
         Optional normalization of each output vector.
     soft_sigma : float or None, default=None

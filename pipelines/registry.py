@@ -69,6 +69,7 @@ class PipelineSpec:
 def _scale_for(image_shape):
     """Feature geometry for images of ``image_shape``: (HoG cell, patch size)."""
     side = min(image_shape[0], image_shape[1])
+    # Smaller HoG cells validated no better (docs/decisions.md#hog-cell-size).
     cell = max(2, side // 4)              # 8 for 32x32, 2 for 8x8: a 4x4 grid of cells
     patch = max(3, round(side * 6 / 32))  # 6 for 32x32, 3 for 8x8
     return cell, patch
@@ -78,28 +79,17 @@ def _features(kind, image_shape, random_state, reference=False):
     cell, patch = _scale_for(image_shape)
     if reference:
         return reference_pixels() if kind == "pixels" else reference_hog_color((cell, cell))
-    # Square-root gamma compression: +3 points of validation accuracy on the
-    # CIFAR-10 subset (train minus 10%, seed 0) with a linear SVM.
-    # Gradients of the dominant color channel, L1-sqrt block norm and a
-    # hue + saturation + value histogram, against gray L2-Hys HoG + hue, on
-    # that subset (HoG + color, seed 0; "val": the harness validation split,
-    # "cv5": 5-fold CV over all 5,170 training images, never the test images):
-    # LinearSVM val 0.493 -> 0.526, cv5 0.480 -> 0.523; SoftmaxClassifier val
-    # 0.505 -> 0.546, cv5 0.500 -> 0.529; MLPClassifier 3-fold CV 0.524 -> 0.554.
-    # Smaller cells (4x4 or 6x6 px) were worse or no better with every
-    # classifier (4x4 px: MLP val 0.499 against 0.555).
+    # Square-root gamma, then dominant-channel gradients with L1-sqrt blocks and the
+    # HSV histogram below, validated better than the plain choices
+    # (docs/decisions.md#hog-sqrt-gamma, docs/decisions.md#hog-color-dominant-l1sqrt).
     hog = HOG(pixels_per_cell=(cell, cell), transform_sqrt=True, color="dominant",
               block_norm="L1-sqrt")
     # Hue is undefined on gray images (constant 0), so they get an intensity
     # (HSV value) histogram instead.
     gray = len(image_shape) == 2 or image_shape[-1] == 1
     color = ColorHistogram(channels=(2,) if gray else (0, 1, 2))
-    # Square roots of the pooled triangle codes over the whole image and its
-    # quadrants, against plain quadrant sums: 5-fold CV of LinearSVM on the
-    # training images of the CIFAR-10 subset (mirrors in the training folds,
-    # never the test images) 0.645 -> 0.663, every fold up; the square root
-    # alone gave 0.660, and a 3x3 grid (7,200 features) 0.665 at twice the
-    # fit time.
+    # Square roots of whole-image and quadrant sums damp words common to many patches;
+    # they cross-validated above plain quadrant sums (docs/decisions.md#bovw-sqrt-pyramid).
     bovw = BagOfVisualWords(patch_size=patch, pooling="pyramid", power=0.5,
                             random_state=random_state)
     return {
@@ -112,57 +102,36 @@ def _features(kind, image_shape, random_state, reference=False):
     }[kind]
 
 
-# Reference C chosen on the default validation split of the CIFAR-10 subset
-# (train minus 10%, seed 0), never on the test images.
+# Reference C chosen on the validation split, never on the test images
+# (docs/decisions.md#reference-c).
 _REF_C = {("pixels", "linearsvc"): 1e-4, ("pixels", "logreg"): 0.01,
           ("hog+color", "linearsvc"): 0.01, ("hog+color", "logreg"): 0.1}
 
 
 def _classifier(kind, random_state, features, fit_copies=1):
-    # The harness holds out its own validation split, so the linear models
-    # train on the whole fit part for a fixed 30 epochs instead of carving out
-    # another 10% for early stopping: +3 points of validation accuracy on
-    # bag-of-words features, neutral on the others (CIFAR-10 subset, seed 0).
+    # The harness holds out its own validation split, so the linear models train on
+    # the whole fit part for fixed epochs (docs/decisions.md#linear-no-early-stopping).
     if kind == "svm":
-        # Raw pixels: averaged SGD iterates, 5-fold CV on the CIFAR-10 subset's
-        # training images (mirrors in the training folds) 0.373 -> 0.378,
-        # every fold up or level; the softmax lost 0.6 points with it.
-        # One binary SVM per class with the squared hinge (LinearSVC's loss)
-        # rather than the notes' multiclass hinge, on the same folds: bovw
-        # 0.664 -> 0.686 and all 0.672 -> 0.695 (every fold up), hog 0.499 ->
-        # 0.508, pixels 0.378 -> 0.385, hog+color 0.534 -> 0.535; color
-        # 0.261 -> 0.257 (within its fold spread, kept for one rule). With the
-        # shifted copies raw pixels get by default, pixels 0.385 -> 0.398;
-        # alpha 1e-3 or 3e-3 instead of 1e-2 gave 0.398 too.
+        # One binary squared-hinge SVM per class (LinearSVC's scheme) cross-validated
+        # above the multiclass hinge (docs/decisions.md#svm-ovr-squared-hinge).
+        # Raw pixels: averaged iterates cross-validated better, a smaller alpha no better
+        # (docs/decisions.md#svm-pixels-averaged-sgd, docs/decisions.md#svm-pixels-alpha).
         return LinearSVM(loss="squared_hinge", multi_class="ovr", early_stopping=False,
                          max_epochs=30, average=features == "pixels",
                          random_state=random_state)
     if kind == "softmax":
-        # Raw pixels: mini-batches of 50 instead of 200, 5-fold CV on the
-        # CIFAR-10 subset's training images (mirrors in the training folds)
-        # 0.376 -> 0.385, every fold up (batches of 100: 0.383); on the same
-        # folds the SVM lost 0.3 points with batches of 100.
-        # On the ten times as many images raw pixels train on by default
-        # (mirrors and shifted copies), weaker weight decay and more epochs, on
-        # the same folds: 0.388 (alpha 1e-2, 30 epochs) -> 0.396 (1e-3) ->
-        # 0.399 (1e-3, 50 epochs); scikit-learn's LogisticRegression (the
-        # ref:pixels/logreg row) had 0.397 there.
+        # Raw pixels: smaller batches (docs/decisions.md#softmax-pixels-batch-50), and on
+        # their ten times as many images weaker decay and more epochs, each cross-validated
+        # better (docs/decisions.md#softmax-pixels-alpha-epochs).
         pixels = features == "pixels"
         return SoftmaxClassifier(alpha=1e-3 if pixels else 1e-2, early_stopping=False,
                                  max_epochs=50 if pixels else 30,
                                  batch_size=50 if pixels else 200,
                                  random_state=random_state)
     if kind == "mlp":
-        # 512 hidden units, raw pixels too. Without flips 1024 units had
-        # validation accuracy 0.441 against 0.416 on raw pixels (CIFAR-10
-        # subset, seed 0), at twice the time, which the 5 minutes of the
-        # default run cannot afford on the augmented images. Raw pixels: 40
-        # epochs over the fit images and their mirrors had the validation
-        # accuracy of 60 (0.449 both; 30 epochs: 0.426). On ten times the fit
-        # images (mirrors and shifted copies, what the harness gives raw
-        # pixels by default) an epoch is five times longer: validation
-        # accuracy 0.466, 0.468, 0.493, 0.518, 0.491 and 0.493 after 8, 12,
-        # 16, 20, 24 and 40 epochs.
+        # 512 hidden units: 1024 validated better but take twice the time, more than the
+        # default run can afford (docs/decisions.md#mlp-512-hidden). Raw pixels need fewer
+        # epochs, fewer still on ten copies (docs/decisions.md#mlp-pixels-epochs).
         if features == "pixels":
             epochs = 20 if fit_copies >= 5 else 40
         else:
@@ -222,10 +191,8 @@ PRESETS = {
     "default": [
         "pixels/svm", "pixels/softmax", "pixels/mlp", "color/svm", "hog/svm",
         "hog+color/svm", "hog+color/softmax", "hog+color/mlp", "bovw/svm", "all/svm",
-        # LogisticRegression rather than LinearSVC for raw pixels: on the ten
-        # times as many images the default augmentation gives raw-pixel rows
-        # (46,530 on the CIFAR-10 subset), LinearSVC took 252 s and
-        # LogisticRegression 30 s, with validation accuracy 0.381 and 0.385.
+        # LogisticRegression rather than LinearSVC for raw pixels: as accurate and far
+        # faster on their augmented images (docs/decisions.md#preset-ref-pixels-logreg).
         "ref:pixels/logreg", "ref:hog+color/linearsvc",
     ],
     "ours": [f"{f}/{c}" for f, c in _OURS],
