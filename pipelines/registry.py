@@ -47,6 +47,8 @@ class PipelineSpec:
     >>> spec = get_spec("ref:pixels/logreg")
     >>> spec.features, spec.classifier, spec.reference, spec.learned
     ('pixels', 'logreg', True, True)
+    >>> spec.cache_features, spec.auto_augment
+    (False, 'hflip+shift')
     """
 
     name: str
@@ -64,6 +66,28 @@ class PipelineSpec:
     def learned(self):
         """Whether the classifier sees raw pixels (the learned side of the comparison)."""
         return self.features == "pixels"
+
+    @property
+    def cache_features(self):
+        """Whether the harness stores this row's features in the feature cache.
+
+        Raw pixels are not stored: computing them is no slower than reading
+        them back, and each stored copy of an augmented training set would
+        take hundreds of MB of disk.
+        """
+        return not self.learned
+
+    @property
+    def auto_augment(self):
+        """What ``--augment auto`` gives this row on color images (gray ones get none).
+
+        ``"hflip"`` (mirror images) for feature rows, whose HoG cells,
+        histograms and pooled visual words already tolerate a shift of a
+        pixel or two; ``"hflip+shift"`` for raw-pixel rows, ours and the
+        references alike, whose input does not
+        (docs/decisions.md#augment-shift-raw-pixels).
+        """
+        return "hflip+shift" if self.learned else "hflip"
 
 
 def _scale_for(image_shape):

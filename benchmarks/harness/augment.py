@@ -71,33 +71,26 @@ def _is_color(X):
     return bool(np.any(X[..., 0] != X[..., 1]) or np.any(X[..., 0] != X[..., 2]))
 
 
-def resolve_augment(augment, X, raw_pixels=False):
+def resolve_augment(augment, X, auto="hflip"):
     """The augmentation ``make_split`` applies to training images ``X``.
 
     Parameters
     ----------
     augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None
-        ``"auto"`` depends on the images and on who reads them:
+        ``None`` is ``"none"``; the values other than ``"auto"`` are
+        returned as they are. ``"auto"`` depends on the images:
 
         - gray images (such as the 8x8 digits, whose mirror images are other
           shapes): ``"none"``;
         - color images (three channels, not all equal: photos such as
-          CIFAR-10, whose classes keep their meaning in a mirror):
-          ``"hflip"`` for feature pipelines, ``"hflip+shift"`` for raw-pixel
-          ones (``raw_pixels=True``).
-
-        HoG cells, histograms and pooled visual words already tolerate a
-        shift of a pixel or two; a vector of raw pixels does not, so its
-        learners have to see the shifts. Raw-pixel rows get ``"hflip"`` only
-        when the shifted copies would be too large
-        (:data:`AUTO_SHIFT_MAX_BYTES`) or the images are under 2x2 pixels.
-        ``None`` is ``"none"``; the other values are returned as they are, for
-        every pipeline.
+          CIFAR-10, whose classes keep their meaning in a mirror): ``auto``,
+          without its shifts when the shifted copies would be too large
+          (:data:`AUTO_SHIFT_MAX_BYTES`) or the images are under 2x2 pixels.
     X : ndarray of shape (n, H, W) or (n, H, W, C)
         Training images (all of a dataset's, whatever part a run uses).
-    raw_pixels : bool, default=False
-        Whether the split is for pipelines that learn from raw pixels
-        (``pipelines.get_spec(name).learned``).
+    auto : {"hflip", "hflip+shift"}, default="hflip"
+        What ``"auto"`` stands for on color images: the row's
+        :attr:`pipelines.PipelineSpec.auto_augment`.
 
     Returns
     -------
@@ -107,25 +100,27 @@ def resolve_augment(augment, X, raw_pixels=False):
     Raises
     ------
     ValueError
-        If ``augment`` is not one of the accepted values.
+        If ``augment`` or ``auto`` is not one of the accepted values.
 
     Examples
     --------
-    >>> resolve_augment("auto", np.zeros((2, 8, 8), np.uint8), raw_pixels=True)
+    >>> resolve_augment("auto", np.zeros((2, 8, 8), np.uint8), auto="hflip+shift")
     'none'
     >>> photos = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), np.uint8)
-    >>> resolve_augment("auto", photos), resolve_augment("auto", photos, raw_pixels=True)
+    >>> resolve_augment("auto", photos), resolve_augment("auto", photos, auto="hflip+shift")
     ('hflip', 'hflip+shift')
     """
     augment = check_augment(augment)
     if augment != "auto":
         return augment
+    if auto not in ("hflip", "hflip+shift"):
+        raise ValueError(f"auto must be 'hflip' or 'hflip+shift'; got {auto!r}.")
     X = np.asarray(X)
     if not _is_color(X):
         return "none"
     # Shifts need images of 2x2 pixels or more (see check_augment).
     shiftable = min(X.shape[1:3]) >= 2 and 10 * X.size * 4 <= AUTO_SHIFT_MAX_BYTES
-    return "hflip+shift" if raw_pixels and shiftable else "hflip"
+    return auto if shiftable else "hflip"
 
 
 def augment_steps(augment):

@@ -131,10 +131,7 @@ def run_pipeline(name, split, memory, *, search=False, n_jobs=None, progress=Non
 
 def _evaluate(name, fingerprint, pipe, split, search, memory, n_jobs, progress, call_id=None):
     spec = pipelines.get_spec(name)
-    # Raw pixels are not cached: computing them (0.3 s for the 46,530 shifted
-    # CIFAR-10 subset images) is no slower than reading them back (0.3-1.6 s),
-    # and each stored copy would take 564 MB of disk.
-    block_memory = feature_memory(enabled=False) if spec.features == "pixels" else memory
+    block_memory = memory if spec.cache_features else feature_memory(enabled=False)
     F, feature_time, cached = extract_features(
         pipe.named_steps["features"], split, block_memory, n_jobs, progress)
     if progress is not None:

@@ -79,27 +79,34 @@ def _load_done(out, config, resume):
 def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment):
     """The split of each pipeline, and the run's configuration.
 
-    Feature rows and raw-pixel rows may be augmented differently (see
-    :func:`benchmarks.harness.augment.resolve_augment`); the images, the validation
-    and the test parts are the same. The configuration is that of the
-    feature split; when the raw-pixel rows' split differs, its
-    ``augment_raw_pixels`` (and ``shift_pixels``) say how. The raw-pixel
-    split is only made when raw-pixel rows are selected: its copies are the
-    largest arrays of a run.
+    Rows whose specs want different augmentation under ``"auto"``
+    (:attr:`pipelines.PipelineSpec.auto_augment`) get different splits of
+    the same images: the validation and test parts are the same. The
+    configuration is that of the feature rows' split; when the raw-pixel
+    rows' split differs, its ``augment_raw_pixels`` (and ``shift_pixels``)
+    say how. Each split is made only when a selected row needs it, and rows
+    whose splits come out the same share one copy.
     """
-    features = make_split(dataset, train_size, val_size, test_size, seed, augment)
-    config = dict(features.config)
-    pixels = features
-    if augment == "auto" and any(pipelines.get_spec(n).learned for n in names):
-        pixels = make_split(dataset, train_size, val_size, test_size, seed, augment,
-                            raw_pixels=True)
-        if pixels.config == config:
-            pixels = features  # the same arrays: keep one copy
-        else:
-            config["augment_raw_pixels"] = pixels.config["augment"]
-            config.update({k: v for k, v in pixels.config.items() if k not in config})
-    kinds = {False: features, True: pixels}
-    return {name: kinds[pipelines.get_spec(name).learned] for name in names}, config
+    specs = {name: pipelines.get_spec(name) for name in names}
+
+    def key(spec):  # only "auto" asks the spec; any other value is the same for every row
+        return spec.auto_augment if augment == "auto" else augment
+
+    made = {}
+    for spec in specs.values():
+        if key(spec) not in made:
+            split = make_split(dataset, train_size, val_size, test_size, seed, augment,
+                               auto_augment=spec.auto_augment)
+            # Gray images resolve every "auto" to "none": keep one copy of the arrays.
+            made[key(spec)] = next((s for s in made.values() if s.config == split.config), split)
+    splits = {name: made[key(spec)] for name, spec in specs.items()}
+    feature_rows = [splits[n] for n in names if not specs[n].learned]
+    pixel_rows = [splits[n] for n in names if specs[n].learned]
+    config = dict((feature_rows or pixel_rows)[0].config)
+    if feature_rows and pixel_rows and pixel_rows[0].config != config:
+        config["augment_raw_pixels"] = pixel_rows[0].config["augment"]
+        config.update({k: v for k, v in pixel_rows[0].config.items() if k not in config})
+    return splits, config
 
 
 def _hog_figure(split, out, n=6):

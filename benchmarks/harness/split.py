@@ -43,7 +43,7 @@ def _check_size(value, n, option):
 
 
 def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
-               augment=None, *, raw_pixels=False):
+               augment=None, *, auto_augment="hflip"):
     """Carve the fit, validation and test parts out of a dataset, seeded and stratified.
 
     Parameters
@@ -67,14 +67,14 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         :func:`benchmarks.harness.augment.shift_pixels` pixels down, up, right and
         left (zero fill): five times the images, and as many times the
         extraction and fit time. ``"hflip+shift"`` shifts the fit images and
-        their mirrors (ten times). ``"auto"``: ``"hflip"`` for color images
-        (``"hflip+shift"`` with ``raw_pixels``), ``"none"`` for gray ones (see
+        their mirrors (ten times). ``"auto"``: ``auto_augment`` for color
+        images, ``"none"`` for gray ones (see
         :func:`benchmarks.harness.augment.resolve_augment`). ``None`` or ``"none"``:
         no augmentation. The applied value (never ``"auto"``) is recorded in
         ``config["augment"]``, and the shift in ``config["shift_pixels"]``.
-    raw_pixels : bool, default=False
-        Whether the split is for pipelines that learn from raw pixels; only
-        ``augment="auto"`` reads it.
+    auto_augment : {"hflip", "hflip+shift"}, default="hflip"
+        What ``augment="auto"`` stands for on color images: the
+        :attr:`pipelines.PipelineSpec.auto_augment` of the rows the split is for.
 
     Returns
     -------
@@ -109,7 +109,7 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     # Resolved here, so "auto" and the value it stands for give the same
     # config (and share cached rows); on all the training images, not the
     # train_size in use, so every point of a learning curve gets the same.
-    augment = resolve_augment(augment, dataset.X_train, raw_pixels)
+    augment = resolve_augment(augment, dataset.X_train, auto_augment)
     # Copies are added after the validation split, so no mirror or shift of
     # a validation image is ever trained on.
     X_fit, y_fit = augment_images(X_fit, y_fit, augment)

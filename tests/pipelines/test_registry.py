@@ -153,3 +153,14 @@ def test_make_refuses_a_bad_fit_copies(bad):
     with pytest.raises(ValueError, match=r"fit_copies must be a positive integer .*; got "
                                          + re.escape(repr(bad))):
         pipelines.make("pixels/mlp", fit_copies=bad)
+
+
+@pytest.mark.parametrize("name", pipelines.available())
+def test_spec_decides_caching_and_auto_augmentation_by_its_input(name):
+    # One place decides: raw-pixel rows (ours and the references) are neither
+    # cached nor merely mirrored under "auto"; every feature row is both.
+    spec = pipelines.get_spec(name)
+    raw = spec.features == "pixels"
+    assert spec.learned is raw
+    assert spec.cache_features is (not raw)
+    assert spec.auto_augment == ("hflip+shift" if raw else "hflip")

@@ -130,7 +130,7 @@ def test_auto_flips_color_images():
 def test_auto_also_shifts_color_images_for_raw_pixel_pipelines():
     ds = tiny_dataset()
     features = make_split(ds, val_size=12, seed=3, augment="auto")
-    pixels = make_split(ds, val_size=12, seed=3, augment="auto", raw_pixels=True)
+    pixels = make_split(ds, val_size=12, seed=3, augment="auto", auto_augment="hflip+shift")
     explicit = make_split(ds, val_size=12, seed=3, augment="hflip+shift")
     assert pixels.config == explicit.config and pixels.config["augment"] == "hflip+shift"
     np.testing.assert_array_equal(pixels.X_fit, explicit.X_fit)
@@ -142,10 +142,10 @@ def test_auto_also_shifts_color_images_for_raw_pixel_pipelines():
 
 
 @pytest.mark.parametrize("augment", ["none", "hflip", "shift"])
-def test_raw_pixels_changes_nothing_but_auto(augment):
+def test_auto_augment_changes_nothing_but_auto(augment):
     ds = tiny_dataset()
     a = make_split(ds, val_size=12, augment=augment)
-    b = make_split(ds, val_size=12, augment=augment, raw_pixels=True)
+    b = make_split(ds, val_size=12, augment=augment, auto_augment="hflip+shift")
     assert a.config == b.config
     np.testing.assert_array_equal(a.X_fit, b.X_fit)
 
@@ -162,7 +162,8 @@ def test_auto_leaves_gray_images_alone(as_rgb, raw_pixels):
     else:
         gray_train, gray_test = gray_train[..., 0], gray_test[..., 0]
     gray = Dataset(gray_train, ds.y_train, gray_test, ds.y_test, ds.class_names, name="g")
-    split = make_split(gray, val_size=12, seed=3, augment="auto", raw_pixels=raw_pixels)
+    split = make_split(gray, val_size=12, seed=3, augment="auto",
+                       auto_augment="hflip+shift" if raw_pixels else "hflip")
     assert split.config["augment"] == "none" and len(split.y_fit) == 48
 
 
@@ -180,17 +181,17 @@ def test_auto_does_not_shift_more_images_than_the_memory_budget(monkeypatch):
 
     X = tiny_dataset().X_train  # 60 images of 8x8x3: ten float32 copies are 460,800 bytes
     monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 460_800)
-    assert resolve_augment("auto", X, raw_pixels=True) == "hflip+shift"
+    assert resolve_augment("auto", X, auto="hflip+shift") == "hflip+shift"
     monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 460_799)
-    assert resolve_augment("auto", X, raw_pixels=True) == "hflip"
-    assert resolve_augment("hflip+shift", X, raw_pixels=True) == "hflip+shift"
+    assert resolve_augment("auto", X, auto="hflip+shift") == "hflip"
+    assert resolve_augment("hflip+shift", X, auto="hflip+shift") == "hflip+shift"
 
 
 def test_auto_does_not_shift_color_images_too_small_to_shift():
     X = np.zeros((2, 1, 5, 3), np.uint8)
     X[0, 0, 0] = (255, 0, 0)
-    assert resolve_augment("auto", X, raw_pixels=True) == "hflip"
-    assert resolve_augment("auto", np.repeat(X, 2, axis=1), raw_pixels=True) == "hflip+shift"
+    assert resolve_augment("auto", X, auto="hflip+shift") == "hflip"
+    assert resolve_augment("auto", np.repeat(X, 2, axis=1), auto="hflip+shift") == "hflip+shift"
 
 
 @pytest.mark.parametrize("bad", ["vflip", "HFLIP", "Auto", "", True, 1])
