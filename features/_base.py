@@ -37,7 +37,6 @@ attributes when the subclass has them as parameters.
 """
 
 import contextlib
-import numbers
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -47,13 +46,8 @@ from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
-from ._validation import (
-    check_image_shape,
-    check_images,
-    check_positive_int,
-    output_dtype,
-    to_float_images,
-)
+from ._validation import check_image_shape, check_images, output_dtype, to_float_images
+from .checks import check_int
 
 __all__ = ["ImageTransformerMixin", "iter_chunks", "n_workers", "thread_map"]
 
@@ -210,14 +204,14 @@ class ImageTransformerMixin(TransformerMixin):
         images = check_images(X, convert=convert, **self._check_images_kwargs())
         if reset:
             if getattr(self, "chunk_size", None) is not None:
-                check_positive_int(self.chunk_size, "chunk_size")
+                check_int(self.chunk_size, "chunk_size", low=1)
             n_jobs = getattr(self, "n_jobs", None)
-            if n_jobs is not None and (isinstance(n_jobs, bool) or n_jobs == 0
-                                       or not isinstance(n_jobs, numbers.Integral)):
-                raise ValueError(
-                    f"n_jobs must be None, a positive number of threads or -1 (all cores); "
-                    f"got {n_jobs!r}."
-                )
+            if n_jobs is not None:
+                # joblib's meaning: k threads, or -1 for all cores, -2 all but one, ...;
+                # only 0 means nothing. Every bad value has always raised ValueError.
+                fix = "Pass None, a number of threads, or -1 for all cores."
+                if check_int(n_jobs, "n_jobs", type_error=ValueError, fix=fix) >= 0:
+                    check_int(n_jobs, "n_jobs", low=1, fix=fix)
             self._check_params(tuple(images.shape[1:]))
             self.image_shape_ = tuple(int(s) for s in images.shape[1:])
         else:
@@ -310,7 +304,7 @@ class ImageTransformerMixin(TransformerMixin):
         """
         n = images.shape[0]
         chunk_size = getattr(self, "chunk_size", None)
-        chunk_size = n if chunk_size is None else check_positive_int(chunk_size, "chunk_size")
+        chunk_size = n if chunk_size is None else check_int(chunk_size, "chunk_size", low=1)
         n_jobs = getattr(self, "n_jobs", None)
         slices = list(iter_chunks(n, chunk_size))
         with _blas_limit(self._chunk_blas_threads):

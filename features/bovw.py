@@ -8,8 +8,6 @@ assignment and sum pooling over the image quadrants. The numerics live in
 :mod:`features._patches`; the clustering is scikit-learn's.
 """
 
-import numbers
-
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -20,29 +18,13 @@ from threadpoolctl import threadpool_limits
 
 from . import _patches
 from ._base import ImageTransformerMixin, _blas_limit, iter_chunks, n_workers, thread_map
-from ._validation import check_positive_int
+from .checks import check_bool, check_choice, check_int, check_real
 
 __all__ = ["BagOfVisualWords", "words_image", "save_words_image"]
 
 # Budget for one chunk's (patches x words) block when chunk_size=None: small
 # enough to stay in the last-level cache, where the passes over it are cheap.
 _CHUNK_BYTES = 8 * 2**20
-
-
-def _check_choice(value, name, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
-
-
-def _check_positive_float(value, name, *, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number; got {value!r} of type {type(value).__name__}."
-        )
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}.")
-    return float(value)
 
 
 class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
@@ -174,18 +156,17 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
     # -- hooks of ImageTransformerMixin ------------------------------------
     def _check_params(self, image_shape):
         for name in ("n_words", "patch_size", "stride", "patches_per_image", "max_iter"):
-            check_positive_int(getattr(self, name), name)
-        _check_positive_float(self.norm_eps, "norm_eps", allow_zero=True)
-        _check_positive_float(self.whiten_eps, "whiten_eps")
+            check_int(getattr(self, name), name, low=1)
+        check_real(self.norm_eps, "norm_eps", low=0)
+        check_real(self.whiten_eps, "whiten_eps", low=0, low_open=True)
         if self.soft_sigma is not None:
-            _check_positive_float(self.soft_sigma, "soft_sigma")
-        _check_positive_float(self.power, "power")
-        _check_choice(self.encoding, "encoding", _patches.ENCODINGS)
-        _check_choice(self.pooling, "pooling", _patches.POOLINGS)
-        _check_choice(self.normalize, "normalize", (None, "l1", "l2"))
-        _check_choice(self.kmeans, "kmeans", ("minibatch", "full"))
-        if not isinstance(self.whiten, (bool, np.bool_)):
-            raise TypeError(f"whiten must be True or False; got {self.whiten!r}.")
+            check_real(self.soft_sigma, "soft_sigma", low=0, low_open=True)
+        check_real(self.power, "power", low=0, low_open=True)
+        check_choice(self.encoding, "encoding", _patches.ENCODINGS)
+        check_choice(self.pooling, "pooling", _patches.POOLINGS)
+        check_choice(self.normalize, "normalize", (None, "l1", "l2"))
+        check_choice(self.kmeans, "kmeans", ("minibatch", "full"))
+        check_bool(self.whiten, "whiten")
         h, w = image_shape[:2]
         if self.patch_size > min(h, w):
             raise ValueError(
@@ -285,9 +266,9 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "words_")
         # encoding, power and normalize do not change what fit learns, so they
         # may be set between fit and transform; pooling fixes the output width.
-        _check_choice(self.encoding, "encoding", _patches.ENCODINGS)
-        power = _check_positive_float(self.power, "power")
-        _check_choice(self.normalize, "normalize", (None, "l1", "l2"))
+        check_choice(self.encoding, "encoding", _patches.ENCODINGS)
+        power = check_real(self.power, "power", low=0, low_open=True)
+        check_choice(self.normalize, "normalize", (None, "l1", "l2"))
         if self._n_features_out != self.n_features_out_:
             raise ValueError(
                 f"pooling={self.pooling!r} gives {self._n_features_out} features but this "
@@ -301,7 +282,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         if chunk is None:
             per_image = self.grid_shape_[0] * self.grid_shape_[1] * self.n_words * images.itemsize
             chunk = max(1, _CHUNK_BYTES // per_image)
-        chunk = check_positive_int(chunk, "chunk_size")
+        chunk = check_int(chunk, "chunk_size", low=1)
 
         def work(s):
             # Each chunk writes its own rows: no list of parts to concatenate.
@@ -361,7 +342,7 @@ def words_image(bovw, *, n_cols=None, border=1):
     lo, hi = words.min(axis=1, keepdims=True), words.max(axis=1, keepdims=True)
     words = (words - lo) / np.where(hi > lo, hi - lo, 1.0)
     k = words.shape[0]
-    n_cols = int(np.ceil(np.sqrt(k))) if n_cols is None else check_positive_int(n_cols, "n_cols")
+    n_cols = int(np.ceil(np.sqrt(k))) if n_cols is None else check_int(n_cols, "n_cols", low=1)
     n_rows = -(-k // n_cols)
     cell = p + border
     grid = np.ones((n_rows * cell + border, n_cols * cell + border, c))
@@ -405,7 +386,7 @@ def save_words_image(bovw, path, *, n_cols=None, border=1, scale=4):
     """
     import matplotlib.image as mpimg  # optional-feeling dependency, loaded on use
 
-    scale = check_positive_int(scale, "scale")
+    scale = check_int(scale, "scale", low=1)
     grid = words_image(bovw, n_cols=n_cols, border=border)
     if grid.shape[2] == 1:
         grid = np.repeat(grid, 3, axis=2)

@@ -1,6 +1,7 @@
 """Tests of the shared image-transformer plumbing in features/_base.py."""
 
 import pickle
+import re
 import threading
 
 import numpy as np
@@ -103,15 +104,22 @@ def test_transform_rejects_other_image_shape():
         est.transform(np.zeros((2, 5, 4, 3)))
 
 
-@pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2"])
-def test_bad_n_jobs_raises_at_fit(n_jobs):
-    with pytest.raises(ValueError, match="n_jobs must be None, a positive number"):
+@pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2", np.True_])
+def test_bad_n_jobs_raises_value_error_at_fit(n_jobs):
+    with pytest.raises(ValueError, match=r"n_jobs must be an integer( >= 1)?; got "
+                                         + re.escape(repr(n_jobs)) + r"\. Pass None, a number"):
         MeanColor(n_jobs=n_jobs).fit(np.zeros((2, 4, 4, 3)))
+
+
+@pytest.mark.parametrize("n_jobs", [None, 1, 2, -1, -2, np.int64(2)])
+def test_n_jobs_accepts_none_and_nonzero_integers(n_jobs):
+    X = np.zeros((2, 4, 4, 3))
+    np.testing.assert_array_equal(MeanColor(n_jobs=n_jobs).fit(X).transform(X), np.zeros((2, 3)))
 
 
 @pytest.mark.parametrize("chunk_size, error", [(0, ValueError), (2.5, TypeError)])
 def test_bad_chunk_size_raises_at_fit(chunk_size, error):
-    with pytest.raises(error, match="chunk_size"):
+    with pytest.raises(error, match=rf"chunk_size must be an integer >= 1; got {chunk_size}"):
         MeanColor(chunk_size=chunk_size).fit(np.zeros((2, 4, 4, 3)))
 
 

@@ -183,14 +183,18 @@ def test_without_whitening(images):
     ({"n_words": 200}, ValueError, r"n_words=200 is larger than the 120 patches"),
     ({"patch_size": 11}, ValueError, r"patch_size=11 is larger than the images, which are 11x10"),
     ({"stride": 0}, ValueError, r"stride must be an integer >= 1; got 0"),
-    ({"stride": 1.5}, TypeError, r"stride must be an integer"),
+    ({"stride": 1.5}, TypeError, r"stride must be an integer >= 1; got 1.5 of type float"),
     ({"encoding": "fuzzy"}, ValueError, r"encoding must be one of .*got 'fuzzy'"),
     ({"pooling": "max"}, ValueError, r"pooling must be one of .*got 'max'"),
     ({"patch_size": 10, "pooling": "quadrants"}, ValueError, r"needs at least 2x2 patch positions"),
-    ({"norm_eps": -1}, ValueError, r"norm_eps must be a finite number >= 0"),
-    ({"whiten": "yes"}, TypeError, r"whiten must be True or False"),
+    ({"norm_eps": -1}, ValueError, r"norm_eps must be a finite number >= 0; got -1"),
+    ({"whiten_eps": 0.0}, ValueError, r"whiten_eps must be a finite number > 0; got 0.0"),
+    ({"soft_sigma": np.inf}, ValueError, r"soft_sigma must be a finite number > 0; got inf"),
+    ({"whiten": "yes"}, TypeError, r"whiten must be True or False; got 'yes'"),
     ({"power": 0}, ValueError, r"power must be a finite number > 0; got 0"),
-    ({"power": "sqrt"}, TypeError, r"power must be a real number"),
+    ({"power": "sqrt"}, TypeError, r"power must be a finite number > 0; got 'sqrt' of type str"),
+    ({"normalize": "l3"}, ValueError, r"normalize must be one of None, 'l1', 'l2'; got 'l3'"),
+    ({"kmeans": "elkan"}, ValueError, r"kmeans must be one of 'minibatch', 'full'; got 'elkan'"),
 ])
 def test_clear_errors_at_fit(images, params, error, match):
     with pytest.raises(error, match=match):

@@ -103,7 +103,8 @@ def test_check_real_refuses_nan_infinity_and_ints_beyond_floats_even_without_bou
 
 
 @pytest.mark.parametrize("low_open, high_open, interval", [
-    (False, False, "[0, 1]"), (True, False, "(0, 1]"), (False, True, "[0, 1)"), (True, True, "(0, 1)"),
+    (False, False, "[0, 1]"), (True, False, "(0, 1]"), (False, True, "[0, 1)"),
+    (True, True, "(0, 1)"),
 ])
 @pytest.mark.parametrize("value", [0, 1, 0.5, -0.1, 1.1])
 def test_check_real_open_and_closed_bounds(value, low_open, high_open, interval):
