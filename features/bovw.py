@@ -17,7 +17,8 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import _patches
-from ._base import ImageTransformerMixin, _blas_limit, iter_chunks, n_workers, thread_map
+from ._base import ImageTransformerMixin
+from ._validation import output_dtype
 from .checks import check_bool, check_choice, check_int, check_real
 
 __all__ = ["BagOfVisualWords", "words_image", "save_words_image"]
@@ -117,6 +118,8 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
 
     Notes
     -----
+    ``transform`` returns R * n_words features per image, R = 1 (global), 4
+    (quadrants) or 5 (pyramid), region-major (see ``get_feature_names_out``).
     Distances come from one float32 (float64 for float64 images) matrix
     product per chunk of images; the output dtype follows the input rule of
     :func:`features._validation.output_dtype`.
@@ -231,7 +234,39 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         return [f"{region}_word{k}" for region in _patches.REGION_NAMES[self.pooling]
                 for k in range(self.n_words)]
 
-    # -- transform ---------------------------------------------------------
+    # -- transform: hooks of ImageTransformerMixin.transform ------------------
+    def _check_transform_params(self):
+        check_is_fitted(self, "words_")
+        # encoding, power and normalize do not change what fit learns, so they
+        # may be set between fit and transform; pooling fixes the output width.
+        check_choice(self.encoding, "encoding", _patches.ENCODINGS)
+        check_real(self.power, "power", low=0, low_open=True)
+        check_choice(self.normalize, "normalize", (None, "l1", "l2"))
+        if self._n_features_out != self.n_features_out_:
+            raise ValueError(
+                f"pooling={self.pooling!r} gives {self._n_features_out} features but this "
+                f"transformer was fitted for {self.n_features_out_}; fit it again."
+            )
+
+    def _work_dtype(self, dtype):
+        # Patches and distances in the output dtype (float32 for 8-bit images):
+        # the (patches x words) block is the cost, and float32 halves it.
+        return output_dtype(dtype)
+
+    def _default_chunk_size(self, n_images, work_dtype):
+        # As many images as keep the (patches x words) block near _CHUNK_BYTES.
+        nh, nw = self.grid_shape_
+        return max(1, _CHUNK_BYTES // (nh * nw * self.n_words * np.dtype(work_dtype).itemsize))
+
+    def _chunk_blas_limit(self, n_workers):
+        # Threads share the images; one BLAS thread each avoids n_jobs x
+        # BLAS-threads oversubscription while the element-wise passes run in
+        # parallel too. On one thread BLAS keeps all its threads.
+        return 1 if n_workers > 1 else None
+
+    def _before_transform(self, images):
+        return {"words_aug": _patches.augment_words(self.words_, self._work_dtype(images.dtype))}
+
     def _transform_chunk(self, images, words_aug):
         patches = _patches.extract_patches(images, self.patch_size, self.stride)
         patches = patches.reshape(-1, patches.shape[-1])
@@ -239,62 +274,9 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         if self.whitening_ is not None:
             patches -= self.patch_mean_.astype(patches.dtype)
             patches = patches @ self.whitening_.astype(patches.dtype)
-        return _patches.encode_pool(patches, words_aug, self.grid_shape_, self.encoding,
-                                    self.pooling, sigma=self.sigma_)
-
-    def transform(self, X):
-        """Encode every patch of every image and pool the codes per region.
-
-        Parameters
-        ----------
-        X : array-like of shape (N, H, W) or (N, H, W, C)
-            Images of the shape seen at fit, uint8 in [0, 255] or float in [0, 1].
-
-        Returns
-        -------
-        features : ndarray of shape (N, R * n_words)
-            R = 1 (global), 4 (quadrants) or 5 (pyramid), region-major (see
-            ``get_feature_names_out``). float64 for float64 images, else float32.
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            If called before ``fit``.
-        ValueError, TypeError
-            For a bad batch or an image shape different from the one at fit.
-        """
-        check_is_fitted(self, "words_")
-        # encoding, power and normalize do not change what fit learns, so they
-        # may be set between fit and transform; pooling fixes the output width.
-        check_choice(self.encoding, "encoding", _patches.ENCODINGS)
-        power = check_real(self.power, "power", low=0, low_open=True)
-        check_choice(self.normalize, "normalize", (None, "l1", "l2"))
-        if self._n_features_out != self.n_features_out_:
-            raise ValueError(
-                f"pooling={self.pooling!r} gives {self._n_features_out} features but this "
-                f"transformer was fitted for {self.n_features_out_}; fit it again."
-            )
-        images = self._validate_images(X, reset=False)
-        n = images.shape[0]
-        words_aug = _patches.augment_words(self.words_, images.dtype)
-        out = np.empty((n, self.n_features_out_), dtype=images.dtype)
-        chunk = self.chunk_size
-        if chunk is None:
-            per_image = self.grid_shape_[0] * self.grid_shape_[1] * self.n_words * images.itemsize
-            chunk = max(1, _CHUNK_BYTES // per_image)
-        chunk = check_int(chunk, "chunk_size", low=1)
-
-        def work(s):
-            # Each chunk writes its own rows: no list of parts to concatenate.
-            out[s] = self._transform_chunk(images[s], words_aug)
-
-        slices = list(iter_chunks(n, chunk))
-        parallel = n_workers(self.n_jobs, len(slices)) > 1
-        # Threads share the images; one BLAS thread each avoids n_jobs x
-        # BLAS-threads oversubscription while the element-wise passes run in
-        # parallel too. On one thread BLAS keeps all its threads.
-        with _blas_limit(1 if parallel else None):
-            thread_map(work, slices, self.n_jobs)
+        out = _patches.encode_pool(patches, words_aug, self.grid_shape_, self.encoding,
+                                   self.pooling, sigma=self.sigma_)
+        power = float(self.power)
         if power == 0.5:
             np.sqrt(out, out=out)  # the usual power, and faster than np.power
         elif power != 1.0:

@@ -86,6 +86,61 @@ def test_chunked_transform_equals_whole_batch(chunk_size, n_jobs):
     np.testing.assert_allclose(got, expected)
 
 
+class ShiftedMeanColor(MeanColor):
+    """MeanColor plus the batch size, through the optional hooks of transform."""
+
+    def __init__(self, chunk_size=None, n_jobs=None):
+        super().__init__(chunk_size, n_jobs)
+        self.seen = []  # (hook, value) in call order; list.append is thread-safe
+
+    def _check_transform_params(self):
+        self.seen.append(("check", None))
+
+    def _before_transform(self, images):
+        self.seen.append(("before", images.dtype))
+        return {"shift": float(images.shape[0])}
+
+    def _default_chunk_size(self, n_images, work_dtype):
+        self.seen.append(("default_chunk_size", (n_images, work_dtype)))
+        return 4
+
+    def _chunk_blas_limit(self, n_workers):
+        self.seen.append(("blas", n_workers))
+        return None
+
+    def _transform_chunk(self, images, shift):
+        self.seen.append(("chunk", images.shape[0]))
+        return images.mean(axis=(1, 2)) + shift
+
+
+@pytest.mark.parametrize("chunk_size, n_jobs, chunks, workers", [
+    (None, None, [4, 4, 2], 1), (None, 2, [4, 4, 2], 2), (3, 2, [3, 3, 3, 1], 2),
+    (10, 2, [10], 1), (20, None, [10], 1),
+])
+def test_transform_hooks_in_order_with_their_arguments(chunk_size, n_jobs, chunks, workers):
+    X = np.random.default_rng(1).integers(0, 256, (10, 5, 6, 3), dtype=np.uint8)
+    est = ShiftedMeanColor(chunk_size=chunk_size, n_jobs=n_jobs).fit(X)
+    got = est.transform(X)
+    assert got.dtype == np.float32 and got.flags.c_contiguous
+    np.testing.assert_allclose(got, (X / 255).mean(axis=(1, 2)) + 10, rtol=1e-6)
+    expected = [("check", None), ("before", np.uint8)]
+    if chunk_size is None:
+        expected.append(("default_chunk_size", (10, np.float64)))
+    expected.append(("blas", workers))
+    assert est.seen[:len(expected)] == expected
+    assert sorted(v for hook, v in est.seen[len(expected):]) == sorted(chunks)
+
+
+def test_check_transform_params_runs_before_the_batch_is_checked():
+    class Strict(MeanColor):
+        def _check_transform_params(self):
+            raise ValueError("bad parameter first")
+
+    est = Strict().fit(np.zeros((2, 4, 4, 3)))
+    with pytest.raises(ValueError, match="bad parameter first"):
+        est.transform(np.full((2, 4, 4, 3), np.nan))
+
+
 def test_fit_records_image_shape_and_n_features():
     est = MeanColor().fit(np.zeros((2, 5, 6), dtype=np.uint8))
     assert est.image_shape_ == (5, 6, 1)

@@ -138,6 +138,49 @@ def test_transform_known_values(images, encoding, power, normalize, total, rows)
     np.testing.assert_allclose(out[[0, 11], :3], rows, rtol=1e-5, atol=1e-7)
 
 
+@pytest.mark.parametrize("dtype, itemsize", [(np.uint8, 4), (np.float64, 8)])
+def test_default_chunks_keep_the_patches_by_words_block_within_budget(images, monkeypatch,
+                                                                      dtype, itemsize):
+    import features.bovw as bovw_module
+
+    X = images if dtype == np.uint8 else images / 255
+    bovw = BagOfVisualWords(**SMALL).fit(X)
+    whole = bovw.transform(X)
+    block = 9 * 8 * 8 * itemsize  # bytes of one image's (patches x words) block
+    monkeypatch.setattr(bovw_module, "_CHUNK_BYTES", 5 * block + block // 2)
+    sizes = []
+    real = _patches.encode_pool
+    monkeypatch.setattr(_patches, "encode_pool",
+                        lambda y, *a, **k: sizes.append(y.shape[0] // 72) or real(y, *a, **k))
+    np.testing.assert_allclose(bovw.transform(X), whole, rtol=1e-6)
+    assert sizes == [5, 5, 2]
+
+
+@pytest.mark.parametrize("n_jobs, chunk_size, expected", [(2, 3, {1}), (None, 3, {2}), (2, None, {2})])
+def test_blas_runs_one_thread_per_chunk_only_when_chunks_run_in_parallel(
+        images, monkeypatch, n_jobs, chunk_size, expected):
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    seen = []
+    real = _patches.encode_pool
+
+    def spy(*args, **kwargs):
+        seen.append(blas_threads())
+        return real(*args, **kwargs)
+
+    bovw = BagOfVisualWords(n_jobs=n_jobs, chunk_size=chunk_size, **SMALL).fit(images)
+    monkeypatch.setattr(_patches, "encode_pool", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        if blas_threads() != {2}:
+            pytest.skip("BLAS cannot run two threads here")
+        bovw.transform(images)  # chunk_size=None: one chunk of these small images
+        assert blas_threads() == {2}
+    assert seen and all(threads == expected for threads in seen)
+
+
 @pytest.mark.parametrize("dtype, scale, expected", [
     (np.uint8, 255, np.float32), (np.float32, 1, np.float32), (np.float64, 1, np.float64)])
 def test_dtype_rule(images, dtype, scale, expected):
