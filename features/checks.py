@@ -115,7 +115,9 @@ def check_real(value, name, *, low=None, high=None, low_open=False, high_open=Fa
     Parameters
     ----------
     value : object
-        The value to check; bools are refused, integers accepted.
+        The value to check: an int or a float, numpy ones included; bools
+        are refused, and so are other real types (``Fraction``), which numpy
+        arrays would turn into arrays of objects.
     name : str
         Parameter or option name used in the message.
     low, high : float or None, default=None
@@ -147,9 +149,10 @@ def check_real(value, name, *, low=None, high=None, low_open=False, high_open=Fa
     """
     allowed = _interval(low, high, low_open, high_open)
     fix = "Choose a value inside that range." if fix is None else fix
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if (isinstance(value, (bool, np.bool_))
+            or not isinstance(value, (numbers.Integral, float, np.floating))):
         _raise(TypeError, name, allowed, value, fix)
-    try:  # math, not numpy: np.isfinite refuses Fractions
+    try:
         ok = math.isfinite(value)
     except OverflowError:  # an integer beyond the range of floats
         ok = False

@@ -82,15 +82,16 @@ def test_check_int_type_error_changes_only_the_exception_of_wrong_types(value):
 
 @pytest.mark.parametrize("value, expected", [
     (1, 1.0), (0.25, 0.25), (np.float32(0.5), 0.5), (np.float64(2.0), 2.0), (np.int64(3), 3.0),
-    (Fraction(1, 4), 0.25),
+    (np.float16(0.5), 0.5), (10**20, 1e20),
 ])
 def test_check_real_accepts_real_numbers_and_returns_a_python_float(value, expected):
     out = check_real(value, "alpha")
     assert out == expected and type(out) is float
 
 
-@pytest.mark.parametrize("value", [True, False, np.True_, "0.1", None, 1j, np.array([0.1])])
-def test_check_real_refuses_non_numbers_and_bools_with_type_error(value):
+@pytest.mark.parametrize("value", [True, False, np.True_, "0.1", None, 1j, np.array([0.1]),
+                                   np.array(0.1), Fraction(1, 4)])
+def test_check_real_refuses_non_numbers_bools_and_other_real_types_with_type_error(value):
     with pytest.raises(TypeError, match=_message("alpha", value, TypeError)):
         check_real(value, "alpha")
 
