@@ -6,51 +6,14 @@ callback; this module decides when to stop, records the curves and keeps the
 best weights when early stopping is on.
 """
 
-import numbers
-
 import numpy as np
 from sklearn.model_selection import train_test_split
+
+from features.checks import check_bool, check_choice, check_int, check_real
 
 from .optimizers import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 
 __all__ = ["check_common_params", "encode_labels", "split_validation", "train_loop"]
-
-
-def _fail(name, value, requirement, fix):
-    raise ValueError(f"{name} must be {requirement}; got {value!r}. {fix}")
-
-
-def check_int(name, value, low):
-    """Raise TypeError/ValueError unless ``value`` is an integer >= ``low``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer >= {low}; got {value!r} of type "
-            f"{type(value).__name__}. Pass e.g. {name}={max(low, 1)}."
-        )
-    if value < low:
-        _fail(name, value, f"an integer >= {low}", f"Pass e.g. {name}={max(low, 1)}.")
-
-
-def check_real(name, value, low=None, high=None, low_open=False, high_open=False):
-    """Raise TypeError/ValueError unless ``value`` is a real number in the interval."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {value!r} of type "
-                        f"{type(value).__name__}.")
-    lo_ok = low is None or (value > low if low_open else value >= low)
-    hi_ok = high is None or (value < high if high_open else value <= high)
-    if not (np.isfinite(value) and lo_ok and hi_ok):
-        lb = "-inf" if low is None else low
-        hb = "inf" if high is None else high
-        left = "(" if low_open or low is None else "["
-        right = ")" if high_open or high is None else "]"
-        interval = f"{left}{lb}, {hb}{right}"
-        _fail(name, value, f"a finite number in {interval}", "Choose a value inside that range.")
-
-
-def check_choice(name, value, choices):
-    """Raise ValueError unless ``value`` is one of ``choices``."""
-    if not isinstance(value, str) or value not in choices:
-        _fail(name, value, f"one of {sorted(choices)}", "Pick one of the listed names.")
 
 
 def check_common_params(est):
@@ -65,20 +28,20 @@ def check_common_params(est):
         ...
     ValueError: batch_size must be an integer >= 1; got 0. Pass e.g. batch_size=1.
     """
-    check_choice("optimizer", est.optimizer, OPTIMIZERS)
-    check_real("learning_rate", est.learning_rate, 0, low_open=True)
-    check_choice("lr_schedule", est.lr_schedule, SCHEDULES)
-    check_real("lr_decay", est.lr_decay, 0, 1, low_open=True)
-    check_int("lr_decay_step", est.lr_decay_step, 1)
-    check_int("batch_size", est.batch_size, 1)
-    check_int("max_epochs", est.max_epochs, 1)
-    check_real("tol", est.tol, 0)
-    check_real("alpha", est.alpha, 0)
-    if not isinstance(est.early_stopping, (bool, np.bool_)):
-        raise TypeError(f"early_stopping must be True or False; got {est.early_stopping!r}.")
-    check_real("validation_fraction", est.validation_fraction, 0, 1, True, True)
-    check_int("n_iter_no_change", est.n_iter_no_change, 1)
-    check_int("verbose", int(est.verbose) if isinstance(est.verbose, bool) else est.verbose, 0)
+    check_choice(est.optimizer, "optimizer", OPTIMIZERS)
+    check_real(est.learning_rate, "learning_rate", low=0, low_open=True)
+    check_choice(est.lr_schedule, "lr_schedule", SCHEDULES)
+    check_real(est.lr_decay, "lr_decay", low=0, high=1, low_open=True)
+    check_int(est.lr_decay_step, "lr_decay_step", low=1)
+    check_int(est.batch_size, "batch_size", low=1)
+    check_int(est.max_epochs, "max_epochs", low=1)
+    check_real(est.tol, "tol", low=0)
+    check_real(est.alpha, "alpha", low=0)
+    check_bool(est.early_stopping, "early_stopping")
+    check_real(est.validation_fraction, "validation_fraction", low=0, high=1, low_open=True,
+               high_open=True)
+    check_int(est.n_iter_no_change, "n_iter_no_change", low=1)
+    check_int(est.verbose, "verbose", low=0, allow_bool=True)
 
 
 def encode_labels(y):

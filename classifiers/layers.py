@@ -10,6 +10,8 @@ formulas with preallocated buffers.
 
 import numpy as np
 
+from features.checks import check_real
+
 __all__ = [
     "affine_forward", "affine_backward",
     "relu_forward", "relu_backward",
@@ -213,7 +215,9 @@ def dropout_forward(x, p, rng=None, training=True):
     Raises
     ------
     ValueError
-        If ``p`` is outside [0, 1).
+        If ``p`` is outside [0, 1) (or NaN).
+    TypeError
+        If ``p`` is not a real number.
 
     Examples
     --------
@@ -221,8 +225,8 @@ def dropout_forward(x, p, rng=None, training=True):
     >>> sorted(set(out.ravel().tolist())) in ([0.0, 2.0], [2.0], [0.0])
     True
     """
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout probability must be in [0, 1); got {p!r}.")
+    check_real(p, "p", low=0, high=1, high_open=True,
+               fix="p is the probability of dropping a unit; pass e.g. p=0.5.")
     if not training or p == 0.0:
         return x, None
     rng = np.random.default_rng(rng)

@@ -13,9 +13,10 @@ from threadpoolctl import threadpool_limits
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from features.checks import check_choice, check_int, check_real
+
 from ._linear_doc import fill_params_doc
-from ._training import (check_choice, check_common_params, check_int, check_real,
-                        encode_labels, split_validation, train_loop)
+from ._training import check_common_params, encode_labels, split_validation, train_loop
 from .losses import (ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss,
                      squared_svm_loss, svm_loss)
 from .optimizers import IterateAverage
@@ -43,10 +44,9 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_params(self):
         check_common_params(self)
-        check_choice("penalty", self.penalty, PENALTIES)
-        check_real("l1_ratio", self.l1_ratio, 0, 1)
-        if not isinstance(self.average, (bool, np.bool_)):
-            check_int("average", self.average, 0)
+        check_choice(self.penalty, "penalty", PENALTIES)
+        check_real(self.l1_ratio, "l1_ratio", low=0, high=1)
+        check_int(self.average, "average", low=0, allow_bool=True)
 
     def fit(self, X, y):
         """Fit the weights by mini-batch gradient descent.
@@ -256,8 +256,8 @@ class LinearSVM(_BaseLinearClassifier):
     def _check_params(self):
         # The loss first: a wrong name is the likeliest typo, and it is reported
         # before any other parameter or the data is looked at.
-        check_choice("loss", self.loss, _SVM_LOSSES["ovr"])
-        check_choice("multi_class", self.multi_class, _SVM_LOSSES)
+        check_choice(self.loss, "loss", _SVM_LOSSES["ovr"])
+        check_choice(self.multi_class, "multi_class", _SVM_LOSSES)
         super()._check_params()
 
     def _loss_function(self):

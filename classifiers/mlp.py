@@ -6,8 +6,6 @@ applied in place and their local gradients computed from the outputs, so an
 epoch allocates almost nothing beyond what BLAS needs.
 """
 
-import numbers
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
@@ -15,8 +13,9 @@ from threadpoolctl import threadpool_limits
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._training import (check_choice, check_common_params, check_real, encode_labels,
-                        split_validation, train_loop)
+from features.checks import check_choice, check_int, check_real
+
+from ._training import check_common_params, encode_labels, split_validation, train_loop
 from .layers import ACTIVATIONS as LAYER_ACTIVATIONS
 from .layers import activate_inplace, backprop_activation_inplace
 from .losses import softmax, softmax_loss
@@ -249,27 +248,19 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-            sizes = (sizes,)
+        # Every bad value has always been a ValueError, a wrong type included.
+        kw = dict(low=1, type_error=ValueError, fix="Pass e.g. hidden_layer_sizes=(512,).")
         try:
             sizes = tuple(sizes)
-        except TypeError:
-            sizes = None
-        if sizes is None or not all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
-            for s in sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be a tuple of positive integers; got "
-                f"{self.hidden_layer_sizes!r}. Pass e.g. hidden_layer_sizes=(512,)."
-            )
-        return tuple(int(s) for s in sizes)
+        except TypeError:  # not a sequence: the size of the one hidden layer
+            return (check_int(sizes, "hidden_layer_sizes", **kw),)
+        return tuple(check_int(s, f"hidden_layer_sizes[{i}]", **kw) for i, s in enumerate(sizes))
 
     def _check_params(self):
         check_common_params(self)
-        check_choice("activation", self.activation, ACTIVATIONS)
-        check_choice("init", self.init, INITS)
-        check_real("dropout", self.dropout, 0, 1, high_open=True)
+        check_choice(self.activation, "activation", ACTIVATIONS)
+        check_choice(self.init, "init", INITS)
+        check_real(self.dropout, "dropout", low=0, high=1, high_open=True)
         return self._hidden_sizes()
 
     def fit(self, X, y):

@@ -10,6 +10,8 @@ parameter's dtype, and reused afterwards so training does not allocate per step.
 
 import numpy as np
 
+from features.checks import check_choice, check_int, check_real
+
 __all__ = [
     "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
     "ConstantLR", "StepDecay", "ExponentialDecay", "IterateAverage",
@@ -17,20 +19,9 @@ __all__ = [
 ]
 
 
-def _check_positive(name, value):
-    if not (isinstance(value, (int, float, np.number)) and np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number; got {value!r}.")
-
-
-def _check_unit(name, value):
-    if not (isinstance(value, (int, float, np.number)) and 0.0 <= value < 1.0):
-        raise ValueError(f"{name} must be in [0, 1); got {value!r}.")
-
-
 class _UpdateRule:
     def __init__(self, learning_rate):
-        _check_positive("learning_rate", learning_rate)
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = check_real(learning_rate, "learning_rate", low=0, low_open=True)
         self._state = None
 
     def _init_state(self, params):
@@ -89,8 +80,7 @@ class Momentum(_UpdateRule):
 
     def __init__(self, learning_rate, momentum=0.9):
         super().__init__(learning_rate)
-        _check_unit("momentum", momentum)
-        self.momentum = float(momentum)
+        self.momentum = check_real(momentum, "momentum", low=0, high=1, high_open=True)
 
     def _init_state(self, params):
         return [np.zeros_like(p) for p in params]
@@ -148,8 +138,7 @@ class AdaGrad(_UpdateRule):
 
     def __init__(self, learning_rate, eps=1e-8):
         super().__init__(learning_rate)
-        _check_positive("eps", eps)
-        self.eps = float(eps)
+        self.eps = check_real(eps, "eps", low=0, low_open=True)
 
     def _init_state(self, params):
         return [(np.zeros_like(p), np.empty_like(p)) for p in params]
@@ -189,8 +178,7 @@ class RMSProp(AdaGrad):
 
     def __init__(self, learning_rate, decay_rate=0.99, eps=1e-8):
         super().__init__(learning_rate, eps)
-        _check_unit("decay_rate", decay_rate)
-        self.decay_rate = float(decay_rate)
+        self.decay_rate = check_real(decay_rate, "decay_rate", low=0, high=1, high_open=True)
 
     def _step(self, p, g, state):
         cache, tmp = state
@@ -226,10 +214,9 @@ class Adam(_UpdateRule):
 
     def __init__(self, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(learning_rate)
-        _check_unit("beta1", beta1)
-        _check_unit("beta2", beta2)
-        _check_positive("eps", eps)
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.beta1 = check_real(beta1, "beta1", low=0, high=1, high_open=True)
+        self.beta2 = check_real(beta2, "beta2", low=0, high=1, high_open=True)
+        self.eps = check_real(eps, "eps", low=0, low_open=True)
         self.t = 0
 
     def _init_state(self, params):
@@ -340,17 +327,16 @@ def make_optimizer(name, learning_rate, **kwargs):
     Raises
     ------
     ValueError
-        Unknown ``name`` or a non-positive ``learning_rate``.
+        Unknown ``name``, or a ``learning_rate`` (or extra argument) out of range.
+    TypeError
+        A ``learning_rate`` (or extra argument) that is not a real number.
 
     Examples
     --------
     >>> make_optimizer("adam", 1e-3)
     Adam(learning_rate=0.001)
     """
-    if name not in OPTIMIZERS:
-        raise ValueError(
-            f"optimizer must be one of {sorted(OPTIMIZERS)}; got {name!r}."
-        )
+    check_choice(name, "optimizer", OPTIMIZERS)
     return OPTIMIZERS[name](learning_rate, **kwargs)
 
 
@@ -367,6 +353,11 @@ class ConstantLR:
         return base_lr
 
 
+def _check_gamma(gamma):
+    # The estimators' lr_decay parameter arrives here as gamma: name both.
+    return check_real(gamma, "gamma (lr_decay)", low=0, high=1, low_open=True)
+
+
 class StepDecay:
     """Multiply the rate by ``gamma`` every ``step_size`` epochs.
 
@@ -379,11 +370,8 @@ class StepDecay:
     """
 
     def __init__(self, step_size=10, gamma=0.5):
-        if not (isinstance(step_size, (int, np.integer)) and step_size >= 1):
-            raise ValueError(f"step_size must be an integer >= 1; got {step_size!r}.")
-        if not (0.0 < gamma <= 1.0):
-            raise ValueError(f"gamma (lr_decay) must be in (0, 1]; got {gamma!r}.")
-        self.step_size, self.gamma = int(step_size), float(gamma)
+        self.step_size = check_int(step_size, "step_size", low=1)
+        self.gamma = _check_gamma(gamma)
 
     def __call__(self, base_lr, epoch):
         return base_lr * self.gamma ** (epoch // self.step_size)
@@ -399,9 +387,7 @@ class ExponentialDecay:
     """
 
     def __init__(self, gamma=0.95):
-        if not (0.0 < gamma <= 1.0):
-            raise ValueError(f"gamma (lr_decay) must be in (0, 1]; got {gamma!r}.")
-        self.gamma = float(gamma)
+        self.gamma = _check_gamma(gamma)
 
     def __call__(self, base_lr, epoch):
         return base_lr * self.gamma ** epoch
@@ -417,16 +403,17 @@ def make_schedule(name, gamma=0.95, step_size=10):
     ------
     ValueError
         Unknown ``name`` or out-of-range ``gamma`` / ``step_size``.
+    TypeError
+        A ``gamma`` that is not a real number or a ``step_size`` that is not an integer.
 
     Examples
     --------
     >>> make_schedule("step", gamma=0.1, step_size=5)(1.0, 5)
     0.1
     """
+    check_choice(name, "lr_schedule", SCHEDULES)
     if name == "constant":
         return ConstantLR()
     if name == "step":
         return StepDecay(step_size, gamma)
-    if name == "exponential":
-        return ExponentialDecay(gamma)
-    raise ValueError(f"lr_schedule must be one of {SCHEDULES}; got {name!r}.")
+    return ExponentialDecay(gamma)

@@ -8,6 +8,8 @@ them, ``l1_ratio * sum |W| + (1 - l1_ratio) * sum W**2``, so ``l1_ratio=0`` is
 
 import numpy as np
 
+from features.checks import check_choice, check_real
+
 __all__ = ["l2", "l1", "elastic_net", "regularization", "PENALTIES"]
 
 PENALTIES = ("l2", "l1", "elasticnet")
@@ -76,15 +78,16 @@ def elastic_net(W, l1_ratio=0.5):
     Raises
     ------
     ValueError
-        If ``l1_ratio`` is outside [0, 1].
+        If ``l1_ratio`` is outside [0, 1] (or NaN).
+    TypeError
+        If ``l1_ratio`` is not a real number.
 
     Examples
     --------
     >>> elastic_net(np.array([1.0, -2.0]), l1_ratio=0.5)
     (4.0, array([ 1.5, -2.5]))
     """
-    if not 0.0 <= l1_ratio <= 1.0:
-        raise ValueError(f"l1_ratio must be in [0, 1]; got {l1_ratio!r}.")
+    check_real(l1_ratio, "l1_ratio", low=0, high=1)
     v1, g1 = l1(W)
     v2, g2 = l2(W)
     return l1_ratio * v1 + (1.0 - l1_ratio) * v2, l1_ratio * g1 + (1.0 - l1_ratio) * g2
@@ -117,10 +120,9 @@ def regularization(W, penalty="l2", l1_ratio=0.5):
     >>> regularization(np.ones(3), "l1")[0]
     3.0
     """
+    check_choice(penalty, "penalty", PENALTIES)
     if penalty == "l2":
         return l2(W)
     if penalty == "l1":
         return l1(W)
-    if penalty == "elasticnet":
-        return elastic_net(W, l1_ratio)
-    raise ValueError(f"penalty must be one of {PENALTIES}; got {penalty!r}.")
+    return elastic_net(W, l1_ratio)

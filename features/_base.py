@@ -18,15 +18,21 @@ implements:
     Number of output columns, available once fitted.
 ``_feature_names(self)``
     List of ``_n_features_out`` column names.
-``_transform_chunk(self, images)``
+``_transform_chunk(self, images, **batch)``
     Map float images of shape (n, H, W, C) to an array (n, D); must not loop
-    over images in Python.
+    over images in Python. ``batch`` is what ``_before_transform`` returned.
 
-Two optional hooks serve kernels that are faster on 8-bit input:
-``_before_transform(self, images)`` sees the whole validated batch first (to
-build a lookup table worth it for the batch), and
-``_transform_raw_chunk(self, images, work_dtype)`` gets each chunk in its own
-dtype (the default converts it to floats and calls ``_transform_chunk``).
+Optional hooks of ``transform``, in the order it calls them:
+``_check_transform_params(self)`` checks, before anything else, the
+parameters that may change between fit and transform;
+``_before_transform(self, images)`` sees the whole validated batch (to build
+a lookup table worth it for the batch, say) and may return a dict of keyword
+arguments for every chunk of that batch; ``_transform_raw_chunk(self, images,
+work_dtype, **batch)`` gets each chunk in its own dtype, for kernels that are
+faster on 8-bit input (the default converts it to floats of ``work_dtype``
+and calls ``_transform_chunk``). ``_work_dtype``, ``_default_chunk_size``
+and ``_chunk_blas_limit`` set the float dtype of the kernels, the chunk size
+when ``chunk_size`` is None and the BLAS threads while chunks run.
 
 It may override ``_check_images_kwargs`` (e.g. ``{"n_channels": 3}``) to
 restrict the accepted input, and set ``_fit_uses_images = False`` when
@@ -37,7 +43,7 @@ attributes when the subclass has them as parameters.
 """
 
 import contextlib
-import numbers
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -47,13 +53,8 @@ from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
-from ._validation import (
-    check_image_shape,
-    check_images,
-    check_positive_int,
-    output_dtype,
-    to_float_images,
-)
+from ._validation import check_image_shape, check_images, output_dtype, to_float_images
+from .checks import check_int
 
 __all__ = ["ImageTransformerMixin", "iter_chunks", "n_workers", "thread_map"]
 
@@ -210,14 +211,14 @@ class ImageTransformerMixin(TransformerMixin):
         images = check_images(X, convert=convert, **self._check_images_kwargs())
         if reset:
             if getattr(self, "chunk_size", None) is not None:
-                check_positive_int(self.chunk_size, "chunk_size")
+                check_int(self.chunk_size, "chunk_size", low=1)
             n_jobs = getattr(self, "n_jobs", None)
-            if n_jobs is not None and (isinstance(n_jobs, bool) or n_jobs == 0
-                                       or not isinstance(n_jobs, numbers.Integral)):
-                raise ValueError(
-                    f"n_jobs must be None, a positive number of threads or -1 (all cores); "
-                    f"got {n_jobs!r}."
-                )
+            if n_jobs is not None:
+                # joblib's meaning: k threads, or -1 for all cores, -2 all but one, ...;
+                # only 0 means nothing. Every bad value has always raised ValueError.
+                fix = "Pass None, a number of threads, or -1 for all cores."
+                if check_int(n_jobs, "n_jobs", type_error=ValueError, fix=fix) >= 0:
+                    check_int(n_jobs, "n_jobs", low=1, fix=fix)
             self._check_params(tuple(images.shape[1:]))
             self.image_shape_ = tuple(int(s) for s in images.shape[1:])
         else:
@@ -252,6 +253,9 @@ class ImageTransformerMixin(TransformerMixin):
     def transform(self, X):
         """Extract the features of every image.
 
+        The batch is validated whole, then transformed in chunks of
+        ``chunk_size`` images on ``n_jobs`` threads.
+
         Parameters
         ----------
         X : array-like of shape (N, H, W) or (N, H, W, C)
@@ -269,26 +273,36 @@ class ImageTransformerMixin(TransformerMixin):
         ValueError, TypeError
             For a bad batch or an image shape different from the one at fit.
         """
+        self._check_transform_params()
         # Validate the whole batch first (errors before any work), then convert
         # to floats chunk by chunk so memory stays bounded by chunk_size.
         images = self._validate_images(X, reset=False, convert=False)
         dtype = output_dtype(images.dtype)
         work = self._work_dtype(images.dtype)
-        self._before_transform(images)
+        batch = self._before_transform(images) or {}
         return self._map_chunks(
-            lambda chunk: self._transform_raw_chunk(chunk, work).astype(dtype, copy=False),
-            images)
+            lambda chunk: self._transform_raw_chunk(chunk, work, **batch).astype(
+                dtype, copy=False),
+            images, work)
+
+    def _check_transform_params(self):
+        """Check, first thing in ``transform``, parameters that may change after fit."""
 
     def _before_transform(self, images):
-        """Prepare for a validated batch (e.g. build a table worth it for its size)."""
+        """Prepare for a validated batch (e.g. build a table worth it for its size).
 
-    def _transform_raw_chunk(self, images, work_dtype):
+        Returns None or a dict of keyword arguments given to every
+        ``_transform_raw_chunk`` call of this batch.
+        """
+
+    def _transform_raw_chunk(self, images, work_dtype, **batch):
         """Features of a chunk of validated images in their own dtype.
 
         The default converts to floats of ``work_dtype`` and calls
-        ``_transform_chunk``; a subclass may compute directly on 8-bit input.
+        ``_transform_chunk(floats, **batch)``; a subclass may compute directly
+        on 8-bit input.
         """
-        return self._transform_chunk(to_float_images(images, work_dtype))
+        return self._transform_chunk(to_float_images(images, work_dtype), **batch)
 
     def _work_dtype(self, dtype):
         """Float dtype the kernels compute in for input of ``dtype``.
@@ -301,7 +315,15 @@ class ImageTransformerMixin(TransformerMixin):
         """
         return np.dtype(np.float64) if np.dtype(dtype).kind in "biu" else output_dtype(dtype)
 
-    def _map_chunks(self, func, images):
+    def _default_chunk_size(self, n_images, work_dtype):
+        """Images per chunk when ``chunk_size`` is None: the whole batch."""
+        return n_images
+
+    def _chunk_blas_limit(self, n_workers):
+        """BLAS threads while chunks run on ``n_workers`` threads (None: no cap)."""
+        return self._chunk_blas_threads
+
+    def _map_chunks(self, func, images, work_dtype):
         """Apply ``func`` to chunks of ``images`` and stack the (n, D) results.
 
         Chunks bound the memory of the kernels' intermediate arrays. Workers
@@ -310,12 +332,27 @@ class ImageTransformerMixin(TransformerMixin):
         """
         n = images.shape[0]
         chunk_size = getattr(self, "chunk_size", None)
-        chunk_size = n if chunk_size is None else check_positive_int(chunk_size, "chunk_size")
+        chunk_size = (self._default_chunk_size(n, work_dtype) if chunk_size is None
+                      else check_int(chunk_size, "chunk_size", low=1))
         n_jobs = getattr(self, "n_jobs", None)
         slices = list(iter_chunks(n, chunk_size))
-        with _blas_limit(self._chunk_blas_threads):
-            parts = thread_map(lambda s: func(images[s]), slices, n_jobs)
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+        if len(slices) == 1:
+            with _blas_limit(self._chunk_blas_limit(1)):
+                return func(images)
+        # Each chunk writes its rows into one result, allocated by the first to
+        # finish: no list of parts that a concatenation would copy once more.
+        out, lock = [], threading.Lock()
+
+        def work(s):
+            part = func(images[s])
+            with lock:
+                if not out:
+                    out.append(np.empty((n,) + part.shape[1:], dtype=part.dtype))
+            out[0][s] = part
+
+        with _blas_limit(self._chunk_blas_limit(n_workers(n_jobs, len(slices)))):
+            thread_map(work, slices, n_jobs)
+        return out[0]
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.

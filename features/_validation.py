@@ -4,12 +4,9 @@ One place decides what an image batch is, so that every feature rejects bad
 input with the same message and converts dtypes by the same rule.
 """
 
-import numbers
-
 import numpy as np
 
-__all__ = ["check_images", "to_float_images", "output_dtype", "check_image_shape",
-           "check_positive_int"]
+__all__ = ["check_images", "to_float_images", "output_dtype", "check_image_shape"]
 
 
 def output_dtype(dtype):
@@ -197,32 +194,3 @@ def check_image_shape(images, expected, *, name="X"):
             f"images to the fit size or fit again."
         )
 
-
-def check_positive_int(value, name, *, minimum=1):
-    """Return ``value`` as an int if it is an integer >= ``minimum``, else raise.
-
-    Raises
-    ------
-    TypeError
-        If ``value`` is not an integer (bools are refused too).
-    ValueError
-        If ``value < minimum``.
-
-    Examples
-    --------
-    >>> check_positive_int(np.int64(3), "n_words")
-    3
-    >>> check_positive_int(0, "stride", minimum=0)
-    0
-    >>> check_positive_int(0, "stride")
-    Traceback (most recent call last):
-        ...
-    ValueError: stride must be an integer >= 1; got 0.
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer; got {value!r} of type {type(value).__name__}."
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}.")
-    return int(value)

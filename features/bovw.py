@@ -8,8 +8,6 @@ assignment and sum pooling over the image quadrants. The numerics live in
 :mod:`features._patches`; the clustering is scikit-learn's.
 """
 
-import numbers
-
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -19,30 +17,15 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import _patches
-from ._base import ImageTransformerMixin, _blas_limit, iter_chunks, n_workers, thread_map
-from ._validation import check_positive_int
+from ._base import ImageTransformerMixin
+from ._validation import output_dtype
+from .checks import check_bool, check_choice, check_int, check_real
 
 __all__ = ["BagOfVisualWords", "words_image", "save_words_image"]
 
 # Budget for one chunk's (patches x words) block when chunk_size=None: small
 # enough to stay in the last-level cache, where the passes over it are cheap.
 _CHUNK_BYTES = 8 * 2**20
-
-
-def _check_choice(value, name, choices):
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}.")
-
-
-def _check_positive_float(value, name, *, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number; got {value!r} of type {type(value).__name__}."
-        )
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}.")
-    return float(value)
 
 
 class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
@@ -133,6 +116,8 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
 
     Notes
     -----
+    ``transform`` returns R * n_words features per image, R = 1 (global), 4
+    (quadrants) or 5 (pyramid), region-major (see ``get_feature_names_out``).
     Distances come from one float32 (float64 for float64 images) matrix
     product per chunk of images; the output dtype follows the input rule of
     :func:`features._validation.output_dtype`.
@@ -172,18 +157,17 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
     # -- hooks of ImageTransformerMixin ------------------------------------
     def _check_params(self, image_shape):
         for name in ("n_words", "patch_size", "stride", "patches_per_image", "max_iter"):
-            check_positive_int(getattr(self, name), name)
-        _check_positive_float(self.norm_eps, "norm_eps", allow_zero=True)
-        _check_positive_float(self.whiten_eps, "whiten_eps")
+            check_int(getattr(self, name), name, low=1)
+        check_real(self.norm_eps, "norm_eps", low=0)
+        check_real(self.whiten_eps, "whiten_eps", low=0, low_open=True)
         if self.soft_sigma is not None:
-            _check_positive_float(self.soft_sigma, "soft_sigma")
-        _check_positive_float(self.power, "power")
-        _check_choice(self.encoding, "encoding", _patches.ENCODINGS)
-        _check_choice(self.pooling, "pooling", _patches.POOLINGS)
-        _check_choice(self.normalize, "normalize", (None, "l1", "l2"))
-        _check_choice(self.kmeans, "kmeans", ("minibatch", "full"))
-        if not isinstance(self.whiten, (bool, np.bool_)):
-            raise TypeError(f"whiten must be True or False; got {self.whiten!r}.")
+            check_real(self.soft_sigma, "soft_sigma", low=0, low_open=True)
+        check_real(self.power, "power", low=0, low_open=True)
+        check_choice(self.encoding, "encoding", _patches.ENCODINGS)
+        check_choice(self.pooling, "pooling", _patches.POOLINGS)
+        check_choice(self.normalize, "normalize", (None, "l1", "l2"))
+        check_choice(self.kmeans, "kmeans", ("minibatch", "full"))
+        check_bool(self.whiten, "whiten")
         h, w = image_shape[:2]
         if self.patch_size > min(h, w):
             raise ValueError(
@@ -248,7 +232,39 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         return [f"{region}_word{k}" for region in _patches.REGION_NAMES[self.pooling]
                 for k in range(self.n_words)]
 
-    # -- transform ---------------------------------------------------------
+    # -- transform: hooks of ImageTransformerMixin.transform ------------------
+    def _check_transform_params(self):
+        check_is_fitted(self, "words_")
+        # encoding, power and normalize do not change what fit learns, so they
+        # may be set between fit and transform; pooling fixes the output width.
+        check_choice(self.encoding, "encoding", _patches.ENCODINGS)
+        check_real(self.power, "power", low=0, low_open=True)
+        check_choice(self.normalize, "normalize", (None, "l1", "l2"))
+        if self._n_features_out != self.n_features_out_:
+            raise ValueError(
+                f"pooling={self.pooling!r} gives {self._n_features_out} features but this "
+                f"transformer was fitted for {self.n_features_out_}; fit it again."
+            )
+
+    def _work_dtype(self, dtype):
+        # Patches and distances in the output dtype (float32 for 8-bit images):
+        # the (patches x words) block is the cost, and float32 halves it.
+        return output_dtype(dtype)
+
+    def _default_chunk_size(self, n_images, work_dtype):
+        # As many images as keep the (patches x words) block near _CHUNK_BYTES.
+        nh, nw = self.grid_shape_
+        return max(1, _CHUNK_BYTES // (nh * nw * self.n_words * np.dtype(work_dtype).itemsize))
+
+    def _chunk_blas_limit(self, n_workers):
+        # Threads share the images; one BLAS thread each avoids n_jobs x
+        # BLAS-threads oversubscription while the element-wise passes run in
+        # parallel too. On one thread BLAS keeps all its threads.
+        return 1 if n_workers > 1 else None
+
+    def _before_transform(self, images):
+        return {"words_aug": _patches.augment_words(self.words_, self._work_dtype(images.dtype))}
+
     def _transform_chunk(self, images, words_aug):
         patches = _patches.extract_patches(images, self.patch_size, self.stride)
         patches = patches.reshape(-1, patches.shape[-1])
@@ -256,62 +272,9 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         if self.whitening_ is not None:
             patches -= self.patch_mean_.astype(patches.dtype)
             patches = patches @ self.whitening_.astype(patches.dtype)
-        return _patches.encode_pool(patches, words_aug, self.grid_shape_, self.encoding,
-                                    self.pooling, sigma=self.sigma_)
-
-    def transform(self, X):
-        """Encode every patch of every image and pool the codes per region.
-
-        Parameters
-        ----------
-        X : array-like of shape (N, H, W) or (N, H, W, C)
-            Images of the shape seen at fit, uint8 in [0, 255] or float in [0, 1].
-
-        Returns
-        -------
-        features : ndarray of shape (N, R * n_words)
-            R = 1 (global), 4 (quadrants) or 5 (pyramid), region-major (see
-            ``get_feature_names_out``). float64 for float64 images, else float32.
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            If called before ``fit``.
-        ValueError, TypeError
-            For a bad batch or an image shape different from the one at fit.
-        """
-        check_is_fitted(self, "words_")
-        # encoding, power and normalize do not change what fit learns, so they
-        # may be set between fit and transform; pooling fixes the output width.
-        _check_choice(self.encoding, "encoding", _patches.ENCODINGS)
-        power = _check_positive_float(self.power, "power")
-        _check_choice(self.normalize, "normalize", (None, "l1", "l2"))
-        if self._n_features_out != self.n_features_out_:
-            raise ValueError(
-                f"pooling={self.pooling!r} gives {self._n_features_out} features but this "
-                f"transformer was fitted for {self.n_features_out_}; fit it again."
-            )
-        images = self._validate_images(X, reset=False)
-        n = images.shape[0]
-        words_aug = _patches.augment_words(self.words_, images.dtype)
-        out = np.empty((n, self.n_features_out_), dtype=images.dtype)
-        chunk = self.chunk_size
-        if chunk is None:
-            per_image = self.grid_shape_[0] * self.grid_shape_[1] * self.n_words * images.itemsize
-            chunk = max(1, _CHUNK_BYTES // per_image)
-        chunk = check_positive_int(chunk, "chunk_size")
-
-        def work(s):
-            # Each chunk writes its own rows: no list of parts to concatenate.
-            out[s] = self._transform_chunk(images[s], words_aug)
-
-        slices = list(iter_chunks(n, chunk))
-        parallel = n_workers(self.n_jobs, len(slices)) > 1
-        # Threads share the images; one BLAS thread each avoids n_jobs x
-        # BLAS-threads oversubscription while the element-wise passes run in
-        # parallel too. On one thread BLAS keeps all its threads.
-        with _blas_limit(1 if parallel else None):
-            thread_map(work, slices, self.n_jobs)
+        out = _patches.encode_pool(patches, words_aug, self.grid_shape_, self.encoding,
+                                   self.pooling, sigma=self.sigma_)
+        power = float(self.power)
         if power == 0.5:
             np.sqrt(out, out=out)  # the usual power, and faster than np.power
         elif power != 1.0:
@@ -359,7 +322,7 @@ def words_image(bovw, *, n_cols=None, border=1):
     lo, hi = words.min(axis=1, keepdims=True), words.max(axis=1, keepdims=True)
     words = (words - lo) / np.where(hi > lo, hi - lo, 1.0)
     k = words.shape[0]
-    n_cols = int(np.ceil(np.sqrt(k))) if n_cols is None else check_positive_int(n_cols, "n_cols")
+    n_cols = int(np.ceil(np.sqrt(k))) if n_cols is None else check_int(n_cols, "n_cols", low=1)
     n_rows = -(-k // n_cols)
     cell = p + border
     grid = np.ones((n_rows * cell + border, n_cols * cell + border, c))
@@ -403,7 +366,7 @@ def save_words_image(bovw, path, *, n_cols=None, border=1, scale=4):
     """
     import matplotlib.image as mpimg  # optional-feeling dependency, loaded on use
 
-    scale = check_positive_int(scale, "scale")
+    scale = check_int(scale, "scale", low=1)
     grid = words_image(bovw, n_cols=n_cols, border=border)
     if grid.shape[2] == 1:
         grid = np.repeat(grid, 3, axis=2)

@@ -10,6 +10,7 @@ This module sits at the bottom of the import graph (it imports only numpy),
 so ``classifiers``, ``pipelines`` and ``benchmarks`` use it too.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -33,28 +34,38 @@ def _interval(low, high, low_open, high_open):
             f"{high}{')' if high_open else ']'}")
 
 
-def check_int(value, name, *, low=None, high=None, fix=None):
+def check_int(value, name, *, low=None, high=None, allow_bool=False, type_error=TypeError,
+              fix=None):
     """``value`` as an ``int`` if it is an integer in ``[low, high]``, else raise.
 
     Parameters
     ----------
     value : object
-        The value to check; bools are refused, numpy integers accepted.
+        The value to check; bools are refused (unless ``allow_bool``), numpy
+        integers accepted.
     name : str
         Parameter or option name used in the message (``"n_words"``, ``"--seed"``).
     low, high : int or None, default=None
         Inclusive bounds; ``None`` leaves that side open.
+    allow_bool : bool, default=False
+        Also accept ``True`` and ``False`` (numpy bools too), returned as a
+        ``bool`` whatever the bounds: for parameters where they have a meaning
+        of their own, such as ``verbose`` or ``average``.
+    type_error : {TypeError, ValueError}, default=TypeError
+        Exception raised for a value that is not an integer. ``ValueError``
+        keeps the contract of a parameter that has always raised
+        ``ValueError`` for every bad value (such as ``n_jobs``).
     fix : str or None, default=None
         How to fix it; by default a suggestion of a value inside the bounds.
 
     Returns
     -------
-    int
+    int, or bool for a bool accepted by ``allow_bool``
 
     Raises
     ------
     TypeError
-        If ``value`` is not an integer.
+        If ``value`` is not an integer (``type_error``).
     ValueError
         If ``value`` is outside the bounds.
 
@@ -66,6 +77,12 @@ def check_int(value, name, *, low=None, high=None, fix=None):
     Traceback (most recent call last):
         ...
     ValueError: n_words must be an integer >= 1; got 0. Pass e.g. n_words=1.
+    >>> check_int(True, "verbose", low=0, allow_bool=True)
+    True
+    >>> check_int(1.5, "n_jobs", type_error=ValueError)
+    Traceback (most recent call last):
+        ...
+    ValueError: n_jobs must be an integer; got 1.5. Pass e.g. n_jobs=1.
     """
     if low is not None and high is not None:
         allowed = f"an integer in [{low}, {high}]"
@@ -75,11 +92,17 @@ def check_int(value, name, *, low=None, high=None, fix=None):
         allowed = f"an integer <= {high}"
     else:
         allowed = "an integer"
+    if allow_bool:
+        allowed = f"True, False or {allowed}"
     if fix is None:
         example = low if low is not None else (high if high is not None else 1)
         fix = f"Pass e.g. {name}={example}."
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        _raise(TypeError, name, allowed, value, fix)
+    if isinstance(value, (bool, np.bool_)):
+        if allow_bool:
+            return bool(value)
+        _raise(type_error, name, allowed, value, fix)
+    if not isinstance(value, numbers.Integral):
+        _raise(type_error, name, allowed, value, fix)
     if (low is not None and value < low) or (high is not None and value > high):
         _raise(ValueError, name, allowed, value, fix)
     return int(value)
@@ -92,7 +115,9 @@ def check_real(value, name, *, low=None, high=None, low_open=False, high_open=Fa
     Parameters
     ----------
     value : object
-        The value to check; bools are refused, integers accepted.
+        The value to check: an int or a float, numpy ones included; bools
+        are refused, and so are other real types (``Fraction``), which numpy
+        arrays would turn into arrays of objects.
     name : str
         Parameter or option name used in the message.
     low, high : float or None, default=None
@@ -124,14 +149,22 @@ def check_real(value, name, *, low=None, high=None, low_open=False, high_open=Fa
     """
     allowed = _interval(low, high, low_open, high_open)
     fix = "Choose a value inside that range." if fix is None else fix
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if (isinstance(value, (bool, np.bool_))
+            or not isinstance(value, (numbers.Integral, float, np.floating))):
         _raise(TypeError, name, allowed, value, fix)
-    ok = bool(np.isfinite(value))
+    try:
+        ok = math.isfinite(value)
+    except OverflowError:  # an integer beyond the range of floats
+        ok = False
     ok = ok and (low is None or (value > low if low_open else value >= low))
     ok = ok and (high is None or (value < high if high_open else value <= high))
     if not ok:
         _raise(ValueError, name, allowed, value, fix)
     return float(value)
+
+
+def _same_kind(value, choice):
+    return type(value) is type(choice) or isinstance(value, str) and isinstance(choice, str)
 
 
 def check_choice(value, name, choices, *, fix=None):
@@ -157,10 +190,19 @@ def check_choice(value, name, choices, *, fix=None):
     ValueError
         If ``value`` is not among ``choices`` (unhashable values included).
 
+    Notes
+    -----
+    A value matches a choice when it is the choice, or equals it and has its
+    exact type, so ``True`` does not match ``1`` nor ``1.0`` match ``1``.
+    Strings are the exception: any ``str`` (``np.str_`` from a numpy array
+    of names too) matches an equal string choice.
+
     Examples
     --------
     >>> check_choice("l2", "regularization", ("l1", "l2"))
     'l2'
+    >>> check_choice(np.str_("l2"), "regularization", ("l1", "l2")) == "l2"
+    True
     >>> check_choice("l3", "regularization", ("l1", "l2"))
     Traceback (most recent call last):
         ...
@@ -168,8 +210,8 @@ def check_choice(value, name, choices, *, fix=None):
     """
     fix = "Pick one of the listed values." if fix is None else fix
     try:
-        found = any(value == c and type(value) is type(c) or value is c for c in choices)
-    except (TypeError, ValueError):  # arrays and other values that do not compare to one bool
+        found = any(value is c or _same_kind(value, c) and value == c for c in choices)
+    except (TypeError, ValueError):  # values that do not compare to one bool
         found = False
     if not found:
         _raise(ValueError, name, "one of " + ", ".join(map(repr, choices)), value, fix)

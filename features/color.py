@@ -15,14 +15,14 @@ conversion, with the same bins.
 """
 
 import functools
-import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
 from ._hue_table import MAX_TABLE_BINS, cached_hue_table, color_keys, hue_table
-from ._validation import check_positive_int, to_float_images
+from ._validation import to_float_images
+from .checks import check_bool, check_choice, check_int
 
 __all__ = ["ColorHistogram", "rgb_to_hsv"]
 
@@ -262,36 +262,25 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
         channels = self.channels
         if channels is None:
             return (0, 1, 2)
-        if isinstance(channels, numbers.Integral) and not isinstance(channels, bool):
-            channels = (channels,)
+        fix = f"Pass indices of {self.color_space!r} channels, e.g. channels=(0,)."
         try:
             channels = tuple(channels)
-        except TypeError:
-            raise TypeError(
-                f"channels must be an int, a sequence of ints in 0..2 or None; "
-                f"got {self.channels!r}."
-            ) from None
+        except TypeError:  # not a sequence: one channel index
+            return (check_int(channels, "channels", low=0, high=2, fix=fix),)
         if not channels:
             raise ValueError("channels is empty; pass at least one channel index, e.g. (0,).")
-        for c in channels:
-            if isinstance(c, bool) or not isinstance(c, numbers.Integral) or not 0 <= c <= 2:
-                raise ValueError(
-                    f"channels must hold channel indices 0, 1 or 2 of {self.color_space!r}; "
-                    f"got {self.channels!r}."
-                )
+        # A bad element has always been a ValueError, a wrong type included.
+        channels = tuple(check_int(c, f"channels[{i}]", low=0, high=2, type_error=ValueError,
+                                   fix=fix) for i, c in enumerate(channels))
         if len(set(channels)) != len(channels):
             raise ValueError(f"channels must not repeat a channel; got {self.channels!r}.")
-        return tuple(int(c) for c in channels)
+        return channels
 
     def _check_params(self, image_shape):
-        if self.color_space not in COLOR_SPACES:
-            raise ValueError(
-                f"color_space must be one of {COLOR_SPACES}; got {self.color_space!r}."
-            )
+        check_choice(self.color_space, "color_space", COLOR_SPACES)
         self._channel_list()
-        check_positive_int(self.bins, "bins")
-        if not isinstance(self.joint, (bool, np.bool_)):
-            raise TypeError(f"joint must be True or False; got {self.joint!r}.")
+        check_int(self.bins, "bins", low=1)
+        check_bool(self.joint, "joint")
         if image_shape[2] not in (1, 3):
             raise ValueError(
                 f"ColorHistogram needs gray (1 channel) or RGB (3 channels) images; got "

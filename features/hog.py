@@ -12,7 +12,6 @@ luminance path (:mod:`features._hog_gradients`), about twice as fast.
 """
 
 import functools
-import numbers
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -22,7 +21,8 @@ from ._base import ImageTransformerMixin
 from ._hog_bins import orientation_bins, orientation_edges
 from ._hog_gradients import (centered_gradients, integer_exact_angles,
                              integer_gray_gradients, luma_scale)
-from ._validation import check_images, check_positive_int
+from ._validation import check_images
+from .checks import check_bool, check_choice, check_int, check_pair
 
 __all__ = ["HOG", "hog_image", "plot_hog"]
 
@@ -30,19 +30,6 @@ BLOCK_NORMS = ("L1", "L1-sqrt", "L2", "L2-Hys")
 COLORS = ("gray", "dominant")
 # scikit-image's block-normalization epsilon; equality with it depends on it.
 _EPS = 1e-5
-
-
-def _check_pair(value, name):
-    """Return ``value`` as a pair of positive ints or raise naming ``name``."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (value, value)
-    try:
-        pair = tuple(value)
-    except TypeError:
-        pair = ()
-    if len(pair) != 2:
-        raise TypeError(f"{name} must be a pair of positive integers like (8, 8); got {value!r}.")
-    return tuple(check_positive_int(v, f"{name}[{i}]") for i, v in enumerate(pair))
 
 
 def _image_gradients(images, color, transform_sqrt):
@@ -223,15 +210,11 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     def _check_params(self, image_shape):
-        check_positive_int(self.orientations, "orientations")
-        ppc = _check_pair(self.pixels_per_cell, "pixels_per_cell")
-        cpb = _check_pair(self.cells_per_block, "cells_per_block")
-        if self.block_norm not in BLOCK_NORMS:
-            raise ValueError(f"block_norm must be one of {BLOCK_NORMS}; got {self.block_norm!r}.")
-        if self.color not in COLORS:
-            raise ValueError(f"color must be one of {COLORS}; got {self.color!r}.")
-        if not isinstance(self.transform_sqrt, (bool, np.bool_)):
-            raise TypeError(f"transform_sqrt must be True or False; got {self.transform_sqrt!r}.")
+        check_int(self.orientations, "orientations", low=1)
+        ppc, cpb = self._cell_shapes()
+        check_choice(self.block_norm, "block_norm", BLOCK_NORMS)
+        check_choice(self.color, "color", COLORS)
+        check_bool(self.transform_sqrt, "transform_sqrt")
         height, width, channels = image_shape
         if self.color == "gray" and channels not in (1, 3):
             raise ValueError(
@@ -247,9 +230,13 @@ class HOG(ImageTransformerMixin, BaseEstimator):
             )
         return ppc, cpb
 
+    def _cell_shapes(self):
+        return (check_pair(self.pixels_per_cell, "pixels_per_cell"),
+                check_pair(self.cells_per_block, "cells_per_block",
+                           fix="Pass e.g. cells_per_block=(2, 2)."))
+
     def _grid(self):
-        ppc = _check_pair(self.pixels_per_cell, "pixels_per_cell")
-        cpb = _check_pair(self.cells_per_block, "cells_per_block")
+        ppc, cpb = self._cell_shapes()
         height, width, _ = self.image_shape_
         n_br = height // ppc[0] - cpb[0] + 1
         n_bc = width // ppc[1] - cpb[1] + 1

@@ -19,6 +19,7 @@ from sklearn.svm import LinearSVC
 
 from classifiers import LinearSVM, MLPClassifier, SoftmaxClassifier
 from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
+from features.checks import check_int
 from pipelines.reference import reference_hog_color, reference_pixels
 
 __all__ = ["PipelineSpec", "available", "make", "get_spec", "select", "PRESETS",
@@ -350,11 +351,10 @@ def make(name, *, image_shape=(32, 32, 3), random_state=0, fit_copies=1, **param
     20
     """
     spec = get_spec(name)
-    if isinstance(fit_copies, bool) or not isinstance(fit_copies, int) or fit_copies < 1:
-        raise ValueError(
-            f"fit_copies must be a positive integer (1 without augmentation, 2 with "
-            f"mirror images, ...); got {fit_copies!r}."
-        )
+    # Every bad fit_copies has always been a ValueError, a wrong type included.
+    fit_copies = check_int(fit_copies, "fit_copies", low=1, type_error=ValueError,
+                           fix="Pass 1 without augmentation, 2 with mirror images, 5 with "
+                               "shifted copies or 10 with both.")
     pipe = Pipeline([
         ("features", _features(spec.features, image_shape, random_state, spec.reference)),
         ("scale", StandardScaler(with_std=spec.features != "pixels")),

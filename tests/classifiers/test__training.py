@@ -94,24 +94,41 @@ def test_train_loop_divergence_suggests_lower_learning_rate(bad):
 
 
 @pytest.mark.parametrize("param,value,error,match", [
-    ("optimizer", "lbfgs", ValueError, r"optimizer must be one of .*got 'lbfgs'"),
-    ("learning_rate", 0.0, ValueError, r"learning_rate must be a finite number in \(0, inf\); got 0.0"),
-    ("learning_rate", "fast", TypeError, "learning_rate must be a real number; got 'fast'"),
-    ("lr_schedule", "cosine", ValueError, "lr_schedule must be one of"),
-    ("lr_decay", 0.0, ValueError, r"lr_decay must be a finite number in \(0, 1\]"),
+    ("optimizer", "lbfgs", ValueError, r"optimizer must be one of .*'adam'.*; got 'lbfgs'"),
+    ("optimizer", None, ValueError, r"optimizer must be one of .*; got None"),
+    ("learning_rate", 0.0, ValueError, r"learning_rate must be a finite number > 0; got 0.0"),
+    ("learning_rate", "fast", TypeError, "learning_rate must be a finite number > 0; got 'fast'"),
+    ("lr_schedule", "cosine", ValueError, "lr_schedule must be one of .*; got 'cosine'"),
+    ("lr_decay", 0.0, ValueError, r"lr_decay must be a finite number in \(0, 1\]; got 0.0"),
+    ("lr_decay_step", 0, ValueError, "lr_decay_step must be an integer >= 1; got 0"),
     ("batch_size", 0, ValueError, "batch_size must be an integer >= 1; got 0"),
     ("batch_size", 2.5, TypeError, "batch_size must be an integer >= 1; got 2.5"),
-    ("max_epochs", 0, ValueError, "max_epochs must be an integer >= 1"),
-    ("alpha", -1.0, ValueError, r"alpha must be a finite number in \[0, inf\)"),
-    ("validation_fraction", 1.0, ValueError, r"validation_fraction must be a finite number in \(0, 1\); got 1.0"),
+    ("max_epochs", 0, ValueError, "max_epochs must be an integer >= 1; got 0"),
+    ("max_epochs", True, TypeError, "max_epochs must be an integer >= 1; got True"),
+    ("alpha", -1.0, ValueError, r"alpha must be a finite number >= 0; got -1.0"),
+    ("alpha", np.nan, ValueError, r"alpha must be a finite number >= 0; got nan"),
+    ("validation_fraction", 1.0, ValueError,
+     r"validation_fraction must be a finite number in \(0, 1\); got 1.0"),
     ("validation_fraction", 0.0, ValueError, r"validation_fraction .* got 0.0"),
-    ("n_iter_no_change", 0, ValueError, "n_iter_no_change must be an integer >= 1"),
-    ("early_stopping", "yes", TypeError, "early_stopping must be True or False"),
-    ("tol", -1e-3, ValueError, r"tol must be a finite number in \[0, inf\)"),
+    ("n_iter_no_change", 0, ValueError, "n_iter_no_change must be an integer >= 1; got 0"),
+    ("early_stopping", "yes", TypeError, "early_stopping must be True or False; got 'yes'"),
+    ("early_stopping", 1, TypeError, "early_stopping must be True or False; got 1"),
+    ("tol", -1e-3, ValueError, r"tol must be a finite number >= 0; got -0.001"),
+    ("verbose", -1, ValueError, "verbose must be True, False or an integer >= 0; got -1"),
+    ("verbose", 0.5, TypeError, "verbose must be True, False or an integer >= 0; got 0.5"),
 ])
 def test_check_common_params_messages(param, value, error, match):
     with pytest.raises(error, match=match):
         check_common_params(_Params(**{param: value}))
+
+
+@pytest.mark.parametrize("param, value", [
+    ("verbose", True), ("verbose", False), ("verbose", 2), ("early_stopping", np.False_),
+    ("optimizer", np.str_("adam")), ("lr_schedule", np.str_("step")), ("batch_size", np.int64(8)),
+    ("learning_rate", np.float32(0.5)), ("lr_decay", 1), ("tol", 0),
+])
+def test_check_common_params_accepts(param, value):
+    assert check_common_params(_Params(**{param: value})) is None
 
 
 def test_split_validation_with_fewer_training_samples_than_classes():

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -69,9 +71,12 @@ def test_dropout_is_identity_at_prediction():
     assert out is x and cache is None
 
 
-def test_dropout_rejects_p_of_one():
-    with pytest.raises(ValueError, match=r"dropout probability must be in \[0, 1\); got 1.0"):
-        L.dropout_forward(np.ones(3), 1.0)
+@pytest.mark.parametrize("p, error", [(1.0, ValueError), (-0.5, ValueError), (np.nan, ValueError),
+                                      ("half", TypeError)])
+def test_dropout_rejects_p_outside_0_1(p, error):
+    with pytest.raises(error, match=r"p must be a finite number in \[0, 1\); got "
+                                    + re.escape(repr(p))):
+        L.dropout_forward(np.ones(3), p)
 
 
 @pytest.mark.parametrize("name", sorted(L.ACTIVATIONS))

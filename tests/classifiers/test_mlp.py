@@ -152,14 +152,18 @@ def test_divergence_raises_with_advice(blobs):
 
 
 @pytest.mark.parametrize("param,value,error,match", [
-    ("hidden_layer_sizes", (10, 0), ValueError, r"hidden_layer_sizes must be a tuple of positive integers; got \(10, 0\)"),
-    ("hidden_layer_sizes", "big", ValueError, "hidden_layer_sizes must be a tuple"),
+    ("hidden_layer_sizes", (10, 0), ValueError,
+     r"hidden_layer_sizes\[1\] must be an integer >= 1; got 0\. Pass e\.g\. hidden_layer_sizes"),
+    ("hidden_layer_sizes", "big", ValueError, r"hidden_layer_sizes\[0\] must be .*; got 'b'"),
+    ("hidden_layer_sizes", (8, 2.5), ValueError, r"hidden_layer_sizes\[1\] must be .*; got 2.5"),
+    ("hidden_layer_sizes", None, ValueError, r"hidden_layer_sizes must be an integer >= 1; got None"),
+    ("hidden_layer_sizes", True, ValueError, r"hidden_layer_sizes must be .*; got True"),
     ("activation", "swish", ValueError, r"activation must be one of .*got 'swish'"),
-    ("init", "lecun", ValueError, r"init must be one of \['he', 'xavier'\]; got 'lecun'"),
+    ("init", "lecun", ValueError, r"init must be one of 'he', 'xavier'; got 'lecun'"),
     ("dropout", 1.0, ValueError, r"dropout must be a finite number in \[0, 1\); got 1.0"),
-    ("optimizer", "adamw", ValueError, "optimizer must be one of"),
-    ("learning_rate", 0, ValueError, "learning_rate must be"),
-    ("batch_size", 1.5, TypeError, "batch_size must be an integer"),
+    ("optimizer", "adamw", ValueError, "optimizer must be one of .*; got 'adamw'"),
+    ("learning_rate", 0, ValueError, "learning_rate must be a finite number > 0; got 0"),
+    ("batch_size", 1.5, TypeError, "batch_size must be an integer >= 1; got 1.5"),
 ])
 def test_invalid_parameters(param, value, error, match, blobs):
     X, y = blobs

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -94,15 +96,42 @@ def test_every_rule_minimizes_a_quadratic(name):
     assert np.linalg.norm(p) < 0.05
 
 
-def test_unknown_optimizer_lists_choices():
-    with pytest.raises(ValueError, match="optimizer must be one of .*got 'lbfgs'"):
-        O.make_optimizer("lbfgs", 0.1)
+@pytest.mark.parametrize("name", ["lbfgs", None, ["sgd"]])
+def test_unknown_optimizer_lists_choices(name):
+    with pytest.raises(ValueError, match="optimizer must be one of 'sgd', .*; got "
+                                         + re.escape(repr(name))):
+        O.make_optimizer(name, 0.1)
 
 
-@pytest.mark.parametrize("lr", [0, -1.0, np.inf])
+@pytest.mark.parametrize("lr", [0, -1.0, np.inf, np.nan])
 def test_non_positive_learning_rate(lr):
-    with pytest.raises(ValueError, match="learning_rate must be a positive finite number"):
+    with pytest.raises(ValueError, match=rf"learning_rate must be a finite number > 0; got {lr!r}"):
         O.SGD(lr)
+
+
+@pytest.mark.parametrize("rule, kw, error, match", [
+    (O.SGD, dict(learning_rate="0.1"), TypeError, "learning_rate must be .*; got '0.1' of type str"),
+    (O.SGD, dict(learning_rate=True), TypeError, "learning_rate must be .*; got True"),
+    (O.Momentum, dict(momentum=1.0), ValueError, r"momentum must be .* in \[0, 1\); got 1.0"),
+    (O.Nesterov, dict(momentum=-0.1), ValueError, r"momentum must be .* in \[0, 1\); got -0.1"),
+    (O.AdaGrad, dict(eps=0.0), ValueError, "eps must be a finite number > 0; got 0.0"),
+    (O.RMSProp, dict(decay_rate=1), ValueError, r"decay_rate must be .* in \[0, 1\); got 1"),
+    (O.Adam, dict(beta1=np.nan), ValueError, r"beta1 must be .* in \[0, 1\); got nan"),
+    (O.Adam, dict(beta2=None), TypeError, r"beta2 must be .* in \[0, 1\); got None"),
+])
+def test_update_rules_refuse_bad_hyperparameters(rule, kw, error, match):
+    with pytest.raises(error, match=match):
+        rule(**{"learning_rate": 0.1, **kw})
+
+
+@pytest.mark.parametrize("rule, kw, attr, expected", [
+    (O.SGD, dict(learning_rate=np.float32(0.5)), "learning_rate", 0.5),
+    (O.Momentum, dict(momentum=0), "momentum", 0.0),
+    (O.Adam, dict(beta2=np.float64(0.99)), "beta2", 0.99),
+])
+def test_update_rules_store_hyperparameters_as_floats(rule, kw, attr, expected):
+    value = getattr(rule(**{"learning_rate": 0.1, **kw}), attr)
+    assert value == expected and type(value) is float
 
 
 @pytest.mark.parametrize("name,epoch,expected", [
@@ -114,13 +143,22 @@ def test_schedules(name, epoch, expected):
 
 
 def test_unknown_schedule():
-    with pytest.raises(ValueError, match="lr_schedule must be one of"):
+    with pytest.raises(ValueError, match="lr_schedule must be one of 'constant', .*; got 'cosine'"):
         O.make_schedule("cosine")
 
 
-def test_schedule_rejects_bad_gamma():
-    with pytest.raises(ValueError, match=r"gamma \(lr_decay\) must be in \(0, 1\]; got 1.5"):
-        O.make_schedule("exponential", gamma=1.5)
+@pytest.mark.parametrize("name", ["step", "exponential"])
+@pytest.mark.parametrize("gamma", [1.5, 0, np.nan])
+def test_schedule_rejects_bad_gamma(name, gamma):
+    with pytest.raises(ValueError, match=r"gamma \(lr_decay\) must be a finite number in "
+                                         rf"\(0, 1\]; got {gamma!r}"):
+        O.make_schedule(name, gamma=gamma)
+
+
+@pytest.mark.parametrize("step_size, error", [(0, ValueError), (2.5, TypeError), (True, TypeError)])
+def test_step_schedule_rejects_bad_step_size(step_size, error):
+    with pytest.raises(error, match=rf"step_size must be an integer >= 1; got {step_size!r}"):
+        O.make_schedule("step", step_size=step_size)
 
 
 def test_iterate_average_is_the_running_mean_and_leaves_params_alone():

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -39,11 +41,20 @@ def test_elastic_net_endpoints(ratio, expected):
     np.testing.assert_allclose(g, ge)
 
 
-def test_elastic_net_rejects_bad_ratio():
-    with pytest.raises(ValueError, match=r"l1_ratio must be in \[0, 1\]; got 1.5"):
-        elastic_net(np.ones(2), 1.5)
+@pytest.mark.parametrize("ratio, error", [(1.5, ValueError), (-0.1, ValueError),
+                                          (np.nan, ValueError), ("half", TypeError)])
+def test_elastic_net_rejects_bad_ratio(ratio, error):
+    with pytest.raises(error, match=r"l1_ratio must be a finite number in \[0, 1\]; got "
+                                    + re.escape(repr(ratio))):
+        elastic_net(np.ones(2), ratio)
 
 
-def test_unknown_penalty_names_choices():
-    with pytest.raises(ValueError, match="penalty must be one of .*got 'l3'"):
-        regularization(np.ones(2), "l3")
+@pytest.mark.parametrize("penalty", ["l3", None, "L2"])
+def test_unknown_penalty_names_choices(penalty):
+    with pytest.raises(ValueError, match="penalty must be one of 'l2', 'l1', 'elasticnet'; got "
+                                         + re.escape(repr(penalty))):
+        regularization(np.ones(2), penalty)
+
+
+def test_penalty_may_be_a_numpy_string():
+    np.testing.assert_array_equal(regularization(np.ones(2), np.str_("l1"))[1], np.ones(2))

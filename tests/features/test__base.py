@@ -1,6 +1,7 @@
 """Tests of the shared image-transformer plumbing in features/_base.py."""
 
 import pickle
+import re
 import threading
 
 import numpy as np
@@ -85,6 +86,61 @@ def test_chunked_transform_equals_whole_batch(chunk_size, n_jobs):
     np.testing.assert_allclose(got, expected)
 
 
+class ShiftedMeanColor(MeanColor):
+    """MeanColor plus the batch size, through the optional hooks of transform."""
+
+    def __init__(self, chunk_size=None, n_jobs=None):
+        super().__init__(chunk_size, n_jobs)
+        self.seen = []  # (hook, value) in call order; list.append is thread-safe
+
+    def _check_transform_params(self):
+        self.seen.append(("check", None))
+
+    def _before_transform(self, images):
+        self.seen.append(("before", images.dtype))
+        return {"shift": float(images.shape[0])}
+
+    def _default_chunk_size(self, n_images, work_dtype):
+        self.seen.append(("default_chunk_size", (n_images, work_dtype)))
+        return 4
+
+    def _chunk_blas_limit(self, n_workers):
+        self.seen.append(("blas", n_workers))
+        return None
+
+    def _transform_chunk(self, images, shift):
+        self.seen.append(("chunk", images.shape[0]))
+        return images.mean(axis=(1, 2)) + shift
+
+
+@pytest.mark.parametrize("chunk_size, n_jobs, chunks, workers", [
+    (None, None, [4, 4, 2], 1), (None, 2, [4, 4, 2], 2), (3, 2, [3, 3, 3, 1], 2),
+    (10, 2, [10], 1), (20, None, [10], 1),
+])
+def test_transform_hooks_in_order_with_their_arguments(chunk_size, n_jobs, chunks, workers):
+    X = np.random.default_rng(1).integers(0, 256, (10, 5, 6, 3), dtype=np.uint8)
+    est = ShiftedMeanColor(chunk_size=chunk_size, n_jobs=n_jobs).fit(X)
+    got = est.transform(X)
+    assert got.dtype == np.float32 and got.flags.c_contiguous
+    np.testing.assert_allclose(got, (X / 255).mean(axis=(1, 2)) + 10, rtol=1e-6)
+    expected = [("check", None), ("before", np.uint8)]
+    if chunk_size is None:
+        expected.append(("default_chunk_size", (10, np.float64)))
+    expected.append(("blas", workers))
+    assert est.seen[:len(expected)] == expected
+    assert sorted(v for hook, v in est.seen[len(expected):]) == sorted(chunks)
+
+
+def test_check_transform_params_runs_before_the_batch_is_checked():
+    class Strict(MeanColor):
+        def _check_transform_params(self):
+            raise ValueError("bad parameter first")
+
+    est = Strict().fit(np.zeros((2, 4, 4, 3)))
+    with pytest.raises(ValueError, match="bad parameter first"):
+        est.transform(np.full((2, 4, 4, 3), np.nan))
+
+
 def test_fit_records_image_shape_and_n_features():
     est = MeanColor().fit(np.zeros((2, 5, 6), dtype=np.uint8))
     assert est.image_shape_ == (5, 6, 1)
@@ -103,15 +159,22 @@ def test_transform_rejects_other_image_shape():
         est.transform(np.zeros((2, 5, 4, 3)))
 
 
-@pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2"])
-def test_bad_n_jobs_raises_at_fit(n_jobs):
-    with pytest.raises(ValueError, match="n_jobs must be None, a positive number"):
+@pytest.mark.parametrize("n_jobs", [0, 1.5, True, "2", np.True_])
+def test_bad_n_jobs_raises_value_error_at_fit(n_jobs):
+    with pytest.raises(ValueError, match=r"n_jobs must be an integer( >= 1)?; got "
+                                         + re.escape(repr(n_jobs)) + r"\. Pass None, a number"):
         MeanColor(n_jobs=n_jobs).fit(np.zeros((2, 4, 4, 3)))
+
+
+@pytest.mark.parametrize("n_jobs", [None, 1, 2, -1, -2, np.int64(2)])
+def test_n_jobs_accepts_none_and_nonzero_integers(n_jobs):
+    X = np.zeros((2, 4, 4, 3))
+    np.testing.assert_array_equal(MeanColor(n_jobs=n_jobs).fit(X).transform(X), np.zeros((2, 3)))
 
 
 @pytest.mark.parametrize("chunk_size, error", [(0, ValueError), (2.5, TypeError)])
 def test_bad_chunk_size_raises_at_fit(chunk_size, error):
-    with pytest.raises(error, match="chunk_size"):
+    with pytest.raises(error, match=rf"chunk_size must be an integer >= 1; got {chunk_size}"):
         MeanColor(chunk_size=chunk_size).fit(np.zeros((2, 4, 4, 3)))
 
 

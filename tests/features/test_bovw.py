@@ -10,6 +10,8 @@ from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 from features import _patches
+from features._base import iter_chunks
+from features._validation import to_float_images
 from features.bovw import BagOfVisualWords, save_words_image, words_image
 from features.pixels import RawPixels
 
@@ -85,6 +87,100 @@ def test_chunking_and_threads_do_not_change_the_output(images):
     np.testing.assert_allclose(many, one, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype, gray, encoding, power, normalize, chunk_size, n_jobs", [
+    (np.uint8, False, "triangle", 0.5, "l2", 5, 2),
+    (np.float64, False, "soft", 1.0, "l1", None, None),
+    (np.float32, True, "hard", 0.7, None, 1, 2),
+    (np.uint8, False, "triangle", 1.0, None, 4, None),
+])
+def test_transform_is_the_per_chunk_computation_bit_for_bit(images, dtype, gray, encoding, power,
+                                                             normalize, chunk_size, n_jobs):
+    # The pipeline of transform spelled out chunk by chunk: floats of the
+    # output dtype, normalized and whitened patches, codes pooled per region,
+    # then the power and the row normalization.
+    X = images[..., :1] if gray else images
+    X = X if dtype == np.uint8 else (X / 255).astype(dtype)
+    bovw = BagOfVisualWords(encoding=encoding, power=power, normalize=normalize,
+                            chunk_size=chunk_size, n_jobs=n_jobs, **SMALL).fit(X)
+    floats = to_float_images(X)
+    words_aug = _patches.augment_words(bovw.words_, floats.dtype)
+    parts = []
+    for s in iter_chunks(len(X), chunk_size or len(X)):
+        patches = _patches.extract_patches(floats[s], bovw.patch_size, bovw.stride)
+        patches = patches.reshape(-1, patches.shape[-1])
+        _patches.normalize_patches(patches, bovw.norm_eps)
+        patches = (patches - bovw.patch_mean_) @ bovw.whitening_
+        parts.append(_patches.encode_pool(patches, words_aug, bovw.grid_shape_, encoding,
+                                          "quadrants", sigma=bovw.sigma_))
+    want = np.concatenate(parts)
+    want = np.sqrt(want) if power == 0.5 else want ** want.dtype.type(power)
+    if normalize is not None:
+        norms = np.linalg.norm(want, ord=1 if normalize == "l1" else 2, axis=1, keepdims=True)
+        want /= np.where(norms > 0, norms, 1)
+    np.testing.assert_array_equal(bovw.transform(X), want)
+
+
+@pytest.mark.parametrize("encoding, power, normalize, total, rows", [
+    ("triangle", 0.5, "l2", 59.6943497, [[0.0328673, 0.267792, 0.183207],
+                                         [0.0645385, 0.255047, 0.0879507]]),
+    ("soft", 1.0, None, 864.0, [[0.433026, 4.69057, 2.24492], [0.564187, 4.50842, 0.889499]]),
+    ("hard", 0.7, "l1", 12.0, [[0.0, 0.0750647, 0.0214156], [0.0, 0.0914382, 0.0]]),
+])
+def test_transform_known_values(images, encoding, power, normalize, total, rows):
+    # Numbers computed by the transform as it stood when chunking moved to the
+    # base class; the words are set by hand so that k-means does not enter.
+    bovw = BagOfVisualWords(encoding=encoding, power=power, normalize=normalize, soft_sigma=2.0,
+                            chunk_size=5, n_jobs=2, **SMALL).fit(images)
+    bovw.words_ = np.random.RandomState(1).standard_normal((8, 27)).astype(np.float32)
+    out = bovw.transform(images)
+    assert out.dtype == np.float32
+    assert float(out.sum(dtype=np.float64)) == pytest.approx(total, rel=1e-6)
+    np.testing.assert_allclose(out[[0, 11], :3], rows, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype, itemsize", [(np.uint8, 4), (np.float64, 8)])
+def test_default_chunks_keep_the_patches_by_words_block_within_budget(images, monkeypatch,
+                                                                      dtype, itemsize):
+    import features.bovw as bovw_module
+
+    X = images if dtype == np.uint8 else images / 255
+    bovw = BagOfVisualWords(**SMALL).fit(X)
+    whole = bovw.transform(X)
+    block = 9 * 8 * 8 * itemsize  # bytes of one image's (patches x words) block
+    monkeypatch.setattr(bovw_module, "_CHUNK_BYTES", 5 * block + block // 2)
+    sizes = []
+    real = _patches.encode_pool
+    monkeypatch.setattr(_patches, "encode_pool",
+                        lambda y, *a, **k: sizes.append(y.shape[0] // 72) or real(y, *a, **k))
+    np.testing.assert_allclose(bovw.transform(X), whole, rtol=1e-6)
+    assert sizes == [5, 5, 2]
+
+
+@pytest.mark.parametrize("n_jobs, chunk_size, expected", [(2, 3, {1}), (None, 3, {2}), (2, None, {2})])
+def test_blas_runs_one_thread_per_chunk_only_when_chunks_run_in_parallel(
+        images, monkeypatch, n_jobs, chunk_size, expected):
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    seen = []
+    real = _patches.encode_pool
+
+    def spy(*args, **kwargs):
+        seen.append(blas_threads())
+        return real(*args, **kwargs)
+
+    bovw = BagOfVisualWords(n_jobs=n_jobs, chunk_size=chunk_size, **SMALL).fit(images)
+    monkeypatch.setattr(_patches, "encode_pool", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        if blas_threads() != {2}:
+            pytest.skip("BLAS cannot run two threads here")
+        bovw.transform(images)  # chunk_size=None: one chunk of these small images
+        assert blas_threads() == {2}
+    assert seen and all(threads == expected for threads in seen)
+
+
 @pytest.mark.parametrize("dtype, scale, expected", [
     (np.uint8, 255, np.float32), (np.float32, 1, np.float32), (np.float64, 1, np.float64)])
 def test_dtype_rule(images, dtype, scale, expected):
@@ -130,14 +226,18 @@ def test_without_whitening(images):
     ({"n_words": 200}, ValueError, r"n_words=200 is larger than the 120 patches"),
     ({"patch_size": 11}, ValueError, r"patch_size=11 is larger than the images, which are 11x10"),
     ({"stride": 0}, ValueError, r"stride must be an integer >= 1; got 0"),
-    ({"stride": 1.5}, TypeError, r"stride must be an integer"),
+    ({"stride": 1.5}, TypeError, r"stride must be an integer >= 1; got 1.5 of type float"),
     ({"encoding": "fuzzy"}, ValueError, r"encoding must be one of .*got 'fuzzy'"),
     ({"pooling": "max"}, ValueError, r"pooling must be one of .*got 'max'"),
     ({"patch_size": 10, "pooling": "quadrants"}, ValueError, r"needs at least 2x2 patch positions"),
-    ({"norm_eps": -1}, ValueError, r"norm_eps must be a finite number >= 0"),
-    ({"whiten": "yes"}, TypeError, r"whiten must be True or False"),
+    ({"norm_eps": -1}, ValueError, r"norm_eps must be a finite number >= 0; got -1"),
+    ({"whiten_eps": 0.0}, ValueError, r"whiten_eps must be a finite number > 0; got 0.0"),
+    ({"soft_sigma": np.inf}, ValueError, r"soft_sigma must be a finite number > 0; got inf"),
+    ({"whiten": "yes"}, TypeError, r"whiten must be True or False; got 'yes'"),
     ({"power": 0}, ValueError, r"power must be a finite number > 0; got 0"),
-    ({"power": "sqrt"}, TypeError, r"power must be a real number"),
+    ({"power": "sqrt"}, TypeError, r"power must be a finite number > 0; got 'sqrt' of type str"),
+    ({"normalize": "l3"}, ValueError, r"normalize must be one of None, 'l1', 'l2'; got 'l3'"),
+    ({"kmeans": "elkan"}, ValueError, r"kmeans must be one of 'minibatch', 'full'; got 'elkan'"),
 ])
 def test_clear_errors_at_fit(images, params, error, match):
     with pytest.raises(error, match=match):

@@ -170,14 +170,17 @@ def test_joint_column_order_matches_feature_names(rgb, name):
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        (dict(color_space="lab"), ValueError, "color_space must be one of"),
-        (dict(channels=(3,)), ValueError, "channel indices 0, 1 or 2"),
+        (dict(color_space="lab"), ValueError, "color_space must be one of .*; got 'lab'"),
+        (dict(channels=(3,)), ValueError,
+         r"channels\[0\] must be an integer in \[0, 2\]; got 3\. Pass indices of 'hsv'"),
+        (dict(channels=5), ValueError, r"channels must be an integer in \[0, 2\]; got 5"),
         (dict(channels=(0, 0)), ValueError, "must not repeat"),
         (dict(channels=()), ValueError, "channels is empty"),
-        (dict(channels="h"), ValueError, "channel indices"),
-        (dict(channels=1.5), TypeError, "channels must be an int"),
-        (dict(bins=0), ValueError, "bins must be an integer >= 1"),
-        (dict(joint="no"), TypeError, "joint must be True or False"),
+        (dict(channels="h"), ValueError, r"channels\[0\] must be an integer in \[0, 2\]; got 'h'"),
+        (dict(channels=(0, True)), ValueError, r"channels\[1\] must be .*; got True"),
+        (dict(channels=1.5), TypeError, r"channels must be an integer in \[0, 2\]; got 1.5"),
+        (dict(bins=0), ValueError, "bins must be an integer >= 1; got 0"),
+        (dict(joint="no"), TypeError, "joint must be True or False; got 'no'"),
     ],
 )
 def test_bad_parameter_raises_at_fit(params, error, match):

@@ -173,15 +173,18 @@ def test_image_too_small_for_one_block_raises_at_fit(params, shape, monkeypatch)
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        (dict(block_norm="L3"), ValueError, "block_norm must be one of"),
-        (dict(color="rgb"), ValueError, "color must be one of"),
-        (dict(orientations=0), ValueError, "orientations must be an integer >= 1"),
-        (dict(orientations=4.5), TypeError, "orientations must be an integer"),
-        (dict(pixels_per_cell=(8, 0)), ValueError, r"pixels_per_cell\[1\]"),
-        (dict(pixels_per_cell=(8, 8, 8)), TypeError, "pixels_per_cell must be a pair"),
-        (dict(cells_per_block="2"), TypeError, "cells_per_block must be a pair"),
-        (dict(transform_sqrt="yes"), TypeError, "transform_sqrt must be True or False"),
-        (dict(chunk_size=0), ValueError, "chunk_size"),
+        (dict(block_norm="L3"), ValueError, r"block_norm must be one of 'L1', .*; got 'L3'"),
+        (dict(color="rgb"), ValueError, r"color must be one of 'gray', 'dominant'; got 'rgb'"),
+        (dict(orientations=0), ValueError, "orientations must be an integer >= 1; got 0"),
+        (dict(orientations=4.5), TypeError, "orientations must be an integer >= 1; got 4.5"),
+        (dict(pixels_per_cell=(8, 0)), ValueError,
+         r"pixels_per_cell\[1\] must be an integer >= 1; got 0"),
+        (dict(pixels_per_cell=(8, 8, 8)), TypeError,
+         r"pixels_per_cell must be a pair of integers >= 1; got \(8, 8, 8\)"),
+        (dict(cells_per_block="2"), TypeError,
+         r"cells_per_block must be a pair .*; got '2' .*cells_per_block=\(2, 2\)"),
+        (dict(transform_sqrt="yes"), TypeError, "transform_sqrt must be True or False; got 'yes'"),
+        (dict(chunk_size=0), ValueError, "chunk_size must be an integer >= 1; got 0"),
     ],
 )
 def test_bad_parameter_raises_at_fit(params, error, match):

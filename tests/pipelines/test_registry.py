@@ -150,8 +150,8 @@ def test_default_preset_covers_every_family_and_two_references():
 
 @pytest.mark.parametrize("bad", [0, -2, 2.0, True, "10", None])
 def test_make_refuses_a_bad_fit_copies(bad):
-    with pytest.raises(ValueError, match=r"fit_copies must be a positive integer .*; got "
-                                         + re.escape(repr(bad))):
+    with pytest.raises(ValueError, match=r"fit_copies must be an integer >= 1; got "
+                                         + re.escape(repr(bad)) + r"\. Pass 1 without"):
         pipelines.make("pixels/mlp", fit_copies=bad)
 
 
@@ -164,3 +164,8 @@ def test_spec_decides_caching_and_auto_augmentation_by_its_input(name):
     assert spec.learned is raw
     assert spec.cache_features is (not raw)
     assert spec.auto_augment == ("hflip+shift" if raw else "hflip")
+
+
+def test_make_accepts_a_numpy_integer_fit_copies():
+    clf = pipelines.make("pixels/mlp", fit_copies=np.int64(10)).named_steps["clf"]
+    assert clf.max_epochs == 20
