@@ -23,6 +23,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ._hsv_bins import _exact_bin_indices, rgb_to_hsv
 from ._validation import to_float_images
 
 __all__ = ["hue_table", "cached_hue_table", "color_keys", "MAX_TABLE_BINS"]
@@ -56,8 +57,6 @@ def _rational_bins(keys, bins):
 
 
 def _build(bins):
-    from .color import _exact_bin_indices, rgb_to_hsv  # color imports this module
-
     dtype = np.uint8 if bins <= 256 else np.uint16
     table = np.empty(_N_COLORS, dtype=dtype)
     step = 1 << 20

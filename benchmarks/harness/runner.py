@@ -154,11 +154,10 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         (photos such as CIFAR-10) and also shifts them for the raw-pixel rows
         (ours and ``ref:pixels/*``), whose input has none of the features'
         tolerance of small moves; it leaves gray images (the digits, whose
-        mirrors are other shapes) alone. On the CIFAR-10 subset, 5-fold
-        cross-validation on the training images put flips at +1 to +2 points
-        for every linear pipeline (every fold up or level), and the shifts at
-        +1.3 more for pixels/svm. Each row's ``augment`` and ``fit_images``
-        say what it trained on.
+        mirrors are other shapes) alone; each row's spec says what "auto"
+        gives it (:attr:`pipelines.PipelineSpec.auto_augment`, chosen as in
+        docs/decisions.md#augment-hflip). Each row's ``augment`` and
+        ``fit_images`` say what it trained on.
     search : bool, default=False
         Tune each pipeline's small grid on the validation split.
     n_jobs : int or None, default=None

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from features._hue_table import _rational_bins, cached_hue_table, color_keys, hue_table
-from features.color import _exact_bin_indices, rgb_to_hsv
+from features._hsv_bins import _exact_bin_indices, rgb_to_hsv
 
 
 def float_hue_bins(keys, bins):
