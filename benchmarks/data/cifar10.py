@@ -6,6 +6,7 @@ numpy names an array needs and refuses everything else.
 """
 
 import io
+import numbers
 import os
 import pickle
 from pathlib import Path
@@ -161,15 +162,36 @@ def find_cifar10(root=None):
 
 
 def _check_labels(labels, n_classes, path):
-    labels = np.asarray(labels, dtype=np.int64)
+    """``labels`` as int64 if they are integers in ``[0, n_classes)``, else a DatasetError.
+
+    Floats are refused, not truncated (0.7 would silently become class 0), and
+    the message names the file and the first bad value.
+    """
+    fix = "The file is corrupt; download it again with 'featbench download cifar10'."
+    is_array = isinstance(labels, np.ndarray) and labels.ndim == 1
+    if not (is_array or isinstance(labels, list)):
+        shape = getattr(labels, "shape", None)
+        raise DatasetError(
+            f"{path}: b'labels' must be a list of integers; got {type(labels).__name__}"
+            f"{f' of shape {shape}' if shape is not None else ''}. {fix}"
+        )
+    items = None
+    if not (is_array and labels.dtype.kind in "iu"):
+        items = labels.tolist() if is_array else labels
+        for i, v in enumerate(items):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise DatasetError(f"{path}: label {v!r} at record {i} is not an integer in "
+                                   f"[0, {n_classes - 1}]. {fix}")
+        # Python ints may not fit in int64: clip, the range check below still sees them.
+        labels = np.array([min(max(v, -1), n_classes) for v in items], dtype=np.int64)
     bad = (labels < 0) | (labels >= n_classes)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        shown = items[i] if items is not None else labels[i]
         raise DatasetError(
-            f"{path}: label {labels[i]} at record {i} is outside [0, {n_classes - 1}]; "
-            f"the file is corrupt. Download it again with 'featbench download cifar10'."
+            f"{path}: label {shown} at record {i} is outside [0, {n_classes - 1}]. {fix}"
         )
-    return labels
+    return labels.astype(np.int64)
 
 
 def _images_from_rows(rows):
