@@ -20,7 +20,8 @@ _EXPORTS = {
     "Split": "benchmarks.harness.split",
     "make_split": "benchmarks.harness.split",
     "run_pipeline": "benchmarks.harness.evaluate",
-    "feature_memory": "benchmarks.harness.cache",
+    "open_cache": "benchmarks.harness.cache",
+    "ResultCache": "benchmarks.harness.cache",
 }
 
 __all__ = list(_EXPORTS)

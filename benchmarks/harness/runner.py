@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 import pipelines
 from benchmarks.harness import plots
 from benchmarks.harness.atomic import check_writable, write_json_atomic, write_text_atomic
-from benchmarks.harness.cache import feature_memory
+from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
 from benchmarks.harness.results import augment_note, markdown_table, write_results
 from benchmarks.harness.split import make_split
@@ -198,7 +198,7 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     out = Path(out)
     check_writable(out)
     done = _load_done(out, config, resume)
-    memory = feature_memory(cache_dir, use_cache)
+    cache = open_cache(cache_dir, use_cache)
     if not quiet:
         # Said before the work starts: augmented rows take several times longer.
         fit = {len(splits[n].y_fit) for n in names}
@@ -214,7 +214,7 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         if name in done:
             continue
         bar.set_description(name)
-        row = run_pipeline(name, splits[name], memory, search=search, n_jobs=n_jobs,
+        row = run_pipeline(name, splits[name], cache, search=search, n_jobs=n_jobs,
                            progress=bar)
         row["config"] = config
         write_json_atomic(out / "rows" / f"{plots.slug(name)}.json", row)
@@ -271,11 +271,11 @@ def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels
             for s in sizes]
     out = Path(out) if out is not None else default_out(dataset.name, kind="-curve")
     check_writable(out)
-    memory = feature_memory(cache_dir, use_cache)
+    cache = open_cache(cache_dir, use_cache)
     records = []
     jobs = [(splits[name], name) for splits, _ in runs for name in names]
     for split, name in tqdm(jobs, desc="learning curve", disable=quiet):
-        row = run_pipeline(name, split, memory, n_jobs=n_jobs)
+        row = run_pipeline(name, split, cache, n_jobs=n_jobs)
         records.append({
             "pipeline": name, "train_size": split.config["train_size"],
             "accuracy": row["accuracy"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],

@@ -75,12 +75,12 @@ def test_rerun_hits_the_cache_and_gives_the_same_table(full_run, cifar10, cache,
 
 
 def test_new_classifier_parameter_reuses_the_features(full_run, cifar10, cache, tmp_path):
-    from benchmarks.harness.cache import feature_memory
+    from benchmarks.harness.cache import open_cache
     from benchmarks.harness.evaluate import run_pipeline
     from benchmarks.harness.split import make_split
 
     split = make_split(cifar10, **SLICE)
-    row = run_pipeline("hog+color/svm", split, feature_memory(cache), search=True)
+    row = run_pipeline("hog+color/svm", split, open_cache(cache), search=True)
     assert row["cache"] == "features" and set(row["best_params"]) == {"clf__alpha"}
 
 
