@@ -19,6 +19,7 @@ from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
 from benchmarks.harness.results import augment_note, markdown_table, write_results
 from benchmarks.harness.split import make_split
+from features.checks import check_int
 
 __all__ = ["run_benchmark", "learning_curve", "default_out"]
 
@@ -44,6 +45,14 @@ def default_out(dataset_name, root=RESULTS_ROOT, kind=""):
     while out.exists():
         out, i = Path(f"{base}-{i}"), i + 1
     return out
+
+
+def _check_n_jobs(n_jobs):
+    # Here, not where the workers start: a run whose rows all come from the
+    # cache would otherwise accept any value.
+    if n_jobs is not None and not (n_jobs == -1 and not isinstance(n_jobs, bool)):
+        check_int(n_jobs, "--n-jobs", low=1,
+                  fix="Pass a number of workers such as 2, or -1 for every core.")
 
 
 def _latest_out(dataset_name, root=RESULTS_ROOT):
@@ -182,14 +191,15 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     ------
     ValueError
         Unknown pipeline, a size larger than the data, an unknown ``augment``,
-        a configuration that differs from the run being resumed; all before
-        any extraction.
+        ``n_jobs`` neither -1 nor positive, a configuration that differs from
+        the run being resumed; all before any extraction.
     PermissionError
         If ``out`` cannot be written.
     FileExistsError
         If ``out`` holds results and ``resume`` is False.
     """
     names = pipelines.select(pipeline_names)
+    _check_n_jobs(n_jobs)
     splits, config = _make_splits(dataset, names, train_size, val_size, test_size, seed,
                                   augment)
     config["search"] = bool(search)
@@ -266,6 +276,7 @@ def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels
     """
     names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
                              else pipeline_names)
+    _check_n_jobs(n_jobs)
     n = len(dataset.y_train)
     runs = [_make_splits(dataset, names, s, val_size, test_size, seed, augment)
             for s in sizes]
