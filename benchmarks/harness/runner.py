@@ -1,4 +1,4 @@
-"""Python API of the benchmark: ``run_benchmark`` and ``learning_curve`` return DataFrames.
+"""Python API of the benchmark: ``run_benchmark`` returns a DataFrame.
 
 Each finished pipeline is written at once (``rows/<name>.json`` and the three
 results files, every one atomically), so a run that is killed loses at most
@@ -6,6 +6,7 @@ the pipeline it was on, and ``resume=True`` carries on where it stopped.
 """
 
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from benchmarks.harness.results import augment_note, markdown_table, write_resul
 from benchmarks.harness.split import make_split
 from features.checks import check_int
 
-__all__ = ["run_benchmark", "learning_curve", "default_out"]
+__all__ = ["run_benchmark", "default_out"]
 
 RESULTS_ROOT = Path("featbench-results")
 
@@ -55,14 +56,35 @@ def _check_n_jobs(n_jobs):
                   fix="Pass a number of workers such as 2, or -1 for every core.")
 
 
-def _latest_out(dataset_name, root=RESULTS_ROOT):
-    found = sorted(Path(root).glob(f"{dataset_name}-*/rows"), key=lambda p: p.stat().st_mtime)
+def _latest_out(dataset_name, root=RESULTS_ROOT, kind="", holds="rows"):
+    """The newest ``<root>/<dataset><kind>-*`` folder that holds ``holds``, for --resume."""
+    found = sorted(Path(root).glob(f"{dataset_name}{kind}-*/{holds}"),
+                   key=lambda p: p.stat().st_mtime)
     if not found:
         raise FileNotFoundError(
-            f"--resume found no earlier run of {dataset_name} under {root}/; pass the "
-            f"folder to resume with --out DIR."
+            f"--resume found no earlier {'run' if not kind else kind.strip('-')} of "
+            f"{dataset_name} under {root}/; pass the folder to resume with --out DIR."
         )
     return found[-1].parent
+
+
+def _read_saved(path):
+    """A row or point an earlier run saved in ``path``, or None if it is damaged.
+
+    A damaged file (cut short, edited, not JSON) is said in one line on stderr;
+    what it held is computed again and written over it.
+    """
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if (isinstance(doc, dict) and isinstance(doc.get("pipeline"), str)
+                and isinstance(doc.get("config"), dict)):
+            return doc
+        reason = "not a saved result"
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors too
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    print(f"featbench: --resume: {path} is damaged ({reason}); computing it again.",
+          file=sys.stderr)
+    return None
 
 
 def _load_done(out, config, resume):
@@ -85,7 +107,8 @@ def _load_done(out, config, resume):
     return done
 
 
-def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment):
+def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
+                 train_option="--train-size"):
     """The split of each pipeline, and the run's configuration.
 
     Feature rows and raw-pixel rows may be augmented differently (see
@@ -96,12 +119,13 @@ def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment)
     split is only made when raw-pixel rows are selected: its copies are the
     largest arrays of a run.
     """
-    features = make_split(dataset, train_size, val_size, test_size, seed, augment)
+    features = make_split(dataset, train_size, val_size, test_size, seed, augment,
+                          train_option=train_option)
     config = dict(features.config)
     pixels = features
     if augment == "auto" and any(pipelines.get_spec(n).learned for n in names):
         pixels = make_split(dataset, train_size, val_size, test_size, seed, augment,
-                            raw_pixels=True)
+                            raw_pixels=True, train_option=train_option)
         if pixels.config == config:
             pixels = features  # the same arrays: keep one copy
         else:
@@ -241,69 +265,3 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         log(f"results written to {out}/")
     frame.attrs.update(out=str(out), comparison=comparison, markdown=markdown)
     return frame
-
-
-def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels/mlp"),
-                   sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
-                   seed=0, augment="auto", n_jobs=None, out=None, cache_dir=None,
-                   use_cache=True, quiet=False, log=print):
-    """Test accuracy against training-set size, to see where the two sides cross.
-
-    Parameters
-    ----------
-    dataset : Dataset
-    pipeline_names : str or sequence of str
-        Names, globs or presets.
-    sizes : sequence of int or None
-        Training images (fit + validation) per point; ``None`` means all.
-        Sizes larger than the training set are an error.
-    Other parameters are as in :func:`run_benchmark`; ``train_size`` counts
-    original images (with ``augment="hflip"`` the fit part is twice as large).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``pipeline``, ``train_size``, ``accuracy``, ``ci_low``, ``ci_high``,
-        ``fit_images`` (``train_size`` less validation, times the augmentation),
-        ``fit_time``; ``attrs["out"]`` is the folder with learning-curve.csv,
-        .md and .png.
-
-    Raises
-    ------
-    ValueError
-        Unknown pipeline, a size larger than the data or an unknown
-        ``augment``, before any extraction.
-    """
-    names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
-                             else pipeline_names)
-    _check_n_jobs(n_jobs)
-    n = len(dataset.y_train)
-    runs = [_make_splits(dataset, names, s, val_size, test_size, seed, augment)
-            for s in sizes]
-    out = Path(out) if out is not None else default_out(dataset.name, kind="-curve")
-    check_writable(out)
-    cache = open_cache(cache_dir, use_cache)
-    records = []
-    jobs = [(splits[name], name) for splits, _ in runs for name in names]
-    for split, name in tqdm(jobs, desc="learning curve", disable=quiet):
-        row = run_pipeline(name, split, cache, n_jobs=n_jobs)
-        records.append({
-            "pipeline": name, "train_size": split.config["train_size"],
-            "accuracy": row["accuracy"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-            "fit_images": row["fit_images"], "fit_time": row["fit_time"],
-        })
-    table = pd.DataFrame(records)
-    wide = table.pivot(index="train_size", columns="pipeline", values="accuracy")[names]
-    config = runs[0][1]
-    md = (f"# Learning curve: {dataset.name} (test {config['test_size']} images, "
-          f"seed {seed}, of {n} training images{augment_note(config)})\n\n"
-          + markdown_table(wide.reset_index(), floatfmt=".3f") + "\n")
-    write_text_atomic(out / "learning-curve.csv", table.to_csv(index=False))
-    write_text_atomic(out / "learning-curve.md", md)
-    plots.learning_curve_plot(table, out / "learning-curve.png")
-    if not quiet:
-        log(md)
-        log(f"learning curve written to {out}/")
-    table.attrs.update(out=str(out), markdown=md)
-    return table
-

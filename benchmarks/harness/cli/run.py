@@ -105,14 +105,14 @@ def _cmd_run(args):
 
 
 def _cmd_learning_curve(args):
-    from benchmarks.harness.runner import learning_curve
+    from benchmarks.harness.curve import learning_curve
 
     names = _check_first(args)
     learning_curve(
         _dataset(args), names, sizes=args.sizes, val_size=args.val_size,
         test_size=args.test_size, seed=args.seed, augment=args.augment, n_jobs=args.n_jobs,
         out=args.out, cache_dir=args.cache_dir, use_cache=not args.no_cache,
-        quiet=args.quiet,
+        resume=args.resume, quiet=args.quiet,
     )
     return 0
 
@@ -185,7 +185,10 @@ def add_learning_curve_parser(sub):
                    help="pipelines to follow (default: hog+color/svm,bovw/svm,pixels/mlp)")
     p.add_argument("--sizes", type=_option_type("--sizes", _size), nargs="+",
                    default=[250, 500, 1000, 2500, None],
-                   help="training-set sizes; 'all' for every image "
+                   help="training-set sizes, each once; 'all' for every image "
                         "(default: 250 500 1000 2500 all)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the learning curve in --out (default: the newest one of "
+                        "this dataset), keeping its finished points")
     p.set_defaults(func=_cmd_learning_curve)
     return p

@@ -203,12 +203,16 @@ def test_zero_jobs_is_refused_even_when_every_row_is_cached(tmp_path, capsys):
     assert not (tmp_path / "b").exists()
 
 
-@pytest.mark.parametrize("api", ["run_benchmark", "learning_curve"])
-def test_zero_jobs_is_refused_by_the_python_api_before_any_work(api, tmp_path, monkeypatch):
-    import benchmarks.harness.runner as runner
+@pytest.mark.parametrize("module,api", [("runner", "run_benchmark"),
+                                        ("curve", "learning_curve")])
+def test_zero_jobs_is_refused_by_the_python_api_before_any_work(module, api, tmp_path,
+                                                                monkeypatch):
+    import importlib
+
     from tests.benchmarks.harness._data import tiny_dataset
 
-    monkeypatch.setattr(runner, "run_pipeline", lambda *a, **k: pytest.fail("work started"))
+    module = importlib.import_module(f"benchmarks.harness.{module}")
+    monkeypatch.setattr(module, "run_pipeline", lambda *a, **k: pytest.fail("work started"))
     with pytest.raises(ValueError, match="^--n-jobs must be"):
-        getattr(runner, api)(tiny_dataset(), ["hog/svm"], n_jobs=0, out=tmp_path / "o",
+        getattr(module, api)(tiny_dataset(), ["hog/svm"], n_jobs=0, out=tmp_path / "o",
                              cache_dir=tmp_path / "c", quiet=True)
