@@ -88,7 +88,10 @@ def _read_saved(path):
 
 
 def _load_done(out, config, resume):
-    """Rows already in ``out``; refuse to mix configurations or overwrite without resume."""
+    """Rows already in ``out``; refuse to mix configurations or overwrite without resume.
+
+    A damaged row file is said and left out: its pipeline is computed again.
+    """
     row_files = sorted((out / "rows").glob("*.json"))
     if row_files and not resume:
         raise FileExistsError(
@@ -97,7 +100,9 @@ def _load_done(out, config, resume):
         )
     done = {}
     for path in row_files:
-        row = json.loads(path.read_text())
+        row = _read_saved(path)
+        if row is None:
+            continue
         if row.get("config") != config:
             raise ValueError(
                 f"--resume: {path} was produced with {row.get('config')}, not {config}; "
@@ -197,7 +202,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     use_cache : bool, default=True
         ``False`` computes every feature afresh and stores nothing.
     resume : bool, default=False
-        Skip the pipelines ``out`` already holds (same configuration only).
+        Skip the pipelines ``out`` already holds (same configuration only); a
+        damaged row file is said in one line and its pipeline computed again.
     quiet : bool, default=False
         No progress bars and no printed table.
     make_plots : bool, default=True

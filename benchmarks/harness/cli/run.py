@@ -88,6 +88,9 @@ def _check_first(args):
         from benchmarks.harness.atomic import check_writable
 
         check_writable(args.out)
+    from benchmarks.harness.cache import open_cache
+
+    open_cache(args.cache_dir, not args.no_cache)  # a read-only cache (or home) is said now
     return names
 
 

@@ -216,3 +216,15 @@ def test_zero_jobs_is_refused_by_the_python_api_before_any_work(module, api, tmp
     with pytest.raises(ValueError, match="^--n-jobs must be"):
         getattr(module, api)(tiny_dataset(), ["hog/svm"], n_jobs=0, out=tmp_path / "o",
                              cache_dir=tmp_path / "c", quiet=True)
+
+
+@pytest.mark.parametrize("command", ["run", "learning-curve"])
+def test_an_unwritable_cache_folder_is_said_before_the_data_is_loaded(command, tmp_path,
+                                                                      no_data, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = main([command, "--dataset", "digits", "--cache-dir", str(blocker / "c")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"cache folder {blocker / 'c'} is not writable" in err
+    assert "--cache-dir DIR" in err and "--no-cache" in err

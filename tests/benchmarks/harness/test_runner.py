@@ -222,3 +222,24 @@ def test_run_says_what_it_trains_on_before_the_work(tmp_path):
     assert said[0] == ("2 pipelines on tiny: train 90 (validation 15), test 30, fit images "
                        "150 or 750, fit part augmented by horizontal flips (raw-pixel rows: "
                        "horizontal flips and 1-pixel shifts)")
+
+
+@pytest.mark.parametrize("damage", ['{"pipeline": "hog/svm", "accur', "[]", "\udcff"],
+                         ids=["cut-short", "not-a-row", "not-utf8"])
+def test_resume_names_a_damaged_row_file_and_computes_that_row_again(damage, tmp_path,
+                                                                     capsys, monkeypatch):
+    kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
+              make_plots=False)
+    names = ["hog/svm", "color/svm"]
+    first = run_benchmark(color_dataset(), names, **kw)
+    damaged = tmp_path / "r" / "rows" / "hog-svm.json"
+    damaged.write_bytes(damage.encode("utf-8", "surrogateescape"))
+    computed, real = [], runner.run_pipeline
+    monkeypatch.setattr(runner, "run_pipeline",
+                        lambda name, *a, **k: computed.append(name) or real(name, *a, **k))
+    again = run_benchmark(color_dataset(), names, resume=True, **kw)
+    assert computed == ["hog/svm"]
+    err = capsys.readouterr().err
+    assert f"featbench: --resume: {damaged} is damaged" in err and "Traceback" not in err
+    assert again["accuracy"].tolist() == first["accuracy"].tolist()
+    assert json.loads(damaged.read_text())["pipeline"] == "hog/svm"  # written again, whole
