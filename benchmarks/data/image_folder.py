@@ -285,7 +285,7 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
         raise DatasetError(
             f"{len(bad)} of {len(all_paths)} file(s) under {root} could not be read as "
             f"images:\n{listed}\nFix or remove them, or pass skip_unreadable=True "
-            f"to skip them."
+            f"(--skip-unreadable on the command line) to skip them."
         )
     if bad:
         warnings.warn(

@@ -76,7 +76,8 @@ def _n_jobs(value, option):
 def _dataset(args):
     from benchmarks.data.by_name import load_dataset
 
-    return load_dataset(args.dataset, args.data, notice=print)
+    return load_dataset(args.dataset, args.data, notice=print,
+                        skip_unreadable=args.skip_unreadable)
 
 
 def _check_first(args):

@@ -228,3 +228,33 @@ def test_an_unwritable_cache_folder_is_said_before_the_data_is_loaded(command, t
     err = capsys.readouterr().err
     assert f"cache folder {blocker / 'c'} is not writable" in err
     assert "--cache-dir DIR" in err and "--no-cache" in err
+
+
+# -- dataset options ---------------------------------------------------------------
+
+
+def _folder_with_a_broken_file(tmp_path):
+    from tests.benchmarks.data.test_image_folder import _make_classes
+
+    root = tmp_path / "pets"
+    _make_classes(root, n_per_class=6)
+    broken = root / "ant" / "broken.png"
+    broken.write_bytes(b"not a png")
+    return root, broken
+
+
+def test_skip_unreadable_option_reaches_the_image_folder_loader(tmp_path, capsys):
+    root, broken = _folder_with_a_broken_file(tmp_path)
+    argv = ["run", "--dataset", f"folder:{root}", "--pipelines", "color/svm", "--val-size", "3",
+            "--quiet", "--cache-dir", str(tmp_path / "c")]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert str(broken) in err and "--skip-unreadable" in err
+    with pytest.warns(UserWarning, match="skipped 1 unreadable file"):
+        assert main([*argv, "--out", str(tmp_path / "b"), "--skip-unreadable"]) == 0
+
+
+@pytest.mark.parametrize("dataset", ["digits", "cifar10", "auto"])
+def test_skip_unreadable_is_refused_for_datasets_that_are_not_folders(dataset, capsys):
+    assert main(["run", "--dataset", dataset, "--skip-unreadable"]) == 2
+    assert "--skip-unreadable applies to --dataset folder:PATH only" in capsys.readouterr().err
