@@ -31,15 +31,23 @@ def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False):
     Raises
     ------
     ValueError
-        If ``spec`` is not one of the accepted forms, or ``skip_unreadable``
-        is asked of a dataset that is not a folder.
+        If ``spec`` is not one of the accepted forms, ``data`` is given with
+        ``digits`` or ``folder:PATH``, or ``skip_unreadable`` is asked of a
+        dataset that is not a folder.
     FileNotFoundError
-        If ``cifar10`` is asked for and not found.
+        If ``cifar10`` is asked for and not found, or ``$FEATBENCH_DATA`` is
+        set to a folder that does not exist or holds no CIFAR-10 (``auto``
+        does not fall back to the digits then).
     """
     from benchmarks.data.cifar10 import find_cifar10, load_cifar10
     from benchmarks.data.digits import load_digits
 
     is_folder = isinstance(spec, str) and spec.startswith("folder:")
+    if data is not None and (spec == "digits" or is_folder):
+        raise ValueError(
+            f"--data names the CIFAR-10 folder; it does not apply to --dataset {spec}. "
+            f"Leave it out, or pass --dataset cifar10."
+        )
     if skip_unreadable and not is_folder:
         raise ValueError(
             f"--skip-unreadable applies to --dataset folder:PATH only (images that may not "

@@ -121,7 +121,8 @@ def find_cifar10(root=None):
     Raises
     ------
     FileNotFoundError
-        If ``root`` is given and does not exist or holds no batch folder.
+        If ``root`` (or, with ``root=None``, ``$FEATBENCH_DATA`` when set) does
+        not exist or holds no batch folder; the message names which.
 
     Examples
     --------
@@ -136,29 +137,32 @@ def find_cifar10(root=None):
     (True, True)
     """
     if root is not None:
-        root = Path(root).expanduser()
-        if not root.exists():
-            raise FileNotFoundError(
-                f"CIFAR-10 folder {root} does not exist. Pass the folder that holds "
-                f"{PY_DIR} or {BIN_DIR}, or fetch it with 'featbench download cifar10'."
-            )
-        if root.name in (PY_DIR, BIN_DIR) and root.is_dir():
-            return root.parent
-        if _has_layout(root):
-            return root
+        return _find_in(Path(root).expanduser(), "")
+    env = os.environ.get("FEATBENCH_DATA")
+    if env:
+        # Set, it is where the data is: a wrong value is an error, not a reason
+        # to fall back silently to the cache folder (or, for auto, the digits).
+        return _find_in(Path(env).expanduser(), "$FEATBENCH_DATA ")
+    folder = cache_dir()
+    return folder if folder.is_dir() and _has_layout(folder) else None
+
+
+def _find_in(root, named):
+    """``root`` (or its parent, if it is a batches folder) holding CIFAR-10, else an error."""
+    if not root.exists():
         raise FileNotFoundError(
-            f"no CIFAR-10 batches in {root}: expected a subfolder {PY_DIR} or {BIN_DIR}. "
-            f"Point root at the folder that contains it, or fetch it with "
-            f"'featbench download cifar10 --dest {root}'."
+            f"CIFAR-10 folder {named}{root} does not exist. Pass the folder that holds "
+            f"{PY_DIR} or {BIN_DIR}, or fetch it with 'featbench download cifar10'."
         )
-    candidates = []
-    if os.environ.get("FEATBENCH_DATA"):
-        candidates.append(Path(os.environ["FEATBENCH_DATA"]).expanduser())
-    candidates.append(cache_dir())
-    for folder in candidates:
-        if folder.is_dir() and _has_layout(folder):
-            return folder
-    return None
+    if root.name in (PY_DIR, BIN_DIR) and root.is_dir():
+        return root.parent
+    if _has_layout(root):
+        return root
+    raise FileNotFoundError(
+        f"no CIFAR-10 batches in {named}{root}: expected a subfolder {PY_DIR} or {BIN_DIR}. "
+        f"Point it at the folder that contains one, or fetch it with "
+        f"'featbench download cifar10 --dest {root}'."
+    )
 
 
 def _check_labels(labels, n_classes, path):
