@@ -124,3 +124,21 @@ def test_cli_learning_curve_resume(tmp_path, capsys):
     assert table["train_size"].tolist() == [100, 200]
     assert first.splitlines()[1] == (tmp_path / "lc" / "learning-curve.csv").read_text(
     ).splitlines()[1]
+
+
+def test_resume_without_out_continues_the_newest_curve_of_the_dataset(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    kw = dict(val_size=15, cache_dir=tmp_path / "c", quiet=True)
+    first = learning_curve(color_dataset(), ["hog/svm"], sizes=(30,), **kw)
+    again = learning_curve(color_dataset(), ["hog/svm"], sizes=(30, None), resume=True, **kw)
+    assert again.attrs["out"] == first.attrs["out"]
+    assert [p.name for p in (tmp_path / "featbench-results").iterdir()] == [
+        first.attrs["out"].split("/")[-1]]
+    assert again["train_size"].tolist() == [30, 90]
+
+
+def test_resume_without_any_earlier_curve_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="--resume found no earlier curve of tiny"):
+        learning_curve(color_dataset(), ["hog/svm"], sizes=(30,), val_size=15,
+                       cache_dir=tmp_path / "c", quiet=True, resume=True)
