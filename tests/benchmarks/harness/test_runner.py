@@ -243,3 +243,21 @@ def test_resume_names_a_damaged_row_file_and_computes_that_row_again(damage, tmp
     assert f"featbench: --resume: {damaged} is damaged" in err and "Traceback" not in err
     assert again["accuracy"].tolist() == first["accuracy"].tolist()
     assert json.loads(damaged.read_text())["pipeline"] == "hog/svm"  # written again, whole
+
+
+def test_same_seed_same_predictions_in_another_process(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    def predictions(out):
+        subprocess.run([sys.executable, "-m", "benchmarks", "run", "--dataset",
+                        "digits", "--pipelines", "hog/svm,pixels/mlp", "--seed", "3",
+                        "--no-cache", "--quiet", "--out", str(out)],
+                       cwd=REPO_ROOT, check=True, timeout=600)
+        rows = json.loads((out / "results.json").read_text())["rows"]
+        return {row["pipeline"]: row["predictions"] for row in rows}
+
+    first, second = predictions(tmp_path / "a"), predictions(tmp_path / "b")
+    assert set(first) == {"hog/svm", "pixels/mlp"} and first == second
