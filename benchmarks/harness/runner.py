@@ -10,15 +10,14 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
 from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness import plots
-from benchmarks.harness.atomic import check_writable, write_json_atomic, write_text_atomic
+from benchmarks.harness.atomic import check_writable, write_json_atomic
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
-from benchmarks.harness.results import augment_note, markdown_table, write_results
+from benchmarks.harness.results import augment_note, write_results
 from benchmarks.harness.split import make_split
 from features.checks import check_int
 
