@@ -90,7 +90,7 @@ class ResultCache:
     def _entry(self, kind, key):
         return self.location / kind / key
 
-    def fetch(self, kind, key, check=None):
+    def fetch(self, kind, key, check=None, what=None):
         """``(document, arrays)`` stored under ``key``, or ``None``.
 
         Parameters
@@ -102,6 +102,8 @@ class ResultCache:
         check : callable or None, default=None
             ``check(document, arrays)`` raises ``ValueError`` when the entry
             does not fit what the caller expects (shapes, names).
+        what : str or None, default=None
+            What the entry holds, for the notice (``"features HOG"``).
 
         Returns
         -------
@@ -132,8 +134,8 @@ class ResultCache:
         except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
             reason = (exc.strerror if isinstance(exc, OSError) and exc.strerror
                       else str(exc) or type(exc).__name__)
-            self.notice(f"featbench: cache entry {entry} is unreadable ({reason}); "
-                        f"computing it again.")
+            self.notice(f"featbench: cache entry {entry}{f' ({what})' if what else ''} is "
+                        f"unreadable ({reason}); computing it again.")
             shutil.rmtree(entry, ignore_errors=True)
             return None
 

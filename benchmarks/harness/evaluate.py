@@ -83,7 +83,8 @@ def extract_features(features, split, cache, n_jobs=None, progress=None):
         # The code is in the key: a changed feature kernel computes anew.
         key = cache.key("block", block, split.X_fit, split.X_val, split.X_test,
                         code_fingerprint()) if cache.enabled else None
-        found = cache.fetch("blocks", key, check) if cache.enabled else None
+        found = (cache.fetch("blocks", key, check, what=f"features {type(block).__name__}")
+                 if cache.enabled else None)
         if found is not None:
             (doc, out), cached = found, True
             sec = doc["seconds"]
@@ -156,7 +157,8 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
                           fit_copies=augment_copies(split.config.get("augment")))
     key = (cache.key("row", name, pipeline_fingerprint(pipe), split, bool(search))
            if cache.enabled else None)
-    found = cache.fetch("rows", key, _row_checker(name, split)) if cache.enabled else None
+    found = (cache.fetch("rows", key, _row_checker(name, split), what=f"row {name}")
+             if cache.enabled else None)
     if found is not None:
         row = dict(found[0], cache="row")
     else:

@@ -120,6 +120,7 @@ def test_hostile_pickles_planted_in_the_cache_run_nothing(tmp_path, capsys):
     assert again["accuracy"].tolist() == first["accuracy"].tolist()
     err = capsys.readouterr().err
     assert err.count("is unreadable") == 2 and err.count("\n") == 2
+    assert "(row hog/svm) is unreadable" in err and "(features HOG) is unreadable" in err
     assert "Traceback" not in err
 
 
