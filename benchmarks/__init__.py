@@ -24,7 +24,7 @@ _EXPORTS = {
     "download_cifar10": "benchmarks.data.download",
     "DownloadError": "benchmarks.data.download",
     "run_benchmark": "benchmarks.harness.runner",
-    "learning_curve": "benchmarks.harness.runner",
+    "learning_curve": "benchmarks.harness.curve",
 }
 
 __all__ = ["__version__", *_EXPORTS]

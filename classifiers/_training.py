@@ -15,6 +15,12 @@ from .optimizers import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 
 __all__ = ["check_common_params", "encode_labels", "split_validation", "train_loop"]
 
+#: An epoch whose training loss is this many times the first epoch's, or above the
+#: first epoch's and this many times the best epoch's, has diverged. Runs that
+#: recover climb about 10x at most; a diverging one grows by orders of magnitude
+#: per epoch, so 1e3 is crossed within an epoch or two and never by a recovery.
+DIVERGENCE_FACTOR = 1e3
+
 
 def check_common_params(est):
     """Validate the optimisation parameters shared by all estimators (start of fit).
@@ -126,7 +132,11 @@ def train_loop(est, train_epoch, validate, get_state, set_state):
     Raises
     ------
     ValueError
-        If the loss becomes NaN or infinite (divergence).
+        If training diverges: the loss becomes NaN or infinite, or grows past
+        ``DIVERGENCE_FACTOR`` (1e3) times the first epoch's loss, or above the
+        first epoch's loss and past 1e3 times the best epoch's. Training stops
+        there (no diverged weights are kept) and the message says to lower
+        ``learning_rate``.
 
     Examples
     --------
@@ -152,11 +162,11 @@ def train_loop(est, train_epoch, validate, get_state, set_state):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss = float(train_epoch(optimizer))
         if not np.isfinite(loss):
-            raise ValueError(
-                f"training diverged: the loss became {loss} at epoch {epoch} with "
-                f"learning_rate={est.learning_rate}. Lower learning_rate (e.g. to "
-                f"{est.learning_rate / 10:g}) or increase alpha."
-            )
+            _diverged(est, f"the loss became {loss} at epoch {epoch}")
+        if losses and (loss > DIVERGENCE_FACTOR * losses[0] or (
+                loss > losses[0] and loss > DIVERGENCE_FACTOR * min(losses))):
+            _diverged(est, f"the loss grew to {loss:.3g} at epoch {epoch} (first epoch "
+                           f"{losses[0]:.3g}, best {min(losses):.3g})")
         losses.append(loss)
         if validate is not None:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -180,3 +190,10 @@ def train_loop(est, train_epoch, validate, get_state, set_state):
     if best_state is not None:
         set_state(best_state)
     return losses, scores, val_losses, epoch, (best_key[0] if best_key else None)
+
+
+def _diverged(est, what):
+    raise ValueError(
+        f"training diverged: {what} with learning_rate={est.learning_rate}. Lower "
+        f"learning_rate (e.g. to {est.learning_rate / 10:g}) or increase alpha."
+    )

@@ -66,7 +66,9 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            Invalid hyper-parameters, data, a single class, or a diverging loss.
+            Invalid hyper-parameters, data, a single class, or a diverging loss: NaN or
+            infinite, or grown 1e3 times past the first epoch's (see
+            :func:`classifiers._training.train_loop`); lower ``learning_rate``.
         TypeError
             Hyper-parameters of the wrong type.
         """

@@ -279,7 +279,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            Invalid hyper-parameters or data, a single class, or a diverging loss.
+            Invalid hyper-parameters or data, a single class, or a diverging loss: NaN or
+            infinite, or grown 1e3 times past the first epoch's (see
+            :func:`classifiers._training.train_loop`); lower ``learning_rate``.
         TypeError
             Hyper-parameters of the wrong type.
         """

@@ -191,7 +191,9 @@ class ImageTransformerMixin(TransformerMixin):
 
         With ``reset=True`` (fit) the hyperparameters are checked against the
         image shape and ``image_shape_`` is recorded; otherwise the estimator
-        must be fitted and the shape must match the one seen at fit. With
+        must be fitted and the shape must match the one seen at fit. A 3-D
+        array whose last axis is 3 or 4 is refused (one color image without its
+        batch axis) unless the estimator was fitted on gray images. With
         ``convert=False`` the validated batch keeps its dtype (see
         :func:`features._validation.to_float_images`).
         """
@@ -207,6 +209,14 @@ class ImageTransformerMixin(TransformerMixin):
             raise ValueError(
                 f"Complex data not supported: {type(self).__name__} needs real-valued "
                 f"images (uint8 in [0, 255] or float in [0, 1])."
+            )
+        shape = np.shape(X)
+        if len(shape) == 3 and shape[-1] in (3, 4) and (reset or self.image_shape_[-1] != 1):
+            # One color image read as a batch would be H gray images of W x C pixels.
+            raise ValueError(
+                f"{type(self).__name__} got an array of shape {shape}: one color image, "
+                f"not a batch of them; add a batch axis: X[np.newaxis]. (A batch of gray "
+                f"images {shape[-1]} pixels wide is passed as (N, H, {shape[-1]}, 1).)"
             )
         images = check_images(X, convert=convert, **self._check_images_kwargs())
         if reset:

@@ -8,7 +8,7 @@ CIFAR_HINT = (
 )
 
 
-def load_dataset(spec="auto", data=None, notice=print):
+def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False):
     """Load the dataset a ``--dataset`` option names.
 
     Parameters
@@ -20,6 +20,9 @@ def load_dataset(spec="auto", data=None, notice=print):
         Folder holding CIFAR-10 (``--data``); ``None`` searches the usual places.
     notice : callable, default=print
         Receives the one-line notice printed when ``auto`` falls back to digits.
+    skip_unreadable : bool, default=False
+        ``--skip-unreadable``: for ``folder:PATH`` only, skip the files that
+        cannot be read as images (see :func:`~benchmarks.data.image_folder.load_image_folder`).
 
     Returns
     -------
@@ -28,13 +31,28 @@ def load_dataset(spec="auto", data=None, notice=print):
     Raises
     ------
     ValueError
-        If ``spec`` is not one of the accepted forms.
+        If ``spec`` is not one of the accepted forms, ``data`` is given with
+        ``digits`` or ``folder:PATH``, or ``skip_unreadable`` is asked of a
+        dataset that is not a folder.
     FileNotFoundError
-        If ``cifar10`` is asked for and not found.
+        If ``cifar10`` is asked for and not found, or ``$FEATBENCH_DATA`` is
+        set to a folder that does not exist or holds no CIFAR-10 (``auto``
+        does not fall back to the digits then).
     """
     from benchmarks.data.cifar10 import find_cifar10, load_cifar10
     from benchmarks.data.digits import load_digits
 
+    is_folder = isinstance(spec, str) and spec.startswith("folder:")
+    if data is not None and (spec == "digits" or is_folder):
+        raise ValueError(
+            f"--data names the CIFAR-10 folder; it does not apply to --dataset {spec}. "
+            f"Leave it out, or pass --dataset cifar10."
+        )
+    if skip_unreadable and not is_folder:
+        raise ValueError(
+            f"--skip-unreadable applies to --dataset folder:PATH only (images that may not "
+            f"decode); got --dataset {spec}. Leave it out."
+        )
     if spec == "auto":
         if find_cifar10(data) is not None:
             return load_cifar10(data)
@@ -47,7 +65,7 @@ def load_dataset(spec="auto", data=None, notice=print):
     if isinstance(spec, str) and spec.startswith("folder:") and len(spec) > len("folder:"):
         from benchmarks.data.image_folder import load_image_folder
 
-        return load_image_folder(spec[len("folder:"):])
+        return load_image_folder(spec[len("folder:"):], skip_unreadable=skip_unreadable)
     raise ValueError(
         f"--dataset must be auto, cifar10, digits or folder:PATH; got {spec!r}."
     )

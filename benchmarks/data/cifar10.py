@@ -6,6 +6,7 @@ numpy names an array needs and refuses everything else.
 """
 
 import io
+import numbers
 import os
 import pickle
 from pathlib import Path
@@ -120,7 +121,8 @@ def find_cifar10(root=None):
     Raises
     ------
     FileNotFoundError
-        If ``root`` is given and does not exist or holds no batch folder.
+        If ``root`` (or, with ``root=None``, ``$FEATBENCH_DATA`` when set) does
+        not exist or holds no batch folder; the message names which.
 
     Examples
     --------
@@ -135,41 +137,65 @@ def find_cifar10(root=None):
     (True, True)
     """
     if root is not None:
-        root = Path(root).expanduser()
-        if not root.exists():
-            raise FileNotFoundError(
-                f"CIFAR-10 folder {root} does not exist. Pass the folder that holds "
-                f"{PY_DIR} or {BIN_DIR}, or fetch it with 'featbench download cifar10'."
-            )
-        if root.name in (PY_DIR, BIN_DIR) and root.is_dir():
-            return root.parent
-        if _has_layout(root):
-            return root
+        return _find_in(Path(root).expanduser(), "")
+    env = os.environ.get("FEATBENCH_DATA")
+    if env:
+        # Set, it is where the data is: a wrong value is an error, not a reason
+        # to fall back silently to the cache folder (or, for auto, the digits).
+        return _find_in(Path(env).expanduser(), "$FEATBENCH_DATA ")
+    folder = cache_dir()
+    return folder if folder.is_dir() and _has_layout(folder) else None
+
+
+def _find_in(root, named):
+    """``root`` (or its parent, if it is a batches folder) holding CIFAR-10, else an error."""
+    if not root.exists():
         raise FileNotFoundError(
-            f"no CIFAR-10 batches in {root}: expected a subfolder {PY_DIR} or {BIN_DIR}. "
-            f"Point root at the folder that contains it, or fetch it with "
-            f"'featbench download cifar10 --dest {root}'."
+            f"CIFAR-10 folder {named}{root} does not exist. Pass the folder that holds "
+            f"{PY_DIR} or {BIN_DIR}, or fetch it with 'featbench download cifar10'."
         )
-    candidates = []
-    if os.environ.get("FEATBENCH_DATA"):
-        candidates.append(Path(os.environ["FEATBENCH_DATA"]).expanduser())
-    candidates.append(cache_dir())
-    for folder in candidates:
-        if folder.is_dir() and _has_layout(folder):
-            return folder
-    return None
+    if root.name in (PY_DIR, BIN_DIR) and root.is_dir():
+        return root.parent
+    if _has_layout(root):
+        return root
+    raise FileNotFoundError(
+        f"no CIFAR-10 batches in {named}{root}: expected a subfolder {PY_DIR} or {BIN_DIR}. "
+        f"Point it at the folder that contains one, or fetch it with "
+        f"'featbench download cifar10 --dest {root}'."
+    )
 
 
 def _check_labels(labels, n_classes, path):
-    labels = np.asarray(labels, dtype=np.int64)
+    """``labels`` as int64 if they are integers in ``[0, n_classes)``, else a DatasetError.
+
+    Floats are refused, not truncated (0.7 would silently become class 0), and
+    the message names the file and the first bad value.
+    """
+    fix = "The file is corrupt; download it again with 'featbench download cifar10'."
+    is_array = isinstance(labels, np.ndarray) and labels.ndim == 1
+    if not (is_array or isinstance(labels, list)):
+        shape = getattr(labels, "shape", None)
+        raise DatasetError(
+            f"{path}: b'labels' must be a list of integers; got {type(labels).__name__}"
+            f"{f' of shape {shape}' if shape is not None else ''}. {fix}"
+        )
+    items = None
+    if not (is_array and labels.dtype.kind in "iu"):
+        items = labels.tolist() if is_array else labels
+        for i, v in enumerate(items):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise DatasetError(f"{path}: label {v!r} at record {i} is not an integer in "
+                                   f"[0, {n_classes - 1}]. {fix}")
+        # Python ints may not fit in int64: clip, the range check below still sees them.
+        labels = np.array([min(max(v, -1), n_classes) for v in items], dtype=np.int64)
     bad = (labels < 0) | (labels >= n_classes)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
+        shown = items[i] if items is not None else labels[i]
         raise DatasetError(
-            f"{path}: label {labels[i]} at record {i} is outside [0, {n_classes - 1}]; "
-            f"the file is corrupt. Download it again with 'featbench download cifar10'."
+            f"{path}: label {shown} at record {i} is outside [0, {n_classes - 1}]. {fix}"
         )
-    return labels
+    return labels.astype(np.int64)
 
 
 def _images_from_rows(rows):

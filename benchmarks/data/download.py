@@ -2,9 +2,9 @@
 
 Whatever goes wrong (network, md5 mismatch, Ctrl-C, a hostile archive): a file
 appears under its final name only once complete with the right md5 (temporary
-file, fsync, :func:`os.replace`); every tar member is checked before anything
-is extracted, into a temporary folder moved into place when complete; nothing
-already on disk is overwritten.
+file, fsync, :func:`os.replace`), with the user's umask; every tar member is
+checked before anything is extracted, into a temporary folder moved into place
+when complete; nothing already on disk is overwritten.
 """
 
 import contextlib
@@ -19,6 +19,11 @@ import urllib.request
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from tqdm.auto import tqdm
+
+try:
+    import fcntl
+except ImportError:  # Windows: downloads into one folder are not locked
+    fcntl = None
 
 from benchmarks.data.paths import cache_dir
 
@@ -158,8 +163,10 @@ def fetch(url, path, md5, progress=True, timeout=60.0):
     ------
     DownloadError
         On a network or HTTP error, a transfer shorter than its Content-Length,
-        an md5 mismatch, or if ``path`` exists with another md5 (never
-        overwritten). The temporary file is always removed.
+        an md5 mismatch, if ``path`` exists with another md5 (never
+        overwritten), or if another download is writing ``path`` now. The
+        temporary ``.<name>.part`` file is removed; one left by a killed
+        download is taken over by the next.
 
     Examples
     --------
@@ -178,12 +185,11 @@ def fetch(url, path, md5, progress=True, timeout=60.0):
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(url, headers={"User-Agent": "featbench"})
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    tmp = Path(tmp_name)
+    fd, tmp = _claim_part(path)
     try:
         digest, received = hashlib.md5(usedforsecurity=False), 0
         try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
+            with os.fdopen(fd, "wb", closefd=False) as out, urllib.request.urlopen(
                 request, timeout=timeout
             ) as response:
                 length = response.headers.get("Content-Length")
@@ -222,9 +228,34 @@ def fetch(url, path, md5, progress=True, timeout=60.0):
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     finally:
-        # Also runs on KeyboardInterrupt, so an interrupted download leaves nothing.
+        # Also runs on KeyboardInterrupt, so an interrupted download leaves nothing
+        # (a killed one leaves the .part file, which the next download takes over).
         tmp.unlink(missing_ok=True)
+        os.close(fd)  # and with it the lock, once the name is free
     return path
+
+
+def _claim_part(path):
+    """Open ``.<name>.part`` beside ``path`` for writing, empty, and locked.
+
+    One fixed name, so that the file a killed download leaves behind is taken
+    over (emptied) by the next download, not left to pile up. Created with
+    mode 0666 less the umask, which the archive keeps after the rename. Where
+    ``fcntl`` exists, a lock tells a live download from a leftover one.
+    """
+    part = path.parent / f".{path.name}.part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT, 0o666)
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise DownloadError(
+                f"another download is writing {part}; wait for it to finish, or choose "
+                f"another destination."
+            ) from None
+    os.ftruncate(fd, 0)
+    return fd, part
 
 
 def _is_absolute(name):

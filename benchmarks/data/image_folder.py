@@ -108,9 +108,13 @@ def _check_splittable(counts, test_fraction, where):
 def _to_rgb_float(image):
     """Any 2-D gray, gray+alpha, RGB or RGBA array -> float RGB in [0, 1]."""
     image = np.asarray(image)
-    if image.dtype.kind == "f" and (np.nanmin(image) < 0 or np.nanmax(image) > 1):
+    if image.dtype.kind == "f" and not np.isfinite(image).all():
+        # Cast to uint8, NaN would become an arbitrary 0 or 255 with only a numpy warning.
+        n = int(np.size(image) - np.count_nonzero(np.isfinite(image)))
+        raise ValueError(f"NaN or infinite pixel values ({n} of {image.size})")
+    if image.dtype.kind == "f" and (image.min() < 0 or image.max() > 1):
         raise ValueError(f"float pixel values outside [0, 1] (range "
-                         f"{np.nanmin(image):g}..{np.nanmax(image):g})")
+                         f"{image.min():g}..{image.max():g})")
     image = util.img_as_float(image)
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
@@ -188,8 +192,9 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
     random_state : int, default=0
         Seed of that split; the same seed gives the same split.
     skip_unreadable : bool, default=False
-        If True, files that cannot be decoded are skipped, listed in a warning
-        and in ``extra["skipped"]``; if False they are an error.
+        If True, files that cannot be decoded (or are float images with NaN,
+        infinite or out-of-range pixels) are skipped, listed in a warning and
+        in ``extra["skipped"]``; if False they are an error.
     name : str or None, default=None
         Dataset name in reports; defaults to the folder's name.
 
@@ -214,7 +219,8 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
         If there are no class folders or images, a class folder is empty,
         there is only one class, train and test have different classes, a
         class is too small to split, or (unless ``skip_unreadable``) some files
-        cannot be decoded: the message lists every such file and why. Layout
+        cannot be decoded or hold NaN or infinite pixels: the message lists
+        every such file and why. Layout
         problems are found before any image is read.
 
     Examples
@@ -279,7 +285,7 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
         raise DatasetError(
             f"{len(bad)} of {len(all_paths)} file(s) under {root} could not be read as "
             f"images:\n{listed}\nFix or remove them, or pass skip_unreadable=True "
-            f"to skip them."
+            f"(--skip-unreadable on the command line) to skip them."
         )
     if bad:
         warnings.warn(

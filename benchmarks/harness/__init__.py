@@ -1,6 +1,7 @@
 """The benchmark harness: split, augment, evaluate, tabulate, plot, and the ``featbench`` CLI.
 
-A run goes :mod:`~benchmarks.harness.runner` (the Python API) ->
+A run goes :mod:`~benchmarks.harness.runner` (the Python API; learning curves:
+:mod:`~benchmarks.harness.curve`) ->
 :mod:`~benchmarks.harness.split` (fit, validation and test parts, augmented
 by :mod:`~benchmarks.harness.augment`) -> :mod:`~benchmarks.harness.evaluate`
 (one row: features from :mod:`~benchmarks.harness.cache`, fit, predict,
@@ -16,11 +17,12 @@ from benchmarks._lazy import lazy_exports
 
 _EXPORTS = {
     "run_benchmark": "benchmarks.harness.runner",
-    "learning_curve": "benchmarks.harness.runner",
+    "learning_curve": "benchmarks.harness.curve",
     "Split": "benchmarks.harness.split",
     "make_split": "benchmarks.harness.split",
     "run_pipeline": "benchmarks.harness.evaluate",
-    "feature_memory": "benchmarks.harness.cache",
+    "open_cache": "benchmarks.harness.cache",
+    "ResultCache": "benchmarks.harness.cache",
 }
 
 __all__ = list(_EXPORTS)

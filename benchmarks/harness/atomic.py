@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -12,7 +13,8 @@ def write_bytes_atomic(path, data):
     """Write ``data`` to ``path`` through a temporary file in the same folder.
 
     The temporary file is fsynced and renamed over ``path``, so an interrupted
-    write leaves the previous content (or nothing) under the final name.
+    write leaves the previous content (or nothing) under the final name. The
+    file gets the mode the user's umask gives new files (0644 under 022).
 
     Examples
     --------
@@ -24,7 +26,7 @@ def write_bytes_atomic(path, data):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -34,6 +36,19 @@ def write_bytes_atomic(path, data):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _create_temp(path):
+    """A new file beside ``path``, with the mode the user's umask gives new files.
+
+    ``tempfile.mkstemp`` would make it 0600, and the rename would keep that.
+    """
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def write_text_atomic(path, text):

@@ -2,41 +2,228 @@
 
 Features are the expensive part and are shared between pipelines (``hog+color``
 is in ``hog+color/svm``, ``/softmax``, ``/mlp`` and in ``all/*``), so each block
-of a pipeline's ``features`` step is cached on disk with ``joblib.Memory``,
-keyed by the block's parameters, the images and the code that computes them.
-Finished rows are cached the same way, keyed by :func:`pipeline_fingerprint`.
+of a pipeline's ``features`` step is cached on disk, keyed by the block's
+parameters, the images and the code that computes them. Finished rows are
+cached too, keyed by :func:`pipeline_fingerprint`, the split and ``search``.
+
+Nothing read from the cache can run code, so a cache folder that others can
+write to (a shared ``--cache-dir`` or ``$FEATBENCH_CACHE``) cannot make
+featbench run theirs: arrays are ``.npy`` files read with pickling refused,
+everything else is JSON. Pickles (what ``joblib.Memory`` stores) are never
+read. An entry that does not parse or does not fit its key (truncated, edited,
+planted) is said in one line and computed again. Someone who can write to the
+folder can still leave wrong numbers under a right key: keep the cache private
+(the default, under the home folder) when that matters.
 """
 
 import functools
 import hashlib
 import importlib
-import itertools
-import time
+import json
+import os
+import secrets
+import shutil
+import sys
 from pathlib import Path
 
 import joblib
+import numpy as np
 
 from benchmarks.data.paths import cache_dir
 
-__all__ = ["feature_memory", "code_fingerprint", "pipeline_fingerprint", "new_call_id"]
+__all__ = ["ResultCache", "open_cache", "code_fingerprint", "pipeline_fingerprint",
+           "CACHE_FORMAT"]
+
+#: Written into every entry; an entry of another format is computed again.
+CACHE_FORMAT = 1
 
 
-def feature_memory(cache=None, enabled=True):
-    """A ``joblib.Memory`` for feature blocks (``cache_dir()/features`` by default).
+def _stderr_line(message):
+    print(message, file=sys.stderr)
+
+
+class ResultCache:
+    """Cache entries in a folder: one JSON document and a few arrays per key.
+
+    An entry is the folder ``<location>/<kind>/<key>/`` holding ``entry.json``
+    and ``0.npy``, ``1.npy``, ...; it is written in a temporary folder and
+    renamed into place, so a reader sees a whole entry or none, and two
+    processes storing the same key keep one of them.
+
+    Parameters
+    ----------
+    location : str or Path or None
+        The cache folder; ``None`` disables the cache (nothing is read or stored).
+    notice : callable or None, default=None
+        Receives the one-line notices (an entry computed again, an entry that
+        could not be stored); default: a line on stderr.
 
     Examples
     --------
     >>> import tempfile
-    >>> folder = tempfile.mkdtemp()
-    >>> feature_memory(folder).location == folder
+    >>> cache = ResultCache(tempfile.mkdtemp())
+    >>> key = cache.key("demo", np.arange(3))
+    >>> cache.fetch("blocks", key) is None
     True
-    >>> feature_memory(enabled=False).location is None
+    >>> cache.store("blocks", key, {"seconds": 0.5}, [np.eye(2)])
+    >>> doc, arrays = cache.fetch("blocks", key)
+    >>> doc["seconds"], arrays[0].tolist()
+    (0.5, [[1.0, 0.0], [0.0, 1.0]])
+    >>> ResultCache(None).fetch("blocks", key) is None
     True
     """
+
+    def __init__(self, location, notice=None):
+        self.location = Path(location) if location is not None else None
+        self.notice = notice if notice is not None else _stderr_line
+
+    @property
+    def enabled(self):
+        """Whether entries are read and stored."""
+        return self.location is not None
+
+    @staticmethod
+    def key(*parts):
+        """Hex digest of ``parts`` (arrays hashed by content, by :func:`joblib.hash`)."""
+        return joblib.hash(parts)
+
+    def _entry(self, kind, key):
+        return self.location / kind / key
+
+    def fetch(self, kind, key, check=None, what=None):
+        """``(document, arrays)`` stored under ``key``, or ``None``.
+
+        Parameters
+        ----------
+        kind : str
+            Folder of the entry kind (``"blocks"``, ``"rows"``).
+        key : str
+            From :meth:`key`.
+        check : callable or None, default=None
+            ``check(document, arrays)`` raises ``ValueError`` when the entry
+            does not fit what the caller expects (shapes, names).
+        what : str or None, default=None
+            What the entry holds, for the notice (``"features HOG"``).
+
+        Returns
+        -------
+        (dict, list of ndarray) or None
+            ``None`` when the cache is disabled, the entry is missing, or it
+            is unreadable; an unreadable entry is removed and a notice says so.
+        """
+        if not self.enabled:
+            return None
+        entry = self._entry(kind, key)
+        if not entry.is_dir():
+            return None
+        try:
+            doc = json.loads((entry / "entry.json").read_text(encoding="utf-8"))
+            if not isinstance(doc, dict) or doc.get("format") != CACHE_FORMAT:
+                raise ValueError(f"not a featbench cache entry of format {CACHE_FORMAT}")
+            n = doc.get("arrays")
+            if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 64:
+                raise ValueError(f"bad array count {n!r}")
+            arrays = []
+            for i in range(n):
+                with open(entry / f"{i}.npy", "rb") as fh:
+                    # The .npy format only: no zip archive and no pickled objects.
+                    arrays.append(np.lib.format.read_array(fh, allow_pickle=False))
+            if check is not None:
+                check(doc["document"], arrays)
+            return doc["document"], arrays
+        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+            reason = (exc.strerror if isinstance(exc, OSError) and exc.strerror
+                      else str(exc) or type(exc).__name__)
+            self.notice(f"featbench: cache entry {entry}{f' ({what})' if what else ''} is "
+                        f"unreadable ({reason}); computing it again.")
+            shutil.rmtree(entry, ignore_errors=True)
+            return None
+
+    def store(self, kind, key, document, arrays=()):
+        """Store a JSON-able ``document`` and ``arrays`` under ``key``.
+
+        A failure to write (a full disk, say) is a notice, not an error: the
+        result is in hand, only its cached copy is lost.
+        """
+        if not self.enabled:
+            return
+        entry = self._entry(kind, key)
+        tmp = entry.parent / f".tmp-{key}-{secrets.token_hex(4)}"
+        try:
+            tmp.mkdir(parents=True)
+            for i, array in enumerate(arrays):
+                with open(tmp / f"{i}.npy", "wb") as fh:
+                    np.lib.format.write_array(fh, np.asarray(array), allow_pickle=False)
+            doc = {"format": CACHE_FORMAT, "arrays": len(arrays), "document": document}
+            (tmp / "entry.json").write_text(json.dumps(doc), encoding="utf-8")
+            try:
+                os.rename(tmp, entry)
+            except OSError:
+                if not entry.is_dir():  # not a concurrent writer's entry: a real failure
+                    raise
+        except (OSError, ValueError, TypeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.notice(f"featbench: could not store cache entry {entry} ({reason}); "
+                        f"continuing without it.")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def open_cache(cache=None, enabled=True, notice=None):
+    """The cache of feature blocks and rows (``cache_dir()/features`` by default).
+
+    The folder is created if needed and proven writable, so that a read-only
+    cache folder (or home folder) is said before any work.
+
+    Parameters
+    ----------
+    cache : str or Path or None, default=None
+        The folder (``--cache-dir``); ``None``: ``$FEATBENCH_CACHE/features``,
+        else ``~/.cache/featbench/features``.
+    enabled : bool, default=True
+        ``False`` (``--no-cache``) returns a cache that reads and stores nothing.
+    notice : callable or None, default=None
+        See :class:`ResultCache`.
+
+    Returns
+    -------
+    ResultCache
+
+    Raises
+    ------
+    PermissionError
+        If the folder cannot be created or written, naming it, with the fix
+        (``--cache-dir DIR`` or ``--no-cache``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "cache"
+    >>> open_cache(folder).location == folder, folder.is_dir()
+    (True, True)
+    >>> open_cache(enabled=False).enabled
+    False
+    """
     if not enabled:
-        return joblib.Memory(None, verbose=0)
-    folder = Path(cache) if cache is not None else cache_dir() / "features"
-    return joblib.Memory(str(folder), verbose=0)
+        return ResultCache(None, notice)
+    try:
+        folder = Path(cache).expanduser() if cache is not None else cache_dir() / "features"
+    except RuntimeError as exc:  # no home folder to put ~/.cache in
+        raise PermissionError(
+            f"no cache folder: {exc}. Pass --cache-dir DIR (or set $FEATBENCH_CACHE), "
+            f"or --no-cache to store nothing."
+        ) from exc
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".featbench-probe-{secrets.token_hex(4)}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise PermissionError(
+            f"cache folder {folder} is not writable ({exc.strerror or exc}); pass "
+            f"--cache-dir DIR to cache elsewhere, or --no-cache to store nothing."
+        ) from exc
+    return ResultCache(folder, notice)
 
 
 def pipeline_fingerprint(pipe):
@@ -91,11 +278,3 @@ def _stable_repr(value):
     if callable(value) and hasattr(value, "__qualname__"):
         return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
     return repr(value)
-
-
-def new_call_id():
-    """A token unique among live calls, for telling cached results from fresh ones."""
-    return f"{time.time_ns()}-{next(_CALLS)}"
-
-
-_CALLS = itertools.count()

@@ -15,26 +15,18 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 import pipelines
 from benchmarks.harness.augment import augment_copies
-from benchmarks.harness.cache import (code_fingerprint, feature_memory, new_call_id,
-                                      pipeline_fingerprint)
+from benchmarks.harness.cache import ResultCache, code_fingerprint, pipeline_fingerprint
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 
 __all__ = ["extract_features", "run_pipeline"]
 
 
-def _extract_block(transformer, X_fit, X_val, X_test, code=None, call_id=None):
-    """Fit one feature block on the fit images and transform all three parts.
-
-    ``code`` (:func:`code_fingerprint`) is part of the cache key only: a
-    changed feature kernel computes anew. ``call_id`` is left out of the
-    cache key and returned: a result that carries another call's id came from
-    the cache (one hash of the images per call instead of a lookup and then
-    the call).
-    """
+def _extract_block(transformer, X_fit, X_val, X_test):
+    """Fit one feature block on the fit images and transform all three parts."""
     start = time.perf_counter()
     fitted = clone(transformer).fit(X_fit)
     out = tuple(np.asarray(fitted.transform(X)) for X in (X_fit, X_val, X_test))
-    return out, time.perf_counter() - start, call_id
+    return out, time.perf_counter() - start
 
 
 def _blocks(features):
@@ -43,8 +35,33 @@ def _blocks(features):
     return [features]
 
 
-def extract_features(features, split, memory, n_jobs=None, progress=None):
+def _block_checker(split):
+    rows = [len(split.y_fit), len(split.y_val), len(split.y_test)]
+
+    def check(doc, arrays):
+        ok = (isinstance(doc.get("seconds"), (int, float)) and len(arrays) == 3
+              and all(a.ndim == 2 and a.dtype.kind == "f" and len(a) == n
+                      for a, n in zip(arrays, rows))
+              and len({a.shape[1] for a in arrays}) == 1)
+        if not ok:
+            raise ValueError("its arrays do not fit the images of its key")
+    return check
+
+
+def extract_features(features, split, cache, n_jobs=None, progress=None):
     """Features of the three parts of ``split``, one cached block at a time.
+
+    Parameters
+    ----------
+    features : transformer or FeatureUnion
+        The ``features`` step of a pipeline.
+    split : Split
+    cache : ResultCache
+        Where blocks are looked up and stored (:func:`~benchmarks.harness.cache.open_cache`).
+    n_jobs : int or None, default=None
+        Threads of each block that has an ``n_jobs`` parameter.
+    progress : tqdm or None, default=None
+        Bar whose postfix names the block being computed.
 
     Returns
     -------
@@ -55,18 +72,27 @@ def extract_features(features, split, memory, n_jobs=None, progress=None):
     cached : bool
         Whether every block came from the cache.
     """
-    cached_extract = memory.cache(_extract_block, ignore=["call_id"])
     parts, seconds, all_cached = [[], [], []], 0.0, True
+    check = _block_checker(split)
     for block in _blocks(features):
         block = clone(block)
         if n_jobs is not None and "n_jobs" in block.get_params():
             block.set_params(n_jobs=n_jobs)
         if progress is not None:
             progress.set_postfix_str(f"features {type(block).__name__}")
-        call_id = new_call_id()
-        out, sec, returned_id = cached_extract(block, split.X_fit, split.X_val, split.X_test,
-                                               code=code_fingerprint(), call_id=call_id)
-        all_cached &= returned_id != call_id
+        # The code is in the key: a changed feature kernel computes anew.
+        key = cache.key("block", block, split.X_fit, split.X_val, split.X_test,
+                        code_fingerprint()) if cache.enabled else None
+        found = (cache.fetch("blocks", key, check, what=f"features {type(block).__name__}")
+                 if cache.enabled else None)
+        if found is not None:
+            (doc, out), cached = found, True
+            sec = doc["seconds"]
+        else:
+            out, sec = _extract_block(block, split.X_fit, split.X_val, split.X_test)
+            cached = False
+            cache.store("blocks", key, {"seconds": sec, "block": type(block).__name__}, out)
+        all_cached &= cached
         seconds += sec
         for i in range(3):
             parts[i].append(out[i])
@@ -93,13 +119,26 @@ def _fit_classifier(pipe, name, F, split, search, n_jobs):
     return head.set_params(**best).fit(F[0], split.y_fit), best
 
 
-def run_pipeline(name, split, memory, *, search=False, n_jobs=None, progress=None):
+def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None):
     """Extract, fit, predict and score one named pipeline (cached as a whole).
 
     A result row is cached on disk keyed by the pipeline's parameters, the
     split (its arrays and ``config``, augmentation included) and ``search``;
     a miss still reuses cached feature blocks, so a new classifier parameter
     costs only the classifier's fit.
+
+    Parameters
+    ----------
+    name : str
+        A pipeline name (``pipelines.available()``).
+    split : Split
+    cache : ResultCache
+        From :func:`~benchmarks.harness.cache.open_cache`.
+    search : bool, default=False
+        Tune the pipeline's grid on the validation part.
+    n_jobs : int or None, default=None
+        Threads of the feature extractors, workers of the search.
+    progress : tqdm or None, default=None
 
     Returns
     -------
@@ -116,24 +155,40 @@ def run_pipeline(name, split, memory, *, search=False, n_jobs=None, progress=Non
     pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:],
                           random_state=split.config["seed"],
                           fit_copies=augment_copies(split.config.get("augment")))
-    evaluate = memory.cache(_evaluate,
-                            ignore=["pipe", "memory", "n_jobs", "progress", "call_id"])
-    call_id = new_call_id()
-    row = dict(evaluate(name, pipeline_fingerprint(pipe), pipe, split, search, memory, n_jobs,
-                        progress, call_id))
-    if row.pop("call_id") != call_id:  # another call's result: from the cache
-        row["cache"] = "row"
+    key = (cache.key("row", name, pipeline_fingerprint(pipe), split, bool(search))
+           if cache.enabled else None)
+    found = (cache.fetch("rows", key, _row_checker(name, split), what=f"row {name}")
+             if cache.enabled else None)
+    if found is not None:
+        row = dict(found[0], cache="row")
+    else:
+        row = _evaluate(name, pipe, split, search, cache, n_jobs, progress)
+        cache.store("rows", key, row)
     # Raw-pixel and feature rows of one run may train on differently augmented images.
     row["augment"] = split.config["augment"]
     row["fit_images"] = int(len(split.y_fit))
     return row
 
 
-def _evaluate(name, fingerprint, pipe, split, search, memory, n_jobs, progress, call_id=None):
+_ROW_KEYS = {"pipeline", "accuracy", "ci_low", "ci_high", "balanced_accuracy", "val_accuracy",
+             "n_features", "feature_time", "fit_time", "predict_time", "cache",
+             "per_class_accuracy", "best_params", "loss_curve", "predictions"}
+
+
+def _row_checker(name, split):
+    def check(row, arrays):
+        if not (isinstance(row, dict) and _ROW_KEYS <= set(row) and row["pipeline"] == name
+                and isinstance(row["predictions"], list)
+                and len(row["predictions"]) == len(split.y_test)):
+            raise ValueError(f"not a row of {name} on this split")
+    return check
+
+
+def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
     spec = pipelines.get_spec(name)
-    block_memory = memory if spec.cache_features else feature_memory(enabled=False)
+    block_cache = cache if spec.cache_features else ResultCache(None)
     F, feature_time, cached = extract_features(
-        pipe.named_steps["features"], split, block_memory, n_jobs, progress)
+        pipe.named_steps["features"], split, block_cache, n_jobs, progress)
     if progress is not None:
         progress.set_postfix_str("fit")
     start = time.perf_counter()
@@ -170,5 +225,4 @@ def _evaluate(name, fingerprint, pipe, split, search, memory, n_jobs, progress, 
         "loss_curve": [float(v) for v in curve] if curve is not None else None,
         "predictions": pred.astype(int).tolist(),
         "description": spec.description,
-        "call_id": call_id,
     }

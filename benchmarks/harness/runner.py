@@ -1,4 +1,4 @@
-"""Python API of the benchmark: ``run_benchmark`` and ``learning_curve`` return DataFrames.
+"""Python API of the benchmark: ``run_benchmark`` returns a DataFrame.
 
 Each finished pipeline is written at once (``rows/<name>.json`` and the three
 results files, every one atomically), so a run that is killed loses at most
@@ -6,21 +6,22 @@ the pipeline it was on, and ``resume=True`` carries on where it stopped.
 """
 
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
 from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness import plots
-from benchmarks.harness.atomic import check_writable, write_json_atomic, write_text_atomic
-from benchmarks.harness.cache import feature_memory
+from benchmarks.harness.atomic import check_writable, write_json_atomic
+from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
-from benchmarks.harness.results import augment_note, markdown_table, write_results
+from benchmarks.harness.results import augment_note, write_results
 from benchmarks.harness.split import make_split
+from features.checks import check_int
 
-__all__ = ["run_benchmark", "learning_curve", "default_out"]
+__all__ = ["run_benchmark", "default_out"]
 
 RESULTS_ROOT = Path("featbench-results")
 
@@ -46,18 +47,50 @@ def default_out(dataset_name, root=RESULTS_ROOT, kind=""):
     return out
 
 
-def _latest_out(dataset_name, root=RESULTS_ROOT):
-    found = sorted(Path(root).glob(f"{dataset_name}-*/rows"), key=lambda p: p.stat().st_mtime)
+def _check_n_jobs(n_jobs):
+    # Here, not where the workers start: a run whose rows all come from the
+    # cache would otherwise accept any value.
+    if n_jobs is not None and not (n_jobs == -1 and not isinstance(n_jobs, bool)):
+        check_int(n_jobs, "--n-jobs", low=1,
+                  fix="Pass a number of workers such as 2, or -1 for every core.")
+
+
+def _latest_out(dataset_name, root=RESULTS_ROOT, kind="", holds="rows"):
+    """The newest ``<root>/<dataset><kind>-*`` folder that holds ``holds``, for --resume."""
+    found = sorted(Path(root).glob(f"{dataset_name}{kind}-*/{holds}"),
+                   key=lambda p: p.stat().st_mtime)
     if not found:
         raise FileNotFoundError(
-            f"--resume found no earlier run of {dataset_name} under {root}/; pass the "
-            f"folder to resume with --out DIR."
+            f"--resume found no earlier {'run' if not kind else kind.strip('-')} of "
+            f"{dataset_name} under {root}/; pass the folder to resume with --out DIR."
         )
     return found[-1].parent
 
 
+def _read_saved(path):
+    """A row or point an earlier run saved in ``path``, or None if it is damaged.
+
+    A damaged file (cut short, edited, not JSON) is said in one line on stderr;
+    what it held is computed again and written over it.
+    """
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if (isinstance(doc, dict) and isinstance(doc.get("pipeline"), str)
+                and isinstance(doc.get("config"), dict)):
+            return doc
+        reason = "not a saved result"
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors too
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    print(f"featbench: --resume: {path} is damaged ({reason}); computing it again.",
+          file=sys.stderr)
+    return None
+
+
 def _load_done(out, config, resume):
-    """Rows already in ``out``; refuse to mix configurations or overwrite without resume."""
+    """Rows already in ``out``; refuse to mix configurations or overwrite without resume.
+
+    A damaged row file is said and left out: its pipeline is computed again.
+    """
     row_files = sorted((out / "rows").glob("*.json"))
     if row_files and not resume:
         raise FileExistsError(
@@ -66,7 +99,9 @@ def _load_done(out, config, resume):
         )
     done = {}
     for path in row_files:
-        row = json.loads(path.read_text())
+        row = _read_saved(path)
+        if row is None:
+            continue
         if row.get("config") != config:
             raise ValueError(
                 f"--resume: {path} was produced with {row.get('config')}, not {config}; "
@@ -76,7 +111,8 @@ def _load_done(out, config, resume):
     return done
 
 
-def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment):
+def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
+                 train_option="--train-size"):
     """The split of each pipeline, and the run's configuration.
 
     Rows whose specs want different augmentation under ``"auto"``
@@ -96,7 +132,7 @@ def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment)
     for spec in specs.values():
         if key(spec) not in made:
             split = make_split(dataset, train_size, val_size, test_size, seed, augment,
-                               auto_augment=spec.auto_augment)
+                               auto_augment=spec.auto_augment, train_option=train_option)
             # Gray images resolve every "auto" to "none": keep one copy of the arrays.
             made[key(spec)] = next((s for s in made.values() if s.config == split.config), split)
     splits = {name: made[key(spec)] for name, spec in specs.items()}
@@ -170,7 +206,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     use_cache : bool, default=True
         ``False`` computes every feature afresh and stores nothing.
     resume : bool, default=False
-        Skip the pipelines ``out`` already holds (same configuration only).
+        Skip the pipelines ``out`` already holds (same configuration only); a
+        damaged row file is said in one line and its pipeline computed again.
     quiet : bool, default=False
         No progress bars and no printed table.
     make_plots : bool, default=True
@@ -188,14 +225,15 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     ------
     ValueError
         Unknown pipeline, a size larger than the data, an unknown ``augment``,
-        a configuration that differs from the run being resumed; all before
-        any extraction.
+        ``n_jobs`` neither -1 nor positive, a configuration that differs from
+        the run being resumed; all before any extraction.
     PermissionError
         If ``out`` cannot be written.
     FileExistsError
         If ``out`` holds results and ``resume`` is False.
     """
     names = pipelines.select(pipeline_names)
+    _check_n_jobs(n_jobs)
     splits, config = _make_splits(dataset, names, train_size, val_size, test_size, seed,
                                   augment)
     config["search"] = bool(search)
@@ -204,7 +242,7 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     out = Path(out)
     check_writable(out)
     done = _load_done(out, config, resume)
-    memory = feature_memory(cache_dir, use_cache)
+    cache = open_cache(cache_dir, use_cache)
     if not quiet:
         # Said before the work starts: augmented rows take several times longer.
         fit = {len(splits[n].y_fit) for n in names}
@@ -220,7 +258,7 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         if name in done:
             continue
         bar.set_description(name)
-        row = run_pipeline(name, splits[name], memory, search=search, n_jobs=n_jobs,
+        row = run_pipeline(name, splits[name], cache, search=search, n_jobs=n_jobs,
                            progress=bar)
         row["config"] = config
         write_json_atomic(out / "rows" / f"{plots.slug(name)}.json", row)
@@ -237,68 +275,3 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         log(f"results written to {out}/")
     frame.attrs.update(out=str(out), comparison=comparison, markdown=markdown)
     return frame
-
-
-def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels/mlp"),
-                   sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
-                   seed=0, augment="auto", n_jobs=None, out=None, cache_dir=None,
-                   use_cache=True, quiet=False, log=print):
-    """Test accuracy against training-set size, to see where the two sides cross.
-
-    Parameters
-    ----------
-    dataset : Dataset
-    pipeline_names : str or sequence of str
-        Names, globs or presets.
-    sizes : sequence of int or None
-        Training images (fit + validation) per point; ``None`` means all.
-        Sizes larger than the training set are an error.
-    Other parameters are as in :func:`run_benchmark`; ``train_size`` counts
-    original images (with ``augment="hflip"`` the fit part is twice as large).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``pipeline``, ``train_size``, ``accuracy``, ``ci_low``, ``ci_high``,
-        ``fit_images`` (``train_size`` less validation, times the augmentation),
-        ``fit_time``; ``attrs["out"]`` is the folder with learning-curve.csv,
-        .md and .png.
-
-    Raises
-    ------
-    ValueError
-        Unknown pipeline, a size larger than the data or an unknown
-        ``augment``, before any extraction.
-    """
-    names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
-                             else pipeline_names)
-    n = len(dataset.y_train)
-    runs = [_make_splits(dataset, names, s, val_size, test_size, seed, augment)
-            for s in sizes]
-    out = Path(out) if out is not None else default_out(dataset.name, kind="-curve")
-    check_writable(out)
-    memory = feature_memory(cache_dir, use_cache)
-    records = []
-    jobs = [(splits[name], name) for splits, _ in runs for name in names]
-    for split, name in tqdm(jobs, desc="learning curve", disable=quiet):
-        row = run_pipeline(name, split, memory, n_jobs=n_jobs)
-        records.append({
-            "pipeline": name, "train_size": split.config["train_size"],
-            "accuracy": row["accuracy"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-            "fit_images": row["fit_images"], "fit_time": row["fit_time"],
-        })
-    table = pd.DataFrame(records)
-    wide = table.pivot(index="train_size", columns="pipeline", values="accuracy")[names]
-    config = runs[0][1]
-    md = (f"# Learning curve: {dataset.name} (test {config['test_size']} images, "
-          f"seed {seed}, of {n} training images{augment_note(config)})\n\n"
-          + markdown_table(wide.reset_index(), floatfmt=".3f") + "\n")
-    write_text_atomic(out / "learning-curve.csv", table.to_csv(index=False))
-    write_text_atomic(out / "learning-curve.md", md)
-    plots.learning_curve_plot(table, out / "learning-curve.png")
-    if not quiet:
-        log(md)
-        log(f"learning curve written to {out}/")
-    table.attrs.update(out=str(out), markdown=md)
-    return table
-

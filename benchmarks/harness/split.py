@@ -11,6 +11,7 @@ from sklearn.model_selection import train_test_split
 
 from benchmarks.harness.augment import (augment_images, augment_steps, check_augment,
                                         resolve_augment, shift_pixels)
+from features.checks import check_int, check_real
 
 __all__ = ["Split", "make_split", "validation_split", "stratified_subset"]
 
@@ -32,18 +33,63 @@ class Split:
 def _check_size(value, n, option):
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{option} must be a positive integer; got {value!r}.")
+    value = check_int(value, option, low=1, fix=f"Pass at most {n}, or 'all'.")
     if value > n:
         raise ValueError(
             f"{option}={value} is larger than the data ({n} images); pass at most {n} "
             f"or leave it out to use all of them."
         )
-    return int(value)
+    return value
+
+
+def _check_stratifiable(y, size, option, what):
+    """Raise, naming ``option``, unless a stratified subset of ``size`` has every class."""
+    k = len(np.unique(y))
+    if size is not None and size < k:
+        raise ValueError(
+            f"{option}={size} is fewer than the {k} classes: the {what} needs an image of "
+            f"each class. Pass at least {k}."
+        )
+
+
+def _n_val(val_size, n):
+    """Validation images ``val_size`` stands for among ``n`` (scikit-learn's rounding)."""
+    if isinstance(val_size, (float, np.floating)):
+        check_real(val_size, "--val-size", low=0, high=1, low_open=True, high_open=True,
+                   fix=_VAL_FIX)
+        return int(np.ceil(val_size * n))
+    return check_int(val_size, "--val-size", low=1, fix=_VAL_FIX)
+
+
+_VAL_FIX = "Pass a fraction such as 0.1, or a whole number of images such as 500."
+
+
+def _check_val_size(val_size, y, train_option):
+    """Raise, naming the option at fault, unless ``val_size`` can split ``y`` stratified."""
+    n, counts = len(y), np.bincount(y)
+    counts = counts[counts > 0]
+    k, n_val = len(counts), _n_val(val_size, len(y))
+    if counts.min() < 2:
+        raise ValueError(
+            f"{train_option}={n} leaves a class with a single training image, which "
+            f"cannot go to both the fit and the validation part. Pass a larger "
+            f"{train_option}."
+        )
+    if n_val < k:
+        raise ValueError(
+            f"--val-size={val_size} gives {n_val} validation image(s) of {n} for {k} "
+            f"classes; each class needs one. Pass at least {k} (or a fraction of at "
+            f"least {k / n:.3g}), or a larger {train_option}."
+        )
+    if n - n_val < k:
+        raise ValueError(
+            f"--val-size={val_size} leaves {n - n_val} of {n} images to fit on, fewer "
+            f"than the {k} classes. Pass at most {n - k} (or a smaller fraction)."
+        )
 
 
 def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
-               augment=None, *, auto_augment="hflip"):
+               augment=None, *, auto_augment="hflip", train_option="--train-size"):
     """Carve the fit, validation and test parts out of a dataset, seeded and stratified.
 
     Parameters
@@ -75,6 +121,9 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     auto_augment : {"hflip", "hflip+shift"}, default="hflip"
         What ``augment="auto"`` stands for on color images: the
         :attr:`pipelines.PipelineSpec.auto_augment` of the rows the split is for.
+    train_option : str, default="--train-size"
+        The option ``train_size`` came from, named by its errors (a learning
+        curve passes ``"--sizes"``).
 
     Returns
     -------
@@ -82,10 +131,13 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
 
     Raises
     ------
-    ValueError
-        If a size is not a positive integer or is larger than the data, or
-        ``augment`` is unknown or shifts images smaller than 2x2, before any
-        work.
+    ValueError, TypeError
+        Before any work, naming the option at fault (``--seed``, ``--val-size``,
+        ``--train-size``, ``--test-size``, ``--augment``): a seed outside
+        [0, 2**32 - 1], a size that is not a positive integer, is larger than
+        the data or leaves a class without an image in a part, a validation
+        size that is neither a fraction in (0, 1) nor a count, an unknown
+        ``augment`` or one that shifts images smaller than 2x2.
 
     Examples
     --------
@@ -97,15 +149,19 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     (96, 12, 20, 'hflip')
     """
     augment = check_augment(augment, dataset.X_train.shape[1:])
+    # Checked here, so that a bad seed is not reported by the first scikit-learn
+    # call that receives it, as a problem of another option.
+    seed = check_int(seed, "--seed", low=0, high=2**32 - 1)
     n_train, n_test = len(dataset.y_train), len(dataset.y_test)
-    train_size = _check_size(train_size, n_train, "--train-size")
+    train_size = _check_size(train_size, n_train, train_option)
     test_size = _check_size(test_size, n_test, "--test-size")
+    _check_stratifiable(dataset.y_train, train_size, train_option, "training part")
+    _check_stratifiable(dataset.y_test, test_size, "--test-size", "test part")
+    _n_val(val_size, n_train)
     X_tr, y_tr = stratified_subset(dataset.X_train, dataset.y_train, train_size, seed)
     X_te, y_te = stratified_subset(dataset.X_test, dataset.y_test, test_size, seed)
-    try:
-        X_fit, X_val, y_fit, y_val = validation_split(X_tr, y_tr, val_size, seed)
-    except ValueError as exc:
-        raise ValueError(f"--val-size: {exc}") from None
+    _check_val_size(val_size, y_tr, train_option)
+    X_fit, X_val, y_fit, y_val = validation_split(X_tr, y_tr, val_size, seed)
     # Resolved here, so "auto" and the value it stands for give the same
     # config (and share cached rows); on all the training images, not the
     # train_size in use, so every point of a learning curve gets the same.
@@ -194,7 +250,10 @@ def stratified_subset(X, y, size, random_state=0):
             f"size must be an integer between the number of classes ({n_classes}) and "
             f"the number of samples ({n}); got {size!r}."
         )
+    # Left out, fewer images than classes cannot be stratified (scikit-learn
+    # refuses); leaving out so few keeps the class proportions anyway.
+    stratify = y if n - size >= n_classes else None
     X_sub, _, y_sub, _ = train_test_split(
-        X, y, train_size=int(size), stratify=y, random_state=random_state
+        X, y, train_size=int(size), stratify=stratify, random_state=random_state
     )
     return X_sub, y_sub

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
 
+from classifiers import LinearSVM, MLPClassifier, SoftmaxClassifier
 from classifiers._training import (check_common_params, encode_labels, split_validation,
                                    train_loop)
 
@@ -135,3 +136,49 @@ def test_split_validation_with_fewer_training_samples_than_classes():
     y = np.repeat(np.arange(10), 10)
     tr, va = split_validation(y, 0.95, np.random.RandomState(0))
     assert len(tr) == 5 and len(va) == 95
+
+
+@pytest.mark.parametrize("curve,epoch", [
+    ([2.0, 30.0, 2500.0], 3),           # past 1e3 times the first epoch's loss
+    ([9.0, 0.001, 0.5, 9.5], 4),        # above the first epoch's and 1e3 times the best
+])
+def test_train_loop_stops_a_finite_loss_that_blows_up(curve, epoch):
+    losses = iter(curve)
+    with pytest.raises(ValueError, match=rf"diverged: the loss grew to .* at epoch {epoch} "
+                                         r".*Lower learning_rate \(e.g. to 0.01\)"):
+        train_loop(_Params(early_stopping=False, n_iter_no_change=10),
+                   lambda opt: next(losses), None, lambda: 0, lambda s: None)
+
+
+@pytest.mark.parametrize("curve", [
+    [3.1, 13.1, 34.3, 24.5, 5.99, 0.70, 0.30],  # climbs 11x, then recovers
+    [2.0, 0.0001, 0.05, 1.9],                   # 1e4 times the best, below the start
+    [1e20, 1e19, 1e18],                         # huge but falling
+])
+def test_train_loop_lets_a_loss_that_recovers_or_falls_run(curve):
+    losses = iter(curve)
+    out = train_loop(_Params(early_stopping=False, max_epochs=len(curve), n_iter_no_change=10),
+                     lambda opt: next(losses), None, lambda: 0, lambda s: None)
+    assert out[0] == curve
+
+
+# Learning rates at which each estimator's loss grows by orders of magnitude per
+# epoch on well-scaled data while staying finite (without the rule, every fit
+# ends with a loss above 1e14 and no error).
+DIVERGING = [
+    (LinearSVM, dict(learning_rate=1e3)),
+    (SoftmaxClassifier, dict(learning_rate=1e3)),
+    (MLPClassifier, dict(hidden_layer_sizes=(16,), optimizer="sgd", learning_rate=3.0,
+                         alpha=0.01, dropout=0.0)),
+]
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("cls,params", DIVERGING, ids=lambda v: getattr(v, "__name__", ""))
+def test_every_estimator_refuses_a_finite_divergence(cls, params, early_stopping):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, 20, n_informative=10, n_classes=3, random_state=0)
+    clf = cls(random_state=0, max_epochs=20, early_stopping=early_stopping, **params)
+    with pytest.raises(ValueError, match=r"diverged: the loss grew .*Lower learning_rate"):
+        clf.fit(X, y)

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline, make_union
 from sklearn.preprocessing import StandardScaler
 from sklearn.exceptions import NotFittedError
 
-from features import HOG, ColorHistogram, RawPixels
+from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
 from features._base import ImageTransformerMixin, iter_chunks, thread_map
 
 
@@ -371,3 +371,37 @@ def test_chunk_blas_threads_caps_blas_during_transform_only(n_jobs):
     CappedMeanColor(chunk_size=2, n_jobs=n_jobs).fit(X).transform(X)
     assert seen and all(threads == {1} for threads in seen)
     assert blas_threads() == before
+
+
+# -- one image without its batch axis ---------------------------------------------------
+
+def BagOfWords():
+    return BagOfVisualWords(n_words=2, patch_size=4, random_state=0)
+
+
+ALL_TRANSFORMERS = TRANSFORMERS + [BagOfWords]
+
+
+@pytest.mark.parametrize("cls", ALL_TRANSFORMERS)
+@pytest.mark.parametrize("channels", [3, 4])
+def test_fit_refuses_one_color_image_without_a_batch_axis(cls, channels):
+    image = np.random.default_rng(0).integers(0, 256, (16, 16, channels), dtype=np.uint8)
+    with pytest.raises(ValueError, match=r"add a batch axis: X\[np.newaxis\]"):
+        cls().fit(image)
+
+
+@pytest.mark.parametrize("cls", ALL_TRANSFORMERS)
+def test_transform_refuses_one_color_image_without_a_batch_axis(cls):
+    batch = np.random.default_rng(0).integers(0, 256, (4, 16, 16, 3), dtype=np.uint8)
+    est = cls().fit(batch)
+    with pytest.raises(ValueError, match=r"add a batch axis: X\[np.newaxis\]"):
+        est.transform(batch[0])
+    assert est.transform(batch[:1]).shape == (1, est.n_features_out_)
+
+
+@pytest.mark.parametrize("cls", [MeanColor, RawPixels])
+def test_gray_images_three_pixels_wide_are_fitted_with_a_channel_axis(cls):
+    # (N, H, 3) is ambiguous; once fitted on gray (N, H, 3, 1) images it means gray.
+    X = np.random.default_rng(0).integers(0, 256, (5, 8, 3), dtype=np.uint8)
+    est = cls().fit(X[..., np.newaxis])
+    np.testing.assert_array_equal(est.transform(X), est.transform(X[..., np.newaxis]))

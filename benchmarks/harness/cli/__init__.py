@@ -4,7 +4,9 @@ Subcommands: ``run`` (the benchmark) and ``learning-curve``
 (:mod:`~benchmarks.harness.cli.run`), ``pipelines`` (what each named pipeline
 is), ``download`` and ``datasets`` (:mod:`~benchmarks.harness.cli.data`).
 Only ``download`` touches the network. Parsing imports no numerical library,
-so ``featbench --version`` and usage errors are instant.
+so ``featbench --version`` and most usage errors are instant; the numeric
+options of ``run`` and ``learning-curve`` are checked by :mod:`features.checks`,
+imported (about a second) when one is given.
 """
 
 import argparse

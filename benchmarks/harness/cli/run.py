@@ -15,30 +15,69 @@ PRESET_HELP = (
 )
 
 
-def _size(text):
-    if text.lower() in ("all", "none"):
+def _number(text):
+    """``text`` as an int, else a float, else unchanged (for the checks to refuse)."""
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except (ValueError, OverflowError):
+            pass
+    return text
+
+
+def _option_type(option, check):
+    """An argparse ``type``: ``check(number, option)``, its errors a usage error.
+
+    The checks of :mod:`features.checks` are imported on first use, so that
+    parsing other commands (``--version``, ``download``) stays instant.
+    """
+    def parse(text):
+        try:
+            return check(_number(text), option)
+        except (TypeError, ValueError) as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = option
+    return parse
+
+
+def _size(value, option):
+    if isinstance(value, str) and value.lower() in ("all", "none"):
         return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer or 'all'; got {text!r}") from None
-    return value
+    from features.checks import check_int
+
+    return check_int(value, option, low=1, fix="Pass a number of images, or 'all'.")
 
 
-def _fraction_or_count(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a fraction in (0, 1) or a count >= 1; got {text!r}") from None
-    return int(value) if value >= 1 else value
+def _val_size(value, option):
+    from features.checks import check_int, check_real
+
+    fix = "Pass a fraction such as 0.1, or a whole number of images such as 500."
+    if isinstance(value, float):
+        return check_real(value, option, low=0, high=1, low_open=True, high_open=True,
+                          fix=fix)
+    return check_int(value, option, low=1, fix=fix)
+
+
+def _seed(value, option):
+    from features.checks import check_int
+
+    return check_int(value, option, low=0, high=2**32 - 1)
+
+
+def _n_jobs(value, option):
+    from features.checks import check_int
+
+    if value == -1:
+        return -1
+    return check_int(value, option, low=1,
+                     fix="Pass a number of workers such as 2, or -1 for every core.")
 
 
 def _dataset(args):
     from benchmarks.data.by_name import load_dataset
 
-    return load_dataset(args.dataset, args.data, notice=print)
+    return load_dataset(args.dataset, args.data, notice=print,
+                        skip_unreadable=args.skip_unreadable)
 
 
 def _check_first(args):
@@ -50,6 +89,9 @@ def _check_first(args):
         from benchmarks.harness.atomic import check_writable
 
         check_writable(args.out)
+    from benchmarks.harness.cache import open_cache
+
+    open_cache(args.cache_dir, not args.no_cache)  # a read-only cache (or home) is said now
     return names
 
 
@@ -67,26 +109,27 @@ def _cmd_run(args):
 
 
 def _cmd_learning_curve(args):
-    from benchmarks.harness.runner import learning_curve
+    from benchmarks.harness.curve import learning_curve
 
     names = _check_first(args)
     learning_curve(
         _dataset(args), names, sizes=args.sizes, val_size=args.val_size,
         test_size=args.test_size, seed=args.seed, augment=args.augment, n_jobs=args.n_jobs,
         out=args.out, cache_dir=args.cache_dir, use_cache=not args.no_cache,
-        quiet=args.quiet,
+        resume=args.resume, quiet=args.quiet,
     )
     return 0
 
 
 def _add_common(p):
     add_dataset_options(p)
-    p.add_argument("--val-size", type=_fraction_or_count, default=0.1,
+    p.add_argument("--val-size", type=_option_type("--val-size", _val_size), default=0.1,
                    help="validation part of the training images: a fraction < 1 or a "
                         "count (default 0.1)")
-    p.add_argument("--test-size", type=_size, default=None,
+    p.add_argument("--test-size", type=_option_type("--test-size", _size), default=None,
                    help="test images used (default: all)")
-    p.add_argument("--seed", type=int, default=0, help="seed of splits and models (default 0)")
+    p.add_argument("--seed", type=_option_type("--seed", _seed), default=0,
+                   help="seed of splits and models, 0 to 2**32 - 1 (default 0)")
     # benchmarks.harness.augment.AUGMENTS, restated so that parsing options does not
     # import the harness (numpy, scikit-learn); a test checks they agree.
     p.add_argument("--augment", choices=["auto", "none", "hflip", "shift", "hflip+shift"],
@@ -100,7 +143,7 @@ def _add_common(p):
                         "pipelines and hflip+shift for raw-pixel ones (ours and ref:pixels/*), "
                         "which lack the features' tolerance of small shifts; none on gray "
                         "images such as the digits, whose mirrors change meaning")
-    p.add_argument("--n-jobs", type=int, default=None,
+    p.add_argument("--n-jobs", type=_option_type("--n-jobs", _n_jobs), default=None,
                    help="workers: threads of each feature extractor, and joblib workers of "
                         "the --search grid (default 1; -1: every core)")
     p.add_argument("--out", default=None, help="output folder (default: "
@@ -126,7 +169,7 @@ def add_run_parser(sub):
     p = sub.add_parser("run", help="run the benchmark and print the comparison table")
     _add_common(p)
     p.add_argument("--pipelines", default="default", help=PRESET_HELP)
-    p.add_argument("--train-size", type=_size, default=None,
+    p.add_argument("--train-size", type=_option_type("--train-size", _size), default=None,
                    help="training images used, validation included (default: all)")
     p.add_argument("--search", action="store_true",
                    help="tune each pipeline's small grid on the validation split")
@@ -144,8 +187,12 @@ def add_learning_curve_parser(sub):
     _add_common(p)
     p.add_argument("--pipelines", default="hog+color/svm,bovw/svm,pixels/mlp",
                    help="pipelines to follow (default: hog+color/svm,bovw/svm,pixels/mlp)")
-    p.add_argument("--sizes", type=_size, nargs="+", default=[250, 500, 1000, 2500, None],
-                   help="training-set sizes; 'all' for every image "
+    p.add_argument("--sizes", type=_option_type("--sizes", _size), nargs="+",
+                   default=[250, 500, 1000, 2500, None],
+                   help="training-set sizes, each once; 'all' for every image "
                         "(default: 250 500 1000 2500 all)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the learning curve in --out (default: the newest one of "
+                        "this dataset), keeping its finished points")
     p.set_defaults(func=_cmd_learning_curve)
     return p

@@ -169,6 +169,50 @@ def test_label_out_of_range(tmp_path, layout):
         load_cifar10(tmp_path, layout=layout)
 
 
+@pytest.mark.parametrize("labels,shown,record", [
+    ([0, 0.7], "0.7", 1),                            # once truncated to 0
+    (np.array([0.0, 1.0]), "0.0", 0),                # float array, even if whole
+    ([0, "cat"], "'cat'", 1),
+    ([b"1", 0], "b'1'", 0),
+    ([0, float("nan")], "nan", 1),
+    ([True, 0], "True", 0),
+    ([0, None], "None", 1),
+    ([0, [1]], r"\[1\]", 1),
+])
+def test_labels_that_are_not_integers_name_the_file_and_value(tmp_path, labels, shown, record):
+    sub = _write_python_layout(tmp_path)
+    batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": labels}
+    (sub / "data_batch_2").write_bytes(pickle.dumps(batch, protocol=2))
+    with pytest.raises(DatasetError, match=rf"data_batch_2: label {shown} at record {record} "
+                                           r"is not an integer in \[0, 9\]"):
+        load_cifar10(tmp_path)
+
+
+@pytest.mark.parametrize("labels", [3, {b"a": 1}, b"\x00\x01", np.zeros((2, 1), np.int64)])
+def test_labels_that_are_not_a_list_name_the_file(tmp_path, labels):
+    sub = _write_python_layout(tmp_path)
+    batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": labels}
+    (sub / "test_batch").write_bytes(pickle.dumps(batch, protocol=2))
+    with pytest.raises(DatasetError, match=r"test_batch: b'labels' must be a list of integers"):
+        load_cifar10(tmp_path)
+
+
+@pytest.mark.parametrize("big", [10**30, -(10**30)])
+def test_integer_labels_too_large_for_int64_are_out_of_range(tmp_path, big):
+    sub = _write_python_layout(tmp_path)
+    batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, big]}
+    (sub / "test_batch").write_bytes(pickle.dumps(batch, protocol=2))
+    with pytest.raises(DatasetError, match=rf"label {big} at record 1 is outside \[0, 9\]"):
+        load_cifar10(tmp_path)
+
+
+def test_integer_label_arrays_are_read(tmp_path):
+    sub = _write_python_layout(tmp_path)
+    batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": np.array([9, 0], np.uint8)}
+    (sub / "test_batch").write_bytes(pickle.dumps(batch, protocol=2))
+    assert load_cifar10(tmp_path).y_test.tolist() == [9, 0]
+
+
 def test_wrong_data_shape_in_pickle(tmp_path):
     sub = _write_python_layout(tmp_path)
     batch = {b"data": np.zeros((2, 100), np.uint8), b"labels": [0, 1]}

@@ -6,9 +6,13 @@ nothing here touches the network.
 
 import hashlib
 import io
+import os
 import pickle
+import subprocess
+import sys
 import tarfile
 import threading
+import time
 from unittest import mock
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,9 +28,11 @@ from benchmarks.data.download import (
     UnsafeArchiveError,
     archive_url,
     download_cifar10,
+    fetch,
     file_md5,
     safe_extract,
 )
+from tests.conftest import REPO_ROOT
 
 PY_NAME, _, PY_FOLDER = ARCHIVES["python"]
 BIN_NAME, _, BIN_FOLDER = ARCHIVES["binary"]
@@ -78,6 +84,7 @@ class _Server:
     def __init__(self):
         self.routes = {}
         self.requests = []
+        self.release = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -93,6 +100,12 @@ class _Server:
                 extra = 1000 if mode == "truncate" else 0
                 self.send_header("Content-Length", str(len(body) + extra))
                 self.end_headers()
+                if mode == "stall":  # half the body, then nothing until released
+                    self.wfile.write(body[:len(body) // 2])
+                    self.wfile.flush()
+                    server.release.wait(30)
+                    self.close_connection = True
+                    return
                 self.wfile.write(body)
                 self.close_connection = True
 
@@ -113,6 +126,7 @@ def server():
     srv = _Server()
     srv.thread.start()
     yield srv
+    srv.release.set()
     srv.httpd.shutdown()
     srv.httpd.server_close()
     srv.thread.join(timeout=5)
@@ -226,6 +240,56 @@ def test_interrupted_download_removes_temp_file(server, dest, monkeypatch):
         _download(server, dest)
     assert bar.__enter__.return_value.update.called
     assert _names(dest) == []
+
+
+def test_a_killed_download_leaves_no_part_file_once_the_next_one_succeeds(server, dest):
+    body = np.random.default_rng(0).bytes(400_000)  # several chunks before the stall
+    md5 = hashlib.md5(body).hexdigest()
+    server.serve("big.bin", body, mode="stall")
+    code = (f"from benchmarks.data.download import fetch; "
+            f"fetch({server.url + 'big.bin'!r}, {str(dest / 'big.bin')!r}, {md5!r}, "
+            f"progress=False, timeout=30)")
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(p.name.endswith(".part") and p.stat().st_size > 0
+                      for p in dest.iterdir()):
+            assert child.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        child.kill()  # SIGKILL: no cleanup code of the child runs
+        child.wait()
+    server.release.set()
+    server.serve("big.bin", body)
+    fetch(server.url + "big.bin", dest / "big.bin", md5, progress=False, timeout=5)
+    assert _names(dest) == ["big.bin"] and (dest / "big.bin").read_bytes() == body
+
+
+def test_a_download_in_progress_is_not_disturbed_by_a_second_one(server, dest, monkeypatch):
+    if download_module.fcntl is None:
+        pytest.skip("no fcntl: downloads are not locked on this platform")
+    part = dest / f".{PY_NAME}.part"
+    holder = open(part, "wb")
+    download_module.fcntl.flock(holder, download_module.fcntl.LOCK_EX)
+    try:
+        with pytest.raises(DownloadError, match=r"another download is writing .*\.part"):
+            _download(server, dest)
+        assert part.exists() and server.requests == []
+    finally:
+        holder.close()
+
+
+@pytest.fixture(params=[0o022, 0o027])
+def umask(request):
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
+def test_the_archive_gets_the_users_umask(server, dest, umask):
+    server.serve(PY_NAME, GOOD)
+    _download(server, dest)
+    assert oct((dest / PY_NAME).stat().st_mode & 0o777) == oct(0o666 & ~umask)
 
 
 # ---- nothing the user has is overwritten ----------------------------------

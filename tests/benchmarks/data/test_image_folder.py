@@ -365,3 +365,27 @@ def test_skipping_all_test_images_of_a_class(tmp_path):
     with pytest.warns(UserWarning), pytest.raises(DatasetError, match=r"test has no readable "
                                                                      r"image for class\(es\) bee"):
         load_image_folder(root, skip_unreadable=True)
+
+
+# ---- float images with values that are not pixels ------------------------------
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("channels", [None, 3])
+def test_float_tiff_with_nan_or_inf_is_refused_naming_the_file(folder, bad, channels):
+    image = np.full((32, 32) if channels is None else (32, 32, channels), 0.5, np.float32)
+    image[3, 4] = bad
+    path = _save(folder / "bee" / "float.tif", image)
+    assert not np.isfinite(io.imread(path)).all()  # the file really holds it
+    with pytest.raises(DatasetError, match=r"1 of 16 file\(s\)") as info:
+        load_image_folder(folder)
+    assert f"  {path}: ValueError: NaN or infinite pixel values" in str(info.value)
+
+
+def test_float_tiff_with_nan_is_skipped_under_skip_unreadable(folder):
+    image = np.full((32, 32), np.nan, np.float32)
+    path = _save(folder / "bee" / "float.tif", image)
+    with pytest.warns(UserWarning, match="skipped 1 unreadable file"):
+        ds = load_image_folder(folder, skip_unreadable=True)
+    assert [p for p, _ in ds.extra["skipped"]] == [str(path)]
+    assert len(ds.y_train) + len(ds.y_test) == 15

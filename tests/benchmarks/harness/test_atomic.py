@@ -27,3 +27,17 @@ def test_check_writable_refuses_unwritable(tmp_path):
     blocker.write_text("x")
     with pytest.raises(PermissionError, match=r"--out folder .*file/sub is not writable"):
         check_writable(blocker / "sub")
+
+
+@pytest.fixture(params=[0o022, 0o027, 0o077])
+def umask(request):
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
+def test_written_files_get_the_users_umask(tmp_path, umask):
+    path = tmp_path / "results.csv"
+    write_bytes_atomic(path, b"a")
+    write_bytes_atomic(path, b"b")  # replaced, still with the umask's mode
+    assert oct(path.stat().st_mode & 0o777) == oct(0o666 & ~umask)

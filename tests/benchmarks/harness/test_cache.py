@@ -1,38 +1,44 @@
-"""benchmarks/harness/cache.py: feature blocks and rows cached under keys that cannot go stale."""
+"""benchmarks/harness/cache.py: feature blocks and rows cached under keys that cannot go
+stale, in files that cannot run code."""
+
+import os
+import pickle
 
 import joblib
 import numpy as np
+import pytest
 from sklearn.pipeline import make_union
 
 from benchmarks.harness import cache, evaluate
-from benchmarks.harness.cache import feature_memory
+from benchmarks.harness.cache import ResultCache, open_cache
 from benchmarks.harness.evaluate import extract_features
+from benchmarks.harness.runner import run_benchmark
 from features import HOG, ColorHistogram
-from tests.benchmarks.harness._data import tiny_split
+from tests.benchmarks.harness._data import tiny_dataset, tiny_split
 
 
 def test_blocks_are_cached_and_the_images_hashed_once_per_call(tmp_path, monkeypatch):
     features = make_union(HOG(pixels_per_cell=(4, 4)), ColorHistogram())
     split = tiny_split()
-    memory = feature_memory(tmp_path)
-    first, _, cached = extract_features(features, split, memory)
+    store = open_cache(tmp_path)
+    first, _, cached = extract_features(features, split, store)
     assert not cached
     hashes = []
-    real_hash = joblib.memory.hashing.hash
-    monkeypatch.setattr(joblib.memory.hashing, "hash",
-                        lambda *a, **k: hashes.append(1) or real_hash(*a, **k))
-    again, _, cached = extract_features(features, split, memory)
+    real_hash = joblib.hash
+    monkeypatch.setattr(joblib, "hash", lambda *a, **k: hashes.append(1) or real_hash(*a, **k))
+    again, _, cached = extract_features(features, split, store)
     assert cached
     assert len(hashes) == 2  # one per block: no separate lookup before the call
     for a, b in zip(first, again):
         np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
 
 
 def test_disabled_cache_never_reports_a_hit(tmp_path):
-    memory = feature_memory(enabled=False)
+    store = open_cache(enabled=False)
     split = tiny_split()
     for _ in range(2):
-        _, _, cached = extract_features(HOG(pixels_per_cell=(4, 4)), split, memory)
+        _, _, cached = extract_features(HOG(pixels_per_cell=(4, 4)), split, store)
         assert not cached
 
 
@@ -54,12 +60,12 @@ def test_row_cache_key_has_no_memory_addresses_for_any_pipeline():
 
 def test_changed_code_never_serves_cached_features(tmp_path, monkeypatch):
     split = tiny_split()
-    memory = feature_memory(tmp_path)
+    store = open_cache(tmp_path)
     hog = HOG(pixels_per_cell=(4, 4))
-    assert not extract_features(hog, split, memory)[2]
-    assert extract_features(hog, split, memory)[2]
+    assert not extract_features(hog, split, store)[2]
+    assert extract_features(hog, split, store)[2]
     monkeypatch.setattr(evaluate, "code_fingerprint", lambda: "edited kernel")
-    assert not extract_features(hog, split, memory)[2]
+    assert not extract_features(hog, split, store)[2]
 
 
 def test_code_fingerprint_changes_with_any_source_file(tmp_path, monkeypatch):
@@ -79,3 +85,131 @@ def test_code_fingerprint_changes_with_any_source_file(tmp_path, monkeypatch):
     finally:
         monkeypatch.undo()
         cache.code_fingerprint.cache_clear()
+
+
+# -- nothing in the cache can run code ------------------------------------------------
+
+
+class _Hostile:
+    """A pickle whose loading would create ``marker``: code run by whoever reads it."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.marker),))
+
+
+def _plant(folder, marker):
+    # Every stored result (joblib's func_code.py is only a text copy of the function).
+    planted = [p for p in folder.rglob("*") if p.is_file() and p.name != "func_code.py"]
+    for path in planted:
+        path.write_bytes(pickle.dumps(_Hostile(marker)))
+    return planted
+
+
+def test_hostile_pickles_planted_in_the_cache_run_nothing(tmp_path, capsys):
+    ds, folder, marker = tiny_dataset(n_train=90, n_test=30), tmp_path / "c", tmp_path / "ran"
+    kw = dict(val_size=15, augment="none", cache_dir=folder, quiet=True, make_plots=False)
+    first = run_benchmark(ds, ["hog/svm"], out=tmp_path / "a", **kw)
+    assert _plant(folder, marker)
+    again = run_benchmark(ds, ["hog/svm"], out=tmp_path / "b", **kw)
+    assert not marker.exists()
+    # Computed again, the row and its feature block each said in one line.
+    assert again["cache"].tolist() == ["none"]
+    assert again["accuracy"].tolist() == first["accuracy"].tolist()
+    err = capsys.readouterr().err
+    assert err.count("is unreadable") == 2 and err.count("\n") == 2
+    assert "(row hog/svm) is unreadable" in err and "(features HOG) is unreadable" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["entry.json", "0.npy"])
+def test_a_hostile_pickle_in_any_file_of_an_entry_is_damage(tmp_path, name):
+    notices, marker = [], tmp_path / "ran"
+    store = ResultCache(tmp_path / "c", notices.append)
+    key = store.key("x")
+    store.store("blocks", key, {"seconds": 1.0}, [np.ones((2, 3))])
+    entry = tmp_path / "c" / "blocks" / key
+    (entry / name).write_bytes(pickle.dumps(_Hostile(marker)))
+    assert store.fetch("blocks", key) is None
+    assert not marker.exists() and not entry.exists()
+    assert len(notices) == 1 and str(entry) in notices[0]
+
+
+def test_object_arrays_are_never_stored(tmp_path):
+    notices = []
+    store = ResultCache(tmp_path, notices.append)
+    store.store("blocks", "k", {}, [np.array([{"a": 1}], dtype=object)])
+    assert store.fetch("blocks", "k") is None
+    assert len(notices) == 1 and "could not store" in notices[0]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda entry: (entry / "0.npy").write_bytes((entry / "0.npy").read_bytes()[:-8]),
+    lambda entry: (entry / "entry.json").write_text("{"),
+    lambda entry: (entry / "entry.json").write_text('{"format": 99}'),
+    lambda entry: (entry / "1.npy").unlink(),
+    lambda entry: np.save(entry / "0.npy", np.ones((3, 2))),  # not one row per image
+], ids=["truncated", "bad-json", "other-format", "missing-array", "wrong-shape"])
+def test_a_damaged_block_is_computed_again_with_one_line(tmp_path, damage):
+    split, notices = tiny_split(), []
+    store = ResultCache(tmp_path, notices.append)
+    hog = HOG(pixels_per_cell=(4, 4))
+    first, _, _ = extract_features(hog, split, store)
+    (entry,) = (tmp_path / "blocks").iterdir()
+    damage(entry)
+    again, _, cached = extract_features(hog, split, store)
+    assert not cached and len(notices) == 1 and "computing it again" in notices[0]
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert extract_features(hog, split, store)[2]  # stored again, whole
+
+
+def test_a_second_writer_of_the_same_entry_is_not_an_error(tmp_path):
+    notices = []
+    store = ResultCache(tmp_path, notices.append)
+    store.store("rows", "k", {"a": 1})
+    store.store("rows", "k", {"a": 2})  # the first one stays; no temporary folder is left
+    assert store.fetch("rows", "k")[0] == {"a": 1} and notices == []
+    assert [p.name for p in (tmp_path / "rows").iterdir()] == ["k"]
+
+
+def test_a_cache_folder_that_cannot_be_written_is_said_up_front(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(PermissionError, match=r"cache folder .*file/c is not writable.*"
+                                              r"--cache-dir DIR.*--no-cache"):
+        open_cache(blocker / "c")
+
+
+def test_a_read_only_home_is_said_up_front(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.delenv("FEATBENCH_CACHE", raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    real_mkdir = type(home).mkdir
+
+    def read_only(self, *args, **kwargs):
+        if str(self).startswith(str(home)):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(home), "mkdir", read_only)
+    with pytest.raises(PermissionError, match=r"home/.cache/featbench/features is not writable "
+                                              r"\(Permission denied\).*--cache-dir DIR"):
+        open_cache()
+
+
+def test_an_entry_that_cannot_be_stored_is_a_notice_not_an_error(tmp_path, monkeypatch):
+    notices = []
+    store = ResultCache(tmp_path, notices.append)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np.lib.format, "write_array", disk_full)
+    out, _, cached = extract_features(HOG(pixels_per_cell=(4, 4)), tiny_split(), store)
+    assert not cached and out[0].shape[0] == 20
+    assert len(notices) == 1 and "No space left on device" in notices[0]
+    assert not list((tmp_path / "blocks").iterdir())  # no half-written entry

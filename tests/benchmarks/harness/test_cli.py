@@ -139,3 +139,122 @@ def test_pipelines_takes_names_globs_and_presets(capsys):
 def test_pipelines_refuses_an_unknown_name(capsys):
     assert main(["pipelines", "hog/knn"]) == 2
     assert "featbench pipelines: error: unknown pipeline 'hog/knn'" in capsys.readouterr().err
+
+
+# -- numeric options: a usage error naming the option, before any data is loaded -----
+
+
+@pytest.fixture
+def no_data(monkeypatch):
+    import benchmarks.data.by_name as by_name
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("data was loaded before the options were checked")
+
+    monkeypatch.setattr(by_name, "load_dataset", refuse)
+
+
+COMMON_BAD = [
+    ("--val-size", "inf"), ("--val-size", "nan"), ("--val-size", "-1"), ("--val-size", "0"),
+    ("--val-size", "1.5"), ("--val-size", "1e400"), ("--val-size", "x"),
+    ("--seed", "-1"), ("--seed", "1.5"), ("--seed", "4294967296"), ("--seed", "x"),
+    ("--test-size", "0"), ("--test-size", "-5"), ("--test-size", "2.5"), ("--test-size", "x"),
+    ("--n-jobs", "0"), ("--n-jobs", "-2"), ("--n-jobs", "1.5"), ("--n-jobs", "x"),
+]
+BAD = ([("run", *bad) for bad in COMMON_BAD + [("--train-size", "0"), ("--train-size", "x"),
+                                               ("--train-size", "nan")]]
+       + [("learning-curve", *bad) for bad in COMMON_BAD + [("--sizes", "0"),
+                                                            ("--sizes", "inf")]])
+
+
+@pytest.mark.parametrize("command,option,value", BAD)
+def test_bad_numbers_are_usage_errors_naming_the_option(command, option, value, no_data,
+                                                        capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--dataset", "digits", f"{option}={value}"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument {option}: {option} must be " in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["--val-size", "0.25"], {"val_size": 0.25}),
+    (["--val-size", "50"], {"val_size": 50}),
+    (["--seed", "4294967295"], {"seed": 4294967295}),
+    (["--test-size", "all", "--train-size", "100"], {"test_size": None, "train_size": 100}),
+    (["--n-jobs", "-1"], {"n_jobs": -1}),
+    (["--n-jobs", "2"], {"n_jobs": 2}),
+])
+def test_good_numbers_parse(argv, expected):
+    from benchmarks.harness.cli import build_parser
+
+    args = vars(build_parser().parse_args(["run", *argv]))
+    assert {k: args[k] for k in expected} == expected
+    assert all(type(args[k]) is type(v) for k, v in expected.items())
+
+
+def test_zero_jobs_is_refused_even_when_every_row_is_cached(tmp_path, capsys):
+    argv = ["run", "--dataset", "digits", "--pipelines", "pixels/svm", "--quiet",
+            "--cache-dir", str(tmp_path / "c")]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    with pytest.raises(SystemExit):
+        main([*argv, "--out", str(tmp_path / "b"), "--n-jobs", "0"])
+    assert "argument --n-jobs: --n-jobs must be" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("module,api", [("runner", "run_benchmark"),
+                                        ("curve", "learning_curve")])
+def test_zero_jobs_is_refused_by_the_python_api_before_any_work(module, api, tmp_path,
+                                                                monkeypatch):
+    import importlib
+
+    from tests.benchmarks.harness._data import tiny_dataset
+
+    module = importlib.import_module(f"benchmarks.harness.{module}")
+    monkeypatch.setattr(module, "run_pipeline", lambda *a, **k: pytest.fail("work started"))
+    with pytest.raises(ValueError, match="^--n-jobs must be"):
+        getattr(module, api)(tiny_dataset(), ["hog/svm"], n_jobs=0, out=tmp_path / "o",
+                             cache_dir=tmp_path / "c", quiet=True)
+
+
+@pytest.mark.parametrize("command", ["run", "learning-curve"])
+def test_an_unwritable_cache_folder_is_said_before_the_data_is_loaded(command, tmp_path,
+                                                                      no_data, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = main([command, "--dataset", "digits", "--cache-dir", str(blocker / "c")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"cache folder {blocker / 'c'} is not writable" in err
+    assert "--cache-dir DIR" in err and "--no-cache" in err
+
+
+# -- dataset options ---------------------------------------------------------------
+
+
+def _folder_with_a_broken_file(tmp_path):
+    from tests.benchmarks.data.test_image_folder import _make_classes
+
+    root = tmp_path / "pets"
+    _make_classes(root, n_per_class=6)
+    broken = root / "ant" / "broken.png"
+    broken.write_bytes(b"not a png")
+    return root, broken
+
+
+def test_skip_unreadable_option_reaches_the_image_folder_loader(tmp_path, capsys):
+    root, broken = _folder_with_a_broken_file(tmp_path)
+    argv = ["run", "--dataset", f"folder:{root}", "--pipelines", "color/svm", "--val-size", "3",
+            "--quiet", "--cache-dir", str(tmp_path / "c")]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert str(broken) in err and "--skip-unreadable" in err
+    with pytest.warns(UserWarning, match="skipped 1 unreadable file"):
+        assert main([*argv, "--out", str(tmp_path / "b"), "--skip-unreadable"]) == 0
+
+
+@pytest.mark.parametrize("dataset", ["digits", "cifar10", "auto"])
+def test_skip_unreadable_is_refused_for_datasets_that_are_not_folders(dataset, capsys):
+    assert main(["run", "--dataset", dataset, "--skip-unreadable"]) == 2
+    assert "--skip-unreadable applies to --dataset folder:PATH only" in capsys.readouterr().err

@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks.harness.cache import feature_memory
+from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
 from benchmarks.harness.split import make_split
 from tests.benchmarks.harness._data import tiny_dataset
@@ -10,11 +10,11 @@ from tests.benchmarks.harness._data import tiny_dataset
 
 def test_changed_augment_never_reuses_the_other_cached_row(tmp_path):
     ds = tiny_dataset(n_train=90, n_test=30)
-    memory = feature_memory(tmp_path)
+    cache = open_cache(tmp_path)
     rows = {}
     for augment in ("none", "hflip", "none", "hflip"):
         split = make_split(ds, val_size=15, augment=augment)
-        row = run_pipeline("hog/svm", split, memory)
+        row = run_pipeline("hog/svm", split, cache)
         rows.setdefault(augment, []).append(row)
     first_none, again_none = rows["none"]
     first_flip, again_flip = rows["hflip"]
@@ -35,17 +35,17 @@ def test_run_pipeline_tells_the_pipeline_how_many_copies_it_fits_on(augment, epo
     real = pipelines.make
     monkeypatch.setattr(pipelines, "make",
                         lambda *a, **k: built.append(real(*a, **k)) or built[-1])
-    run_pipeline("pixels/mlp", split, feature_memory(enabled=False))
+    run_pipeline("pixels/mlp", split, open_cache(enabled=False))
     assert built[0].named_steps["clf"].max_epochs == epochs
 
 
 def test_raw_pixels_are_computed_again_not_stored(tmp_path):
     split = make_split(tiny_dataset(), val_size=12, augment="hflip")
-    memory = feature_memory(tmp_path)
-    first = run_pipeline("pixels/svm", split, memory)
-    again = run_pipeline("pixels/softmax", split, memory)
+    cache = open_cache(tmp_path)
+    first = run_pipeline("pixels/svm", split, cache)
+    again = run_pipeline("pixels/softmax", split, cache)
     assert first["cache"] == "none" and again["cache"] == "none"
-    assert not list(tmp_path.rglob("_extract_block"))
+    assert not (tmp_path / "blocks").exists()
     # Feature blocks still are.
-    run_pipeline("hog/svm", split, memory)
-    assert len(list(tmp_path.rglob("_extract_block/*/output.pkl"))) == 1
+    run_pipeline("hog/svm", split, cache)
+    assert len(list((tmp_path / "blocks").glob("*/0.npy"))) == 1

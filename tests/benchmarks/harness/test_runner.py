@@ -9,7 +9,8 @@ import pytest
 import benchmarks.harness.runner as runner
 import pipelines
 from benchmarks.harness.cli import main
-from benchmarks.harness.runner import learning_curve, run_benchmark
+from benchmarks.harness.runner import run_benchmark
+from tests.benchmarks.harness._data import color_dataset
 
 # Without the flips "auto" applies to CIFAR-10 (tested in test_harness.py and
 # test_cli.py), which would double the fit part and the time of this module.
@@ -75,12 +76,12 @@ def test_rerun_hits_the_cache_and_gives_the_same_table(full_run, cifar10, cache,
 
 
 def test_new_classifier_parameter_reuses_the_features(full_run, cifar10, cache, tmp_path):
-    from benchmarks.harness.cache import feature_memory
+    from benchmarks.harness.cache import open_cache
     from benchmarks.harness.evaluate import run_pipeline
     from benchmarks.harness.split import make_split
 
     split = make_split(cifar10, **SLICE)
-    row = run_pipeline("hog+color/svm", split, feature_memory(cache), search=True)
+    row = run_pipeline("hog+color/svm", split, open_cache(cache), search=True)
     assert row["cache"] == "features" and set(row["best_params"]) == {"clf__alpha"}
 
 
@@ -156,32 +157,11 @@ def test_cli_run_on_digits_prints_the_table(tmp_path, capsys):
     assert "| hog/svm |" in out and (tmp_path / "d" / "results.md").exists()
 
 
-def test_learning_curve_on_digits(tmp_path):
-    from benchmarks.data.digits import load_digits
-
-    table = learning_curve(load_digits(), ["hog/svm", "pixels/softmax"], sizes=(100, None),
-                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
-    assert table["train_size"].tolist() == [100, 100, 1347, 1347]
-    assert (tmp_path / "lc" / "learning-curve.png").exists()
-    md = (tmp_path / "lc" / "learning-curve.md").read_text()
-    assert "| train_size | hog/svm | pixels/softmax |" in md
-
-
-def _color_dataset(n_train=90, n_test=30):
-    from benchmarks.data.dataset import Dataset
-
-    rng = np.random.default_rng(0)
-    X = rng.integers(0, 256, (n_train + n_test, 16, 16, 3), dtype=np.uint8)
-    y = np.arange(n_train + n_test) % 3
-    return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], ("a", "b", "c"),
-                   name="tiny", source="synthetic")
-
-
 def test_auto_shifts_the_raw_pixel_rows_only(tmp_path):
     names = ["pixels/svm", "hog/svm", "ref:pixels/logreg"]
     kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
               make_plots=False)
-    frame = run_benchmark(_color_dataset(), names, **kw)
+    frame = run_benchmark(color_dataset(), names, **kw)
     rows = frame.set_index("pipeline")
     # 75 fit images: mirrored (150), and for raw pixels also shifted (750).
     assert rows["fit_images"].to_dict() == {"pixels/svm": 750, "hog/svm": 150,
@@ -196,7 +176,7 @@ def test_auto_shifts_the_raw_pixel_rows_only(tmp_path):
             "and 1-pixel shifts)") in md
     assert "| fit images |" in md
     # Resumed with the same options, every row is found done.
-    again = run_benchmark(_color_dataset(), names, resume=True, **kw)
+    again = run_benchmark(color_dataset(), names, resume=True, **kw)
     assert again["accuracy"].tolist() == frame["accuracy"].tolist()
 
 
@@ -205,7 +185,7 @@ def test_no_raw_pixel_split_is_made_without_raw_pixel_rows(tmp_path, monkeypatch
     real = runner.make_split
     monkeypatch.setattr(runner, "make_split",
                         lambda *a, **k: made.append(k.get("raw_pixels", False)) or real(*a, **k))
-    run_benchmark(_color_dataset(), ["hog/svm", "color/svm"], val_size=15,
+    run_benchmark(color_dataset(), ["hog/svm", "color/svm"], val_size=15,
                   out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True, make_plots=False)
     assert made == [False]
     config = json.loads((tmp_path / "r" / "results.json").read_text())["config"]
@@ -214,38 +194,15 @@ def test_no_raw_pixel_split_is_made_without_raw_pixel_rows(tmp_path, monkeypatch
 
 def test_same_rows_with_auto_and_with_the_explicit_augmentation(tmp_path):
     kw = dict(val_size=15, cache_dir=tmp_path / "c", quiet=True, make_plots=False)
-    auto = run_benchmark(_color_dataset(), ["pixels/softmax", "color/svm"],
+    auto = run_benchmark(color_dataset(), ["pixels/softmax", "color/svm"],
                          out=tmp_path / "a", **kw)
-    pixels = run_benchmark(_color_dataset(), ["pixels/softmax"], augment="hflip+shift",
+    pixels = run_benchmark(color_dataset(), ["pixels/softmax"], augment="hflip+shift",
                            out=tmp_path / "p", **kw)
-    color = run_benchmark(_color_dataset(), ["color/svm"], augment="hflip",
+    color = run_benchmark(color_dataset(), ["color/svm"], augment="hflip",
                           out=tmp_path / "f", **kw)
     # The rows come from the cache: the splits and their configs are the same.
     assert pixels["cache"].tolist() == ["row"] and color["cache"].tolist() == ["row"]
     assert auto["accuracy"].tolist() == [pixels["accuracy"][0], color["accuracy"][0]]
-
-
-def test_learning_curve_reports_the_fit_images_of_each_row(tmp_path):
-    table = learning_curve(_color_dataset(), ["pixels/svm", "hog/svm"], sizes=(30, None),
-                           val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c",
-                           quiet=True)
-    assert table["fit_images"].tolist() == [150, 30, 750, 150]
-    md = (tmp_path / "lc" / "learning-curve.md").read_text()
-    assert "(raw-pixel rows: horizontal flips and 1-pixel shifts)" in md
-
-
-def test_learning_curve_augments_every_size_alike(tmp_path, monkeypatch):
-    import benchmarks.harness.augment as augment
-
-    # A budget that the smallest size would fit in but the whole set does not:
-    # the choice is made on the whole training set, for every size.
-    ds = _color_dataset()
-    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 10 * 4 * ds.X_train.size - 1)
-    table = learning_curve(ds, ["pixels/svm"], sizes=(30, None), val_size=15,
-                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
-    assert table["fit_images"].tolist() == [30, 150]
-    md = (tmp_path / "lc" / "learning-curve.md").read_text()
-    assert "fit part augmented by horizontal flips)" in md and "shifts" not in md
 
 
 def test_gray_images_share_one_split_between_all_rows():
@@ -259,9 +216,48 @@ def test_gray_images_share_one_split_between_all_rows():
 
 def test_run_says_what_it_trains_on_before_the_work(tmp_path):
     said = []
-    run_benchmark(_color_dataset(), ["hog/svm", "pixels/svm"], val_size=15,
+    run_benchmark(color_dataset(), ["hog/svm", "pixels/svm"], val_size=15,
                   out=tmp_path / "r", cache_dir=tmp_path / "c", make_plots=False,
                   log=said.append)
     assert said[0] == ("2 pipelines on tiny: train 90 (validation 15), test 30, fit images "
                        "150 or 750, fit part augmented by horizontal flips (raw-pixel rows: "
                        "horizontal flips and 1-pixel shifts)")
+
+
+@pytest.mark.parametrize("damage", ['{"pipeline": "hog/svm", "accur', "[]", "\udcff"],
+                         ids=["cut-short", "not-a-row", "not-utf8"])
+def test_resume_names_a_damaged_row_file_and_computes_that_row_again(damage, tmp_path,
+                                                                     capsys, monkeypatch):
+    kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
+              make_plots=False)
+    names = ["hog/svm", "color/svm"]
+    first = run_benchmark(color_dataset(), names, **kw)
+    damaged = tmp_path / "r" / "rows" / "hog-svm.json"
+    damaged.write_bytes(damage.encode("utf-8", "surrogateescape"))
+    computed, real = [], runner.run_pipeline
+    monkeypatch.setattr(runner, "run_pipeline",
+                        lambda name, *a, **k: computed.append(name) or real(name, *a, **k))
+    again = run_benchmark(color_dataset(), names, resume=True, **kw)
+    assert computed == ["hog/svm"]
+    err = capsys.readouterr().err
+    assert f"featbench: --resume: {damaged} is damaged" in err and "Traceback" not in err
+    assert again["accuracy"].tolist() == first["accuracy"].tolist()
+    assert json.loads(damaged.read_text())["pipeline"] == "hog/svm"  # written again, whole
+
+
+def test_same_seed_same_predictions_in_another_process(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    def predictions(out):
+        subprocess.run([sys.executable, "-m", "benchmarks", "run", "--dataset",
+                        "digits", "--pipelines", "hog/svm,pixels/mlp", "--seed", "3",
+                        "--no-cache", "--quiet", "--out", str(out)],
+                       cwd=REPO_ROOT, check=True, timeout=600)
+        rows = json.loads((out / "results.json").read_text())["rows"]
+        return {row["pipeline"]: row["predictions"] for row in rows}
+
+    first, second = predictions(tmp_path / "a"), predictions(tmp_path / "b")
+    assert set(first) == {"hog/svm", "pixels/mlp"} and first == second

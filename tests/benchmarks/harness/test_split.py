@@ -236,3 +236,38 @@ def test_stratified_subset():
     assert stratified_subset(X, y, None)[0] is X
     with pytest.raises(ValueError, match="number of samples \\(100\\); got 101"):
         stratified_subset(X, y, 101)
+
+
+@pytest.mark.parametrize("kw,option", [
+    (dict(seed=-1), "--seed"),
+    (dict(seed=2**32), "--seed"),
+    (dict(seed=1.5), "--seed"),
+    (dict(train_size=0), "--train-size"),
+    (dict(train_size=2), "--train-size"),      # fewer images than classes
+    (dict(train_size=5), "--train-size"),      # a class with one image cannot be split
+    (dict(train_size=4, val_size=0.5), "--train-size"),
+    (dict(test_size=2), "--test-size"),
+    (dict(val_size=1), "--val-size"),          # fewer validation images than classes
+    (dict(val_size=0.01), "--val-size"),
+    (dict(val_size=58), "--val-size"),         # fewer fit images than classes
+    (dict(val_size=60), "--val-size"),
+    (dict(val_size=float("nan")), "--val-size"),
+    (dict(val_size=float("inf")), "--val-size"),
+    (dict(val_size=-0.5), "--val-size"),
+    (dict(val_size="0.1"), "--val-size"),
+])
+def test_split_errors_name_the_option_that_caused_them(kw, option):
+    with pytest.raises((ValueError, TypeError), match="^" + option):
+        make_split(tiny_dataset(), **kw)
+
+
+def test_split_errors_name_the_option_a_learning_curve_passes():
+    with pytest.raises(ValueError, match="^--sizes"):
+        make_split(tiny_dataset(), train_size=5, train_option="--sizes")
+
+
+@pytest.mark.parametrize("size", [58, 59])
+def test_a_subset_leaving_out_fewer_images_than_classes(size):
+    split = make_split(tiny_dataset(), train_size=size, test_size=19, val_size=6)
+    assert split.config["train_size"] == size and split.config["test_size"] == 19
+    assert len(split.y_fit) + len(split.y_val) == size

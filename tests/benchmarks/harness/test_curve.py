@@ -1,0 +1,144 @@
+"""benchmarks/harness/curve.py: learning curves, their sizes, and points kept across failures."""
+
+import pandas as pd
+import pytest
+
+import benchmarks.harness.curve as curve
+from benchmarks.harness.cli import main
+from benchmarks.harness.curve import learning_curve
+from tests.benchmarks.harness._data import color_dataset
+
+
+def test_learning_curve_on_digits(tmp_path):
+    from benchmarks.data.digits import load_digits
+
+    table = learning_curve(load_digits(), ["hog/svm", "pixels/softmax"], sizes=(100, None),
+                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    assert table["train_size"].tolist() == [100, 100, 1347, 1347]
+    assert (tmp_path / "lc" / "learning-curve.png").exists()
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "| train_size | hog/svm | pixels/softmax |" in md
+
+
+def test_learning_curve_reports_the_fit_images_of_each_row(tmp_path):
+    table = learning_curve(color_dataset(), ["pixels/svm", "hog/svm"], sizes=(30, None),
+                           val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c",
+                           quiet=True)
+    assert table["fit_images"].tolist() == [150, 30, 750, 150]
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "(raw-pixel rows: horizontal flips and 1-pixel shifts)" in md
+
+
+def test_learning_curve_augments_every_size_alike(tmp_path, monkeypatch):
+    import benchmarks.harness.augment as augment
+
+    # A budget that the smallest size would fit in but the whole set does not:
+    # the choice is made on the whole training set, for every size.
+    ds = color_dataset()
+    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 10 * 4 * ds.X_train.size - 1)
+    table = learning_curve(ds, ["pixels/svm"], sizes=(30, None), val_size=15,
+                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    assert table["fit_images"].tolist() == [30, 150]
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "fit part augmented by horizontal flips)" in md and "shifts" not in md
+
+
+# -- learning curves: duplicate sizes refused, finished points never lost ------------
+
+
+def _digits():
+    from benchmarks.data.digits import load_digits
+
+    return load_digits()
+
+
+@pytest.mark.parametrize("sizes,twice", [((1347, None), "1347"), ((100, 200, 100), "100"),
+                                         ((None, None), "1347")])
+def test_learning_curve_refuses_duplicate_sizes_before_any_work(sizes, twice, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setattr(curve, "run_pipeline", lambda *a, **k: pytest.fail("work started"))
+    with pytest.raises(ValueError, match=rf"^--sizes lists {twice} training images twice"):
+        learning_curve(_digits(), ["hog/svm"], sizes=sizes, out=tmp_path / "lc",
+                       cache_dir=tmp_path / "c", quiet=True)
+    assert not (tmp_path / "lc").exists()
+
+
+def test_cli_learning_curve_refuses_a_size_equal_to_all(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(curve, "run_pipeline", lambda *a, **k: pytest.fail("work started"))
+    code = main(["learning-curve", "--dataset", "digits", "--pipelines", "hog/svm",
+                 "--sizes", "1347", "all", "--quiet", "--out", str(tmp_path / "lc")])
+    assert code == 2
+    assert "--sizes lists 1347 training images twice ('1347' and 'all')" in (
+        capsys.readouterr().err)
+
+
+def _curve(out, cache, **kw):
+    return learning_curve(color_dataset(), ["hog/svm", "color/svm"], sizes=(30, 60, None),
+                          val_size=15, out=out, cache_dir=cache, quiet=True, **kw)
+
+
+def test_learning_curve_keeps_finished_points_and_resumes(tmp_path, monkeypatch):
+    whole = _curve(tmp_path / "whole", tmp_path / "c")
+    real, calls = curve.run_pipeline, []
+
+    def crash_on_fourth(name, split, *args, **kwargs):
+        calls.append((name, split.config["train_size"]))
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(name, split, *args, **kwargs)
+
+    monkeypatch.setattr(curve, "run_pipeline", crash_on_fourth)
+    with pytest.raises(KeyboardInterrupt):
+        _curve(tmp_path / "broken", tmp_path / "other-cache")
+    points = sorted(p.name for p in (tmp_path / "broken" / "points").iterdir())
+    assert points == ["color-svm-30.json", "hog-svm-30.json", "hog-svm-60.json"]
+    partial = pd.read_csv(tmp_path / "broken" / "learning-curve.csv")
+    assert len(partial) == 3
+    with pytest.raises(FileExistsError, match="already holds learning-curve points; pass "
+                                              "--resume"):
+        _curve(tmp_path / "broken", tmp_path / "other-cache")
+    calls.clear()
+    resumed = _curve(tmp_path / "broken", tmp_path / "other-cache", resume=True)
+    assert calls == [("color/svm", 60), ("hog/svm", 90), ("color/svm", 90)]
+    cols = ["pipeline", "train_size", "accuracy", "fit_images"]
+    pd.testing.assert_frame_equal(resumed[cols], whole[cols])
+
+
+def test_learning_curve_resume_with_other_options_is_refused(tmp_path):
+    learning_curve(color_dataset(), ["hog/svm"], sizes=(30,), val_size=15,
+                   out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    with pytest.raises(ValueError, match=r"--resume: .*hog-svm-30.json was produced with"):
+        learning_curve(color_dataset(), ["hog/svm"], sizes=(30,), val_size=15, seed=1,
+                       out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True,
+                       resume=True)
+
+
+def test_cli_learning_curve_resume(tmp_path, capsys):
+    argv = ["learning-curve", "--dataset", "digits", "--pipelines", "pixels/softmax",
+            "--sizes", "100", "--quiet", "--out", str(tmp_path / "lc"),
+            "--cache-dir", str(tmp_path / "c")]
+    assert main(argv) == 0
+    first = (tmp_path / "lc" / "learning-curve.csv").read_text()
+    assert main([*argv, "--sizes", "100", "200", "--resume"]) == 0
+    table = pd.read_csv(tmp_path / "lc" / "learning-curve.csv")
+    assert table["train_size"].tolist() == [100, 200]
+    assert first.splitlines()[1] == (tmp_path / "lc" / "learning-curve.csv").read_text(
+    ).splitlines()[1]
+
+
+def test_resume_without_out_continues_the_newest_curve_of_the_dataset(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    kw = dict(val_size=15, cache_dir=tmp_path / "c", quiet=True)
+    first = learning_curve(color_dataset(), ["hog/svm"], sizes=(30,), **kw)
+    again = learning_curve(color_dataset(), ["hog/svm"], sizes=(30, None), resume=True, **kw)
+    assert again.attrs["out"] == first.attrs["out"]
+    assert [p.name for p in (tmp_path / "featbench-results").iterdir()] == [
+        first.attrs["out"].split("/")[-1]]
+    assert again["train_size"].tolist() == [30, 90]
+
+
+def test_resume_without_any_earlier_curve_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="--resume found no earlier curve of tiny"):
+        learning_curve(color_dataset(), ["hog/svm"], sizes=(30,), val_size=15,
+                       cache_dir=tmp_path / "c", quiet=True, resume=True)
