@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
-from ._hsv_bins import _bin_indices, _exact_bin_indices, rgb_to_hsv
+from ._hsv_bins import _bin_indices, rgb_to_hsv
 from ._hue_table import MAX_TABLE_BINS, cached_hue_table, color_keys, hue_table
 from ._validation import to_float_images
 from .checks import check_bool, check_choice, check_int

@@ -1,11 +1,11 @@
-"""The dataset object every loader returns, and the error a broken one raises."""
+"""The dataset object every loader returns, and the errors of getting one."""
 
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Dataset", "DatasetError"]
+__all__ = ["Dataset", "DatasetError", "DownloadError", "UnsafeArchiveError"]
 
 
 class DatasetError(ValueError):
@@ -19,6 +19,16 @@ class DatasetError(ValueError):
     ...     print(type(exc).__name__, exc)
     DatasetError data_batch_1 is truncated
     """
+
+
+class DownloadError(OSError):
+    """Network failure, truncated transfer, md5 mismatch, unreadable archive, or a
+    target that already exists. An :class:`OSError`, so ``except OSError`` catches it."""
+
+
+class UnsafeArchiveError(DownloadError):
+    """A tar archive holds members that would escape the destination folder
+    (absolute paths, ``..``, links leaving it) or special files (devices, fifos)."""
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,12 @@ checked before anything is extracted, into a temporary folder moved into place
 when complete; nothing already on disk is overwritten.
 """
 
-import contextlib
 import hashlib
 import os
-import shutil
-import tarfile
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 from tqdm.auto import tqdm
 
@@ -25,7 +21,9 @@ try:
 except ImportError:  # Windows: downloads into one folder are not locked
     fcntl = None
 
-from benchmarks.data.paths import cache_dir
+from benchmarks.data.archive import safe_extract
+from benchmarks.data.dataset import DownloadError, UnsafeArchiveError
+from benchmarks.data.paths import cache_dir, fsync_dir
 
 __all__ = [
     "BASE_URL", "URL_ENV", "ARCHIVES", "DownloadError", "UnsafeArchiveError",
@@ -44,16 +42,6 @@ ARCHIVES = {
 }
 
 _CHUNK = 1 << 16
-
-
-class DownloadError(OSError):
-    """Network failure, truncated transfer, md5 mismatch, unreadable archive, or a
-    target that already exists. An :class:`OSError`, so ``except OSError`` catches it."""
-
-
-class UnsafeArchiveError(DownloadError):
-    """A tar archive holds members that would escape the destination folder
-    (absolute paths, ``..``, links leaving it) or special files (devices, fifos)."""
 
 
 def _check_fmt(fmt):
@@ -126,16 +114,6 @@ def file_md5(path, chunk_size=_CHUNK):
         for chunk in iter(lambda: f.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync_dir(folder):
-    # Makes the rename itself durable; not every platform can open a folder.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def fetch(url, path, md5, progress=True, timeout=60.0):
@@ -226,7 +204,7 @@ def fetch(url, path, md5, progress=True, timeout=60.0):
                 f"if it keeps failing check that the URL serves the official archive."
             )
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     finally:
         # Also runs on KeyboardInterrupt, so an interrupted download leaves nothing
         # (a killed one leaves the .part file, which the next download takes over).
@@ -256,110 +234,6 @@ def _claim_part(path):
             ) from None
     os.ftruncate(fd, 0)
     return fd, part
-
-
-def _is_absolute(name):
-    return name.startswith(("/", "\\")) or bool(PureWindowsPath(name).drive)
-
-
-def _has_dotdot(name):
-    # PureWindowsPath splits on backslashes as well as slashes.
-    return ".." in PureWindowsPath(name).parts
-
-
-def _member_problem(member):
-    """Why ``member`` is unsafe to extract, or None when it is fine."""
-    if _is_absolute(member.name):
-        return "absolute path"
-    if _has_dotdot(member.name):
-        return "path contains '..'"
-    if member.issym() or member.islnk():
-        kind = "symlink" if member.issym() else "hardlink"
-        target = member.linkname
-        if _is_absolute(target):
-            return f"{kind} to absolute path {target!r}"
-        # Rejecting every '..' (not only those that lexically leave the folder)
-        # is what makes chains of links safe: a link to 'a/..' where 'a' is
-        # itself a link to '.' escapes although it looks harmless on paper.
-        if _has_dotdot(target):
-            return f"{kind} to {target!r}, which leaves the destination"
-        return None
-    if member.isfile() or member.isdir():
-        return None
-    return "device, fifo or other special file"
-
-
-def safe_extract(archive, dest):
-    """Extract a tar archive into ``dest`` after checking every member.
-
-    All members are checked before anything is written, then extracted into a
-    temporary folder in ``dest`` (tarfile's ``"data"`` filter as a second line of
-    defence) whose top-level entries are moved into ``dest`` with :func:`os.replace`.
-
-    Parameters
-    ----------
-    archive : str or Path
-        A tar file, compressed or not.
-    dest : str or Path
-        Folder to extract into; created if missing.
-
-    Returns
-    -------
-    list of Path
-        The top-level entries created in ``dest``, sorted.
-
-    Raises
-    ------
-    UnsafeArchiveError
-        If any member has an absolute path, a ``..`` component, is a link
-        whose target is absolute or contains ``..``, or is a device or fifo.
-        The message lists every such member. Nothing is extracted.
-    DownloadError
-        If the archive cannot be read, or a top-level entry already exists in
-        ``dest`` (nothing is overwritten).
-
-    Examples
-    --------
-    >>> safe_extract("cifar-10-python.tar.gz", "data")  # doctest: +SKIP
-    [PosixPath('data/cifar-10-batches-py')]
-    """
-    archive, dest = Path(archive), Path(dest)
-    try:
-        with tarfile.open(archive) as tar:
-            members = tar.getmembers()
-            bad = [(m.name, why) for m in members if (why := _member_problem(m))]
-            if bad:
-                listed = "; ".join(f"{name!r}: {why}" for name, why in bad)
-                raise UnsafeArchiveError(
-                    f"refusing to extract {archive}: {len(bad)} unsafe member(s): {listed}. "
-                    f"Nothing was extracted; the archive is not a genuine dataset archive, "
-                    f"delete it and download it from a trusted source."
-                )
-            tops = sorted({p.parts[0] for m in members if (p := PurePosixPath(m.name)).parts})
-            taken = [top for top in tops if (dest / top).exists() or (dest / top).is_symlink()]
-            if taken:
-                raise DownloadError(
-                    f"cannot extract {archive} into {dest}: {', '.join(taken)} already "
-                    f"exist(s) there and would be overwritten. Move or delete them first."
-                )
-            dest.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(dir=dest, prefix=".featbench-extract-"))
-            try:
-                if hasattr(tarfile, "data_filter"):
-                    tar.extractall(staging, members=members, filter="data")
-                else:  # Python without PEP 706; our own checks above still apply
-                    tar.extractall(staging, members=members)
-                for top in tops:
-                    os.replace(staging / top, dest / top)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-    except (tarfile.TarError, EOFError) as exc:
-        raise DownloadError(
-            f"cannot read the archive {archive}: {exc}. It is corrupt or not a tar file; "
-            f"delete it and download it again."
-        ) from exc
-    _fsync_dir(dest)
-    return [dest / top for top in tops]
 
 
 def download_cifar10(dest=None, fmt="python", url=None, progress=True, timeout=60.0,
