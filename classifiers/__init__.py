@@ -8,9 +8,11 @@ schedules, layers (forward/backward pairs) and the gradient check.
 
 from .gradient_check import check_gradient, numerical_gradient, relative_error
 from .layers import (
-    affine_backward, affine_forward, dropout_backward, dropout_forward, elu_backward,
-    elu_forward, leaky_relu_backward, leaky_relu_forward, relu_backward, relu_forward,
-    sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward,
+    affine_backward, affine_forward, batchnorm_backward, batchnorm_forward, col2im,
+    conv2d_backward, conv2d_forward, dropout_backward, dropout_forward, elu_backward,
+    elu_forward, global_avgpool_backward, global_avgpool_forward, im2col, leaky_relu_backward,
+    leaky_relu_forward, maxout_backward, maxout_forward, maxpool_backward, maxpool_forward,
+    relu_backward, relu_forward, sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward,
 )
 from .linear import LinearSVM, SoftmaxClassifier
 from .losses import (
@@ -34,5 +36,8 @@ __all__ = [
     "leaky_relu_forward", "leaky_relu_backward", "elu_forward", "elu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
     "dropout_forward", "dropout_backward",
+    "conv2d_forward", "conv2d_backward", "im2col", "col2im",
+    "maxpool_forward", "maxpool_backward", "global_avgpool_forward", "global_avgpool_backward",
+    "batchnorm_forward", "batchnorm_backward", "maxout_forward", "maxout_backward",
     "numerical_gradient", "relative_error", "check_gradient",
 ]
