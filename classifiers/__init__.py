@@ -1,9 +1,10 @@
-"""Linear classifiers and a multilayer perceptron written in numpy.
+"""Linear classifiers, neural networks and k-nearest neighbours written in numpy.
 
 Estimators (scikit-learn compatible): :class:`LinearSVM`,
-:class:`SoftmaxClassifier`, :class:`MLPClassifier`. The numerics they are built
-from are public too: losses, regularizers, update rules and learning-rate
-schedules, layers (forward/backward pairs) and the gradient check.
+:class:`SoftmaxClassifier`, :class:`MLPClassifier`, :class:`KNNClassifier`.
+The numerics they are built from are public too: losses, regularizers, update
+rules and learning-rate schedules, layers (forward/backward pairs) and the
+gradient check.
 """
 
 from .gradient_check import check_gradient, numerical_gradient, relative_error
@@ -14,6 +15,7 @@ from .layers import (
     leaky_relu_forward, maxout_backward, maxout_forward, maxpool_backward, maxpool_forward,
     relu_backward, relu_forward, sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward,
 )
+from .knn import KNNClassifier
 from .linear import LinearSVM, SoftmaxClassifier
 from .losses import (
     ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss, squared_svm_loss, svm_loss,
@@ -26,7 +28,7 @@ from .optimizers import (
 from .regularizers import elastic_net, l1, l2, regularization
 
 __all__ = [
-    "LinearSVM", "SoftmaxClassifier", "MLPClassifier",
+    "LinearSVM", "SoftmaxClassifier", "MLPClassifier", "KNNClassifier",
     "svm_loss", "squared_svm_loss", "ovr_svm_loss", "ovr_squared_svm_loss", "softmax_loss",
     "softmax",
     "l2", "l1", "elastic_net", "regularization",

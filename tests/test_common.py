@@ -8,7 +8,7 @@ Every check not listed must pass.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from classifiers import LinearSVM, MLPClassifier, SoftmaxClassifier
+from classifiers import KNNClassifier, LinearSVM, MLPClassifier, SoftmaxClassifier
 from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
 
 _NOT_IMAGES = (
@@ -63,6 +63,8 @@ ESTIMATORS = [
     LinearSVM(loss="squared_hinge", multi_class="ovr", max_epochs=20, random_state=0),
     SoftmaxClassifier(max_epochs=20, random_state=0),
     MLPClassifier(hidden_layer_sizes=(32,), max_epochs=20, random_state=0),
+    KNNClassifier(),
+    KNNClassifier(n_neighbors=1, metric="l1", chunk_size=7),
 ]
 
 EXPECTED_FAILED_CHECKS = {
