@@ -21,11 +21,9 @@ from .losses import (
     ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss, squared_svm_loss, svm_loss,
 )
 from .mlp import MLPClassifier
-from .optimizers import (
-    SGD, AdaGrad, Adam, ConstantLR, ExponentialDecay, Momentum, Nesterov, RMSProp,
-    StepDecay, make_optimizer, make_schedule,
-)
+from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp, make_optimizer
 from .regularizers import elastic_net, l1, l2, regularization
+from .schedules import ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
 
 __all__ = [
     "LinearSVM", "SoftmaxClassifier", "MLPClassifier", "KNNClassifier",
@@ -33,7 +31,8 @@ __all__ = [
     "softmax",
     "l2", "l1", "elastic_net", "regularization",
     "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
-    "ConstantLR", "StepDecay", "ExponentialDecay", "make_optimizer", "make_schedule",
+    "ConstantLR", "StepDecay", "ExponentialDecay", "OneCycle", "make_optimizer",
+    "make_schedule",
     "affine_forward", "affine_backward", "relu_forward", "relu_backward",
     "leaky_relu_forward", "leaky_relu_backward", "elu_forward", "elu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",

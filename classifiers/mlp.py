@@ -160,8 +160,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Update rule (see :mod:`classifiers.optimizers`).
     learning_rate : float, default=1e-3
         Initial step size, > 0.
-    lr_schedule : {"constant", "step", "exponential"}, default="constant"
-        Learning-rate decay per epoch (see :func:`classifiers.optimizers.make_schedule`).
+    lr_schedule : str, default="constant"
+        Learning-rate decay per epoch, one of :data:`classifiers.schedules.SCHEDULES`
+        (see :func:`classifiers.schedules.make_schedule`).
     lr_decay : float, default=0.95
         Decay factor in (0, 1].
     lr_decay_step : int, default=10

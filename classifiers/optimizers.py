@@ -1,4 +1,4 @@
-"""Update rules (small stateful classes) and learning-rate schedules.
+"""Update rules: small stateful classes (learning-rate schedules: :mod:`classifiers.schedules`).
 
 Every update rule exposes ``update(params, grads)``: ``params`` and ``grads`` are
 sequences of arrays of matching shapes, and each parameter array is updated in
@@ -10,9 +10,12 @@ parameter's dtype, and reused afterwards so training does not allocate per step.
 
 import numpy as np
 
+# The schedules live in classifiers.schedules; they stay importable from here.
+from .schedules import SCHEDULES, ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
+
 __all__ = [
     "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
-    "ConstantLR", "StepDecay", "ExponentialDecay", "IterateAverage",
+    "ConstantLR", "StepDecay", "ExponentialDecay", "OneCycle", "IterateAverage",
     "make_optimizer", "make_schedule", "OPTIMIZERS", "SCHEDULES",
 ]
 
@@ -352,81 +355,3 @@ def make_optimizer(name, learning_rate, **kwargs):
             f"optimizer must be one of {sorted(OPTIMIZERS)}; got {name!r}."
         )
     return OPTIMIZERS[name](learning_rate, **kwargs)
-
-
-class ConstantLR:
-    """Keep the base learning rate: ``lr(epoch) = lr0``.
-
-    Examples
-    --------
-    >>> ConstantLR()(0.1, 25)
-    0.1
-    """
-
-    def __call__(self, base_lr, epoch):
-        return base_lr
-
-
-class StepDecay:
-    """Multiply the rate by ``gamma`` every ``step_size`` epochs.
-
-    ``lr(epoch) = lr0 * gamma ** (epoch // step_size)``, epochs counted from 0.
-
-    Examples
-    --------
-    >>> StepDecay(step_size=10, gamma=0.5)(1.0, 25)
-    0.25
-    """
-
-    def __init__(self, step_size=10, gamma=0.5):
-        if not (isinstance(step_size, (int, np.integer)) and step_size >= 1):
-            raise ValueError(f"step_size must be an integer >= 1; got {step_size!r}.")
-        if not (0.0 < gamma <= 1.0):
-            raise ValueError(f"gamma (lr_decay) must be in (0, 1]; got {gamma!r}.")
-        self.step_size, self.gamma = int(step_size), float(gamma)
-
-    def __call__(self, base_lr, epoch):
-        return base_lr * self.gamma ** (epoch // self.step_size)
-
-
-class ExponentialDecay:
-    """Multiply the rate by ``gamma`` every epoch: ``lr(epoch) = lr0 * gamma ** epoch``.
-
-    Examples
-    --------
-    >>> ExponentialDecay(gamma=0.5)(1.0, 3)
-    0.125
-    """
-
-    def __init__(self, gamma=0.95):
-        if not (0.0 < gamma <= 1.0):
-            raise ValueError(f"gamma (lr_decay) must be in (0, 1]; got {gamma!r}.")
-        self.gamma = float(gamma)
-
-    def __call__(self, base_lr, epoch):
-        return base_lr * self.gamma ** epoch
-
-
-SCHEDULES = ("constant", "step", "exponential")
-
-
-def make_schedule(name, gamma=0.95, step_size=10):
-    """Build a schedule by name: ``"constant"``, ``"step"`` or ``"exponential"``.
-
-    Raises
-    ------
-    ValueError
-        Unknown ``name`` or out-of-range ``gamma`` / ``step_size``.
-
-    Examples
-    --------
-    >>> make_schedule("step", gamma=0.1, step_size=5)(1.0, 5)
-    0.1
-    """
-    if name == "constant":
-        return ConstantLR()
-    if name == "step":
-        return StepDecay(step_size, gamma)
-    if name == "exponential":
-        return ExponentialDecay(gamma)
-    raise ValueError(f"lr_schedule must be one of {SCHEDULES}; got {name!r}.")

@@ -105,24 +105,6 @@ def test_non_positive_learning_rate(lr):
         O.SGD(lr)
 
 
-@pytest.mark.parametrize("name,epoch,expected", [
-    ("constant", 7, 1.0), ("step", 9, 1.0), ("step", 10, 0.5), ("step", 25, 0.25),
-    ("exponential", 3, 0.125),
-])
-def test_schedules(name, epoch, expected):
-    assert O.make_schedule(name, gamma=0.5, step_size=10)(1.0, epoch) == pytest.approx(expected)
-
-
-def test_unknown_schedule():
-    with pytest.raises(ValueError, match="lr_schedule must be one of"):
-        O.make_schedule("cosine")
-
-
-def test_schedule_rejects_bad_gamma():
-    with pytest.raises(ValueError, match=r"gamma \(lr_decay\) must be in \(0, 1\]; got 1.5"):
-        O.make_schedule("exponential", gamma=1.5)
-
-
 def test_iterate_average_is_the_running_mean_and_leaves_params_alone():
     avg = O.IterateAverage()
     p = np.array([1.0, -2.0], dtype=np.float32)
