@@ -1,12 +1,14 @@
 """Linear classifiers, neural networks and k-nearest neighbours written in numpy.
 
 Estimators (scikit-learn compatible): :class:`LinearSVM`,
-:class:`SoftmaxClassifier`, :class:`MLPClassifier`, :class:`KNNClassifier`.
-The numerics they are built from are public too: losses, regularizers, update
-rules and learning-rate schedules, layers (forward/backward pairs) and the
-gradient check.
+:class:`SoftmaxClassifier`, :class:`MLPClassifier`, :class:`KNNClassifier`,
+:class:`ConvNetClassifier`. The numerics they are built from are public too:
+losses, regularizers, update rules and learning-rate schedules, layers
+(forward/backward pairs), per-batch image augmentation and the gradient check.
 """
 
+from .augment import augment_batch
+from .convnet import ConvNetClassifier
 from .gradient_check import check_gradient, numerical_gradient, relative_error
 from .layers import (
     affine_backward, affine_forward, batchnorm_backward, batchnorm_forward, col2im,
@@ -26,7 +28,8 @@ from .regularizers import elastic_net, l1, l2, regularization
 from .schedules import ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
 
 __all__ = [
-    "LinearSVM", "SoftmaxClassifier", "MLPClassifier", "KNNClassifier",
+    "LinearSVM", "SoftmaxClassifier", "MLPClassifier", "KNNClassifier", "ConvNetClassifier",
+    "augment_batch",
     "svm_loss", "squared_svm_loss", "ovr_svm_loss", "ovr_squared_svm_loss", "softmax_loss",
     "softmax",
     "l2", "l1", "elastic_net", "regularization",

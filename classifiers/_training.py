@@ -94,9 +94,10 @@ def encode_labels(y):
     """
     classes, y_idx = np.unique(y, return_inverse=True)
     if classes.shape[0] < 2:
+        got = f"1 class ({classes[0]!r})" if classes.shape[0] else "no labels (y is empty)"
         raise ValueError(
-            f"the classifier needs samples of at least 2 classes; got 1 class "
-            f"({classes[0]!r}). Check the labels passed as y."
+            f"the classifier needs samples of at least 2 classes; got {got}. "
+            "Check the labels passed as y."
         )
     return classes, y_idx.astype(np.intp, copy=False)
 

@@ -140,3 +140,8 @@ def test_train_loop_runs_a_onecycle_schedule_over_max_epochs():
                lambda: None, lambda s: None)
     assert max(seen) == pytest.approx(0.1) and seen.index(max(seen)) == 3
     assert seen[0] == pytest.approx(0.01) and seen[-1] < seen[5]
+
+
+def test_encode_labels_refuses_empty_labels():
+    with pytest.raises(ValueError, match=r"at least 2 classes; got no labels \(y is empty\)"):
+        encode_labels(np.array([]))
