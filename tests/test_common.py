@@ -103,6 +103,8 @@ ESTIMATORS = [
     LinearSVM(loss="squared_hinge", multi_class="ovr", max_epochs=20, random_state=0),
     SoftmaxClassifier(max_epochs=20, random_state=0),
     MLPClassifier(hidden_layer_sizes=(32,), max_epochs=20, random_state=0),
+    MLPClassifier(hidden_layer_sizes=(32,), activation="maxout", batch_norm=True, max_epochs=20,
+                  random_state=0),
     KNNClassifier(),
     KNNClassifier(n_neighbors=1, metric="l1", chunk_size=7),
     ConvNetClassifier(conv_channels=(2,), max_epochs=2, random_state=0),
