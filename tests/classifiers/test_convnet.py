@@ -7,6 +7,7 @@ from classifiers import ConvNetClassifier
 from classifiers import layers as L
 from classifiers._convnet_network import ConvNetwork, init_params
 from classifiers.gradient_check import check_gradient
+from classifiers.losses import softmax_loss
 
 FAST = dict(conv_channels=(4, 8), batch_size=8, max_epochs=3, random_state=0)
 
@@ -293,3 +294,46 @@ def test_predictions_do_not_depend_on_the_other_images_of_the_batch():
 def test_bad_images_are_refused(bad, match):
     with pytest.raises(ValueError, match=match):
         ConvNetClassifier(**FAST).fit(bad, np.arange(max(bad.shape[0], 2)) % 2)
+
+
+def _reference_grads(net, X, y):
+    """Loss gradients by the readable layers' backward passes (no dropout, no weight decay)."""
+    caches, h = [], X
+    for b in range(net.n_blocks):
+        W, gamma, beta = net.params[3 * b:3 * b + 3]
+        mean, var = (s.copy() for s in net.stats[2 * b:2 * b + 2])
+        z, c_conv = L.conv2d_forward(h, W, None, stride=1, pad=1)
+        z, c_bn = L.batchnorm_forward(z, gamma, beta, mean, var)
+        a, c_relu = L.relu_forward(z)
+        h, c_pool = L.maxpool_forward(a)
+        caches.append((c_conv, c_bn, c_relu, c_pool))
+    flat = h.reshape(X.shape[0], -1)
+    scores, c_head = L.affine_forward(flat, *net.params[-2:])
+    _, d = softmax_loss(scores, y)
+    d, dW, db = L.affine_backward(d, c_head)
+    grads, d = [dW, db], d.reshape(h.shape)
+    for b in range(net.n_blocks - 1, -1, -1):
+        c_conv, c_bn, c_relu, c_pool = caches[b]
+        d = L.relu_backward(L.maxpool_backward(d, c_pool), c_relu)
+        d, dgamma, dbeta = L.batchnorm_backward(d, c_bn)
+        d, dW, _ = L.conv2d_backward(d, c_conv)
+        grads = [dW, dgamma, dbeta] + grads
+    return grads
+
+
+@pytest.mark.parametrize("negative_gamma", [False, True])
+def test_network_gradients_equal_the_layers_backward_with_ties(negative_gamma):
+    # Constant images tie the conv outputs of every pooling window away from
+    # the zero border: the network (pooling before normalization) must route
+    # each window's gradient to the same single input as maxpool_backward.
+    net, X, y = _network((8, 8, 2), negative_gamma=negative_gamma)
+    net.alpha2 = 0.0
+    X[:3] = X[:3, :1, :1]
+    z, _ = L.conv2d_forward(X, net.params[0], None, stride=1, pad=1)
+    windows = z.reshape(6, 4, 2, 4, 2, 3)
+    assert ((windows == windows.max(axis=(2, 4), keepdims=True)).sum(axis=(2, 4)) > 1).sum() > 50
+    expected = _reference_grads(net, X, y)
+    net.set_input(X)
+    net.loss_and_grads(X.shape[0], y)
+    for got, want in zip(net.grads, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
