@@ -115,7 +115,7 @@ class ConvNetwork:
             self.zp.append(np.empty((B, Ho, Wo, F), dt))
             self.tmp.append(np.empty((B, Ho, Wo, F), dt))
             self.dyp.append(train_buffer((B, Ho, Wo, F)))
-            self.win.append([train_buffer((B, Ho, Wo, F), bool) for _ in range(4)])
+            self.win.append([train_buffer((B, Ho, Wo, F), bool) for _ in range(3)])
             H, W, C = Ho, Wo, F
         self.feat = np.empty((B, H, W, C), dt)  # output of the last block
         self.bn = [None] * n_blocks
@@ -164,26 +164,30 @@ class ConvNetwork:
         z4 = z.reshape(m, H, W, F)
         parts = [z4[:, i:2 * Ho:2, j:2 * Wo:2] for i in (0, 1) for j in (0, 1)]
         zp, tmp = self.zp[b][:m], self.tmp[b][:m]
-        neg = scale < 0
         np.maximum(parts[0], parts[1], out=zp)
         np.maximum(parts[2], parts[3], out=tmp)
+        if training:
+            # A tournament names the first maximum in row-major order (strict
+            # comparisons keep the earlier one on ties): right beats left in
+            # the top row, in the bottom row, and bottom beats top.
+            win = [w[:m] for w in self.win[b]]
+            np.greater(parts[1], parts[0], out=win[0])
+            np.greater(parts[3], parts[2], out=win[1])
+            np.greater(tmp, zp, out=win[2])
         np.maximum(zp, tmp, out=zp)
+        neg = scale < 0
         if neg.any():  # these channels pool the minimum (a decreasing map turns it into the max)
-            low = np.minimum(np.minimum(parts[0], parts[1]), np.minimum(parts[2], parts[3]))
-            np.copyto(zp, low, where=neg)
+            lo01, lo23 = np.minimum(parts[0], parts[1]), np.minimum(parts[2], parts[3])
+            if training:
+                np.copyto(win[0], parts[1] < parts[0], where=neg)
+                np.copyto(win[1], parts[3] < parts[2], where=neg)
+                np.copyto(win[2], lo23 < lo01, where=neg)
+            np.copyto(zp, np.minimum(lo01, lo23), where=neg)
         out = self.xp[b + 1][:m, 1:-1, 1:-1] if b + 1 < self.n_blocks else self.feat[:m]
         np.multiply(zp, scale, out=out)
         out += shift
         np.maximum(out, 0, out=out)
         if training:
-            win = [w[:m] for w in self.win[b]]
-            np.equal(parts[0], zp, out=win[0])
-            taken = np.copy(win[0])
-            for k in (1, 2):  # first winner in row-major order: one location per window
-                np.equal(parts[k], zp, out=win[k])
-                win[k] &= ~taken
-                taken |= win[k]
-            np.logical_not(taken, out=win[3])
             self.bn[b] = (mu.astype(self.dtype), inv_std, scale, out)
 
     def _block_backward(self, b, m, dout):
@@ -204,10 +208,22 @@ class ConvNetwork:
         dz = np.multiply(self.z[b][:M], c1, out=self.dz[b][:M])
         dz += c0
         dyp *= scale
+        # Route each window's gradient to its tournament winner: the bottom
+        # row's share, split between right and left, the rest between top
+        # right and top left.
         dz4 = dz.reshape(m, H, W, F)
-        for k, w in enumerate(self.win[b]):
-            np.multiply(dyp, w[:m], out=tmp)
-            dz4[:, k // 2:2 * Ho:2, k % 2:2 * Wo:2] += tmp
+        right_top, right_bottom, bottom = (w[:m] for w in self.win[b])
+        zp = self.zp[b][:m]  # free now: scratch
+        np.multiply(dyp, bottom, out=tmp)
+        dyp -= tmp
+        np.multiply(tmp, right_bottom, out=zp)
+        dz4[:, 1:2 * Ho:2, 1:2 * Wo:2] += zp
+        tmp -= zp
+        dz4[:, 1:2 * Ho:2, 0:2 * Wo:2] += tmp
+        np.multiply(dyp, right_top, out=zp)
+        dz4[:, 0:2 * Ho:2, 1:2 * Wo:2] += zp
+        dyp -= zp
+        dz4[:, 0:2 * Ho:2, 0:2 * Wo:2] += dyp
         g = self.grads
         if 9 * C * F < _ONE_THREAD_OUTPUT:
             with self.blas.limit(limits=1, user_api="blas"):

@@ -323,12 +323,15 @@ def _reference_grads(net, X, y):
 
 @pytest.mark.parametrize("negative_gamma", [False, True])
 def test_network_gradients_equal_the_layers_backward_with_ties(negative_gamma):
-    # Constant images tie the conv outputs of every pooling window away from
-    # the zero border: the network (pooling before normalization) must route
-    # each window's gradient to the same single input as maxpool_backward.
+    # 0/1 images and -1/0/1 filters make the first conv outputs small
+    # integers, tied inside many pooling windows whose inputs differ: the
+    # network (pooling before normalization) must route each window's
+    # gradient to the same single input as maxpool_backward.
     net, X, y = _network((8, 8, 2), negative_gamma=negative_gamma)
     net.alpha2 = 0.0
-    X[:3] = X[:3, :1, :1]
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 2, X.shape).astype(float)
+    net.params[0][...] = rng.integers(-1, 2, net.params[0].shape)
     z, _ = L.conv2d_forward(X, net.params[0], None, stride=1, pad=1)
     windows = z.reshape(6, 4, 2, 4, 2, 3)
     assert ((windows == windows.max(axis=(2, 4), keepdims=True)).sum(axis=(2, 4)) > 1).sum() > 50
