@@ -27,13 +27,21 @@ def _l2_distances(X, Y, Y_sq):
 
 
 def _l1_distances(X, Y):
-    """Manhattan distances, broadcast over blocks of features to bound the temporary."""
+    """Manhattan distances, broadcast over a few test rows at a time.
+
+    The temporary ``(rows, n_train, block)`` of differences holds about
+    ``_CHUNK_ELEMENTS`` values; ``block`` is all the features unless one test
+    row against the training set exceeds that. Summing along the long,
+    contiguous feature axis is numpy's fast reduction.
+    """
     n, m, D = X.shape[0], Y.shape[0], X.shape[1]
-    block = max(1, _CHUNK_ELEMENTS // max(n * m, 1))
+    rows = max(1, _CHUNK_ELEMENTS // max(m * D, 1))
+    block = max(1, _CHUNK_ELEMENTS // max(rows * m, 1))
     d = np.zeros((n, m), dtype=np.result_type(X, Y))
-    for start in range(0, D, block):
-        diff = X[:, None, start:start + block] - Y[None, :, start:start + block]
-        d += np.abs(diff, out=diff).sum(axis=2)
+    for r in range(0, n, rows):
+        for start in range(0, D, block):
+            diff = X[r:r + rows, None, start:start + block] - Y[None, :, start:start + block]
+            d[r:r + rows] += np.abs(diff, out=diff).sum(axis=2)
     return d
 
 
