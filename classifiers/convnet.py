@@ -276,7 +276,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
 
     def _predict_scores(self, images, params, stats, image_shape):
         """Class scores (float32) of validated images, in chunks of ``batch_size``."""
-        n_blocks = (len(params) - 2 * (1 + (self.hidden_size is not None))) // 3
+        n_blocks = len(stats) // 2
         chunk = min(self.batch_size, images.shape[0])
         net = ConvNetwork(params, stats, image_shape, n_blocks, 0.0, 0.0, chunk, None,
                           training=False)

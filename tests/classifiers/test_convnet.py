@@ -340,3 +340,18 @@ def test_network_gradients_equal_the_layers_backward_with_ties(negative_gamma):
     net.loss_and_grads(X.shape[0], y)
     for got, want in zip(net.grads, expected):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
+def test_prediction_reads_the_fitted_architecture_not_the_parameters():
+    X, y = _images()
+    clf = ConvNetClassifier(**FAST).fit(X, y)
+    proba = clf.predict_proba(X)
+    clf.set_params(conv_channels=(2, 2, 2), hidden_size=7)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+def test_odd_image_sizes_pool_by_rounding_down():
+    X, y = _images(n=12, h=10, w=9, c=1)
+    clf = ConvNetClassifier((2, 3, 4), batch_size=4, max_epochs=2, random_state=0).fit(X, y)
+    assert clf.coefs_[0].shape == (1 * 1 * 4, 3)   # 10 -> 5 -> 2 -> 1 and 9 -> 4 -> 2 -> 1
+    assert clf.predict(X).shape == (12,)
