@@ -1,38 +1,47 @@
-"""Linear classifiers and a multilayer perceptron written in numpy.
+"""Linear classifiers, neural networks and k-nearest neighbours written in numpy.
 
 Estimators (scikit-learn compatible): :class:`LinearSVM`,
-:class:`SoftmaxClassifier`, :class:`MLPClassifier`. The numerics they are built
-from are public too: losses, regularizers, update rules and learning-rate
-schedules, layers (forward/backward pairs) and the gradient check.
+:class:`SoftmaxClassifier`, :class:`MLPClassifier`, :class:`KNNClassifier`,
+:class:`ConvNetClassifier`. The numerics they are built from are public too:
+losses, regularizers, update rules and learning-rate schedules, layers
+(forward/backward pairs), per-batch image augmentation and the gradient check.
 """
 
+from .augment import augment_batch
+from .convnet import ConvNetClassifier
 from .gradient_check import check_gradient, numerical_gradient, relative_error
 from .layers import (
-    affine_backward, affine_forward, dropout_backward, dropout_forward, elu_backward,
-    elu_forward, leaky_relu_backward, leaky_relu_forward, relu_backward, relu_forward,
-    sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward,
+    affine_backward, affine_forward, batchnorm_backward, batchnorm_forward, col2im,
+    conv2d_backward, conv2d_forward, dropout_backward, dropout_forward, elu_backward,
+    elu_forward, global_avgpool_backward, global_avgpool_forward, im2col, leaky_relu_backward,
+    leaky_relu_forward, maxout_backward, maxout_forward, maxpool_backward, maxpool_forward,
+    relu_backward, relu_forward, sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward,
 )
+from .knn import KNNClassifier
 from .linear import LinearSVM, SoftmaxClassifier
 from .losses import (
     ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss, squared_svm_loss, svm_loss,
 )
 from .mlp import MLPClassifier
-from .optimizers import (
-    SGD, AdaGrad, Adam, ConstantLR, ExponentialDecay, Momentum, Nesterov, RMSProp,
-    StepDecay, make_optimizer, make_schedule,
-)
+from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp, make_optimizer
 from .regularizers import elastic_net, l1, l2, regularization
+from .schedules import ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
 
 __all__ = [
-    "LinearSVM", "SoftmaxClassifier", "MLPClassifier",
+    "LinearSVM", "SoftmaxClassifier", "MLPClassifier", "KNNClassifier", "ConvNetClassifier",
+    "augment_batch",
     "svm_loss", "squared_svm_loss", "ovr_svm_loss", "ovr_squared_svm_loss", "softmax_loss",
     "softmax",
     "l2", "l1", "elastic_net", "regularization",
     "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
-    "ConstantLR", "StepDecay", "ExponentialDecay", "make_optimizer", "make_schedule",
+    "ConstantLR", "StepDecay", "ExponentialDecay", "OneCycle", "make_optimizer",
+    "make_schedule",
     "affine_forward", "affine_backward", "relu_forward", "relu_backward",
     "leaky_relu_forward", "leaky_relu_backward", "elu_forward", "elu_backward",
     "tanh_forward", "tanh_backward", "sigmoid_forward", "sigmoid_backward",
     "dropout_forward", "dropout_backward",
+    "conv2d_forward", "conv2d_backward", "im2col", "col2im",
+    "maxpool_forward", "maxpool_backward", "global_avgpool_forward", "global_avgpool_backward",
+    "batchnorm_forward", "batchnorm_backward", "maxout_forward", "maxout_backward",
     "numerical_gradient", "relative_error", "check_gradient",
 ]

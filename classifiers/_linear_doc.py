@@ -18,9 +18,12 @@ default="{optimizer}"
         Update rule (see :mod:`classifiers.optimizers`).
     learning_rate : float, default={learning_rate}
         Initial step size, > 0.
-    lr_schedule : {{"constant", "step", "exponential"}}, default="{lr_schedule}"
-        Learning-rate decay: ``lr0 * lr_decay ** epoch`` (exponential) or
-        ``lr0 * lr_decay ** (epoch // lr_decay_step)`` (step).
+    lr_schedule : str, default="{lr_schedule}"
+        Learning-rate decay: ``"constant"``, ``"exponential"``
+        (``lr0 * lr_decay ** epoch``), ``"step"``
+        (``lr0 * lr_decay ** (epoch // lr_decay_step)``), ``"onecycle"`` or
+        ``"onecycle_cosine"`` (:class:`classifiers.schedules.OneCycle` over
+        ``max_epochs``).
     lr_decay : float, default={lr_decay}
         Decay factor in (0, 1].
     lr_decay_step : int, default=10

@@ -11,9 +11,11 @@ from sklearn.model_selection import train_test_split
 
 from features.checks import check_bool, check_choice, check_int, check_real
 
-from .optimizers import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
+from .optimizers import OPTIMIZERS, make_optimizer
+from .schedules import SCHEDULES, make_schedule
 
-__all__ = ["check_common_params", "encode_labels", "split_validation", "train_loop"]
+__all__ = ["check_common_params", "encode_labels", "split_validation", "make_est_schedule",
+           "train_loop"]
 
 #: An epoch whose training loss is this many times the first epoch's, or above the
 #: first epoch's and this many times the best epoch's, has diverged. Runs that
@@ -61,9 +63,10 @@ def encode_labels(y):
     """
     classes, y_idx = np.unique(y, return_inverse=True)
     if classes.shape[0] < 2:
+        got = f"1 class ({classes[0]!r})" if classes.shape[0] else "no labels (y is empty)"
         raise ValueError(
-            f"the classifier needs samples of at least 2 classes; got 1 class "
-            f"({classes[0]!r}). Check the labels passed as y."
+            f"the classifier needs samples of at least 2 classes; got {got}. "
+            "Check the labels passed as y."
         )
     return classes, y_idx.astype(np.intp, copy=False)
 
@@ -101,7 +104,20 @@ def split_validation(y_idx, fraction, rng):
     return train_test_split(idx, test_size=n_val, random_state=seed, stratify=stratify)
 
 
-def train_loop(est, train_epoch, validate, get_state, set_state):
+def make_est_schedule(est):
+    """The learning-rate schedule named by ``est.lr_schedule`` (one cycle = ``max_epochs``).
+
+    Examples
+    --------
+    >>> from classifiers import SoftmaxClassifier
+    >>> make_est_schedule(SoftmaxClassifier(lr_schedule="onecycle", max_epochs=10))(1.0, 3)
+    1.0
+    """
+    return make_schedule(est.lr_schedule, est.lr_decay, est.lr_decay_step,
+                         total_epochs=est.max_epochs)
+
+
+def train_loop(est, train_epoch, validate, get_state, set_state, epoch_callback=None):
     """Run epochs until ``max_epochs``, the tolerance test or early stopping.
 
     With early stopping, an epoch counts as an improvement when the validation
@@ -120,6 +136,9 @@ def train_loop(est, train_epoch, validate, get_state, set_state):
         Validation accuracy and mean data loss, when early stopping is on.
     get_state, set_state : callables
         Copy out / restore the weights (to keep the best ones).
+    epoch_callback : callable ``(epoch, loss, validation_score)`` or None
+        Called after every epoch (epochs counted from 1; the score is None
+        without validation), e.g. to drive a progress bar.
 
     Returns
     -------
@@ -153,7 +172,7 @@ def train_loop(est, train_epoch, validate, get_state, set_state):
     ([4.0, 2.0, 1.0, 0.95, 0.92], 5, [], None)
     """
     optimizer = make_optimizer(est.optimizer, est.learning_rate)
-    schedule = make_schedule(est.lr_schedule, est.lr_decay, est.lr_decay_step)
+    schedule = make_est_schedule(est)
     losses, scores, val_losses = [], [], []
     best_loss, best_acc, best_key, best_state, stale = np.inf, -np.inf, None, None, 0
     epoch = 0
@@ -181,6 +200,8 @@ def train_loop(est, train_epoch, validate, get_state, set_state):
         else:
             stale = 0 if loss < best_loss - est.tol else stale + 1
             best_loss = min(best_loss, loss)
+        if epoch_callback is not None:
+            epoch_callback(epoch, loss, scores[-1] if scores else None)
         if est.verbose:
             extra = (f", validation accuracy {scores[-1]:.4f}, loss {val_losses[-1]:.4f}"
                      if scores else "")

@@ -1,10 +1,9 @@
 """Multilayer perceptron classifier (softmax output) trained in float32.
 
-Forward and backward follow :mod:`classifiers.layers` (affine, activation,
-inverted dropout) but run on buffers allocated once per fit, with activations
-applied in place and their local gradients computed from the outputs, so an
-epoch allocates almost nothing beyond what BLAS needs.
+The network's forward and backward passes are in :mod:`classifiers._mlp_network`.
 """
+
+import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -13,126 +12,20 @@ from threadpoolctl import threadpool_limits
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from features.checks import check_choice, check_int, check_real
+from features.checks import check_bool, check_choice, check_int, check_real
 
+from ._mlp_network import _Network, init_batchnorm, init_weights, max_pieces
 from ._training import check_common_params, encode_labels, split_validation, train_loop
+from .augment import augment_batch, check_augment
 from .layers import ACTIVATIONS as LAYER_ACTIVATIONS
-from .layers import activate_inplace, backprop_activation_inplace
+from .layers import activate_inplace, batchnorm_forward
 from .losses import softmax, softmax_loss
 
 __all__ = ["MLPClassifier"]
 
-ACTIVATIONS = tuple(LAYER_ACTIVATIONS)
+ACTIVATIONS = tuple(LAYER_ACTIVATIONS) + ("maxout",)
 INITS = ("he", "xavier")
 _SMALL_PRODUCT = 10**7  # multiply-adds of the largest per-batch product
-
-
-def init_weights(sizes, init, rng, dtype=np.float32):
-    """Random weights and zero biases for layer widths ``sizes`` (input first).
-
-    ``init="he"`` draws ``N(0, 2 / fan_in)``, which keeps the variance of ReLU
-    activations constant across layers; ``"xavier"`` draws
-    ``N(0, 2 / (fan_in + fan_out))`` (Glorot), suited to tanh and sigmoid.
-
-    Returns
-    -------
-    Ws : list of ndarray, ``Ws[i]`` of shape (sizes[i], sizes[i + 1])
-    bs : list of ndarray, ``bs[i]`` of shape (sizes[i + 1],)
-    """
-    Ws, bs = [], []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        var = 2.0 / fan_in if init == "he" else 2.0 / (fan_in + fan_out)
-        Ws.append((np.sqrt(var) * rng.standard_normal((fan_in, fan_out))).astype(dtype))
-        bs.append(np.zeros(fan_out, dtype=dtype))
-    return Ws, bs
-
-
-class _Network:
-    """Weights plus the buffers of one mini-batch step (forward, softmax loss, backward).
-
-    Buffers are allocated once in the weights' dtype; views ``[:m]`` serve a
-    last, smaller batch. Gradients land in ``grads`` (same order as ``params``).
-    """
-
-    def __init__(self, Ws, bs, activation, dropout, alpha, batch_size, gen):
-        self.Ws, self.bs, self.act, self.p = Ws, bs, activation, dropout
-        self.alpha2, self.batch_size, self.gen = 2.0 * alpha, batch_size, gen
-        dt, B = Ws[0].dtype, batch_size
-        sizes = [Ws[0].shape[0]] + [W.shape[1] for W in Ws]
-        hidden = sizes[1:-1]
-        self.xb = np.empty((B, sizes[0]), dt)
-        self.A = [np.empty((B, s), dt) for s in sizes[1:]]       # activations, scores
-        self.G = [np.empty((B, s), dt) for s in sizes[1:]]       # gradients wrt A
-        self.T = [np.empty((B, s), dt) for s in hidden]          # scratch
-        self.D = [np.empty((B, s), dt) for s in hidden] if dropout > 0 else None  # masks
-        self.H = [np.empty((B, s), dt) for s in hidden] if dropout > 0 else None  # dropped
-        self.gW = [np.empty_like(W) for W in Ws]
-        self.gb = [np.empty_like(b) for b in bs]
-        self.wtmp = [np.empty_like(W) for W in Ws]
-        self.params, self.grads = Ws + bs, self.gW + self.gb
-        self.rows = np.arange(B)
-
-    def dropout_mask(self, out):
-        """Fill ``out`` with an inverted-dropout mask: 0 with probability ``p``, else ``1 / (1 - p)``.
-
-        Returns ``out``.
-        """
-        scale = out.dtype.type(1.0 / (1.0 - self.p))
-        if self.p == 0.5:
-            # A fair coin per unit needs one random bit, not a float: drawing
-            # 32x fewer random bits makes the mask about 5x faster, which is
-            # several percent of a training step of a small network.
-            n = out.size
-            bits = np.unpackbits(np.frombuffer(self.gen.bytes(-(-n // 8)), np.uint8), count=n)
-            return np.multiply(bits.reshape(out.shape), scale, out=out)
-        r = self.gen.random(out.shape, dtype=out.dtype, out=out)
-        # floor(r + 1 - p) is 1 with probability 1 - p, else 0
-        r += 1.0 - self.p
-        np.floor(r, out=r)
-        r *= scale
-        return r
-
-    def penalty(self):
-        """Weight-decay term ``alpha * sum W**2``."""
-        return 0.5 * self.alpha2 * sum(float(np.vdot(W, W)) for W in self.Ws)
-
-    def loss_and_grads(self, X, idx, y):
-        """Mean cross-entropy of rows ``idx`` of ``X``; fills ``grads`` (penalty included)."""
-        Ws, bs, act, p, L = self.Ws, self.bs, self.act, self.p, len(self.Ws)
-        m = idx.shape[0]
-        inputs = [np.take(X, idx, axis=0, out=self.xb[:m])]
-        for i in range(L):
-            z = np.matmul(inputs[i], Ws[i], out=self.A[i][:m])
-            z += bs[i]
-            if i < L - 1:
-                activate_inplace(act, z)
-                if p > 0:
-                    z = np.multiply(z, self.dropout_mask(self.D[i][:m]), out=self.H[i][:m])
-                inputs.append(z)
-        # Softmax cross-entropy on the scores, in place (max subtracted first).
-        s = self.A[L - 1][:m]
-        s -= s.max(axis=1, keepdims=True)
-        np.exp(s, out=s)
-        s /= s.sum(axis=1, keepdims=True)
-        rows = self.rows[:m]
-        loss = -np.log(np.maximum(s[rows, y], 1e-30)).sum(dtype=np.float64) / m
-        d = self.G[L - 1][:m]
-        np.copyto(d, s)
-        d[rows, y] -= 1.0
-        d *= 1.0 / m
-        for i in range(L - 1, -1, -1):
-            np.matmul(inputs[i].T, d, out=self.gW[i])
-            np.sum(d, axis=0, out=self.gb[i])
-            if self.alpha2 > 0:
-                np.multiply(Ws[i], self.alpha2, out=self.wtmp[i])
-                self.gW[i] += self.wtmp[i]
-            if i > 0:
-                dprev = np.matmul(d, Ws[i].T, out=self.G[i - 1][:m])
-                if p > 0:
-                    dprev *= self.D[i - 1][:m]
-                backprop_activation_inplace(act, dprev, self.A[i - 1][:m], self.T[i - 1][:m])
-                d = dprev
-        return float(loss)
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -145,8 +38,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     ----------
     hidden_layer_sizes : tuple of int, default=(512,)
         Width of each hidden layer; any number of layers (``()`` is softmax regression).
-    activation : {"relu", "leaky_relu", "elu", "tanh", "sigmoid"}, default="relu"
-        Hidden non-linearity (leaky slope 0.01, ELU alpha 1).
+    activation : {"relu", "leaky_relu", "elu", "tanh", "sigmoid", "maxout"}, default="relu"
+        Hidden non-linearity (leaky slope 0.01, ELU alpha 1). ``"maxout"``: each
+        unit outputs the maximum of ``maxout_pieces`` linear functions of its input.
+    maxout_pieces : int, default=2
+        Linear pieces per maxout unit (>= 2; used only with ``activation="maxout"``).
+    batch_norm : bool, default=False
+        Batch-normalize every hidden layer's linear output before its
+        activation (batch statistics in training, running averages at
+        prediction); the hidden layers then have no bias (the shift beta
+        replaces it, and their ``intercepts_`` stay 0).
     dropout : float, default=0.5
         Inverted-dropout drop probability on every hidden layer's output, in [0, 1).
     alpha : float, default=0.0
@@ -159,8 +60,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Update rule (see :mod:`classifiers.optimizers`).
     learning_rate : float, default=1e-3
         Initial step size, > 0.
-    lr_schedule : {"constant", "step", "exponential"}, default="constant"
-        Learning-rate decay per epoch (see :func:`classifiers.optimizers.make_schedule`).
+    lr_schedule : str, default="constant"
+        Learning-rate decay per epoch, one of :data:`classifiers.schedules.SCHEDULES`
+        (see :func:`classifiers.schedules.make_schedule`).
     lr_decay : float, default=0.95
         Decay factor in (0, 1].
     lr_decay_step : int, default=10
@@ -179,8 +81,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Held-out share in (0, 1), used only with ``early_stopping``.
     n_iter_no_change : int, default=10
         Patience, in epochs.
+    augment : {None, "hflip", "shift", "hflip+shift"}, default=None
+        Per-batch image augmentation (see :mod:`classifiers.augment`): each row
+        of ``X`` is viewed as an image of ``image_shape`` (rows flattened in
+        row, column, channel order, as :class:`features.RawPixels` does),
+        mirrored and/or shifted with fresh random draws for every mini-batch.
+    shift : int, default=2
+        Largest shift in pixels, >= 1 (zero padding).
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of the images the rows hold; required with
+        ``augment`` (``H * W * C`` must equal the number of features).
     random_state : int, RandomState instance or None, default=None
-        Seeds initialization, validation split, shuffling and dropout masks.
+        Seeds initialization, validation split, shuffling, dropout masks and augmentation.
     verbose : int, default=0
         Print progress every epoch when > 0.
 
@@ -199,6 +111,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     coefs_ : list of ndarray, float32
         ``coefs_[i]`` has shape (n_units_in, n_units_out) of layer ``i``.
     intercepts_ : list of ndarray, float32
+    bn_params_ : list of (gamma, beta) pairs, one per hidden layer (empty without batch_norm)
+    bn_running_ : list of (mean, variance) pairs, the running averages (empty without)
     loss_curve_ : list of float
         Mean training cross-entropy of every epoch plus the weight decay term.
     validation_scores_ : list of float
@@ -225,7 +139,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                  alpha=0.0, init="xavier", optimizer="adam", learning_rate=1e-3,
                  lr_schedule="constant", lr_decay=0.95, lr_decay_step=10,
                  batch_size=200, max_epochs=60, tol=1e-4, early_stopping=False,
-                 validation_fraction=0.1, n_iter_no_change=10, random_state=None,
+                 validation_fraction=0.1, n_iter_no_change=10, maxout_pieces=2,
+                 batch_norm=False, augment=None, shift=2, image_shape=None, random_state=None,
                  verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -243,6 +158,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.maxout_pieces = maxout_pieces
+        self.batch_norm = batch_norm
+        self.augment = augment
+        self.shift = shift
+        self.image_shape = image_shape
         self.random_state = random_state
         self.verbose = verbose
 
@@ -261,7 +181,23 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         check_choice(self.activation, "activation", ACTIVATIONS)
         check_choice(self.init, "init", INITS)
         check_real(self.dropout, "dropout", low=0, high=1, high_open=True)
+        check_int(self.maxout_pieces, "maxout_pieces", low=2)
+        check_bool(self.batch_norm, "batch_norm")
+        check_augment(self.augment, self.shift)
         return self._hidden_sizes()
+
+    def _image_shape(self, n_features):
+        """``(H, W, C)`` of the rows, checked against ``n_features`` (augmentation only)."""
+        shape = self.image_shape
+        ok = isinstance(shape, tuple) and len(shape) in (2, 3) and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in shape)
+        if not ok or int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"image_shape must be (H, W) or (H, W, C) with H * W * C = n_features = "
+                f"{n_features} when augment={self.augment!r}; got {shape!r}. Pass the shape "
+                "of the images the rows were flattened from."
+            )
+        return tuple(int(v) for v in shape) + (1,) * (3 - len(shape))
 
     def fit(self, X, y):
         """Train the network.
@@ -299,13 +235,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         else:
             X_tr, y_tr, X_va, y_va = X, y_idx, None, None
 
+        shape = self._image_shape(X.shape[1]) if self.augment is not None else None
+        pieces = self.maxout_pieces if self.activation == "maxout" else 1
         sizes = (X.shape[1],) + hidden + (self.classes_.shape[0],)
-        Ws, bs_ = init_weights(sizes, self.init, rng, f32)
+        Ws, bs_ = init_weights(sizes, self.init, rng, f32, pieces)
+        bn = init_batchnorm(Ws, f32) if self.batch_norm else None
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
 
         n_tr = X_tr.shape[0]
         net = _Network(Ws, bs_, self.activation, float(self.dropout), float(self.alpha),
-                       min(self.batch_size, n_tr), gen)
+                       min(self.batch_size, n_tr), gen, bn, pieces)
         B = net.batch_size
 
         def train_epoch(opt):
@@ -313,45 +252,60 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             total = 0.0
             for start in range(0, n_tr, B):
                 idx = order[start:start + B]
-                total += net.loss_and_grads(X_tr, idx, y_tr[idx]) * idx.shape[0]
+                batch = None
+                if shape is not None:
+                    images = X_tr[idx].reshape((idx.shape[0],) + shape)
+                    batch = augment_batch(images, self.augment, gen, self.shift)
+                    batch = batch.reshape(idx.shape[0], -1)
+                total += net.loss_and_grads(X_tr, idx, y_tr[idx], batch) * idx.shape[0]
                 opt.update(net.params, net.grads)
             return total / n_tr + net.penalty()
 
         def validate():
-            scores = self._forward(X_va, Ws, bs_)
+            scores = self._forward(X_va, Ws, bs_, bn)
             return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
 
         # Small products run on one BLAS thread: threads save little there and cost far
         # more when other processes share the cores (docs/decisions.md#mlp-blas-threads).
         biggest = B * max(W.shape[0] * W.shape[1] for W in Ws)
+        state = net.params + ([a for _, _, m, v in bn for a in (m, v)] if bn else [])
         with threadpool_limits(limits=1 if biggest < _SMALL_PRODUCT else None, user_api="blas"):
             (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
              self.n_iter_, self.best_validation_score_) = (
                 train_loop(
                     self, train_epoch, validate if self.early_stopping else None,
-                    get_state=lambda: [q.copy() for q in net.params],
-                    set_state=lambda st: [np.copyto(q, v) for q, v in zip(net.params, st)],
+                    get_state=lambda: [q.copy() for q in state],
+                    set_state=lambda st: [np.copyto(q, v) for q, v in zip(state, st)],
                 )
             )
         self.coefs_, self.intercepts_ = Ws, bs_
+        self.bn_params_ = [(g, b) for g, b, _, _ in bn] if bn else []
+        self.bn_running_ = [(m, v) for _, _, m, v in bn] if bn else []
         self.n_layers_ = len(Ws) + 1
         self.out_activation_ = "softmax"
         return self
 
-    def _forward(self, X, Ws, bs_):
-        """Scores for ``X`` (no dropout), in X's dtype."""
+    def _forward(self, X, Ws, bs_, bn=None):
+        """Scores for ``X`` (no dropout; batch norm with the running averages), in X's dtype."""
         h = X
         for i, (W, b) in enumerate(zip(Ws, bs_)):
             h = h @ W.astype(X.dtype, copy=False) + b.astype(X.dtype, copy=False)
             if i < len(Ws) - 1:
-                activate_inplace(self.activation, h)
+                if bn:
+                    gamma, beta, mean, var = (a.astype(X.dtype) for a in bn[i])
+                    h, _ = batchnorm_forward(h, gamma, beta, mean, var, training=False)
+                if self.activation == "maxout":
+                    h, _ = max_pieces(h, self.maxout_pieces)
+                else:
+                    activate_inplace(self.activation, h)
         return h
 
     def _scores(self, X):
         """Output scores of the fitted network for validated ``X``."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._forward(X, self.coefs_, self.intercepts_)
+        bn = [(g, b, m, v) for (g, b), (m, v) in zip(self.bn_params_, self.bn_running_)]
+        return self._forward(X, self.coefs_, self.intercepts_, bn)
 
     def predict_proba(self, X):
         """Class probabilities.

@@ -1,4 +1,4 @@
-"""Update rules (small stateful classes) and learning-rate schedules.
+"""Update rules: small stateful classes (learning-rate schedules: :mod:`classifiers.schedules`).
 
 Every update rule exposes ``update(params, grads)``: ``params`` and ``grads`` are
 sequences of arrays of matching shapes, and each parameter array is updated in
@@ -10,11 +10,13 @@ parameter's dtype, and reused afterwards so training does not allocate per step.
 
 import numpy as np
 
-from features.checks import check_choice, check_int, check_real
+from features.checks import check_choice, check_real
+# The schedules live in classifiers.schedules; they stay importable from here.
+from .schedules import SCHEDULES, ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
 
 __all__ = [
     "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam",
-    "ConstantLR", "StepDecay", "ExponentialDecay", "IterateAverage",
+    "ConstantLR", "StepDecay", "ExponentialDecay", "OneCycle", "IterateAverage",
     "make_optimizer", "make_schedule", "OPTIMIZERS", "SCHEDULES",
 ]
 
@@ -338,82 +340,3 @@ def make_optimizer(name, learning_rate, **kwargs):
     """
     check_choice(name, "optimizer", OPTIMIZERS)
     return OPTIMIZERS[name](learning_rate, **kwargs)
-
-
-class ConstantLR:
-    """Keep the base learning rate: ``lr(epoch) = lr0``.
-
-    Examples
-    --------
-    >>> ConstantLR()(0.1, 25)
-    0.1
-    """
-
-    def __call__(self, base_lr, epoch):
-        return base_lr
-
-
-def _check_gamma(gamma):
-    # The estimators' lr_decay parameter arrives here as gamma: name both.
-    return check_real(gamma, "gamma (lr_decay)", low=0, high=1, low_open=True)
-
-
-class StepDecay:
-    """Multiply the rate by ``gamma`` every ``step_size`` epochs.
-
-    ``lr(epoch) = lr0 * gamma ** (epoch // step_size)``, epochs counted from 0.
-
-    Examples
-    --------
-    >>> StepDecay(step_size=10, gamma=0.5)(1.0, 25)
-    0.25
-    """
-
-    def __init__(self, step_size=10, gamma=0.5):
-        self.step_size = check_int(step_size, "step_size", low=1)
-        self.gamma = _check_gamma(gamma)
-
-    def __call__(self, base_lr, epoch):
-        return base_lr * self.gamma ** (epoch // self.step_size)
-
-
-class ExponentialDecay:
-    """Multiply the rate by ``gamma`` every epoch: ``lr(epoch) = lr0 * gamma ** epoch``.
-
-    Examples
-    --------
-    >>> ExponentialDecay(gamma=0.5)(1.0, 3)
-    0.125
-    """
-
-    def __init__(self, gamma=0.95):
-        self.gamma = _check_gamma(gamma)
-
-    def __call__(self, base_lr, epoch):
-        return base_lr * self.gamma ** epoch
-
-
-SCHEDULES = ("constant", "step", "exponential")
-
-
-def make_schedule(name, gamma=0.95, step_size=10):
-    """Build a schedule by name: ``"constant"``, ``"step"`` or ``"exponential"``.
-
-    Raises
-    ------
-    ValueError
-        Unknown ``name`` or out-of-range ``gamma`` / ``step_size``.
-    TypeError
-        A ``gamma`` that is not a real number or a ``step_size`` that is not an integer.
-
-    Examples
-    --------
-    >>> make_schedule("step", gamma=0.1, step_size=5)(1.0, 5)
-    0.1
-    """
-    check_choice(name, "lr_schedule", SCHEDULES)
-    if name == "constant":
-        return ConstantLR()
-    if name == "step":
-        return StepDecay(step_size, gamma)
-    return ExponentialDecay(gamma)

@@ -182,3 +182,30 @@ def test_every_estimator_refuses_a_finite_divergence(cls, params, early_stopping
     clf = cls(random_state=0, max_epochs=20, early_stopping=early_stopping, **params)
     with pytest.raises(ValueError, match=r"diverged: the loss grew .*Lower learning_rate"):
         clf.fit(X, y)
+
+
+@pytest.mark.parametrize("with_validation", [False, True])
+def test_train_loop_calls_epoch_callback_after_every_epoch(with_validation):
+    est = _Params(max_epochs=4, n_iter_no_change=10)
+    losses = iter([4.0, 3.0, 2.0, 1.0])
+    accs = iter([0.5, 0.6, 0.7, 0.8])
+    calls = []
+    validate = (lambda: (next(accs), 1.0)) if with_validation else None
+    train_loop(est, lambda opt: next(losses), validate, lambda: None, lambda s: None,
+               epoch_callback=lambda *args: calls.append(args))
+    scores = [0.5, 0.6, 0.7, 0.8] if with_validation else [None] * 4
+    assert calls == list(zip([1, 2, 3, 4], [4.0, 3.0, 2.0, 1.0], scores))
+
+
+def test_train_loop_runs_a_onecycle_schedule_over_max_epochs():
+    est = _Params(lr_schedule="onecycle", max_epochs=10, n_iter_no_change=10)
+    seen = []
+    train_loop(est, lambda opt: seen.append(opt.learning_rate) or 1.0, None,
+               lambda: None, lambda s: None)
+    assert max(seen) == pytest.approx(0.1) and seen.index(max(seen)) == 3
+    assert seen[0] == pytest.approx(0.01) and seen[-1] < seen[5]
+
+
+def test_encode_labels_refuses_empty_labels():
+    with pytest.raises(ValueError, match=r"at least 2 classes; got no labels \(y is empty\)"):
+        encode_labels(np.array([]))

@@ -3,8 +3,8 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
-from classifiers.gradient_check import check_gradient
-from classifiers.mlp import ACTIVATIONS, MLPClassifier, _Network, init_weights
+from classifiers._mlp_network import init_weights
+from classifiers.mlp import ACTIVATIONS, MLPClassifier
 from classifiers.optimizers import OPTIMIZERS
 
 
@@ -12,65 +12,6 @@ from classifiers.optimizers import OPTIMIZERS
 def blobs():
     X, y = make_blobs(n_samples=200, centers=3, n_features=6, cluster_std=2.0, random_state=0)
     return StandardScaler().fit_transform(X), y
-
-
-def _network(activation, dropout, sizes=(5, 7, 6, 3), alpha=0.01, seed=0):
-    rng = np.random.RandomState(seed)
-    Ws, bs = init_weights(sizes, "he", rng, np.float64)
-    bs = [b + 0.1 * rng.standard_normal(b.shape) for b in bs]
-    net = _Network(Ws, bs, activation, dropout, alpha, batch_size=8, gen=None)
-    X = rng.standard_normal((8, sizes[0]))
-    y = rng.randint(0, sizes[-1], 8)
-    return net, X, y
-
-
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-@pytest.mark.parametrize("dropout", [0.0, 0.3, 0.5])
-def test_network_backward_passes_gradient_check(activation, dropout):
-    net, X, y = _network(activation, dropout)
-    idx = np.arange(8)
-
-    def f(_=None):
-        net.gen = np.random.default_rng(1)  # same dropout mask at every evaluation
-        return net.loss_and_grads(X, idx, y) + net.penalty()
-
-    f()
-    analytic = [g.copy() for g in net.grads]
-    for param, grad in zip(net.params, analytic):
-        assert check_gradient(f, param, grad) < 1e-6
-
-
-@pytest.mark.parametrize("dropout", [0.3, 0.5])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_dropout_mask_keeps_1_minus_p_scaled_by_its_inverse(dropout, dtype):
-    # p = 0.5 draws random bits and other p draw floats: both must give
-    # Bernoulli(1 - p) masks of 0 and 1 / (1 - p), independent across units.
-    net, _, _ = _network("relu", dropout)
-    net.gen = np.random.default_rng(0)
-    out = np.full((400, 250), np.nan, dtype)
-    mask = net.dropout_mask(out)
-    assert mask is out and mask.dtype == dtype
-    keep = dtype(1.0 / (1.0 - dropout))
-    assert set(np.unique(mask)) == {0.0, keep}
-    kept = mask > 0
-    # 100,000 units: the kept share is within 4 standard deviations (0.006).
-    assert abs(kept.mean() - (1 - dropout)) < 0.006
-    assert abs(np.corrcoef(kept[:, :-1].ravel(), kept[:, 1:].ravel())[0, 1]) < 0.02
-    assert abs(kept.mean(axis=1).std() - np.sqrt(dropout * (1 - dropout) / 250)) < 0.01
-    # A view of fewer rows (the last batch) gets a full mask of its own.
-    part = net.dropout_mask(np.full((3, 250), np.nan, dtype)[:2])
-    assert np.isin(part, [0.0, keep]).all()
-
-
-def test_network_handles_a_last_smaller_batch():
-    net, X, y = _network("relu", 0.0)  # buffers for 8 rows
-    idx = np.arange(5)
-    loss = net.loss_and_grads(X, idx, y[:5])
-    grads = [g.copy() for g in net.grads]
-    exact = _Network(net.Ws, net.bs, "relu", 0.0, 0.01, batch_size=5, gen=None)
-    assert loss == pytest.approx(exact.loss_and_grads(X, idx, y[:5]))
-    for g, e in zip(grads, exact.grads):
-        np.testing.assert_allclose(g, e)
 
 
 def test_mlp_overfits_50_examples():
@@ -175,3 +116,98 @@ def test_integer_hidden_size_is_one_layer(blobs):
     X, y = blobs
     clf = MLPClassifier(hidden_layer_sizes=8, max_epochs=1, random_state=0).fit(X, y)
     assert clf.coefs_[0].shape == (6, 8)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(batch_norm=True), dict(activation="maxout"), dict(activation="maxout", maxout_pieces=3),
+    dict(activation="maxout", batch_norm=True, init="he"),
+])
+def test_batchnorm_and_maxout_learn_blobs(kw, blobs):
+    X, y = blobs
+    clf = MLPClassifier((32,), learning_rate=1e-2, random_state=0, **kw).fit(X, y)
+    assert clf.score(X, y) > 0.9
+
+
+def test_maxout_and_batchnorm_shapes_and_float32(blobs):
+    X, y = blobs
+    clf = MLPClassifier((16, 8), activation="maxout", maxout_pieces=3, batch_norm=True,
+                        max_epochs=2, random_state=0).fit(X, y)
+    assert [W.shape for W in clf.coefs_] == [(6, 48), (16, 24), (8, 3)]
+    assert [g.shape for g, _ in clf.bn_params_] == [(48,), (24,)]
+    assert [m.shape for m, _ in clf.bn_running_] == [(48,), (24,)]
+    arrays = clf.coefs_ + [a for pair in clf.bn_params_ + clf.bn_running_ for a in pair]
+    assert all(a.dtype == np.float32 for a in arrays)
+    assert not any(b.any() for b in clf.intercepts_[:-1])  # beta replaces the hidden biases
+
+
+def test_batchnorm_prediction_uses_running_stats(blobs):
+    # One sample alone gets the probabilities it gets within the whole batch.
+    X, y = blobs
+    clf = MLPClassifier((16,), batch_norm=True, max_epochs=3, random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X[:1]), clf.predict_proba(X)[:1], rtol=1e-10)
+
+
+@pytest.mark.parametrize("kw", [dict(batch_norm=True, activation="maxout", dropout=0.5),
+                                dict(augment="hflip+shift", image_shape=(2, 3))])
+def test_same_random_state_same_weights_new_options(kw, blobs):
+    X, y = blobs
+    a = MLPClassifier((16,), max_epochs=3, random_state=1, **kw).fit(X, y)
+    b = MLPClassifier((16,), max_epochs=3, random_state=1, **kw).fit(X, y)
+    for wa, wb in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_array_equal(wa, wb)
+    for (ma, va), (mb, vb) in zip(a.bn_running_, b.bn_running_):
+        np.testing.assert_array_equal(ma, mb)
+        np.testing.assert_array_equal(va, vb)
+
+
+def test_augment_draws_fresh_images_per_batch(monkeypatch):
+    import classifiers.mlp as mlp_module
+
+    calls, original = [], mlp_module.augment_batch
+
+    def recording(images, augment, rng, shift):
+        out = original(images, augment, rng, shift)
+        calls.append((images.copy(), out))
+        return out
+
+    monkeypatch.setattr(mlp_module, "augment_batch", recording)
+    rng = np.random.default_rng(0)
+    X = rng.random((12, 4 * 5 * 3)).astype(np.float32) + 0.1
+    y = np.arange(12) % 3
+    kw = dict(hidden_layer_sizes=(8,), batch_size=4, max_epochs=2, augment="hflip+shift",
+              image_shape=(4, 5, 3), shift=1, random_state=0)
+    MLPClassifier(**kw).fit(X, y)
+    assert len(calls) == 6 and all(i.shape == (4, 4, 5, 3) for i, _ in calls)
+    # Each image is X's row viewed in (H, W, C) order, flipped and/or shifted.
+    rows = {tuple(r) for r in X}
+    assert all(tuple(img.ravel()) in rows for i, _ in calls for img in i)
+    first, calls[:] = list(calls), []
+    MLPClassifier(**kw).fit(X, y)
+    for (ai, ao), (bi, bo) in zip(first, calls):
+        np.testing.assert_array_equal(ao, bo)
+    # Across the two epochs every image is seen twice, with fresh draws.
+    by_row = {}
+    for images, out in first:
+        for img, res in zip(images, out):
+            by_row.setdefault(img.tobytes(), []).append(res)
+    assert sum(not np.array_equal(a, b) for a, b in by_row.values()) >= 8
+
+
+@pytest.mark.parametrize("param,value,error,match", [
+    ("maxout_pieces", 1, ValueError, "maxout_pieces must be an integer >= 2; got 1"),
+    ("batch_norm", 1, TypeError, "batch_norm must be True or False; got 1"),
+    ("augment", "hflip", ValueError,
+     r"image_shape must be \(H, W\) or \(H, W, C\) with H \* W \* C = n_features = 6 when "
+     r"augment='hflip'; got None"),
+    ("augment", "rot90", ValueError, "augment must be one of None, 'hflip'"),
+])
+def test_invalid_new_parameters(param, value, error, match, blobs):
+    X, y = blobs
+    with pytest.raises(error, match=match):
+        MLPClassifier(**{param: value}).fit(X, y)
+
+
+def test_image_shape_must_match_the_features(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match=r"H \* W \* C = n_features = 6 .*got \(2, 2\)"):
+        MLPClassifier(augment="shift", image_shape=(2, 2)).fit(X, y)

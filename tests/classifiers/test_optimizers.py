@@ -134,33 +134,6 @@ def test_update_rules_store_hyperparameters_as_floats(rule, kw, attr, expected):
     assert value == expected and type(value) is float
 
 
-@pytest.mark.parametrize("name,epoch,expected", [
-    ("constant", 7, 1.0), ("step", 9, 1.0), ("step", 10, 0.5), ("step", 25, 0.25),
-    ("exponential", 3, 0.125),
-])
-def test_schedules(name, epoch, expected):
-    assert O.make_schedule(name, gamma=0.5, step_size=10)(1.0, epoch) == pytest.approx(expected)
-
-
-def test_unknown_schedule():
-    with pytest.raises(ValueError, match="lr_schedule must be one of 'constant', .*; got 'cosine'"):
-        O.make_schedule("cosine")
-
-
-@pytest.mark.parametrize("name", ["step", "exponential"])
-@pytest.mark.parametrize("gamma", [1.5, 0, np.nan])
-def test_schedule_rejects_bad_gamma(name, gamma):
-    with pytest.raises(ValueError, match=r"gamma \(lr_decay\) must be a finite number in "
-                                         rf"\(0, 1\]; got {gamma!r}"):
-        O.make_schedule(name, gamma=gamma)
-
-
-@pytest.mark.parametrize("step_size, error", [(0, ValueError), (2.5, TypeError), (True, TypeError)])
-def test_step_schedule_rejects_bad_step_size(step_size, error):
-    with pytest.raises(error, match=rf"step_size must be an integer >= 1; got {step_size!r}"):
-        O.make_schedule("step", step_size=step_size)
-
-
 def test_iterate_average_is_the_running_mean_and_leaves_params_alone():
     avg = O.IterateAverage()
     p = np.array([1.0, -2.0], dtype=np.float32)

@@ -1,4 +1,4 @@
-"""Layers as forward/backward pairs.
+"""Dense layers as forward/backward pairs: affine, activations, inverted dropout.
 
 Each ``*_forward`` returns ``(out, cache)`` and the matching ``*_backward`` takes
 the upstream gradient ``dout`` (shape of ``out``) with that ``cache`` and returns

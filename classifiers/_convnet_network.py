@@ -1,0 +1,293 @@
+"""The network of :class:`classifiers.ConvNetClassifier`: weights, buffers, forward, backward.
+
+Blocks of conv 3x3 (stride 1, zero padding 1, no bias: batch normalization's
+shift replaces it) - batch normalization - ReLU - 2x2 max pooling, in NHWC
+layout, then a head: ``[affine - ReLU] - dropout - affine``, softmax loss.
+The formulas are those of :mod:`classifiers.layers`, arranged for speed:
+
+- Every array of a mini-batch step lives in a buffer allocated once per fit
+  (views ``[:m]`` serve a smaller last batch); the zero border of each padded
+  conv input is written once, and the previous block's pooled output is
+  written straight into its interior.
+- Batch normalization followed by ReLU is a per-channel map
+  ``a = max(0, scale z + shift)``, monotone in ``z``: max-pooling it equals
+  applying it to the max-pooled ``z`` (to the min-pooled ``z`` for channels
+  whose ``scale`` is negative). So the block pools ``z`` first and runs the
+  normalization, the ReLU and most of their backward pass on maps four times
+  smaller. The batch statistics still come from the full ``z``. Only where
+  ``z`` ties inside a window can the gradient take another (equally
+  maximal) input than pooling after the ReLU would pick; the rule stays the
+  layers' one: the first maximum of the window in row-major order.
+- The input gradient of batch normalization,
+  ``scale (dy - mean(dy) - xhat mean(dy xhat))``, is
+  ``scale dy + c1 z + c0`` with per-channel ``c1, c0``; ``dy`` is nonzero only
+  at the pooling winners, so the dense part is two passes over ``z``.
+- col2im of a 3x3, pad 1 convolution assigns the centre offset first (it
+  covers the whole interior) and adds the other eight, so the padded
+  gradient buffer needs no zeroing.
+"""
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from .layers import im2col
+
+BN_MOMENTUM, BN_EPS = 0.9, 1e-5
+# Filter gradients with fewer entries run on one BLAS thread: the first
+# layer's (27 x 32 from a sum over 131,072 positions at batch 128) took a
+# median 20 ms and up to 1.6 s on two threads of a busy 2-core machine, 4 ms
+# on one.
+_ONE_THREAD_OUTPUT = 2**12
+
+
+def init_params(image_shape, conv_channels, hidden_size, n_classes, rng, dtype=np.float32):
+    """He-initialized conv filters, unit gamma, zero beta and head weights.
+
+    Returns
+    -------
+    params : list of ndarray
+        Per block ``W (3, 3, C_in, C_out), gamma, beta``; then the head's
+        ``W, b`` pairs (hidden layer first when there is one).
+    stats : list of ndarray
+        Per block running mean (zeros) and running variance (ones).
+    """
+    H, W, C = image_shape
+    params, stats = [], []
+    for c_out in conv_channels:
+        std = np.sqrt(2.0 / (9 * C))
+        params += [(std * rng.standard_normal((3, 3, C, c_out))).astype(dtype),
+                   np.ones(c_out, dtype), np.zeros(c_out, dtype)]
+        stats += [np.zeros(c_out, dtype), np.ones(c_out, dtype)]
+        H, W, C = H // 2, W // 2, c_out
+    fan_in = H * W * C
+    if hidden_size is not None:
+        params += [(np.sqrt(2.0 / fan_in) * rng.standard_normal((fan_in, hidden_size))
+                    ).astype(dtype), np.zeros(hidden_size, dtype)]
+        fan_in = hidden_size
+    params += [(np.sqrt(1.0 / fan_in) * rng.standard_normal((fan_in, n_classes))).astype(dtype),
+               np.zeros(n_classes, dtype)]
+    return params, stats
+
+
+class ConvNetwork:
+    """Parameters plus the buffers of one mini-batch step of at most ``batch_size`` images.
+
+    Parameters
+    ----------
+    params, stats : lists from :func:`init_params` (updated in place by training)
+    image_shape : tuple ``(H, W, C)``
+    n_blocks : int
+    dropout : float
+        Drop probability before the last affine layer.
+    alpha : float
+        Weight decay ``alpha * sum W**2`` over conv filters and head weights.
+    batch_size : int
+    gen : numpy.random.Generator or None
+        Source of the dropout masks.
+    training : bool, default=True
+        False allocates only what :meth:`scores` needs in inference mode.
+    """
+
+    def __init__(self, params, stats, image_shape, n_blocks, dropout, alpha, batch_size, gen,
+                 training=True):
+        self.params, self.stats, self.n_blocks = params, stats, n_blocks
+        self.p, self.alpha2, self.gen, self.B = dropout, 2.0 * alpha, gen, batch_size
+        self.hidden = len(params) - 3 * n_blocks == 4
+        self.grads = [np.empty_like(q) for q in params] if training else None
+        dt, B = params[0].dtype, batch_size
+
+        def train_buffer(shape, dtype=dt):
+            return np.empty(shape, dtype) if training else None
+
+        self.dtype = dt
+        H, W, C = image_shape
+        self.shapes, self.xp, self.cols, self.z, self.dz, self.dxp = [], [], [], [], [], []
+        self.zp, self.tmp, self.win, self.dyp = [], [], [], []
+        for b in range(n_blocks):
+            F = params[3 * b].shape[3]
+            Ho, Wo = H // 2, W // 2
+            self.shapes.append((H, W, C, F, Ho, Wo))
+            self.xp.append(np.zeros((B, H + 2, W + 2, C), dt))
+            self.cols.append(np.empty((B * H * W, 9 * C), dt))
+            self.z.append(np.empty((B * H * W, F), dt))
+            self.dz.append(train_buffer((B * H * W, F)))
+            self.dxp.append(train_buffer((B, H + 2, W + 2, C)) if b > 0 else None)
+            self.zp.append(np.empty((B, Ho, Wo, F), dt))
+            self.tmp.append(np.empty((B, Ho, Wo, F), dt))
+            self.dyp.append(train_buffer((B, Ho, Wo, F)))
+            self.win.append([train_buffer((B, Ho, Wo, F), bool) for _ in range(3)])
+            H, W, C = Ho, Wo, F
+        self.feat = np.empty((B, H, W, C), dt)  # output of the last block
+        self.bn = [None] * n_blocks
+        self.blas = ThreadpoolController()
+
+    def dropout_mask(self, shape):
+        """Inverted-dropout mask of ``shape``: 0 with probability ``p``, else ``1 / (1 - p)``."""
+        r = self.gen.random(shape, dtype=self.dtype)
+        r += self.dtype.type(1.0 - self.p)
+        np.floor(r, out=r)
+        r *= self.dtype.type(1.0 / (1.0 - self.p))
+        return r
+
+    def penalty(self):
+        """Weight-decay term ``alpha * sum W**2``."""
+        return 0.5 * self.alpha2 * sum(float(np.vdot(W, W)) for W in self._weights(self.params))
+
+    def _weights(self, seq):
+        head = seq[3 * self.n_blocks:]
+        return [seq[3 * b] for b in range(self.n_blocks)] + head[::2]
+
+    def _block_forward(self, b, m, training):
+        H, W, C, F, Ho, Wo = self.shapes[b]
+        Wc, gamma, beta = self.params[3 * b:3 * b + 3]
+        rmean, rvar = self.stats[2 * b:2 * b + 2]
+        M = m * H * W
+        cols = im2col(self.xp[b][:m], 3, 3, out=self.cols[b][:M])
+        z = np.matmul(cols, Wc.reshape(9 * C, F), out=self.z[b][:M])
+        if training:
+            # Per-image partial sums in the network's dtype, totalled in float64:
+            # as fast as one flat sum, and E[z^2] - mu^2 no longer cancels away
+            # float32 accuracy (1e-5 instead of 2e-3 relative for mean/std = 7).
+            zb = z.reshape(m, H * W, F)
+            mu = np.einsum("bij->bj", zb).sum(axis=0, dtype=np.float64) / M
+            var = np.einsum("bij,bij->bj", zb, zb).sum(axis=0, dtype=np.float64) / M - mu * mu
+            np.maximum(var, 0, out=var)
+            rmean *= BN_MOMENTUM
+            rmean += (1.0 - BN_MOMENTUM) * mu
+            rvar *= BN_MOMENTUM
+            rvar += (1.0 - BN_MOMENTUM) * var * (M / max(M - 1, 1))
+        else:
+            mu, var = rmean, rvar
+        inv_std = (1.0 / np.sqrt(var + BN_EPS)).astype(self.dtype)
+        scale = gamma * inv_std
+        shift = beta - mu.astype(self.dtype) * scale
+        z4 = z.reshape(m, H, W, F)
+        parts = [z4[:, i:2 * Ho:2, j:2 * Wo:2] for i in (0, 1) for j in (0, 1)]
+        zp, tmp = self.zp[b][:m], self.tmp[b][:m]
+        np.maximum(parts[0], parts[1], out=zp)
+        np.maximum(parts[2], parts[3], out=tmp)
+        if training:
+            # A tournament names the first maximum in row-major order (strict
+            # comparisons keep the earlier one on ties): right beats left in
+            # the top row, in the bottom row, and bottom beats top.
+            win = [w[:m] for w in self.win[b]]
+            np.greater(parts[1], parts[0], out=win[0])
+            np.greater(parts[3], parts[2], out=win[1])
+            np.greater(tmp, zp, out=win[2])
+        np.maximum(zp, tmp, out=zp)
+        neg = scale < 0
+        if neg.any():  # these channels pool the minimum (a decreasing map turns it into the max)
+            lo01, lo23 = np.minimum(parts[0], parts[1]), np.minimum(parts[2], parts[3])
+            if training:
+                np.copyto(win[0], parts[1] < parts[0], where=neg)
+                np.copyto(win[1], parts[3] < parts[2], where=neg)
+                np.copyto(win[2], lo23 < lo01, where=neg)
+            np.copyto(zp, np.minimum(lo01, lo23), where=neg)
+        out = self.xp[b + 1][:m, 1:-1, 1:-1] if b + 1 < self.n_blocks else self.feat[:m]
+        np.multiply(zp, scale, out=out)
+        out += shift
+        np.maximum(out, 0, out=out)
+        if training:
+            self.bn[b] = (mu.astype(self.dtype), inv_std, scale, out)
+
+    def _block_backward(self, b, m, dout):
+        """``dout``: gradient of the block's pooled output; returns that of its input (or None)."""
+        H, W, C, F, Ho, Wo = self.shapes[b]
+        Wc, gamma = self.params[3 * b:3 * b + 2]
+        mu, inv_std, scale, a = self.bn[b]
+        M = m * H * W
+        dyp = np.multiply(dout, a > 0, out=self.dyp[b][:m])   # ReLU, on the pooled maps
+        dbeta = dyp.sum(axis=(0, 1, 2))
+        tmp = self.tmp[b][:m]
+        np.subtract(self.zp[b][:m], mu, out=tmp)
+        tmp *= inv_std                                        # xhat at the winners
+        tmp *= dyp
+        dgamma = tmp.sum(axis=(0, 1, 2))
+        c1 = -scale * inv_std * dgamma / M
+        c0 = -scale * dbeta / M - mu * c1
+        dz = np.multiply(self.z[b][:M], c1, out=self.dz[b][:M])
+        dz += c0
+        dyp *= scale
+        # Route each window's gradient to its tournament winner: the bottom
+        # row's share, split between right and left, the rest between top
+        # right and top left.
+        dz4 = dz.reshape(m, H, W, F)
+        right_top, right_bottom, bottom = (w[:m] for w in self.win[b])
+        zp = self.zp[b][:m]  # free now: scratch
+        np.multiply(dyp, bottom, out=tmp)
+        dyp -= tmp
+        np.multiply(tmp, right_bottom, out=zp)
+        dz4[:, 1:2 * Ho:2, 1:2 * Wo:2] += zp
+        tmp -= zp
+        dz4[:, 1:2 * Ho:2, 0:2 * Wo:2] += tmp
+        np.multiply(dyp, right_top, out=zp)
+        dz4[:, 0:2 * Ho:2, 1:2 * Wo:2] += zp
+        dyp -= zp
+        dz4[:, 0:2 * Ho:2, 0:2 * Wo:2] += dyp
+        g = self.grads
+        if 9 * C * F < _ONE_THREAD_OUTPUT:
+            with self.blas.limit(limits=1, user_api="blas"):
+                np.matmul(self.cols[b][:M].T, dz, out=g[3 * b].reshape(9 * C, F))
+        else:
+            np.matmul(self.cols[b][:M].T, dz, out=g[3 * b].reshape(9 * C, F))
+        g[3 * b + 1][...] = dgamma
+        g[3 * b + 2][...] = dbeta
+        if b == 0:
+            return None
+        dcols = np.matmul(dz, Wc.reshape(9 * C, F).T, out=self.cols[b][:M])  # reuse
+        d6 = dcols.reshape(m, H, W, 3, 3, C)
+        dxp = self.dxp[b][:m]
+        dxp[:, 1:H + 1, 1:W + 1] = d6[:, :, :, 1, 1]
+        for k in (0, 1, 2, 3, 5, 6, 7, 8):
+            dy, dx = divmod(k, 3)
+            dxp[:, dy:dy + H, dx:dx + W] += d6[:, :, :, dy, dx]
+        return dxp[:, 1:H + 1, 1:W + 1]
+
+    def set_input(self, Xb):
+        """Write a batch of images (scaled floats) into the first padded buffer."""
+        m = Xb.shape[0]
+        np.copyto(self.xp[0][:m, 1:-1, 1:-1], Xb, casting="same_kind")
+        return m
+
+    def scores(self, m, training):
+        """Class scores of the ``m`` images set by :meth:`set_input`."""
+        for b in range(self.n_blocks):
+            self._block_forward(b, m, training)
+        head = self.params[3 * self.n_blocks:]
+        self.flat = h = self.feat[:m].reshape(m, -1)
+        if self.hidden:
+            self.h_act = h = np.maximum(h @ head[0] + head[1], 0)
+        self.mask = self.dropout_mask(h.shape) if training and self.p > 0 else None
+        if self.mask is not None:
+            h = h * self.mask
+        self.head_in = h
+        return h @ head[-2] + head[-1]
+
+    def loss_and_grads(self, m, y):
+        """Mean cross-entropy of the ``m`` images set; fills ``grads`` (weight decay included)."""
+        s = self.scores(m, training=True)
+        s -= s.max(axis=1, keepdims=True)
+        np.exp(s, out=s)
+        s /= s.sum(axis=1, keepdims=True)
+        rows = np.arange(m)
+        loss = -np.log(np.maximum(s[rows, y], 1e-30)).sum(dtype=np.float64) / m
+        s[rows, y] -= 1.0
+        d = s / s.dtype.type(m)
+        nb, g, head = 3 * self.n_blocks, self.grads, self.params[3 * self.n_blocks:]
+        np.matmul(self.head_in.T, d, out=g[-2])
+        np.sum(d, axis=0, out=g[-1])
+        d = d @ head[-2].T
+        if self.mask is not None:
+            d *= self.mask
+        if self.hidden:
+            d *= self.h_act > 0
+            np.matmul(self.flat.T, d, out=g[nb])
+            np.sum(d, axis=0, out=g[nb + 1])
+            d = d @ head[0].T
+        d = d.reshape(self.feat[:m].shape)
+        for b in range(self.n_blocks - 1, -1, -1):
+            d = self._block_backward(b, m, d)
+        if self.alpha2 > 0:
+            for W, gW in zip(self._weights(self.params), self._weights(g)):
+                gW += self.alpha2 * W
+        return float(loss)

@@ -1,0 +1,336 @@
+"""Convolutional network classifier for image batches, trained in float32."""
+
+import numbers
+
+import numpy as np
+from scipy.sparse import issparse
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
+
+from features._validation import check_images, to_float_images
+from features.checks import check_int, check_real
+
+from ._convnet_network import ConvNetwork, init_params
+from ._training import (check_common_params, encode_labels, make_est_schedule,
+                        split_validation, train_loop)
+from .augment import augment_batch, check_augment
+from .losses import softmax, softmax_loss
+
+__all__ = ["ConvNetClassifier"]
+
+
+def _check_channels(value):
+    try:
+        channels = tuple(value)
+    except TypeError:
+        channels = ()
+    if not channels or not all(isinstance(c, numbers.Integral) and not isinstance(c, bool)
+                               and c >= 1 for c in channels):
+        raise ValueError(
+            f"conv_channels must be a non-empty tuple of positive integers; got {value!r}. "
+            "Pass e.g. conv_channels=(32, 64, 128)."
+        )
+    return tuple(int(c) for c in channels)
+
+
+def _check_images(X):
+    if issparse(X):
+        raise TypeError(
+            "Sparse data was passed for X, but dense data is required: X must be a batch of "
+            "images (N, H, W) or (N, H, W, C). Use X.toarray() and reshape it."
+        )
+    return check_images(X, convert=False)
+
+
+class ConvNetClassifier(ClassifierMixin, BaseEstimator):
+    """Small ConvNet: blocks of conv 3x3 - batch norm - ReLU - 2x2 max pool, then a linear head.
+
+    Each entry of ``conv_channels`` is one block: a 3x3 convolution (stride 1,
+    zero padding 1, no bias) with that many filters, batch normalization
+    (batch statistics in training, running averages at prediction), ReLU and
+    2x2 max pooling (which halves height and width, rounding down). The head
+    is ``[affine - ReLU] - dropout - affine`` with a softmax cross-entropy
+    loss. Images are NHWC; computation is float32 (see
+    :mod:`classifiers.layers` for the layers and their conventions).
+
+    Parameters
+    ----------
+    conv_channels : tuple of int, default=(32, 64, 128)
+        Filters of each block; images need at least ``2 ** len(conv_channels)``
+        pixels in height and width.
+    hidden_size : int or None, default=None
+        Units of a hidden ReLU layer in the head; None puts the linear
+        classifier right after the last block.
+    dropout : float, default=0.3
+        Inverted-dropout probability on the input of the last affine layer, in [0, 1).
+    alpha : float, default=5e-4
+        L2 weight decay ``alpha * sum W**2`` over the conv filters and head
+        weights (not biases nor batch-norm scales and shifts).
+    optimizer : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"}, default="adam"
+        Update rule (see :mod:`classifiers.optimizers`).
+    learning_rate : float, default=2e-3
+        Base (peak, for the one-cycle schedules) step size, > 0.
+    lr_schedule : str, default="onecycle"
+        One of :data:`classifiers.schedules.SCHEDULES`, evaluated at every
+        mini-batch (fractional epochs): ``"onecycle"`` warms up linearly over
+        the first 30% of ``max_epochs``, then decays linearly to 0.
+    lr_decay : float, default=0.95
+        Decay factor of the ``"step"`` and ``"exponential"`` schedules, in (0, 1].
+    lr_decay_step : int, default=10
+        Epochs between decays of the ``"step"`` schedule.
+    batch_size : int, default=128
+        Mini-batch size (capped at the number of training images); also the
+        chunk size of prediction.
+    max_epochs : int, default=40
+    tol : float, default=1e-4
+        Minimum improvement that resets the patience counter (validation
+        accuracy or loss with early stopping, training loss otherwise).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` (stratified, seeded), stop after
+        ``n_iter_no_change`` epochs without improvement, keep the best weights.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    augment : {None, "hflip", "shift", "hflip+shift"}, default=None
+        Random mirror images and/or random shifts (zero padding of ``shift``
+        pixels, crop at a random offset), drawn afresh for every image of
+        every mini-batch (see :mod:`classifiers.augment`).
+    shift : int, default=2
+        Largest shift in pixels, >= 1.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialization, validation split, shuffling, dropout and augmentation.
+    verbose : int, default=0
+        Print progress every epoch when > 0.
+    epoch_callback : callable or None, default=None
+        Called as ``epoch_callback(epoch, loss, validation_score)`` after every
+        epoch (score None without early stopping), e.g. to drive a progress bar.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    image_shape_ : tuple ``(H, W, C)``
+    conv_weights_ : list of ndarray of shape (3, 3, C_in, C_out), float32
+    bn_params_ : list of (gamma, beta) pairs of ndarray of shape (C_out,)
+    bn_running_ : list of (mean, variance) pairs, the running averages
+    coefs_, intercepts_ : lists of ndarray
+        Head weights and biases (the hidden layer first when there is one).
+    loss_curve_ : list of float
+        Mean training cross-entropy of every epoch plus the weight decay term.
+    validation_scores_ : list of float
+        Validation accuracy of every epoch (empty without early stopping).
+    validation_loss_curve_ : list of float
+    best_validation_score_ : float or None
+    n_iter_ : int
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
+    >>> y = (X[:, :4].mean(axis=(1, 2, 3)) > X[:, 4:].mean(axis=(1, 2, 3))).astype(int)
+    >>> clf = ConvNetClassifier((4, 8), max_epochs=3, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    def __init__(self, conv_channels=(32, 64, 128), *, hidden_size=None, dropout=0.3,
+                 alpha=5e-4, optimizer="adam", learning_rate=2e-3, lr_schedule="onecycle",
+                 lr_decay=0.95, lr_decay_step=10, batch_size=128, max_epochs=40, tol=1e-4,
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+                 augment=None, shift=2, random_state=None, verbose=0, epoch_callback=None):
+        self.conv_channels = conv_channels
+        self.hidden_size = hidden_size
+        self.dropout = dropout
+        self.alpha = alpha
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.lr_decay = lr_decay
+        self.lr_decay_step = lr_decay_step
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.augment = augment
+        self.shift = shift
+        self.random_state = random_state
+        self.verbose = verbose
+        self.epoch_callback = epoch_callback
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.input_tags.positive_only = True  # uint8 images, or floats in [0, 1]
+        return tags
+
+    def _check_params(self):
+        check_common_params(self)
+        channels = _check_channels(self.conv_channels)
+        if self.hidden_size is not None:
+            check_int(self.hidden_size, "hidden_size", low=1,
+                      fix="Pass e.g. hidden_size=256, or None for a linear head.")
+        check_real(self.dropout, "dropout", low=0, high=1, high_open=True)
+        check_augment(self.augment, self.shift)
+        if self.epoch_callback is not None and not callable(self.epoch_callback):
+            raise TypeError(
+                f"epoch_callback must be callable (epoch, loss, validation_score) or None; "
+                f"got {self.epoch_callback!r}."
+            )
+        return channels
+
+    def _check_size(self, image_shape, n_blocks):
+        need = 2 ** n_blocks
+        if min(image_shape[:2]) < need:
+            raise ValueError(
+                f"images of {image_shape[0]}x{image_shape[1]} pixels are too small for "
+                f"{n_blocks} blocks of 2x2 pooling: they need at least {need}x{need}. "
+                "Pass fewer conv_channels or larger images."
+            )
+
+    def fit(self, X, y):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, H, W) or (n_images, H, W, C)
+            uint8 images (scaled by 1/255), or float images in [0, 1].
+        y : array-like of shape (n_images,)
+            Labels of any type (at least two classes).
+
+        Returns
+        -------
+        self : object
+
+        Raises
+        ------
+        ValueError
+            Invalid parameters, images (wrong dimensions, too small, values out
+            of range), a single class, or a diverging loss.
+        TypeError
+            Parameters of the wrong type.
+        """
+        channels = self._check_params()
+        if y is None:
+            raise ValueError("requires y to be passed, but the target y is None. Pass the labels.")
+        y = column_or_1d(y, warn=True)
+        if y.dtype.kind == "f":
+            assert_all_finite(y, input_name="y")
+        check_classification_targets(y)
+        classes, y_idx = encode_labels(y)
+        images = _check_images(X)
+        check_consistent_length(images, y)
+        self.classes_ = classes
+        image_shape = tuple(int(s) for s in images.shape[1:])
+        self._check_size(image_shape, len(channels))
+        rng = check_random_state(self.random_state)
+
+        if self.early_stopping:
+            tr, va = split_validation(y_idx, self.validation_fraction, rng)
+            X_tr, y_tr, X_va, y_va = images[tr], y_idx[tr], images[va], y_idx[va]
+        else:
+            X_tr, y_tr, X_va, y_va = images, y_idx, None, None
+
+        params, stats = init_params(image_shape, channels, self.hidden_size,
+                                    self.classes_.shape[0], rng)
+        gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+        n_tr = X_tr.shape[0]
+        B = min(self.batch_size, n_tr)
+        net = ConvNetwork(params, stats, image_shape, len(channels), float(self.dropout),
+                          float(self.alpha), B, gen)
+        schedule, n_batches, epochs_done = make_est_schedule(self), -(-n_tr // B), [0]
+
+        def train_epoch(opt):
+            order = gen.permutation(n_tr)
+            total = 0.0
+            for i, start in enumerate(range(0, n_tr, B)):
+                opt.learning_rate = schedule(self.learning_rate, epochs_done[0] + i / n_batches)
+                idx = order[start:start + B]
+                batch = augment_batch(X_tr[idx], self.augment, gen, self.shift)
+                m = net.set_input(to_float_images(batch, np.float32))
+                total += net.loss_and_grads(m, y_tr[idx]) * m
+                opt.update(net.params, net.grads)
+            epochs_done[0] += 1
+            return total / n_tr + net.penalty()
+
+        def validate():
+            scores = self._predict_scores(X_va, params, stats, image_shape)
+            return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
+
+        state = params + stats
+        (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
+         self.n_iter_, self.best_validation_score_) = train_loop(
+            self, train_epoch, validate if self.early_stopping else None,
+            get_state=lambda: [q.copy() for q in state],
+            set_state=lambda saved: [np.copyto(q, v) for q, v in zip(state, saved)],
+            epoch_callback=self.epoch_callback,
+        )
+        n = len(channels)
+        self.image_shape_ = image_shape
+        self.conv_weights_ = params[0:3 * n:3]
+        self.bn_params_ = [(params[3 * b + 1], params[3 * b + 2]) for b in range(n)]
+        self.bn_running_ = [(stats[2 * b], stats[2 * b + 1]) for b in range(n)]
+        self.coefs_, self.intercepts_ = params[3 * n::2], params[3 * n + 1::2]
+        return self
+
+    def _predict_scores(self, images, params, stats, image_shape):
+        """Class scores (float32) of validated images, in chunks of ``batch_size``."""
+        n_blocks = len(stats) // 2
+        chunk = min(self.batch_size, images.shape[0])
+        net = ConvNetwork(params, stats, image_shape, n_blocks, 0.0, 0.0, chunk, None,
+                          training=False)
+        out = np.empty((images.shape[0], params[-1].shape[0]), np.float32)
+        for start in range(0, images.shape[0], chunk):
+            m = net.set_input(to_float_images(images[start:start + chunk], np.float32))
+            out[start:start + m] = net.scores(m, training=False)
+        return out
+
+    def _scores(self, X):
+        check_is_fitted(self)
+        images = _check_images(X)
+        if tuple(images.shape[1:]) != self.image_shape_:
+            raise ValueError(
+                f"X has images of shape {tuple(images.shape[1:])} (H, W, C) but the network "
+                f"was trained on images of shape {self.image_shape_}. Resize the images or "
+                "fit again."
+            )
+        params, stats = [], []
+        for W, (gamma, beta), (mean, var) in zip(self.conv_weights_, self.bn_params_,
+                                                 self.bn_running_):
+            params += [W, gamma, beta]
+            stats += [mean, var]
+        for W, b in zip(self.coefs_, self.intercepts_):
+            params += [W, b]
+        return self._predict_scores(images, params, stats, self.image_shape_)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, H, W) or (n_images, H, W, C)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_images, n_classes), float32, rows summing to 1.
+        """
+        return softmax(self._scores(X))
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predicted labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, H, W) or (n_images, H, W, C)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_images,), labels from ``classes_``.
+        """
+        scores = self._scores(X)  # first: it raises NotFittedError before classes_ is read
+        return self.classes_[scores.argmax(axis=1)]

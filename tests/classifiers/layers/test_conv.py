@@ -1,0 +1,145 @@
+import numpy as np
+import pytest
+from scipy.signal import correlate
+
+from classifiers.gradient_check import check_gradient
+from classifiers.layers import col2im, conv2d_backward, conv2d_forward, im2col
+
+TORCH_REASON = "PyTorch is an optional reference (pip install torch to compare against it)"
+
+X4 = np.arange(16.0).reshape(1, 4, 4, 1)
+LAPLACE = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+# Not symmetric: a convolution (flipped kernel) would give other numbers.
+UP_LEFT = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("kernel,stride,expected", [
+    # out[i, j] = up + down + left + right - 4 * centre, zeros outside (pad 1)
+    (LAPLACE, 1, [[5, 3, 2, -3], [-3, 0, 0, -8], [-7, 0, 0, -12], [-27, -17, -18, -35]]),
+    (LAPLACE, 2, [[5, 2], [-7, 0]]),
+    # out[i, j] = x[i - 1, j - 1] + 2 x[i - 1, j]
+    (UP_LEFT, 1, [[0, 0, 0, 0], [0, 2, 5, 8], [8, 14, 17, 20], [16, 26, 29, 32]]),
+    (UP_LEFT, 2, [[0, 0], [8, 17]]),
+])
+def test_conv2d_hand_computed_3x3_with_padding_1(kernel, stride, expected):
+    out, _ = conv2d_forward(X4, kernel[:, :, None, None], np.array([0.5]), stride=stride, pad=1)
+    np.testing.assert_array_equal(out[0, :, :, 0], np.array(expected) + 0.5)
+
+
+def _scipy_reference(x, W, b, stride, pad):
+    xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    N, F = x.shape[0], W.shape[3]
+    out = []
+    for n in range(N):
+        maps = [correlate(xp[n], W[:, :, :, f], mode="valid")[::stride, ::stride, 0] + b[f]
+                for f in range(F)]
+        out.append(np.stack(maps, axis=-1))
+    return np.stack(out)
+
+
+def _loop_reference(x, W, b, stride, pad):
+    xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    kh, kw, _, F = W.shape
+    Ho = (xp.shape[1] - kh) // stride + 1
+    Wo = (xp.shape[2] - kw) // stride + 1
+    out = np.empty((x.shape[0], Ho, Wo, F))
+    for n in range(x.shape[0]):
+        for i in range(Ho):
+            for j in range(Wo):
+                win = xp[n, i * stride:i * stride + kh, j * stride:j * stride + kw]
+                for f in range(F):
+                    out[n, i, j, f] = np.sum(win * W[:, :, :, f]) + b[f]
+    return out
+
+
+CONFIGS = [  # (N, H, W, C, kh, kw, F, stride, pad)
+    (2, 5, 5, 3, 3, 3, 4, 1, 1),
+    (2, 7, 6, 2, 3, 3, 3, 2, 1),
+    (1, 6, 7, 3, 2, 3, 2, 1, 0),
+    (3, 4, 4, 2, 1, 1, 5, 1, 0),
+    (1, 8, 8, 1, 5, 5, 2, 3, 2),
+]
+
+
+def _random(config, seed=0, dtype=np.float64):
+    N, H, W, C, kh, kw, F, stride, pad = config
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, H, W, C)).astype(dtype)
+    Wt = rng.standard_normal((kh, kw, C, F)).astype(dtype)
+    b = rng.standard_normal(F).astype(dtype)
+    return x, Wt, b, stride, pad
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+@pytest.mark.parametrize("reference", [_scipy_reference, _loop_reference])
+def test_conv2d_equals_reference_on_random_input(config, reference):
+    x, W, b, stride, pad = _random(config)
+    out, _ = conv2d_forward(x, W, b, stride=stride, pad=pad)
+    np.testing.assert_allclose(out, reference(x, W, b, stride, pad), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_conv2d_backward_gradient_check(config):
+    x, W, b, stride, pad = _random(config)
+    out, cache = conv2d_forward(x, W, b, stride=stride, pad=pad)
+    dout = np.random.default_rng(1).standard_normal(out.shape)
+    dx, dW, db = conv2d_backward(dout, cache)
+    f = lambda _: float(np.sum(conv2d_forward(x, W, b, stride=stride, pad=pad)[0] * dout))
+    assert check_gradient(f, x, dx) < 1e-6
+    assert check_gradient(f, W, dW) < 1e-6
+    assert check_gradient(f, b, db) < 1e-6
+
+
+def test_conv2d_without_bias_and_without_dx():
+    x, W, b, stride, pad = _random(CONFIGS[0])
+    out, cache = conv2d_forward(x, W, None, stride=stride, pad=pad)
+    np.testing.assert_allclose(out + b, conv2d_forward(x, W, b, stride=stride, pad=pad)[0])
+    dx, dW, db = conv2d_backward(np.ones_like(out), cache, compute_dx=False)
+    assert dx is None and db is None and dW.shape == W.shape
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv2d_keeps_the_input_dtype(dtype):
+    x, W, b, stride, pad = _random(CONFIGS[1], dtype=dtype)
+    out, cache = conv2d_forward(x, W, b, stride=stride, pad=pad)
+    grads = conv2d_backward(np.ones_like(out), cache)
+    assert out.dtype == dtype and all(g.dtype == dtype for g in grads)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_col2im_is_the_adjoint_of_im2col(config):
+    # <im2col(x), Y> == <x, col2im(Y)> for all x, Y: the backward pass of a linear map.
+    N, H, W, C, kh, kw, F, stride, pad = config
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((N, H, W, C))
+    cols = im2col(x, kh, kw, stride, pad)
+    Y = rng.standard_normal(cols.shape)
+    assert np.vdot(cols, Y) == pytest.approx(np.vdot(x, col2im(Y, x.shape, kh, kw, stride, pad)))
+
+
+@pytest.mark.parametrize("x_shape,w_shape,pad,match", [
+    ((1, 4, 4, 3), (3, 3, 2, 4), 0, r"same C; got x of shape \(1, 4, 4, 3\)"),
+    ((4, 4, 3), (3, 3, 3, 4), 0, "x must be \\(N, H, W, C\\)"),
+    ((1, 2, 2, 1), (3, 3, 1, 1), 0, "a kernel of size 3 does not fit in an input of size 2"),
+])
+def test_conv2d_rejects_bad_shapes(x_shape, w_shape, pad, match):
+    with pytest.raises(ValueError, match=match):
+        conv2d_forward(np.zeros(x_shape), np.zeros(w_shape), pad=pad)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_conv2d_matches_torch_forward_and_backward(config):
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
+    x, W, b, stride, pad = _random(config)
+    out, cache = conv2d_forward(x, W, b, stride=stride, pad=pad)
+    dout = np.random.default_rng(1).standard_normal(out.shape)
+    dx, dW, db = conv2d_backward(dout, cache)
+    tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)      # NCHW
+    tW = torch.tensor(W.transpose(3, 2, 0, 1), requires_grad=True)      # (F, C, kh, kw)
+    tb = torch.tensor(b, requires_grad=True)
+    tout = torch.nn.functional.conv2d(tx, tW, tb, stride=stride, padding=pad)
+    tout.backward(torch.tensor(dout.transpose(0, 3, 1, 2)))
+    np.testing.assert_allclose(out, tout.detach().numpy().transpose(0, 2, 3, 1), rtol=1e-10)
+    np.testing.assert_allclose(dx, tx.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-10)
+    np.testing.assert_allclose(dW, tW.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-10)
+    np.testing.assert_allclose(db, tb.grad.numpy(), rtol=1e-10)
