@@ -14,10 +14,11 @@ The formulas are those of :mod:`classifiers.layers`, arranged for speed:
   applying it to the max-pooled ``z`` (to the min-pooled ``z`` for channels
   whose ``scale`` is negative). So the block pools ``z`` first and runs the
   normalization, the ReLU and most of their backward pass on maps four times
-  smaller. The batch statistics still come from the full ``z``. Only where
-  ``z`` ties inside a window can the gradient take another (equally
-  maximal) input than pooling after the ReLU would pick; the rule stays the
-  layers' one: the first maximum of the window in row-major order.
+  smaller. The batch statistics still come from the full ``z``. The gradient
+  goes where the layers would send it: to the first maximum of the window
+  in row-major order (a tie in ``z`` is a tie after the map, and the extra
+  ties of ReLU zeros carry no gradient), named by a tournament of three
+  comparisons.
 - The input gradient of batch normalization,
   ``scale (dy - mean(dy) - xhat mean(dy xhat))``, is
   ``scale dy + c1 z + c0`` with per-channel ``c1, c0``; ``dy`` is nonzero only
