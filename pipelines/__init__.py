@@ -9,6 +9,7 @@
 """
 
 from pipelines.registry import (
+    NEEDS_TORCH,
     PRESETS,
     PipelineSpec,
     available,
@@ -18,5 +19,5 @@ from pipelines.registry import (
     select,
 )
 
-__all__ = ["PRESETS", "PipelineSpec", "available", "get_spec", "make", "search_space",
+__all__ = ["NEEDS_TORCH", "PRESETS", "PipelineSpec", "available", "get_spec", "make", "search_space",
            "select"]

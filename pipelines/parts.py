@@ -11,11 +11,20 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.pipeline import make_union
 from sklearn.svm import LinearSVC
 
-from classifiers import LinearSVM, MLPClassifier, SoftmaxClassifier
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import FunctionTransformer
+
+from classifiers import (ConvNetClassifier, KNNClassifier, LinearSVM, MLPClassifier,
+                         SoftmaxClassifier)
 from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
 from pipelines.reference import reference_hog_color, reference_pixels
 
-__all__ = ["features_for", "classifier_for"]
+__all__ = ["features_for", "classifier_for", "CNN_EPOCHS", "KNN_K"]
+
+#: Epochs of the named ConvNet rows.
+CNN_EPOCHS = 40
+#: Neighbours of the named kNN rows.
+KNN_K = 1
 
 
 def _scale_for(image_shape):
@@ -29,6 +38,8 @@ def _scale_for(image_shape):
 
 def features_for(kind, image_shape, random_state, reference=False):
     cell, patch = _scale_for(image_shape)
+    if kind == "images":
+        return FunctionTransformer()  # the images as they are, for the ConvNets
     if reference:
         return reference_pixels() if kind == "pixels" else reference_hog_color((cell, cell))
     # Square-root gamma, then dominant-channel gradients with L1-sqrt blocks and the
@@ -60,7 +71,7 @@ _REF_C = {("pixels", "linearsvc"): 1e-4, ("pixels", "logreg"): 0.01,
           ("hog+color", "linearsvc"): 0.01, ("hog+color", "logreg"): 0.1}
 
 
-def classifier_for(kind, random_state, features, fit_copies=1):
+def classifier_for(kind, random_state, features, fit_copies=1, batch_augment=None, shift=2):
     # The harness holds out its own validation split, so the linear models train on
     # the whole fit part for fixed epochs (docs/decisions.md#linear-no-early-stopping).
     if kind == "svm":
@@ -89,6 +100,21 @@ def classifier_for(kind, random_state, features, fit_copies=1):
         else:
             epochs = 60
         return MLPClassifier((512,), max_epochs=epochs, random_state=random_state)
+    if kind in ("cnn", "torchcnn"):
+        augment = None if batch_augment in (None, "none") else batch_augment
+        # Epochs and rate fit the default run's time (docs/decisions.md#cnn-defaults).
+        params = dict(max_epochs=CNN_EPOCHS, augment=augment, shift=shift,
+                      random_state=random_state)
+        if kind == "cnn":
+            return ConvNetClassifier(**params)
+        from pipelines.reference_torch import TorchConvNetClassifier
+
+        return TorchConvNetClassifier(**params)
+    if kind in ("knn", "skknn"):
+        # k and the L1 distance chosen on the validation split (docs/decisions.md#knn-k).
+        if kind == "knn":
+            return KNNClassifier(n_neighbors=KNN_K, metric="l1")
+        return KNeighborsClassifier(n_neighbors=KNN_K, metric="manhattan", algorithm="brute")
     if kind == "linearsvc":
         return LinearSVC(C=_REF_C[features, kind], random_state=random_state)
     if kind == "logreg":

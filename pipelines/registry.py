@@ -9,6 +9,7 @@ and what ``--augment auto`` gives it.
 """
 
 import fnmatch
+import importlib.util
 from dataclasses import dataclass, field
 
 from sklearn.pipeline import Pipeline
@@ -43,8 +44,8 @@ class PipelineSpec:
     >>> spec = get_spec("ref:pixels/logreg")
     >>> spec.features, spec.classifier, spec.reference, spec.learned
     ('pixels', 'logreg', True, True)
-    >>> spec.cache_features, spec.auto_augment
-    (False, 'hflip+shift')
+    >>> spec.cache_features, spec.auto_augment, spec.augments_in_batches
+    (False, 'hflip+shift', False)
     """
 
     name: str
@@ -61,7 +62,18 @@ class PipelineSpec:
     @property
     def learned(self):
         """Whether the classifier sees raw pixels (the learned side of the comparison)."""
-        return self.features == "pixels"
+        return self.features in ("pixels", "images")
+
+    @property
+    def augments_in_batches(self):
+        """Whether the classifier draws its own augmentation for every mini-batch.
+
+        Such a row (the ConvNets) trains on the fit images themselves, as
+        images: the harness makes no augmented copies for it and passes the
+        augmentation to the classifier instead, so memory does not grow with
+        the number of copies.
+        """
+        return self.classifier in _IN_BATCHES
 
     @property
     def cache_features(self):
@@ -83,13 +95,19 @@ class PipelineSpec:
         references alike, whose input does not
         (docs/decisions.md#augment-shift-raw-pixels).
         """
+        if self.classifier in ("knn", "skknn"):
+            return "none"  # a copy costs a kNN its prediction time, not its training
         return "hflip+shift" if self.learned else "hflip"
 
 
 _ALPHA = {"clf__alpha": [1e-4, 1e-3, 1e-2]}
 _C = {"clf__C": [1e-4, 1e-3, 1e-2, 0.1]}
+_K = {"clf__n_neighbors": [1, 5, 10, 20]}
 _SEARCH = {"svm": _ALPHA, "softmax": _ALPHA, "mlp": _ALPHA, "linearsvc": _C, "logreg": _C,
-           "skmlp": {"clf__alpha": [1e-4, 1e-2, 1.0]}}
+           "skmlp": {"clf__alpha": [1e-4, 1e-2, 1.0]}, "knn": _K, "skknn": _K,
+           "cnn": {"clf__alpha": [1e-4, 5e-4, 2e-3]}, "torchcnn": {"clf__alpha": [5e-4]}}
+# Classifiers that take images and draw their augmentation per mini-batch.
+_IN_BATCHES = ("cnn", "torchcnn")
 _DESCRIBE_FEATURES = {
     "pixels": "raw pixels in [0, 1], mean-centered",
     "color": "hue, saturation and value histograms (10 bins each)",
@@ -98,18 +116,24 @@ _DESCRIBE_FEATURES = {
     "bovw": "bag of visual words (6x6 patches, whitened, triangle codes, square roots of "
             "image and quadrant sums)",
     "all": "HoG + HSV histograms + bag of visual words",
+    "images": "the images themselves (NHWC, [0, 1])",
 }
 _DESCRIBE_CLF = {
     "svm": "featbench LinearSVM (one-vs-rest squared hinge)",
     "softmax": "featbench SoftmaxClassifier", "mlp": "featbench MLPClassifier",
     "linearsvc": "scikit-learn LinearSVC",
     "logreg": "scikit-learn LogisticRegression", "skmlp": "scikit-learn MLPClassifier(500)",
+    "knn": "featbench KNNClassifier (L1 distance)",
+    "skknn": "scikit-learn KNeighborsClassifier (manhattan, brute force)",
+    "cnn": "featbench ConvNetClassifier (conv-batchnorm-ReLU-pool blocks of 32, 64, 128 "
+           "channels, dropout, linear head; flips and shifts drawn per mini-batch)",
+    "torchcnn": "the same ConvNet, initialization, batches and schedule in PyTorch (CPU)",
 }
 
 
 def _spec(name, features, classifier):
     desc = f"{_DESCRIBE_FEATURES[features]} -> {_DESCRIBE_CLF[classifier]}"
-    if name.startswith("ref:") and features != "pixels":
+    if name.startswith("ref:") and features not in ("pixels", "images"):
         desc = "per-image skimage hog + hue histogram -> " + _DESCRIBE_CLF[classifier]
     return PipelineSpec(name, features, classifier, desc, _SEARCH[classifier])
 
@@ -118,14 +142,23 @@ _OURS = [
     ("pixels", "svm"), ("pixels", "softmax"), ("pixels", "mlp"), ("color", "svm"),
     ("hog", "svm"), ("hog+color", "svm"), ("hog+color", "softmax"), ("hog+color", "mlp"),
     ("bovw", "svm"), ("bovw", "softmax"), ("all", "svm"), ("all", "softmax"), ("all", "mlp"),
+    ("pixels", "knn"),
 ]
 _REFS = [
     ("ref:pixels/linearsvc", "pixels", "linearsvc"), ("ref:pixels/logreg", "pixels", "logreg"),
     ("ref:pixels/mlp", "pixels", "skmlp"), ("ref:hog+color/linearsvc", "hog+color", "linearsvc"),
     ("ref:hog+color/logreg", "hog+color", "logreg"), ("ref:hog+color/mlp", "hog+color", "skmlp"),
+    ("ref:pixels/knn", "pixels", "skknn"),
 ]
 _SPECS = {f"{f}/{c}": _spec(f"{f}/{c}", f, c) for f, c in _OURS}
+# The ConvNets read the images themselves, not a vector of pixels; their rows are
+# still named pixels/*, the learned side of the table.
+_SPECS["pixels/cnn"] = _spec("pixels/cnn", "images", "cnn")
 _SPECS.update({n: _spec(n, f, c) for n, f, c in _REFS})
+_SPECS["ref:pixels/cnn"] = _spec("ref:pixels/cnn", "images", "torchcnn")
+#: Rows that need PyTorch, an optional extra.
+NEEDS_TORCH = ("ref:pixels/cnn",)
+_HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 #: Named sets of pipelines accepted by ``select`` (and ``--pipelines``).
 PRESETS = {
@@ -134,11 +167,12 @@ PRESETS = {
         "hog+color/svm", "hog+color/softmax", "hog+color/mlp", "bovw/svm", "all/svm",
         # LogisticRegression rather than LinearSVC for raw pixels: as accurate and far
         # faster on their augmented images (docs/decisions.md#preset-ref-pixels-logreg).
-        "ref:pixels/logreg", "ref:hog+color/linearsvc",
+        "ref:pixels/logreg", "ref:hog+color/linearsvc", "pixels/knn", "pixels/cnn",
     ],
-    "ours": [f"{f}/{c}" for f, c in _OURS],
-    "reference": [n for n, _, _ in _REFS],
-    "all": list(_SPECS),
+    "ours": [f"{f}/{c}" for f, c in _OURS] + ["pixels/cnn"],
+    # ref:pixels/cnn only where PyTorch is installed; name it to ask for it anyway.
+    "reference": [n for n, _, _ in _REFS] + ["ref:pixels/cnn"] * _HAS_TORCH,
+    "all": [n for n in _SPECS if _HAS_TORCH or n not in NEEDS_TORCH],
     "quick": ["pixels/svm", "hog+color/svm", "ref:hog+color/linearsvc"],
 }
 
@@ -227,7 +261,8 @@ def search_space(name):
     return dict(get_spec(name).search)
 
 
-def make(name, *, image_shape=(32, 32, 3), random_state=0, fit_copies=1, **params):
+def make(name, *, image_shape=(32, 32, 3), random_state=0, fit_copies=1, batch_augment=None,
+         shift=2, **params):
     """Build the named pipeline.
 
     Parameters
@@ -243,6 +278,11 @@ def make(name, *, image_shape=(32, 32, 3), random_state=0, fit_copies=1, **param
         on: 2 with mirror images, 5 with shifted copies, 10 with both. The
         raw-pixel MLP trains for 20 epochs instead of 40 from 5 copies on,
         where an epoch is that many times longer.
+    batch_augment : {None, "hflip", "shift", "hflip+shift"}, default=None
+        For rows whose spec ``augments_in_batches`` (the ConvNets): the
+        mirrors and shifts the classifier draws for every mini-batch.
+    shift : int, default=2
+        Largest shift in pixels of ``batch_augment``.
     **params
         Pipeline parameters set after building, e.g. ``clf__alpha=1e-3`` or
         ``features__n_words=200``.
@@ -273,8 +313,11 @@ def make(name, *, image_shape=(32, 32, 3), random_state=0, fit_copies=1, **param
                                "shifted copies or 10 with both.")
     pipe = Pipeline([
         ("features", features_for(spec.features, image_shape, random_state, spec.reference)),
-        ("scale", StandardScaler(with_std=spec.features != "pixels")),
-        ("clf", classifier_for(spec.classifier, random_state, spec.features, fit_copies)),
+        # Distances and networks read pixels as they are; linear models want them centred.
+        ("scale", "passthrough" if spec.features == "images" or spec.classifier in
+         ("knn", "skknn") else StandardScaler(with_std=spec.features != "pixels")),
+        ("clf", classifier_for(spec.classifier, random_state, spec.features, fit_copies,
+                               batch_augment, shift)),
     ])
     if params:
         pipe.set_params(**params)

@@ -71,7 +71,7 @@ def _is_color(X):
     return bool(np.any(X[..., 0] != X[..., 1]) or np.any(X[..., 0] != X[..., 2]))
 
 
-def resolve_augment(augment, X, auto="hflip"):
+def resolve_augment(augment, X, auto="hflip", max_bytes=AUTO_SHIFT_MAX_BYTES):
     """The augmentation ``make_split`` applies to training images ``X``.
 
     Parameters
@@ -88,9 +88,12 @@ def resolve_augment(augment, X, auto="hflip"):
           (:data:`AUTO_SHIFT_MAX_BYTES`) or the images are under 2x2 pixels.
     X : ndarray of shape (n, H, W) or (n, H, W, C)
         Training images (all of a dataset's, whatever part a run uses).
-    auto : {"hflip", "hflip+shift"}, default="hflip"
+    auto : {"none", "hflip", "hflip+shift"}, default="hflip"
         What ``"auto"`` stands for on color images: the row's
         :attr:`pipelines.PipelineSpec.auto_augment`.
+    max_bytes : int or None, default=AUTO_SHIFT_MAX_BYTES
+        Budget of the ten float32 copies that shifts would make; ``None`` for
+        augmentation drawn per mini-batch, which makes no copies.
 
     Returns
     -------
@@ -113,13 +116,13 @@ def resolve_augment(augment, X, auto="hflip"):
     augment = check_augment(augment)
     if augment != "auto":
         return augment
-    if auto not in ("hflip", "hflip+shift"):
-        raise ValueError(f"auto must be 'hflip' or 'hflip+shift'; got {auto!r}.")
+    if auto not in ("none", "hflip", "hflip+shift"):
+        raise ValueError(f"auto must be 'none', 'hflip' or 'hflip+shift'; got {auto!r}.")
     X = np.asarray(X)
-    if not _is_color(X):
+    if not _is_color(X) or auto == "none":
         return "none"
     # Shifts need images of 2x2 pixels or more (see check_augment).
-    shiftable = min(X.shape[1:3]) >= 2 and 10 * X.size * 4 <= AUTO_SHIFT_MAX_BYTES
+    shiftable = min(X.shape[1:3]) >= 2 and (max_bytes is None or 10 * X.size * 4 <= max_bytes)
     return auto if shiftable else "hflip"
 
 

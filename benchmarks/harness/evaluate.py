@@ -152,9 +152,12 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
         the row came from the cache, "features" when only the features did,
         else "none".
     """
-    pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:],
-                          random_state=split.config["seed"],
-                          fit_copies=augment_copies(split.config.get("augment")))
+    config = split.config
+    in_batches = bool(config.get("augment_in_batches"))
+    pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:], random_state=config["seed"],
+                          fit_copies=1 if in_batches else augment_copies(config.get("augment")),
+                          batch_augment=config["augment"] if in_batches else None,
+                          shift=config.get("shift_pixels", 2))
     key = (cache.key("row", name, pipeline_fingerprint(pipe), split, bool(search))
            if cache.enabled else None)
     found = (cache.fetch("rows", key, _row_checker(name, split), what=f"row {name}")
@@ -165,7 +168,7 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
         row = _evaluate(name, pipe, split, search, cache, n_jobs, progress)
         cache.store("rows", key, row)
     # Raw-pixel and feature rows of one run may train on differently augmented images.
-    row["augment"] = split.config["augment"]
+    row["augment"] = config["augment"] + (" per batch" if in_batches else "")
     row["fit_images"] = int(len(split.y_fit))
     return row
 
@@ -184,6 +187,19 @@ def _row_checker(name, split):
     return check
 
 
+def _report_epochs(clf, progress):
+    """Show a network's epoch, loss and validation accuracy on the progress bar as it trains."""
+    if "epoch_callback" not in clf.get_params():
+        return
+
+    def show(epoch, loss, score):
+        shown = f"fit: epoch {epoch}/{clf.max_epochs}, loss {loss:.3f}"
+        progress.set_postfix_str(shown + (f", val {score:.3f}" if score is not None else ""))
+
+    # Set after the row's cache key is computed, so the callback is not part of it.
+    clf.set_params(epoch_callback=show)
+
+
 def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
@@ -191,6 +207,7 @@ def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
         pipe.named_steps["features"], split, block_cache, n_jobs, progress)
     if progress is not None:
         progress.set_postfix_str("fit")
+        _report_epochs(pipe.named_steps["clf"], progress)
     start = time.perf_counter()
     head, best = _fit_classifier(pipe, name, F, split, search, n_jobs)
     fit_time = time.perf_counter() - start
@@ -213,7 +230,7 @@ def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
         "ci_high": high,
         "balanced_accuracy": float(balanced_accuracy_score(split.y_test, pred)),
         "val_accuracy": val_acc,
-        "n_features": int(F[0].shape[1]),
+        "n_features": int(np.prod(F[0].shape[1:])),
         "feature_time": float(feature_time),
         "fit_time": float(fit_time),
         "predict_time": float(predict_time),

@@ -103,14 +103,22 @@ def augment_note(config):
     ', fit part augmented by horizontal flips and 2-pixel shifts'
     >>> augment_note({"augment": "none", "augment_raw_pixels": "shift", "shift_pixels": 2})
     ', fit part not augmented (raw-pixel rows: 2-pixel shifts)'
+    >>> augment_note({"augment": "hflip", "augment_networks": "hflip+shift", "shift_pixels": 2})
+    ', fit part augmented by horizontal flips (ConvNets: horizontal flips and 2-pixel shifts drawn per mini-batch)'
     >>> augment_note({"augment": "none"})
     ''
     """
     words = _augment_words(config.get("augment"), config)
     note = ", fit part augmented by " + words if words else ""
+    extra = []
     if "augment_raw_pixels" in config:
-        pixel_words = _augment_words(config["augment_raw_pixels"], config) or "none"
-        note = (note or ", fit part not augmented") + f" (raw-pixel rows: {pixel_words})"
+        extra.append("raw-pixel rows: "
+                     + (_augment_words(config["augment_raw_pixels"], config) or "none"))
+    if "augment_networks" in config:
+        words = _augment_words(config["augment_networks"], config)
+        extra.append("ConvNets: " + (words + " drawn per mini-batch" if words else "none"))
+    if extra:
+        note = (note or ", fit part not augmented") + f" ({'; '.join(extra)})"
     return note
 
 

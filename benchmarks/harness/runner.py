@@ -126,22 +126,30 @@ def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
     specs = {name: pipelines.get_spec(name) for name in names}
 
     def key(spec):  # only "auto" asks the spec; any other value is the same for every row
-        return spec.auto_augment if augment == "auto" else augment
+        return (spec.auto_augment if augment == "auto" else augment, spec.augments_in_batches)
 
     made = {}
     for spec in specs.values():
         if key(spec) not in made:
             split = make_split(dataset, train_size, val_size, test_size, seed, augment,
-                               auto_augment=spec.auto_augment, train_option=train_option)
+                               auto_augment=spec.auto_augment,
+                               in_batches=spec.augments_in_batches, train_option=train_option)
             # Gray images resolve every "auto" to "none": keep one copy of the arrays.
             made[key(spec)] = next((s for s in made.values() if s.config == split.config), split)
     splits = {name: made[key(spec)] for name, spec in specs.items()}
     feature_rows = [splits[n] for n in names if not specs[n].learned]
-    pixel_rows = [splits[n] for n in names if specs[n].learned]
-    config = dict((feature_rows or pixel_rows)[0].config)
+    # The raw-pixel rows the note describes: those given copies (kNN rows get none).
+    pixel_rows = [splits[n] for n in names if specs[n].learned
+                  and not specs[n].augments_in_batches and specs[n].auto_augment != "none"]
+    network_rows = [splits[n] for n in names if specs[n].augments_in_batches]
+    config = dict((feature_rows or pixel_rows or network_rows)[0].config)
     if feature_rows and pixel_rows and pixel_rows[0].config != config:
         config["augment_raw_pixels"] = pixel_rows[0].config["augment"]
         config.update({k: v for k, v in pixel_rows[0].config.items() if k not in config})
+    if network_rows and network_rows[0].config != config:
+        config["augment_networks"] = network_rows[0].config["augment"]
+        config.update({k: v for k, v in network_rows[0].config.items()
+                       if k not in config and k != "augment_in_batches"})
     return splits, config
 
 

@@ -89,7 +89,8 @@ def _check_val_size(val_size, y, train_option):
 
 
 def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
-               augment=None, *, auto_augment="hflip", train_option="--train-size"):
+               augment=None, *, auto_augment="hflip", in_batches=False,
+               train_option="--train-size"):
     """Carve the fit, validation and test parts out of a dataset, seeded and stratified.
 
     Parameters
@@ -121,6 +122,11 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     auto_augment : {"hflip", "hflip+shift"}, default="hflip"
         What ``augment="auto"`` stands for on color images: the
         :attr:`pipelines.PipelineSpec.auto_augment` of the rows the split is for.
+    in_batches : bool, default=False
+        For rows whose classifier draws the augmentation per mini-batch
+        (:attr:`pipelines.PipelineSpec.augments_in_batches`): no copies are
+        made, ``config["augment"]`` is what the classifier is to draw and
+        ``config["augment_in_batches"]`` is True.
     train_option : str, default="--train-size"
         The option ``train_size`` came from, named by its errors (a learning
         curve passes ``"--sizes"``).
@@ -165,10 +171,13 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     # Resolved here, so "auto" and the value it stands for give the same
     # config (and share cached rows); on all the training images, not the
     # train_size in use, so every point of a learning curve gets the same.
-    augment = resolve_augment(augment, dataset.X_train, auto_augment)
-    # Copies are added after the validation split, so no mirror or shift of
-    # a validation image is ever trained on.
-    X_fit, y_fit = augment_images(X_fit, y_fit, augment)
+    # Drawn per mini-batch, the augmentation makes no copies to budget for.
+    augment = resolve_augment(augment, dataset.X_train, auto_augment,
+                              **({"max_bytes": None} if in_batches else {}))
+    if not in_batches:
+        # Copies are added after the validation split, so no mirror or shift
+        # of a validation image is ever trained on.
+        X_fit, y_fit = augment_images(X_fit, y_fit, augment)
     # train_size and val_size count original images; the fit part holds
     # (train_size - val_size) images, 2, 5 or 10 times that when augmented.
     config = {
@@ -179,6 +188,8 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     # Only then, so that the other configs (cache keys) stay as they were.
     if "shift" in augment_steps(augment):
         config["shift_pixels"] = shift_pixels(X_fit.shape[1:])
+    if in_batches and augment != "none":
+        config["augment_in_batches"] = True
     return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), config)
 
 

@@ -14,9 +14,10 @@ ALL = pipelines.available()
 def test_every_family_and_reference_row_is_listed():
     ours = {"pixels/svm", "pixels/softmax", "pixels/mlp", "color/svm", "hog/svm",
             "hog+color/svm", "hog+color/softmax", "hog+color/mlp", "bovw/svm",
-            "bovw/softmax", "all/svm", "all/softmax", "all/mlp"}
+            "bovw/softmax", "all/svm", "all/softmax", "all/mlp", "pixels/knn", "pixels/cnn"}
     refs = {"ref:pixels/linearsvc", "ref:pixels/logreg", "ref:pixels/mlp",
-            "ref:hog+color/linearsvc", "ref:hog+color/logreg", "ref:hog+color/mlp"}
+            "ref:hog+color/linearsvc", "ref:hog+color/logreg", "ref:hog+color/mlp",
+            "ref:pixels/knn", "ref:pixels/cnn"}
     assert set(ALL) == ours | refs
     assert all(pipelines.get_spec(n).reference for n in refs)
 
@@ -38,11 +39,15 @@ def digits_small():
 
 @pytest.mark.parametrize("name", ALL)
 def test_every_pipeline_runs_on_8x8_digits(name, digits_small):
+    if name in pipelines.NEEDS_TORCH:
+        pytest.importorskip("torch", reason="PyTorch (an optional extra) is not installed")
     X, y, X_test, y_test = digits_small
     pipe = pipelines.make(name, image_shape=X.shape[1:], random_state=0)
     if "bovw" in name or name.startswith("all/"):
         pipe.set_params(**{("features__n_words" if "bovw" in name
                             else "features__bagofvisualwords__n_words"): 50})
+    if pipelines.get_spec(name).augments_in_batches:
+        pipe.set_params(clf__max_epochs=10)  # enough on 8x8 digits, and fast
     acc = pipe.fit(X, y).score(X_test, y_test)
     # Ten classes: chance is 0.1. An intensity histogram alone is weak on digits.
     assert acc > (0.2 if name == "color/svm" else 0.5)
@@ -157,13 +162,17 @@ def test_make_refuses_a_bad_fit_copies(bad):
 
 @pytest.mark.parametrize("name", pipelines.available())
 def test_spec_decides_caching_and_auto_augmentation_by_its_input(name):
-    # One place decides: raw-pixel rows (ours and the references) are neither
-    # cached nor merely mirrored under "auto"; every feature row is both.
+    # One place decides: raw-pixel rows (ours and the references) are not
+    # cached and get shifts as well as mirrors under "auto"; feature rows are
+    # cached and get mirrors; kNN rows get no copies (each one costs prediction
+    # time); the ConvNets draw theirs per mini-batch instead of getting copies.
     spec = pipelines.get_spec(name)
-    raw = spec.features == "pixels"
+    raw = spec.features in ("pixels", "images")
     assert spec.learned is raw
     assert spec.cache_features is (not raw)
-    assert spec.auto_augment == ("hflip+shift" if raw else "hflip")
+    knn = spec.classifier in ("knn", "skknn")
+    assert spec.auto_augment == ("none" if knn else "hflip+shift" if raw else "hflip")
+    assert spec.augments_in_batches is (spec.classifier in ("cnn", "torchcnn"))
 
 
 def test_make_accepts_a_numpy_integer_fit_copies():

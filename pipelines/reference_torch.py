@@ -1,0 +1,247 @@
+"""The PyTorch twin of :class:`classifiers.ConvNetClassifier`, for the ``ref:pixels/cnn`` row.
+
+The same network (blocks of 3x3 convolution without bias - batch
+normalization - ReLU - 2x2 max pooling, then ``[affine - ReLU] - dropout -
+affine``), the same initial weights, mini-batches, per-batch augmentation
+and learning-rate schedule as featbench's numpy ConvNet, but PyTorch's
+layers, loss, autograd and update rules: the numpy network is read against a
+standard implementation. PyTorch is optional (``pip install featbench[torch]``);
+without it this module imports, and fitting raises an ``ImportError`` that
+says how to install it.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from classifiers import ConvNetClassifier
+from classifiers._convnet_network import BN_EPS, BN_MOMENTUM, init_params
+from classifiers._training import encode_labels, make_est_schedule
+from classifiers.augment import augment_batch
+from features._validation import check_images, to_float_images
+
+__all__ = ["TorchConvNetClassifier", "build_module"]
+
+_INSTALL = ("PyTorch is not installed; the ref:pixels/cnn row needs it. Install the CPU build "
+            "with: pip install 'torch==2.13.0+cpu' (or pip install 'featbench[torch]').")
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as exc:
+        raise ImportError(_INSTALL) from exc
+    return torch
+
+
+def build_module(params, stats, conv_channels, image_shape, hidden_size, dropout):
+    """A ``torch.nn.Module`` holding the numpy network's ``params`` and ``stats``.
+
+    Parameters
+    ----------
+    params, stats : lists of ndarray
+        As made by :func:`classifiers._convnet_network.init_params` (NHWC
+        filters ``(3, 3, C_in, C_out)``, head weights ``(fan_in, fan_out)``).
+    conv_channels : tuple of int
+    image_shape : tuple ``(H, W, C)``
+    hidden_size : int or None
+    dropout : float
+
+    Returns
+    -------
+    torch.nn.Module
+        Takes NCHW float32 batches; flattens the last block's maps in NHWC
+        order, as the numpy network does, so the head weights carry over.
+    """
+    torch = _torch()
+    nn = torch.nn
+    H, W, C = image_shape
+    layers = []
+    for b, c_out in enumerate(conv_channels):
+        conv = nn.Conv2d(C, c_out, 3, padding=1, bias=False)
+        bn = nn.BatchNorm2d(c_out, eps=BN_EPS, momentum=1.0 - BN_MOMENTUM)
+        with torch.no_grad():
+            conv.weight.copy_(torch.from_numpy(np.ascontiguousarray(
+                params[3 * b].transpose(3, 2, 0, 1))))
+            bn.weight.copy_(torch.from_numpy(params[3 * b + 1]))
+            bn.bias.copy_(torch.from_numpy(params[3 * b + 2]))
+            bn.running_mean.copy_(torch.from_numpy(stats[2 * b]))
+            bn.running_var.copy_(torch.from_numpy(stats[2 * b + 1]))
+        layers += [conv, bn, nn.ReLU(), nn.MaxPool2d(2)]
+        H, W, C = H // 2, W // 2, c_out
+    head = []
+    dense = params[3 * len(conv_channels):]
+    for i in range(0, len(dense), 2):
+        linear = nn.Linear(*dense[i].shape)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(dense[i].T)))
+            linear.bias.copy_(torch.from_numpy(dense[i + 1]))
+        if i + 2 < len(dense):
+            head += [linear, nn.ReLU()]
+        else:
+            head += [nn.Dropout(dropout), linear]
+
+    class _Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.Sequential(*layers)
+            self.head = nn.Sequential(*head)
+
+        def forward(self, x):
+            # NHWC flattening order, like the numpy network's head.
+            return self.head(self.blocks(x).permute(0, 2, 3, 1).flatten(1))
+
+    return _Net()
+
+
+class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
+    """:class:`classifiers.ConvNetClassifier` trained by PyTorch (CPU), for reference rows.
+
+    Parameters are those of :class:`classifiers.ConvNetClassifier` that shape
+    training (see there for their meaning and defaults). Initial weights come
+    from the same seeded initializer, mini-batches from the same seeded
+    permutation and augmentation (:func:`classifiers.augment.augment_batch`),
+    and the learning rate follows the same schedule every mini-batch; the
+    layers, cross-entropy, backward pass and update rules (``adam``:
+    ``torch.optim.Adam``; ``nesterov``/``momentum``: ``torch.optim.SGD``) are
+    PyTorch's. Weight decay ``alpha * sum W**2`` goes to the conv filters and
+    head weights only, as in the numpy network. PyTorch's dropout masks and
+    float sums differ, so the two are close, not equal.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    module_ : torch.nn.Module
+        The trained network, in evaluation mode.
+    loss_curve_ : list of float
+        Mean training cross-entropy of every epoch plus the weight decay term.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.integers(0, 256, (40, 8, 8, 3), dtype=np.uint8)
+    >>> y = np.arange(40) % 2
+    >>> clf = TorchConvNetClassifier((4,), max_epochs=2, random_state=0)
+    >>> clf.get_params()["max_epochs"]  # fitting needs PyTorch: clf.fit(X, y).predict(X)
+    2
+    """
+
+    def __init__(self, conv_channels=(32, 64, 128), *, hidden_size=None, dropout=0.3,
+                 alpha=5e-4, optimizer="adam", learning_rate=2e-3, lr_schedule="onecycle",
+                 lr_decay=0.95, lr_decay_step=10, batch_size=128, max_epochs=40,
+                 augment=None, shift=2, random_state=None, n_threads=None):
+        self.conv_channels = conv_channels
+        self.hidden_size = hidden_size
+        self.dropout = dropout
+        self.alpha = alpha
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.lr_decay = lr_decay
+        self.lr_decay_step = lr_decay_step
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.augment = augment
+        self.shift = shift
+        self.random_state = random_state
+        self.n_threads = n_threads
+
+    def _twin(self):
+        """The numpy ConvNet with these parameters: it validates them, one family of checks."""
+        params = self.get_params()
+        params.pop("n_threads")
+        return ConvNetClassifier(**params)
+
+    def _make_optimizer(self, torch, groups):
+        if self.optimizer == "adam":
+            return torch.optim.Adam(groups, lr=self.learning_rate, betas=(0.9, 0.999), eps=1e-8)
+        if self.optimizer in ("nesterov", "momentum"):
+            return torch.optim.SGD(groups, lr=self.learning_rate, momentum=0.9,
+                                   nesterov=self.optimizer == "nesterov")
+        if self.optimizer == "sgd":
+            return torch.optim.SGD(groups, lr=self.learning_rate)
+        raise ValueError(
+            f"optimizer must be one of 'adam', 'nesterov', 'momentum', 'sgd' for the PyTorch "
+            f"twin; got {self.optimizer!r}.")
+
+    def fit(self, X, y):
+        """Train on images ``X`` (N, H, W) or (N, H, W, C) and labels ``y``.
+
+        Raises
+        ------
+        ImportError
+            If PyTorch is not installed (the message says how to install it).
+        ValueError, TypeError
+            Bad parameters (as :class:`classifiers.ConvNetClassifier`) or images.
+        """
+        twin = self._twin()
+        channels = twin._check_params()
+        torch = _torch()
+        if self.n_threads is not None:
+            torch.set_num_threads(int(self.n_threads))
+        self.classes_, y_idx = encode_labels(np.asarray(y))
+        images = check_images(X, convert=False)
+        image_shape = tuple(int(s) for s in images.shape[1:])
+        twin._check_size(image_shape, len(channels))
+        rng = check_random_state(self.random_state)
+        params, stats = init_params(image_shape, channels, self.hidden_size,
+                                    len(self.classes_), rng)
+        gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+        torch.manual_seed(int(gen.integers(2**31)))
+        net = build_module(params, stats, channels, image_shape, self.hidden_size,
+                           float(self.dropout))
+        decayed = [p for name, p in net.named_parameters() if name.endswith("weight")
+                   and p.ndim > 1]
+        others = [p for name, p in net.named_parameters() if not (name.endswith("weight")
+                                                                  and p.ndim > 1)]
+        opt = self._make_optimizer(torch, [
+            {"params": decayed, "weight_decay": 2.0 * self.alpha},
+            {"params": others, "weight_decay": 0.0}])
+        schedule = make_est_schedule(self)
+        n, B = len(y_idx), min(self.batch_size, len(y_idx))
+        n_batches = -(-n // B)
+        labels = torch.from_numpy(y_idx.astype(np.int64))
+        self.loss_curve_ = []
+        net.train()
+        for epoch in range(self.max_epochs):
+            order, total = gen.permutation(n), 0.0
+            for i, start in enumerate(range(0, n, B)):
+                for group in opt.param_groups:
+                    group["lr"] = schedule(self.learning_rate, epoch + i / n_batches)
+                idx = order[start:start + B]
+                batch = augment_batch(images[idx], self.augment, gen, self.shift)
+                x = torch.from_numpy(np.ascontiguousarray(
+                    to_float_images(batch, np.float32).transpose(0, 3, 1, 2)))
+                loss = torch.nn.functional.cross_entropy(net(x), labels[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+            penalty = self.alpha * sum(float((p.detach() ** 2).sum()) for p in decayed)
+            self.loss_curve_.append(total / n + penalty)
+            if not np.isfinite(self.loss_curve_[-1]):
+                raise ValueError(
+                    f"training diverged (loss {self.loss_curve_[-1]}) at epoch {epoch + 1}; "
+                    f"lower learning_rate (now {self.learning_rate}).")
+        self.module_ = net.eval()
+        self.image_shape_ = image_shape
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_images, n_classes), computed in chunks."""
+        check_is_fitted(self)
+        torch = _torch()
+        images = check_images(X, convert=False)
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(images), 512):
+                x = to_float_images(images[start:start + 512], np.float32)
+                x = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+                out.append(torch.softmax(self.module_(x), dim=1).numpy())
+        return np.concatenate(out)
+
+    def predict(self, X):
+        """Predicted labels, shape (n_images,)."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
