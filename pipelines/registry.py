@@ -227,7 +227,8 @@ def select(patterns):
     Raises
     ------
     ValueError
-        If a pattern matches nothing.
+        If a pattern matches nothing, or names a row that needs PyTorch
+        where it is not installed (globs and presets leave such rows out).
 
     Examples
     --------
@@ -238,10 +239,15 @@ def select(patterns):
         patterns = [p.strip() for p in patterns.split(",") if p.strip()]
     names = []
     for pattern in patterns:
+        if pattern in NEEDS_TORCH and not _HAS_TORCH:
+            raise ValueError(f"{pattern} needs PyTorch, which is not installed: "
+                             f"pip install 'torch==2.13.0+cpu' (or leave {pattern} out).")
         if pattern in PRESETS:
             matched = PRESETS[pattern]
         else:
-            matched = [n for n in _SPECS if fnmatch.fnmatchcase(n, pattern)]
+            # A glob takes the PyTorch rows only where PyTorch is installed.
+            matched = [n for n in _SPECS if fnmatch.fnmatchcase(n, pattern)
+                       and (_HAS_TORCH or n not in NEEDS_TORCH or n == pattern)]
         if not matched:
             get_spec(pattern)  # raises with the list of names
         names.extend(n for n in matched if n not in names)

@@ -71,7 +71,7 @@ def _is_color(X):
     return bool(np.any(X[..., 0] != X[..., 1]) or np.any(X[..., 0] != X[..., 2]))
 
 
-def resolve_augment(augment, X, auto="hflip", max_bytes=AUTO_SHIFT_MAX_BYTES):
+def resolve_augment(augment, X, auto="hflip", copies=True):
     """The augmentation ``make_split`` applies to training images ``X``.
 
     Parameters
@@ -91,9 +91,10 @@ def resolve_augment(augment, X, auto="hflip", max_bytes=AUTO_SHIFT_MAX_BYTES):
     auto : {"none", "hflip", "hflip+shift"}, default="hflip"
         What ``"auto"`` stands for on color images: the row's
         :attr:`pipelines.PipelineSpec.auto_augment`.
-    max_bytes : int or None, default=AUTO_SHIFT_MAX_BYTES
-        Budget of the ten float32 copies that shifts would make; ``None`` for
-        augmentation drawn per mini-batch, which makes no copies.
+    copies : bool, default=True
+        Whether the augmentation is made as copies, whose budget is
+        :data:`AUTO_SHIFT_MAX_BYTES`; False for augmentation drawn per
+        mini-batch, which makes none.
 
     Returns
     -------
@@ -122,7 +123,7 @@ def resolve_augment(augment, X, auto="hflip", max_bytes=AUTO_SHIFT_MAX_BYTES):
     if not _is_color(X) or auto == "none":
         return "none"
     # Shifts need images of 2x2 pixels or more (see check_augment).
-    shiftable = min(X.shape[1:3]) >= 2 and (max_bytes is None or 10 * X.size * 4 <= max_bytes)
+    shiftable = min(X.shape[1:3]) >= 2 and (not copies or 10 * X.size * 4 <= AUTO_SHIFT_MAX_BYTES)
     return auto if shiftable else "hflip"
 
 

@@ -172,8 +172,7 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     # config (and share cached rows); on all the training images, not the
     # train_size in use, so every point of a learning curve gets the same.
     # Drawn per mini-batch, the augmentation makes no copies to budget for.
-    augment = resolve_augment(augment, dataset.X_train, auto_augment,
-                              **({"max_bytes": None} if in_batches else {}))
+    augment = resolve_augment(augment, dataset.X_train, auto_augment, copies=not in_batches)
     if not in_batches:
         # Copies are added after the validation split, so no mirror or shift
         # of a validation image is ever trained on.

@@ -130,7 +130,8 @@ def test_every_mlp_has_512_hidden_units():
 @pytest.mark.parametrize("pattern,expected", [
     ("hog+color/*", ["hog+color/svm", "hog+color/softmax", "hog+color/mlp"]),
     ("ref:pixels/*,pixels/svm", ["ref:pixels/linearsvc", "ref:pixels/logreg",
-                                 "ref:pixels/mlp", "pixels/svm"]),
+                                 "ref:pixels/mlp", "ref:pixels/knn"]
+     + ["ref:pixels/cnn"] * pipelines.registry._HAS_TORCH + ["pixels/svm"]),
     (["quick", "pixels/svm"], pipelines.PRESETS["quick"]),
 ])
 def test_select_globs_and_presets(pattern, expected):
@@ -149,8 +150,16 @@ def test_make_unknown_parameter():
 
 def test_default_preset_covers_every_family_and_two_references():
     specs = [pipelines.get_spec(n) for n in pipelines.PRESETS["default"]]
-    assert {s.features for s in specs} == {"pixels", "color", "hog", "hog+color", "bovw", "all"}
+    assert {s.features for s in specs} == {"pixels", "color", "hog", "hog+color", "bovw", "all",
+                                          "images"}
     assert sum(s.reference for s in specs) == 2
+
+
+def test_torch_rows_are_refused_by_name_without_torch(monkeypatch):
+    monkeypatch.setattr(pipelines.registry, "_HAS_TORCH", False)
+    with pytest.raises(ValueError, match=r"ref:pixels/cnn needs PyTorch.*pip install"):
+        pipelines.select("ref:pixels/cnn")
+    assert "ref:pixels/cnn" not in pipelines.select("ref:*")
 
 
 @pytest.mark.parametrize("bad", [0, -2, 2.0, True, "10", None])

@@ -49,3 +49,20 @@ def test_raw_pixels_are_computed_again_not_stored(tmp_path):
     # Feature blocks still are.
     run_pipeline("hog/svm", split, cache)
     assert len(list((tmp_path / "blocks").glob("*/0.npy"))) == 1
+
+
+def test_a_network_row_draws_its_augmentation_per_batch(monkeypatch):
+    import pipelines
+
+    split = make_split(tiny_dataset(), val_size=12, augment="auto",
+                       auto_augment="hflip+shift", in_batches=True)
+    built = []
+    real = pipelines.make
+    monkeypatch.setattr(pipelines, "make",
+                        lambda *a, **k: built.append(real(*a, **k)) or built[-1])
+    monkeypatch.setattr(pipelines.parts, "CNN_EPOCHS", 2)
+    row = run_pipeline("pixels/cnn", split, open_cache(enabled=False))
+    clf = built[0].named_steps["clf"]
+    assert (clf.augment, clf.shift) == ("hflip+shift", split.config["shift_pixels"])
+    assert row["augment"] == "hflip+shift per batch" and row["fit_images"] == 48
+    assert row["n_features"] == 8 * 8 * 3 and len(row["loss_curve"]) == 2

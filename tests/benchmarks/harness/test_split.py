@@ -271,3 +271,23 @@ def test_a_subset_leaving_out_fewer_images_than_classes(size):
     split = make_split(tiny_dataset(), train_size=size, test_size=19, val_size=6)
     assert split.config["train_size"] == size and split.config["test_size"] == 19
     assert len(split.y_fit) + len(split.y_val) == size
+
+
+def test_in_batches_makes_no_copies_and_records_what_to_draw():
+    ds = tiny_dataset()
+    split = make_split(ds, val_size=12, augment="auto", auto_augment="hflip+shift",
+                       in_batches=True)
+    copied = make_split(ds, val_size=12, augment="auto", auto_augment="hflip+shift")
+    assert len(split.y_fit) == 48 and len(copied.y_fit) == 480
+    assert split.config["augment"] == "hflip+shift" and split.config["augment_in_batches"]
+    np.testing.assert_array_equal(split.X_fit, copied.X_fit[:48])
+
+
+def test_in_batches_ignores_the_copy_budget(monkeypatch):
+    import benchmarks.harness.augment as augment
+
+    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 1)
+    ds = tiny_dataset()
+    assert make_split(ds, augment="auto", auto_augment="hflip+shift").config["augment"] == "hflip"
+    split = make_split(ds, augment="auto", auto_augment="hflip+shift", in_batches=True)
+    assert split.config["augment"] == "hflip+shift"

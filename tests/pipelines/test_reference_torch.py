@@ -1,0 +1,44 @@
+"""pipelines/reference_torch.py: the PyTorch twin of the numpy ConvNet (skipped without torch)."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="PyTorch (an optional extra) is not installed: "
+                                            "pip install 'torch==2.13.0+cpu'")
+
+from classifiers._convnet_network import ConvNetwork, init_params  # noqa: E402
+from pipelines.reference_torch import TorchConvNetClassifier, build_module  # noqa: E402
+
+
+@pytest.mark.parametrize("hidden_size", [None, 16])
+def test_module_computes_the_numpy_networks_scores_from_the_same_weights(hidden_size):
+    rng = np.random.RandomState(0)
+    shape, channels = (8, 8, 3), (4, 6)
+    params, stats = init_params(shape, channels, hidden_size, 5, rng)
+    stats[0][:] = rng.rand(4).astype(np.float32)        # running statistics used in eval
+    stats[1][:] = 1 + rng.rand(4).astype(np.float32)
+    images = rng.rand(7, *shape).astype(np.float32)
+    net = ConvNetwork(params, stats, shape, len(channels), 0.0, 0.0, 7, None, training=False)
+    ours = net.scores(net.set_input(images), training=False)
+    module = build_module(params, stats, channels, shape, hidden_size, 0.0).eval()
+    with torch.no_grad():
+        theirs = module(torch.from_numpy(images.transpose(0, 3, 1, 2).copy())).numpy()
+    np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-5)
+
+
+def test_twin_learns_a_separable_toy_problem_and_is_seeded():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 60, (64, 8, 8, 3), dtype=np.uint8)
+    y = np.arange(64) % 2
+    X[y == 1, :4] += 150  # class 1: bright top half
+    a = TorchConvNetClassifier((4,), max_epochs=15, random_state=0, batch_size=16).fit(X, y)
+    b = TorchConvNetClassifier((4,), max_epochs=15, random_state=0, batch_size=16).fit(X, y)
+    assert a.score(X, y) > 0.9
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert a.loss_curve_[-1] < a.loss_curve_[0]
+
+
+def test_twin_refuses_bad_parameters_with_the_numpy_networks_checks():
+    X = np.zeros((4, 8, 8, 3), np.uint8)
+    with pytest.raises(ValueError, match="dropout"):
+        TorchConvNetClassifier((4,), dropout=1.5).fit(X, [0, 1, 0, 1])
