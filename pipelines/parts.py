@@ -22,7 +22,7 @@ from pipelines.reference import reference_hog_color, reference_pixels
 __all__ = ["features_for", "classifier_for", "CNN_EPOCHS", "KNN_K"]
 
 #: Epochs of the named ConvNet rows.
-CNN_EPOCHS = 40
+CNN_EPOCHS = 60
 #: Neighbours of the named kNN rows.
 KNN_K = 1
 

@@ -1,0 +1,96 @@
+"""ConvNet: a numpy training epoch against PyTorch's, and each conv layer against its matmul.
+
+``python -m benchmarks.dev.speed cnn [--data DIR]`` trains featbench's
+:class:`classifiers.ConvNetClassifier` and its PyTorch twin
+(:class:`pipelines.reference_torch.TorchConvNetClassifier`: same network,
+initial weights, batches, augmentation and schedule) for one epoch each on the
+CIFAR-10 training images, in interleaved rounds with the same number of
+threads, and prints the best epoch time of each and their ratio. Then it times
+the forward pass of each conv layer (:func:`classifiers.layers.conv2d_forward`,
+batch 128) against the bare float32 matrix product it reduces to. Without
+PyTorch only the layer table is printed, with a line saying why.
+"""
+
+import importlib.util
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from benchmarks.dev._timing import best_time
+from benchmarks.harness.results import markdown_table
+
+__all__ = ["add_speed_arguments", "run_speed"]
+
+
+def add_speed_arguments(parser):
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (best kept)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="BLAS and PyTorch threads for both sides (default 2)")
+    parser.add_argument("--augment", default="hflip+shift",
+                        help="per-batch augmentation of both (default hflip+shift)")
+
+
+def _epoch_rows(X, y, args):
+    from classifiers import ConvNetClassifier
+    from pipelines.reference_torch import TorchConvNetClassifier
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    models = {
+        "numpy ConvNetClassifier": ConvNetClassifier(max_epochs=1, augment=args.augment,
+                                                     random_state=0),
+        "PyTorch twin": TorchConvNetClassifier(max_epochs=1, augment=args.augment,
+                                               random_state=0, n_threads=args.threads),
+    }
+    best = dict.fromkeys(models, np.inf)
+    for _ in range(args.rounds):
+        for name, model in models.items():
+            seconds, _ = best_time(model.fit, X, y)
+            best[name] = min(best[name], seconds)
+    torch_s = best["PyTorch twin"]
+    return pd.DataFrame({
+        "model": list(best),
+        "epoch s": list(best.values()),
+        "images/s": [len(y) / s for s in best.values()],
+        "x PyTorch": [s / torch_s for s in best.values()],
+    })
+
+
+def _layer_rows(rounds, batch=128):
+    from classifiers.layers import conv2d_forward
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for side, c_in, c_out in ((32, 3, 32), (16, 32, 64), (8, 64, 128)):
+        x = rng.random((batch, side, side, c_in), dtype=np.float32)
+        W = rng.standard_normal((3, 3, c_in, c_out)).astype(np.float32)
+        cols = rng.random((batch * side * side, 9 * c_in), dtype=np.float32)
+        out = np.empty((batch * side * side, c_out), np.float32)
+        Wm = W.reshape(9 * c_in, c_out)
+        conv_s, _ = best_time(conv2d_forward, x, W, None, 1, 1, repeat=rounds * 5)
+        mm_s, _ = best_time(np.matmul, cols, Wm, out=out, repeat=rounds * 5)
+        rows.append({"layer": f"{side}x{side}x{c_in} -> {c_out}",
+                     "matmul": f"{cols.shape[0]}x{cols.shape[1]} @ {Wm.shape[0]}x{c_out}",
+                     "conv2d_forward ms": 1e3 * conv_s, "bare matmul ms": 1e3 * mm_s,
+                     "ratio": conv_s / mm_s})
+    return pd.DataFrame(rows)
+
+
+def run_speed(args):
+    from benchmarks.data.cifar10 import load_cifar10
+
+    ds = load_cifar10(args.data)
+    with threadpool_limits(args.threads):
+        if importlib.util.find_spec("torch") is None:
+            print("PyTorch is not installed, so no epoch comparison: "
+                  "pip install 'torch==2.13.0+cpu'\n")
+        else:
+            print(f"One epoch on {len(ds.y_train)} CIFAR-10 training images, batch 128, "
+                  f"{args.augment} drawn per batch, {args.threads} threads, best of "
+                  f"{args.rounds} interleaved rounds:\n")
+            print(markdown_table(_epoch_rows(ds.X_train, ds.y_train, args), floatfmt=".2f"))
+            print()
+        print(f"Conv layer forward (3x3, pad 1), batch 128, {args.threads} threads:\n")
+        print(markdown_table(_layer_rows(args.rounds), floatfmt=".2f"))
