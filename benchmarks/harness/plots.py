@@ -129,8 +129,10 @@ def loss_curves(rows, path):
         return False
     fig = Figure(figsize=(7, 4.5))
     ax = fig.add_subplot()
-    for name, curve in curves:
-        ax.plot(np.arange(1, len(curve) + 1), curve, label=name)
+    for i, (name, curve) in enumerate(curves):
+        # Past the ten colors of the cycle, a dashed line tells the curves apart.
+        ax.plot(np.arange(1, len(curve) + 1), curve, label=name,
+                linestyle="-" if i < 10 else "--")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss")
     ax.set_yscale("log")
