@@ -105,10 +105,14 @@ def augment_note(config):
     ', fit part not augmented (raw-pixel rows: 2-pixel shifts)'
     >>> augment_note({"augment": "hflip", "augment_networks": "hflip+shift", "shift_pixels": 2})
     ', fit part augmented by horizontal flips (ConvNets: horizontal flips and 2-pixel shifts drawn per mini-batch)'
+    >>> augment_note({"augment": "hflip", "augment_in_batches": True})
+    ', fit part augmented by horizontal flips drawn per mini-batch'
     >>> augment_note({"augment": "none"})
     ''
     """
     words = _augment_words(config.get("augment"), config)
+    if words and config.get("augment_in_batches"):  # a run of ConvNet rows only
+        words += " drawn per mini-batch"
     note = ", fit part augmented by " + words if words else ""
     extra = []
     if "augment_raw_pixels" in config:
@@ -139,7 +143,7 @@ def render_markdown(frame, comparison, config):
         "validation accuracy; `fit images` counts the images the classifier was fitted "
         "on, augmented copies included. Times are as measured when the features and "
         "the row were computed (`cache` in results.csv says what came from the cache); "
-        "`ref:` rows use only scikit-image and scikit-learn.",
+        "`ref:` rows use only scikit-image, scikit-learn or PyTorch.",
     ]
     if comparison is not None:
         verdict = ("significant at the 5% level" if comparison["p_value"] < 0.05

@@ -138,9 +138,10 @@ def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
             made[key(spec)] = next((s for s in made.values() if s.config == split.config), split)
     splits = {name: made[key(spec)] for name, spec in specs.items()}
     feature_rows = [splits[n] for n in names if not specs[n].learned]
+    copied = [n for n in names if specs[n].learned and not specs[n].augments_in_batches]
     # The raw-pixel rows the note describes: those given copies (kNN rows get none).
-    pixel_rows = [splits[n] for n in names if specs[n].learned
-                  and not specs[n].augments_in_batches and specs[n].auto_augment != "none"]
+    pixel_rows = [splits[n] for n in copied if specs[n].auto_augment != "none"] or [
+        splits[n] for n in copied]
     network_rows = [splits[n] for n in names if specs[n].augments_in_batches]
     config = dict((feature_rows or pixel_rows or network_rows)[0].config)
     if feature_rows and pixel_rows and pixel_rows[0].config != config:

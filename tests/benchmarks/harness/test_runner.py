@@ -261,3 +261,14 @@ def test_same_seed_same_predictions_in_another_process(tmp_path):
 
     first, second = predictions(tmp_path / "a"), predictions(tmp_path / "b")
     assert set(first) == {"hog/svm", "pixels/mlp"} and first == second
+
+
+@pytest.mark.parametrize("names", [["pixels/knn"], ["pixels/knn", "pixels/svm", "hog/svm"]])
+def test_knn_rows_alone_or_with_others_get_their_split(names):
+    from benchmarks.harness.runner import _make_splits
+    from tests.benchmarks.harness._data import tiny_dataset
+
+    splits, config = _make_splits(tiny_dataset(), names, None, 12, None, 0, "auto")
+    assert splits["pixels/knn"].config["augment"] == "none"
+    assert len(splits["pixels/knn"].y_fit) == 48
+    assert config["augment"] == ("none" if len(names) == 1 else "hflip")
