@@ -23,7 +23,12 @@ def _cmd_pipelines(args):
     print(markdown_table(table))
     print("\nWith the default --augment auto on color images, raw-pixel rows (pixels/*, "
           "ref:pixels/*) train on mirrors and on copies shifted by 1/16 of the image size, "
+          "the ConvNets on mirrors and shifts drawn per mini-batch, kNN on no copies, "
           "the others on mirrors.")
+    missing = [n for n in pipelines.NEEDS_TORCH if n not in pipelines.select("all")]
+    if missing:
+        print(f"Not listed: {', '.join(missing)}, which needs PyTorch "
+              "(pip install 'torch==2.13.0+cpu').")
     return 0
 
 
