@@ -19,5 +19,5 @@ from pipelines.registry import (
     select,
 )
 
-__all__ = ["NEEDS_TORCH", "PRESETS", "PipelineSpec", "available", "get_spec", "make", "search_space",
-           "select"]
+__all__ = ["NEEDS_TORCH", "PRESETS", "PipelineSpec", "available", "get_spec", "make",
+           "search_space", "select"]

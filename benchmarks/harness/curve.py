@@ -84,7 +84,8 @@ def _load_points(out, jobs, resume):
     return done
 
 
-def learning_curve(dataset, pipeline_names=("hog+color/svm", "bovw/svm", "pixels/mlp", "pixels/cnn"),
+def learning_curve(dataset,
+                   pipeline_names=("hog+color/svm", "bovw/svm", "pixels/mlp", "pixels/cnn"),
                    sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
                    seed=0, augment="auto", n_jobs=None, out=None, cache_dir=None,
                    use_cache=True, resume=False, quiet=False, log=print):

@@ -186,7 +186,8 @@ def add_learning_curve_parser(sub):
                        help="accuracy against training-set size for a few pipelines")
     _add_common(p)
     p.add_argument("--pipelines", default="hog+color/svm,bovw/svm,pixels/mlp,pixels/cnn",
-                   help="pipelines to follow (default: hog+color/svm,bovw/svm,pixels/mlp,pixels/cnn)")
+                   help="pipelines to follow "
+                        "(default: hog+color/svm,bovw/svm,pixels/mlp,pixels/cnn)")
     p.add_argument("--sizes", type=_option_type("--sizes", _size), nargs="+",
                    default=[250, 500, 1000, 2500, None],
                    help="training-set sizes, each once; 'all' for every image "
