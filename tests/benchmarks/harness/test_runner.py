@@ -64,7 +64,7 @@ def test_plots_are_written(full_run):
     names = {p.name for p in out.glob("*.png")}
     assert {"accuracy.png", "loss-curves.png", "hog-pictures.png"} <= names
     confusion = list((out / "confusion").glob("confusion-*.png"))
-    assert len(confusion) == len(pipelines.available())
+    assert len(confusion) == len(pipelines.PRESETS["all"])
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in confusion)
 
 
