@@ -170,9 +170,9 @@ PRESETS = {
         "ref:pixels/logreg", "ref:hog+color/linearsvc", "pixels/knn", "pixels/cnn",
     ],
     "ours": [f"{f}/{c}" for f, c in _OURS] + ["pixels/cnn"],
-    # ref:pixels/cnn only where PyTorch is installed; name it to ask for it anyway.
-    "reference": [n for n, _, _ in _REFS] + ["ref:pixels/cnn"] * _HAS_TORCH,
-    "all": [n for n in _SPECS if _HAS_TORCH or n not in NEEDS_TORCH],
+    # select() leaves ref:pixels/cnn out of these where PyTorch is not installed.
+    "reference": [n for n, _, _ in _REFS] + ["ref:pixels/cnn"],
+    "all": list(_SPECS),
     "quick": ["pixels/svm", "hog+color/svm", "ref:hog+color/linearsvc"],
 }
 
@@ -245,9 +245,9 @@ def select(patterns):
         if pattern in PRESETS:
             matched = PRESETS[pattern]
         else:
-            # A glob takes the PyTorch rows only where PyTorch is installed.
-            matched = [n for n in _SPECS if fnmatch.fnmatchcase(n, pattern)
-                       and (_HAS_TORCH or n not in NEEDS_TORCH or n == pattern)]
+            matched = [n for n in _SPECS if fnmatch.fnmatchcase(n, pattern)]
+        # Presets and globs take the PyTorch rows only where PyTorch is installed.
+        matched = [n for n in matched if _HAS_TORCH or n not in NEEDS_TORCH or n == pattern]
         if not matched:
             get_spec(pattern)  # raises with the list of names
         names.extend(n for n in matched if n not in names)

@@ -160,6 +160,7 @@ def test_torch_rows_are_refused_by_name_without_torch(monkeypatch):
     with pytest.raises(ValueError, match=r"ref:pixels/cnn needs PyTorch.*pip install"):
         pipelines.select("ref:pixels/cnn")
     assert "ref:pixels/cnn" not in pipelines.select("ref:*")
+    assert "ref:pixels/cnn" not in pipelines.select("all") + pipelines.select("reference")
 
 
 @pytest.mark.parametrize("bad", [0, -2, 2.0, True, "10", None])

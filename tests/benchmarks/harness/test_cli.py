@@ -259,3 +259,13 @@ def test_skip_unreadable_option_reaches_the_image_folder_loader(tmp_path, capsys
 def test_skip_unreadable_is_refused_for_datasets_that_are_not_folders(dataset, capsys):
     assert main(["run", "--dataset", dataset, "--skip-unreadable"]) == 2
     assert "--skip-unreadable applies to --dataset folder:PATH only" in capsys.readouterr().err
+
+
+def test_pipelines_names_the_pytorch_rows_it_leaves_out(capsys, monkeypatch):
+    import pipelines
+
+    monkeypatch.setattr(pipelines.registry, "_HAS_TORCH", False)
+    assert main(["pipelines"]) == 0
+    out = capsys.readouterr().out
+    assert "| ref:pixels/cnn |" not in out
+    assert "Not listed: ref:pixels/cnn, which needs PyTorch (pip install" in out

@@ -66,3 +66,22 @@ def test_a_network_row_draws_its_augmentation_per_batch(monkeypatch):
     assert (clf.augment, clf.shift) == ("hflip+shift", split.config["shift_pixels"])
     assert row["augment"] == "hflip+shift per batch" and row["fit_images"] == 48
     assert row["n_features"] == 8 * 8 * 3 and len(row["loss_curve"]) == 2
+
+
+def test_a_network_row_shows_its_epochs_on_the_progress_bar(monkeypatch):
+    import pipelines
+
+    class Bar:
+        def __init__(self):
+            self.shown = []
+
+        def set_postfix_str(self, text):
+            self.shown.append(text)
+
+    monkeypatch.setattr(pipelines.parts, "CNN_EPOCHS", 2)
+    split = make_split(tiny_dataset(), val_size=12, augment="none")
+    bar = Bar()
+    row = run_pipeline("pixels/cnn", split, open_cache(enabled=False), progress=bar)
+    epochs = [s for s in bar.shown if s.startswith("fit: epoch")]
+    assert [s.split(",")[0] for s in epochs] == ["fit: epoch 1/2", "fit: epoch 2/2"]
+    assert f"loss {row['loss_curve'][-1]:.3f}" in epochs[-1]

@@ -31,7 +31,7 @@ def full_run(cifar10, cache, tmp_path_factory):
 
 def test_every_pipeline_runs_and_beats_chance(full_run):
     frame, _ = full_run
-    assert frame["pipeline"].tolist() == pipelines.PRESETS["all"]
+    assert frame["pipeline"].tolist() == pipelines.select("all")
     # Ten classes: chance is 0.1. kNN on raw pixels of 900 images is barely above it.
     knn = frame["classifier"].isin(["knn", "skknn"])
     assert (frame.loc[~knn, "accuracy"] > 0.2).all()
@@ -64,7 +64,7 @@ def test_plots_are_written(full_run):
     names = {p.name for p in out.glob("*.png")}
     assert {"accuracy.png", "loss-curves.png", "hog-pictures.png"} <= names
     confusion = list((out / "confusion").glob("confusion-*.png"))
-    assert len(confusion) == len(pipelines.PRESETS["all"])
+    assert len(confusion) == len(pipelines.select("all"))
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in confusion)
 
 
