@@ -87,6 +87,22 @@ class ResultCache:
         """Hex digest of ``parts`` (arrays hashed by content, by :func:`joblib.hash`)."""
         return joblib.hash(parts)
 
+    def lookup(self, kind, key_parts, check=None, what=None):
+        """``(key, found)``: the key of ``key_parts`` and :meth:`fetch` of it.
+
+        A disabled cache hashes nothing (hashing the images is not free) and
+        returns ``(None, None)``; :meth:`store` ignores that key.
+
+        Examples
+        --------
+        >>> ResultCache(None).lookup("rows", ("demo", 1))
+        (None, None)
+        """
+        if not self.enabled:
+            return None, None
+        key = self.key(*key_parts)
+        return key, self.fetch(kind, key, check, what)
+
     def _entry(self, kind, key):
         return self.location / kind / key
 

@@ -81,10 +81,9 @@ def extract_features(features, split, cache, n_jobs=None, progress=None):
         if progress is not None:
             progress.set_postfix_str(f"features {type(block).__name__}")
         # The code is in the key: a changed feature kernel computes anew.
-        key = cache.key("block", block, split.X_fit, split.X_val, split.X_test,
-                        code_fingerprint()) if cache.enabled else None
-        found = (cache.fetch("blocks", key, check, what=f"features {type(block).__name__}")
-                 if cache.enabled else None)
+        key, found = cache.lookup(
+            "blocks", ("block", block, split.X_fit, split.X_val, split.X_test,
+                       code_fingerprint()), check, what=f"features {type(block).__name__}")
         if found is not None:
             (doc, out), cached = found, True
             sec = doc["seconds"]
@@ -158,10 +157,9 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
                           fit_copies=1 if in_batches else augment_copies(config.get("augment")),
                           batch_augment=config["augment"] if in_batches else None,
                           shift=config.get("shift_pixels", 2))
-    key = (cache.key("row", name, pipeline_fingerprint(pipe), split, bool(search))
-           if cache.enabled else None)
-    found = (cache.fetch("rows", key, _row_checker(name, split), what=f"row {name}")
-             if cache.enabled else None)
+    key, found = cache.lookup("rows", ("row", name, pipeline_fingerprint(pipe), split,
+                                       bool(search)), _row_checker(name, split),
+                              what=f"row {name}")
     if found is not None:
         row = dict(found[0], cache="row")
     else:
