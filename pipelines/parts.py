@@ -7,12 +7,11 @@ histogram, since hue is undefined there.
 """
 
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.pipeline import make_union
-from sklearn.svm import LinearSVC
-
-from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
 
 from classifiers import (ConvNetClassifier, KNNClassifier, LinearSVM, MLPClassifier,
                          SoftmaxClassifier)

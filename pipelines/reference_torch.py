@@ -192,10 +192,10 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
         torch.manual_seed(int(gen.integers(2**31)))
         net = build_module(params, stats, channels, image_shape, self.hidden_size,
                            float(self.dropout))
-        decayed = [p for name, p in net.named_parameters() if name.endswith("weight")
-                   and p.ndim > 1]
-        others = [p for name, p in net.named_parameters() if not (name.endswith("weight")
-                                                                  and p.ndim > 1)]
+        # Conv filters and head weights decay; batch-norm scales and biases do not.
+        decayed, others = [], []
+        for name, p in net.named_parameters():
+            (decayed if name.endswith("weight") and p.ndim > 1 else others).append(p)
         opt = self._make_optimizer(torch, [
             {"params": decayed, "weight_decay": 2.0 * self.alpha},
             {"params": others, "weight_decay": 0.0}])
