@@ -18,7 +18,7 @@ from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
 from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.runner import (_check_n_jobs, _latest_out, _make_splits, _read_saved,
-                                       default_out)
+                                       _saved_files, default_out)
 from features.checks import check_int
 
 __all__ = ["learning_curve"]
@@ -63,12 +63,7 @@ def _point_path(out, name, train_size):
 
 def _load_points(out, jobs, resume):
     """Points already in ``out`` for ``jobs``; refuse other options or overwriting."""
-    files = sorted((out / "points").glob("*.json"))
-    if files and not resume:
-        raise FileExistsError(
-            f"--out folder {out} already holds learning-curve points; pass --resume to "
-            f"continue that run or choose a new --out folder (nothing there is overwritten)."
-        )
+    _saved_files(out, "points", "learning-curve points", resume)
     done = {}
     for split, name in jobs:
         path = _point_path(out, name, split.config["train_size"])

@@ -86,17 +86,23 @@ def _read_saved(path):
     return None
 
 
+def _saved_files(out, folder, what, resume):
+    """The JSON files of ``out/folder``; refuse them unless resuming (nothing is overwritten)."""
+    files = sorted((out / folder).glob("*.json"))
+    if files and not resume:
+        raise FileExistsError(
+            f"--out folder {out} already holds {what}; pass --resume to continue that run "
+            f"or choose a new --out folder (nothing there is overwritten)."
+        )
+    return files
+
+
 def _load_done(out, config, resume):
     """Rows already in ``out``; refuse to mix configurations or overwrite without resume.
 
     A damaged row file is said and left out: its pipeline is computed again.
     """
-    row_files = sorted((out / "rows").glob("*.json"))
-    if row_files and not resume:
-        raise FileExistsError(
-            f"--out folder {out} already holds results; pass --resume to continue that run "
-            f"or choose a new --out folder (nothing there is overwritten)."
-        )
+    row_files = _saved_files(out, "rows", "results", resume)
     done = {}
     for path in row_files:
         row = _read_saved(path)
