@@ -4,10 +4,11 @@ Estimators (scikit-learn compatible): :class:`LinearSVM`,
 :class:`SoftmaxClassifier`, :class:`MLPClassifier`, :class:`KNNClassifier`,
 :class:`ConvNetClassifier`. The numerics they are built from are public too:
 losses, regularizers, update rules and learning-rate schedules, layers
-(forward/backward pairs), per-batch image augmentation and the gradient check.
+(forward/backward pairs), per-batch image augmentation (and the mini-batch loop
+that draws it) and the gradient check.
 """
 
-from .augment import augment_batch
+from .augment import augment_batch, minibatches
 from .convnet import ConvNetClassifier
 from .gradient_check import check_gradient, numerical_gradient, relative_error
 from .layers import (
@@ -29,7 +30,7 @@ from .schedules import ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_s
 
 __all__ = [
     "LinearSVM", "SoftmaxClassifier", "MLPClassifier", "KNNClassifier", "ConvNetClassifier",
-    "augment_batch",
+    "augment_batch", "minibatches",
     "svm_loss", "squared_svm_loss", "ovr_svm_loss", "ovr_squared_svm_loss", "softmax_loss",
     "softmax",
     "l2", "l1", "elastic_net", "regularization",

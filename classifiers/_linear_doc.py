@@ -50,8 +50,21 @@ default="{optimizer}"
         Held-out share in (0, 1), used only with ``early_stopping``.
     n_iter_no_change : int, default={n_iter_no_change}
         Patience, in epochs.
+    augment : {{None, "hflip", "shift", "hflip+shift"}}, default=None
+        Per-batch image augmentation (see :mod:`classifiers.augment`): each row
+        of ``X`` is viewed as an image of ``image_shape`` (rows flattened in
+        row, column, channel order, as :class:`features.RawPixels` does),
+        mirrored and/or shifted with fresh random draws for every mini-batch.
+        Only the training batches are augmented, never the validation split.
+    shift : int, default=2
+        Largest shift in pixels, >= 1; the uncovered border is filled with 0
+        (the mean, for mean-centered pixels).
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of the images the rows hold; required with
+        ``augment`` (``H * W * C`` must equal the number of features).
     random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the validation split and the shuffling.
+        Seeds the initial weights, the validation split, the shuffling and the
+        augmentation.
     verbose : int, default=0
         Print the loss (and validation accuracy) after every epoch when > 0.
 

@@ -167,18 +167,15 @@ class _Network:
             self.gbn[i][1][...] = dbeta
         return d
 
-    def loss_and_grads(self, X, idx, y, batch=None):
-        """Mean cross-entropy of rows ``idx`` of ``X``; fills ``grads`` (penalty included).
+    def loss_and_grads(self, batch, y):
+        """Mean cross-entropy of the rows ``batch`` with labels ``y``; fills ``grads``.
 
-        ``batch``, when given, replaces ``X[idx]`` (e.g. augmented rows).
+        The weight-decay penalty's gradient is included in ``grads``.
         """
         Ws, bs, p, L = self.Ws, self.bs, self.p, len(self.Ws)
-        m = idx.shape[0]
-        if batch is None:
-            inputs = [np.take(X, idx, axis=0, out=self.xb[:m])]
-        else:
-            np.copyto(self.xb[:m], batch)
-            inputs = [self.xb[:m]]
+        m = batch.shape[0]
+        np.copyto(self.xb[:m], batch)
+        inputs = [self.xb[:m]]
         for i in range(L):
             z = np.matmul(inputs[i], Ws[i], out=self.A[i][:m])
             if self.bn is None or i == L - 1:

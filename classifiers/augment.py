@@ -1,17 +1,21 @@
 """Per-batch image augmentation: random horizontal mirrors and random shifts.
 
-The networks call :func:`augment_batch` on every mini-batch, so each epoch
-sees fresh random versions of the training images. Batches are NHWC
-``(N, H, W, C)`` of any dtype; the functions return new arrays and leave
-their input alone.
+Every estimator that trains by mini-batches takes its batches from
+:func:`minibatches`, which calls :func:`augment_batch` on each one, so every
+epoch sees fresh random versions of the training images and no augmented copy
+of the training set is ever stored. Batches are NHWC ``(N, H, W, C)`` of any
+dtype, or rows of flattened images viewed in that shape; the functions return
+new arrays and leave their input alone.
 """
+
+import numbers
 
 import numpy as np
 
 from features.checks import check_choice, check_int
 
-__all__ = ["AUGMENTS", "check_augment", "flip_images", "shift_images", "random_flip",
-           "random_shift", "augment_batch"]
+__all__ = ["AUGMENTS", "check_augment", "check_image_shape", "flip_images", "shift_images",
+           "random_flip", "random_shift", "augment_batch", "minibatches"]
 
 AUGMENTS = (None, "hflip", "shift", "hflip+shift")
 
@@ -36,6 +40,47 @@ def check_augment(augment, shift):
     """
     check_choice(augment, "augment", AUGMENTS)
     return augment, check_int(shift, "shift", low=1)
+
+
+def check_image_shape(image_shape, n_features, augment):
+    """``(H, W, C)`` of the images rows of ``n_features`` values are flattened from.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(H, W)`` or ``(H, W, C)``, positive integers.
+    n_features : int
+        Values per row; must equal ``H * W * C``.
+    augment : str
+        The augmentation that needs the shape (named by the message).
+
+    Returns
+    -------
+    tuple of int
+        ``(H, W, C)`` (``C`` is 1 for a 2-tuple).
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not such a tuple or does not match ``n_features``.
+
+    Examples
+    --------
+    >>> check_image_shape((32, 32, 3), 3072, "hflip")
+    (32, 32, 3)
+    >>> check_image_shape((8, 8), 64, "shift")
+    (8, 8, 1)
+    """
+    ok = isinstance(image_shape, tuple) and len(image_shape) in (2, 3) and all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+        for v in image_shape)
+    if not ok or int(np.prod(image_shape)) != n_features:
+        raise ValueError(
+            f"image_shape must be (H, W) or (H, W, C) with H * W * C = n_features = "
+            f"{n_features} when augment={augment!r}; got {image_shape!r}. Pass the shape "
+            "of the images the rows were flattened from."
+        )
+    return tuple(int(v) for v in image_shape) + (1,) * (3 - len(image_shape))
 
 
 def flip_images(X, which):
@@ -149,3 +194,53 @@ def augment_batch(X, augment, rng, shift=2):
     if augment in ("shift", "hflip+shift"):
         X = random_shift(X, shift, rng)
     return X
+
+
+def minibatches(X, batch_size, rng, augment=None, shift=2, image_shape=None):
+    """One epoch of mini-batches in a fresh random order, each augmented afresh.
+
+    The one batch loop of the estimators that train by mini-batches: the order
+    is drawn first, then each batch's flips and shifts when it is reached, so
+    that with ``augment=None`` nothing but the order is drawn.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, n_features) or (n, H, W, C)
+        Rows of flattened images (with ``image_shape``) or images.
+    batch_size : int
+        Rows per batch (the last batch may be smaller).
+    rng : numpy.random.Generator
+        Source of the order and of the augmentation.
+    augment : {None, "hflip", "shift", "hflip+shift"}, default=None
+        See :func:`augment_batch`.
+    shift : int, default=2
+        Largest shift in pixels.
+    image_shape : tuple ``(H, W, C)`` or None, default=None
+        The shape each row of ``X`` is viewed in for augmentation (see
+        :func:`check_image_shape`); None when ``X`` holds images.
+
+    Yields
+    ------
+    idx : ndarray of int
+        The rows of ``X`` in the batch.
+    batch : ndarray
+        ``X[idx]``, flipped and/or shifted, in the layout and dtype of ``X``.
+
+    Examples
+    --------
+    >>> X = np.arange(12.0).reshape(4, 3)  # four 1x3 gray images
+    >>> for idx, batch in minibatches(X, 2, np.random.default_rng(0), "hflip",
+    ...                               image_shape=(1, 3, 1)):
+    ...     print(idx.tolist(), batch.tolist())
+    [2, 0] [[8.0, 7.0, 6.0], [2.0, 1.0, 0.0]]
+    [1, 3] [[3.0, 4.0, 5.0], [9.0, 10.0, 11.0]]
+    """
+    n = X.shape[0]
+    order = rng.permutation(n)
+    for start in range(0, n, batch_size):
+        idx = order[start:start + batch_size]
+        batch = X[idx]
+        if augment is not None:
+            images = batch if image_shape is None else batch.reshape((-1,) + image_shape)
+            batch = augment_batch(images, augment, rng, shift).reshape(batch.shape)
+        yield idx, batch

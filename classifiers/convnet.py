@@ -15,7 +15,7 @@ from features.checks import check_int, check_real
 from ._convnet_network import ConvNetwork, init_params
 from ._training import (check_common_params, encode_labels, make_est_schedule,
                         split_validation, train_loop)
-from .augment import augment_batch, check_augment
+from .augment import check_augment, minibatches
 from .losses import softmax, softmax_loss
 
 __all__ = ["ConvNetClassifier"]
@@ -242,12 +242,10 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         schedule, n_batches, epochs_done = make_est_schedule(self), -(-n_tr // B), [0]
 
         def train_epoch(opt):
-            order = gen.permutation(n_tr)
             total = 0.0
-            for i, start in enumerate(range(0, n_tr, B)):
+            batches = minibatches(X_tr, B, gen, self.augment, self.shift)
+            for i, (idx, batch) in enumerate(batches):
                 opt.learning_rate = schedule(self.learning_rate, epochs_done[0] + i / n_batches)
-                idx = order[start:start + B]
-                batch = augment_batch(X_tr[idx], self.augment, gen, self.shift)
                 m = net.set_input(to_float_images(batch, np.float32))
                 total += net.loss_and_grads(m, y_tr[idx]) * m
                 opt.update(net.params, net.grads)

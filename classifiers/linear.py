@@ -17,6 +17,7 @@ from features.checks import check_choice, check_int, check_real
 
 from ._linear_doc import fill_params_doc
 from ._training import check_common_params, encode_labels, split_validation, train_loop
+from .augment import check_augment, check_image_shape, minibatches
 from .losses import (ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss,
                      squared_svm_loss, svm_loss)
 from .optimizers import IterateAverage
@@ -47,6 +48,7 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         check_choice(self.penalty, "penalty", PENALTIES)
         check_real(self.l1_ratio, "l1_ratio", low=0, high=1)
         check_int(self.average, "average", low=0, allow_bool=True)
+        check_augment(self.augment, self.shift)
 
     def fit(self, X, y):
         """Fit the weights by mini-batch gradient descent.
@@ -66,9 +68,11 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            Invalid hyper-parameters, data, a single class, or a diverging loss: NaN or
-            infinite, or grown 1e3 times past the first epoch's (see
-            :func:`classifiers._training.train_loop`); lower ``learning_rate``.
+            Invalid hyper-parameters, data (an ``image_shape`` that does not match
+            the number of features when ``augment`` is set), a single class, or a
+            diverging loss: NaN or infinite, or grown 1e3 times past the first
+            epoch's (see :func:`classifiers._training.train_loop`); lower
+            ``learning_rate``.
         TypeError
             Hyper-parameters of the wrong type.
         """
@@ -76,6 +80,8 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_, y_idx = encode_labels(y)
+        shape = (check_image_shape(self.image_shape, X.shape[1], self.augment)
+                 if self.augment is not None else None)
         rng = check_random_state(self.random_state)
         n_classes, dtype = self.classes_.shape[0], X.dtype
 
@@ -103,11 +109,8 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         def train_epoch(opt):
             epoch[0] += 1
             averaging = start_avg and epoch[0] >= start_avg
-            order = gen.permutation(n_tr)
             total = 0.0
-            for start in range(0, n_tr, bs):
-                idx = order[start:start + bs]
-                Xb = X_tr[idx]
+            for idx, Xb in minibatches(X_tr, bs, gen, self.augment, self.shift, shape):
                 scores = Xb @ W
                 scores += b
                 loss, d = loss_fn(scores, y_tr[idx])
@@ -234,7 +237,8 @@ class LinearSVM(_BaseLinearClassifier):
                  lr_schedule="exponential",
                  lr_decay=0.95, lr_decay_step=10, batch_size=200, max_epochs=100, average=False,
                  tol=1e-4, early_stopping=True, validation_fraction=0.1,
-                 n_iter_no_change=10, random_state=None, verbose=0):
+                 n_iter_no_change=10, augment=None, shift=2, image_shape=None,
+                 random_state=None, verbose=0):
         self.loss = loss
         self.multi_class = multi_class
         self.alpha = alpha
@@ -252,6 +256,9 @@ class LinearSVM(_BaseLinearClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.augment = augment
+        self.shift = shift
+        self.image_shape = image_shape
         self.random_state = random_state
         self.verbose = verbose
 
@@ -295,7 +302,8 @@ class SoftmaxClassifier(_BaseLinearClassifier):
                  learning_rate=3e-3, lr_schedule="exponential", lr_decay=0.95,
                  lr_decay_step=10, batch_size=200, max_epochs=100, average=False,
                  tol=1e-4, early_stopping=True, validation_fraction=0.1,
-                 n_iter_no_change=10, random_state=None, verbose=0):
+                 n_iter_no_change=10, augment=None, shift=2, image_shape=None,
+                 random_state=None, verbose=0):
         self.alpha = alpha
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -311,6 +319,9 @@ class SoftmaxClassifier(_BaseLinearClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.augment = augment
+        self.shift = shift
+        self.image_shape = image_shape
         self.random_state = random_state
         self.verbose = verbose
 

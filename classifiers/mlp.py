@@ -3,8 +3,6 @@
 The network's forward and backward passes are in :mod:`classifiers._mlp_network`.
 """
 
-import numbers
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
@@ -16,7 +14,7 @@ from features.checks import check_bool, check_choice, check_int, check_real
 
 from ._mlp_network import _Network, init_batchnorm, init_weights, max_pieces
 from ._training import check_common_params, encode_labels, split_validation, train_loop
-from .augment import augment_batch, check_augment
+from .augment import check_augment, check_image_shape, minibatches
 from .layers import ACTIVATIONS as LAYER_ACTIVATIONS
 from .layers import activate_inplace, batchnorm_forward
 from .losses import softmax, softmax_loss
@@ -186,19 +184,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         check_augment(self.augment, self.shift)
         return self._hidden_sizes()
 
-    def _image_shape(self, n_features):
-        """``(H, W, C)`` of the rows, checked against ``n_features`` (augmentation only)."""
-        shape = self.image_shape
-        ok = isinstance(shape, tuple) and len(shape) in (2, 3) and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in shape)
-        if not ok or int(np.prod(shape)) != n_features:
-            raise ValueError(
-                f"image_shape must be (H, W) or (H, W, C) with H * W * C = n_features = "
-                f"{n_features} when augment={self.augment!r}; got {shape!r}. Pass the shape "
-                "of the images the rows were flattened from."
-            )
-        return tuple(int(v) for v in shape) + (1,) * (3 - len(shape))
-
     def fit(self, X, y):
         """Train the network.
 
@@ -235,7 +220,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         else:
             X_tr, y_tr, X_va, y_va = X, y_idx, None, None
 
-        shape = self._image_shape(X.shape[1]) if self.augment is not None else None
+        shape = (check_image_shape(self.image_shape, X.shape[1], self.augment)
+                 if self.augment is not None else None)
         pieces = self.maxout_pieces if self.activation == "maxout" else 1
         sizes = (X.shape[1],) + hidden + (self.classes_.shape[0],)
         Ws, bs_ = init_weights(sizes, self.init, rng, f32, pieces)
@@ -248,16 +234,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         B = net.batch_size
 
         def train_epoch(opt):
-            order = gen.permutation(n_tr)
             total = 0.0
-            for start in range(0, n_tr, B):
-                idx = order[start:start + B]
-                batch = None
-                if shape is not None:
-                    images = X_tr[idx].reshape((idx.shape[0],) + shape)
-                    batch = augment_batch(images, self.augment, gen, self.shift)
-                    batch = batch.reshape(idx.shape[0], -1)
-                total += net.loss_and_grads(X_tr, idx, y_tr[idx], batch) * idx.shape[0]
+            for idx, batch in minibatches(X_tr, B, gen, self.augment, self.shift, shape):
+                total += net.loss_and_grads(batch, y_tr[idx]) * idx.shape[0]
                 opt.update(net.params, net.grads)
             return total / n_tr + net.penalty()
 

@@ -1,9 +1,11 @@
+import re
+
 import numpy as np
 import pytest
 
 from classifiers.augment import (
-    AUGMENTS, augment_batch, check_augment, flip_images, random_flip, random_shift,
-    shift_images,
+    AUGMENTS, augment_batch, check_augment, check_image_shape, flip_images, minibatches,
+    random_flip, random_shift, shift_images,
 )
 
 
@@ -99,3 +101,57 @@ def test_augment_batch_keeps_shape_dtype_and_input(augment, dtype):
 def test_check_augment_errors(augment, shift, error, match):
     with pytest.raises(error, match=match):
         check_augment(augment, shift)
+
+
+@pytest.mark.parametrize("shape,expected", [((4, 5, 3), (4, 5, 3)), ((8, 8), (8, 8, 1)),
+                                            ((1, 1, 1), (1, 1, 1))])
+def test_check_image_shape_adds_one_channel_to_gray(shape, expected):
+    assert check_image_shape(shape, int(np.prod(shape)), "hflip") == expected
+
+
+@pytest.mark.parametrize("shape", [None, (4, 5, 2), [4, 5, 3], (60,), (4, 5, 3, 1), (4, 0, 3),
+                                   (4, True, 15), (4.0, 5, 3)])
+def test_check_image_shape_errors(shape):
+    with pytest.raises(ValueError, match=r"image_shape must be \(H, W\) or \(H, W, C\) with "
+                                         r"H \* W \* C = n_features = 60 when augment='shift'; "
+                                         r"got " + re.escape(repr(shape))):
+        check_image_shape(shape, 60, "shift")
+
+
+def test_minibatches_without_augment_are_the_rows_in_a_seeded_order():
+    X = np.arange(20).reshape(10, 2)
+    batches = list(minibatches(X, 4, np.random.default_rng(3)))
+    order = np.random.default_rng(3).permutation(10)
+    assert [len(idx) for idx, _ in batches] == [4, 4, 2]
+    np.testing.assert_array_equal(np.concatenate([idx for idx, _ in batches]), order)
+    for idx, batch in batches:
+        np.testing.assert_array_equal(batch, X[idx])
+
+
+@pytest.mark.parametrize("layout", ["rows", "images"])
+def test_minibatches_known_answer_draws_order_then_each_batch(layout):
+    # The same draws by hand: the order first, then for each batch its mirror
+    # choices and its offsets, in that order, from the same generator.
+    images = _batch(n=7, h=5, w=4, c=2)
+    X = images.reshape(7, -1) if layout == "rows" else images
+    shape = (5, 4, 2) if layout == "rows" else None
+    got = list(minibatches(X, 3, np.random.default_rng(11), "hflip+shift", 2, shape))
+    rng = np.random.default_rng(11)
+    order = rng.permutation(7)
+    for start, (idx, batch) in zip(range(0, 7, 3), got):
+        np.testing.assert_array_equal(idx, order[start:start + 3])
+        which = rng.random(len(idx)) < 0.5
+        offsets = rng.integers(-2, 3, size=(len(idx), 2))
+        expected = shift_images(flip_images(images[idx], which), offsets, 2)
+        assert batch.shape == X[idx].shape and batch.dtype == X.dtype
+        np.testing.assert_array_equal(batch.reshape(expected.shape), expected)
+
+
+@pytest.mark.parametrize("augment", AUGMENTS[1:])
+def test_minibatches_draw_fresh_augmentation_every_epoch(augment):
+    X = _batch(n=64, h=6, w=6, c=1).reshape(64, -1)
+    rng = np.random.default_rng(0)
+    epochs = [dict((int(i), row) for idx, b in minibatches(X, 16, rng, augment, 1, (6, 6, 1))
+                   for i, row in zip(idx, b)) for _ in range(2)]
+    changed = sum(not np.array_equal(epochs[0][i], epochs[1][i]) for i in range(64))
+    assert changed >= 20  # another mirror (1/2) or offset (8/9) for many images

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-import classifiers.convnet as convnet_module
+import classifiers.augment as augment_module
 from classifiers import ConvNetClassifier
 from classifiers import layers as L
 from classifiers._convnet_network import ConvNetwork, init_params
@@ -175,14 +175,14 @@ def test_hidden_layer_head_shapes():
 
 
 def test_augmentation_draws_fresh_per_batch_and_repeats_with_the_seed(monkeypatch):
-    calls, original = [], convnet_module.augment_batch
+    calls, original = [], augment_module.augment_batch
 
     def recording(batch, augment, rng, shift):
         out = original(batch, augment, rng, shift)
         calls.append((batch.copy(), out))
         return out
 
-    monkeypatch.setattr(convnet_module, "augment_batch", recording)
+    monkeypatch.setattr(augment_module, "augment_batch", recording)
     X, y = _images(n=16)
     X[:, 0, 0, 0] = np.arange(16)  # each image's id
     kw = {**FAST, "batch_size": 16, "max_epochs": 2, "augment": "hflip+shift"}

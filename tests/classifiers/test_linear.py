@@ -276,3 +276,129 @@ def test_invalid_loss_raises_naming_the_choices(value, blobs):
 def test_invalid_loss_is_reported_before_the_data_is_read():
     with pytest.raises(ValueError, match="loss must be one of"):
         LinearSVM(loss="squared").fit([[np.nan]], ["only one class"])
+
+
+# Per-batch augmentation: rows of X are 4x5 RGB images, flattened in (H, W, C) order.
+def _image_rows(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 4 * 5 * 3)) - 0.5, np.arange(n) % 4
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("augment", ["hflip", "shift", "hflip+shift"])
+def test_augment_same_random_state_same_weights(cls, augment):
+    X, y = _image_rows()
+    kw = dict(max_epochs=3, batch_size=8, augment=augment, shift=1, image_shape=(4, 5, 3))
+    a = cls(random_state=3, **kw).fit(X, y)
+    b = cls(random_state=3, **kw).fit(X, y)
+    c = cls(random_state=4, **kw).fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert a.loss_curve_ == b.loss_curve_
+    assert not np.allclose(a.coef_, c.coef_)
+    # The augmentation changes what is learned.
+    plain = cls(random_state=3, **{**kw, "augment": None}).fit(X, y)
+    assert not np.allclose(a.coef_, plain.coef_)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_augment_none_draws_nothing_more(cls, early_stopping, blobs):
+    # Without augment, image_shape and shift are not read and no draw is added:
+    # the weights are those of the default parameters, bit for bit.
+    X, y = blobs
+    kw = dict(max_epochs=4, early_stopping=early_stopping, random_state=2)
+    default = cls(**kw).fit(X, y)
+    other = cls(augment=None, shift=5, image_shape=(3, 3), **kw).fit(X, y)
+    np.testing.assert_array_equal(default.coef_, other.coef_)
+    np.testing.assert_array_equal(default.intercept_, other.intercept_)
+    assert default.loss_curve_ == other.loss_curve_
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_augment_none_is_plain_minibatch_sgd(cls, blobs):
+    # Known answer: plain SGD, constant rate, no penalty: the weights after two
+    # epochs are those of a hand-written loop over the same seeded order.
+    from classifiers.losses import softmax_loss
+
+    X, y = blobs
+    clf = cls(optimizer="sgd", learning_rate=0.05, lr_schedule="constant", alpha=0.0,
+              batch_size=64, max_epochs=2, early_stopping=False, random_state=0).fit(X, y)
+    rng = np.random.RandomState(0)
+    W = 0.001 * rng.standard_normal((8, 4))
+    b = np.zeros(4)
+    gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+    loss_fn = svm_loss if cls is LinearSVM else softmax_loss
+    for _ in range(2):
+        order = gen.permutation(300)
+        for start in range(0, 300, 64):
+            idx = order[start:start + 64]
+            _, d = loss_fn(X[idx] @ W + b, y[idx])
+            W, b = W - 0.05 * X[idx].T @ d, b - 0.05 * d.sum(axis=0)
+    np.testing.assert_allclose(clf.coef_, W.T, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(clf.intercept_, b, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_augment_batches_are_flipped_and_shifted_images_of_the_rows(cls, monkeypatch):
+    import classifiers.augment as augment_module
+    from classifiers.augment import shift_images
+
+    calls, original = [], augment_module.augment_batch
+
+    def recording(images, augment, rng, shift):
+        out = original(images, augment, rng, shift)
+        calls.append((images.copy(), out, augment, shift))
+        return out
+
+    monkeypatch.setattr(augment_module, "augment_batch", recording)
+    X, y = _image_rows(n=24)
+    cls(max_epochs=2, batch_size=8, augment="hflip+shift", shift=1, image_shape=(4, 5, 3),
+        early_stopping=False, random_state=0).fit(X, y)
+    assert len(calls) == 6 and all(c[2:] == ("hflip+shift", 1) for c in calls)
+    images = {img.tobytes(): img for img in X.reshape(24, 4, 5, 3)}
+    for batch_in, batch_out, _, _ in calls:
+        assert batch_in.shape == (8, 4, 5, 3)
+        for img, res in zip(batch_in, batch_out):
+            assert img.tobytes() in images  # a row of X viewed as an image
+            # Each output is the image or its mirror, moved by at most one pixel.
+            moves = [shift_images(v[None], np.array([[dy, dx]]), 1)[0]
+                     for v in (img, img[:, ::-1]) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+            assert any(np.array_equal(res, m) for m in moves)
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+def test_hflip_hides_which_side_is_bright(cls):
+    # Known answer: the class says whether the left or the right half of the
+    # image is bright. Mirrored batches show both sides with each label, so a
+    # model trained on them cannot tell the classes apart; without, it can.
+    rng = np.random.default_rng(0)
+    images = rng.random((200, 4, 6, 1)) * 0.1
+    y = np.arange(200) % 2
+    images[y == 0, :, :3] += 1.0
+    images[y == 1, :, 3:] += 1.0
+    X = images.reshape(200, -1) - images.reshape(200, -1).mean(axis=0)
+    kw = dict(max_epochs=20, early_stopping=False, random_state=0)
+    assert cls(**kw).fit(X, y).score(X, y) == 1.0
+    flipped = cls(augment="hflip", image_shape=(4, 6), **kw).fit(X, y)
+    assert flipped.score(X, y) < 0.7
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("kw,error,match", [
+    (dict(augment="hflip"), ValueError,
+     r"image_shape must be \(H, W\) or \(H, W, C\) with H \* W \* C = n_features = 60 when "
+     r"augment='hflip'; got None\. Pass the shape of the images"),
+    (dict(augment="shift", image_shape=(4, 5)), ValueError,
+     r"n_features = 60 when augment='shift'; got \(4, 5\)"),
+    (dict(augment="shift", image_shape=(4, 5, 3.0)), ValueError, r"got \(4, 5, 3\.0\)"),
+    (dict(augment="vflip", image_shape=(4, 5, 3)), ValueError,
+     r"augment must be one of None, 'hflip', 'shift', 'hflip\+shift'; got 'vflip'"),
+    (dict(augment="shift", shift=0, image_shape=(4, 5, 3)), ValueError,
+     r"shift must be an integer >= 1; got 0"),
+    (dict(augment="shift", shift=1.5, image_shape=(4, 5, 3)), TypeError,
+     r"shift must be an integer >= 1; got 1\.5"),
+])
+def test_invalid_augment_parameters_raise(cls, kw, error, match):
+    X, y = _image_rows()
+    with pytest.raises(error, match=match):
+        cls(**kw).fit(X, y)

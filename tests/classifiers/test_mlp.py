@@ -161,16 +161,16 @@ def test_same_random_state_same_weights_new_options(kw, blobs):
 
 
 def test_augment_draws_fresh_images_per_batch(monkeypatch):
-    import classifiers.mlp as mlp_module
+    import classifiers.augment as augment_module
 
-    calls, original = [], mlp_module.augment_batch
+    calls, original = [], augment_module.augment_batch
 
     def recording(images, augment, rng, shift):
         out = original(images, augment, rng, shift)
         calls.append((images.copy(), out))
         return out
 
-    monkeypatch.setattr(mlp_module, "augment_batch", recording)
+    monkeypatch.setattr(augment_module, "augment_batch", recording)
     rng = np.random.default_rng(0)
     X = rng.random((12, 4 * 5 * 3)).astype(np.float32) + 0.1
     y = np.arange(12) % 3
