@@ -6,7 +6,7 @@ Defaults scale with the image size (HoG cells and patch sizes are set for
 histogram, since hue is undefined there.
 """
 
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.pipeline import make_union
@@ -16,12 +16,18 @@ from sklearn.svm import LinearSVC
 from classifiers import (ConvNetClassifier, KNNClassifier, LinearSVM, MLPClassifier,
                          SoftmaxClassifier)
 from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
-from pipelines.reference import reference_hog_color, reference_pixels
+from pipelines.reference import PartialFitAugmented, reference_hog_color, reference_pixels
 
 __all__ = ["features_for", "classifier_for", "CNN_EPOCHS", "KNN_K"]
 
 #: Epochs of the named ConvNet rows.
 CNN_EPOCHS = 60
+#: Raw-pixel rows, each epoch one pass over the fit images with fresh flips and shifts.
+SVM_PIXELS_EPOCHS, SVM_PIXELS_DECAY = 300, 0.995
+SOFTMAX_PIXELS_EPOCHS, SOFTMAX_PIXELS_DECAY = 500, 0.995
+MLP_PIXELS_EPOCHS = 200
+REF_PIXELS_EPOCHS = {"linearsvc": 50, "logreg": 50, "skmlp": 100}
+REF_PIXELS_ALPHA = {"linearsvc": 1e-3, "logreg": 1e-3}
 #: Neighbours of the named kNN rows.
 KNN_K = 1
 
@@ -66,43 +72,63 @@ def features_for(kind, image_shape, random_state, reference=False):
 
 # Reference C chosen on the validation split, never on the test images
 # (docs/decisions.md#reference-c).
-_REF_C = {("pixels", "linearsvc"): 1e-4, ("pixels", "logreg"): 0.01,
-          ("hog+color", "linearsvc"): 0.01, ("hog+color", "logreg"): 0.1}
+_REF_C = {("hog+color", "linearsvc"): 0.01, ("hog+color", "logreg"): 0.1}
 
 
-def classifier_for(kind, random_state, features, fit_copies=1, batch_augment=None, shift=2):
+def _reference_pixels_classifier(kind, random_state, augment):
+    """A raw-pixel reference: scikit-learn trained by partial_fit on augmented batches."""
+    augment = dict(augment, random_state=random_state)
+    if kind == "skmlp":
+        # partial_fit cannot hold out a validation part: fixed epochs instead of early
+        # stopping (docs/decisions.md#ref-pixels-partial-fit).
+        est = SkMLPClassifier(hidden_layer_sizes=(500,), random_state=random_state)
+        return PartialFitAugmented(est, max_epochs=REF_PIXELS_EPOCHS["skmlp"], **augment)
+    # LinearSVC's and LogisticRegression's models (squared hinge, logistic loss; L2),
+    # fitted by SGD, whose partial_fit takes fresh batches
+    # (docs/decisions.md#ref-pixels-partial-fit).
+    loss = "squared_hinge" if kind == "linearsvc" else "log_loss"
+    est = SGDClassifier(loss=loss, alpha=REF_PIXELS_ALPHA[kind], average=True,
+                        random_state=random_state)
+    return PartialFitAugmented(est, max_epochs=REF_PIXELS_EPOCHS[kind], batch_size=1000,
+                               **augment)
+
+
+def classifier_for(kind, random_state, features, batch_augment=None, shift=2,
+                   image_shape=(32, 32, 3)):
+    pixels = features == "pixels"
+    drawn = None if batch_augment in (None, "none") else batch_augment
+    # Raw-pixel learners draw their flips and shifts per mini-batch (kNN has no batches).
+    augment = dict(augment=drawn, shift=shift, image_shape=tuple(image_shape)) if pixels else {}
+    if pixels and kind in ("linearsvc", "logreg", "skmlp"):
+        return _reference_pixels_classifier(kind, random_state, augment)
     # The harness holds out its own validation split, so the linear models train on
     # the whole fit part for fixed epochs (docs/decisions.md#linear-no-early-stopping).
     if kind == "svm":
         # One binary squared-hinge SVM per class (LinearSVC's scheme) cross-validated
         # above the multiclass hinge (docs/decisions.md#svm-ovr-squared-hinge).
-        # Raw pixels: averaged iterates cross-validated better, a smaller alpha no better
-        # (docs/decisions.md#svm-pixels-averaged-sgd, docs/decisions.md#svm-pixels-alpha).
+        # Raw pixels: averaged iterates cross-validated better
+        # (docs/decisions.md#svm-pixels-averaged-sgd); epochs and decay suit the
+        # per-batch draws (docs/decisions.md#svm-pixels-epochs).
+        params = (dict(max_epochs=SVM_PIXELS_EPOCHS, lr_decay=SVM_PIXELS_DECAY, average=True)
+                  if pixels else dict(max_epochs=30))
         return LinearSVM(loss="squared_hinge", multi_class="ovr", early_stopping=False,
-                         max_epochs=30, average=features == "pixels",
-                         random_state=random_state)
+                         random_state=random_state, **params, **augment)
     if kind == "softmax":
-        # Raw pixels: smaller batches (docs/decisions.md#softmax-pixels-batch-50), and on
-        # their ten times as many images weaker decay and more epochs, each cross-validated
-        # better (docs/decisions.md#softmax-pixels-alpha-epochs).
-        pixels = features == "pixels"
-        return SoftmaxClassifier(alpha=1e-3 if pixels else 1e-2, early_stopping=False,
-                                 max_epochs=50 if pixels else 30,
-                                 batch_size=50 if pixels else 200,
-                                 random_state=random_state)
+        # Raw pixels: smaller batches (docs/decisions.md#softmax-pixels-batch-50), weaker
+        # decay and more epochs (docs/decisions.md#softmax-pixels-alpha-epochs).
+        params = (dict(alpha=1e-3, batch_size=50, max_epochs=SOFTMAX_PIXELS_EPOCHS,
+                       lr_decay=SOFTMAX_PIXELS_DECAY) if pixels else dict(max_epochs=30))
+        return SoftmaxClassifier(early_stopping=False, random_state=random_state, **params,
+                                 **augment)
     if kind == "mlp":
         # 512 hidden units: 1024 validated better but take twice the time, more than the
-        # default run can afford (docs/decisions.md#mlp-512-hidden). Raw pixels need fewer
-        # epochs, fewer still on ten copies (docs/decisions.md#mlp-pixels-epochs).
-        if features == "pixels":
-            epochs = 20 if fit_copies >= 5 else 40
-        else:
-            epochs = 60
-        return MLPClassifier((512,), max_epochs=epochs, random_state=random_state)
+        # default run can afford (docs/decisions.md#mlp-512-hidden). Raw pixels have
+        # their own epochs (docs/decisions.md#mlp-pixels-epochs).
+        return MLPClassifier((512,), max_epochs=MLP_PIXELS_EPOCHS if pixels else 60,
+                             random_state=random_state, **augment)
     if kind in ("cnn", "torchcnn"):
-        augment = None if batch_augment in (None, "none") else batch_augment
         # Epochs and rate fit the default run's time (docs/decisions.md#cnn-defaults).
-        params = dict(max_epochs=CNN_EPOCHS, augment=augment, shift=shift,
+        params = dict(max_epochs=CNN_EPOCHS, augment=drawn, shift=shift,
                       random_state=random_state)
         if kind == "cnn":
             return ConvNetClassifier(**params)

@@ -1,16 +1,28 @@
-"""Reference features built only from off-the-shelf parts.
+"""Reference rows' parts: off-the-shelf features; scikit-learn fits on augmented batches.
 
 A per-image loop of ``skimage.feature.hog`` plus a hue histogram from
 ``skimage.color.rgb2hsv`` and ``np.histogram``: the way a user would write it
-without featbench, so the benchmark table can read our rows against it.
+without featbench, so the benchmark table can read our rows against it. The
+raw-pixel references train a scikit-learn classifier by ``partial_fit`` on
+mini-batches that :class:`PartialFitAugmented` flips and shifts afresh, as our
+raw-pixel rows do, so that they see the same augmentation without a stored copy.
 """
 
 import numpy as np
 from skimage.color import rgb2gray, rgb2hsv
 from skimage.feature import hog
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["skimage_hog_hue", "reference_hog_color", "reference_pixels"]
+from classifiers.augment import check_augment, check_image_shape, minibatches
+from features.checks import check_int
+
+__all__ = ["skimage_hog_hue", "reference_hog_color", "reference_pixels",
+           "PartialFitAugmented"]
 
 
 def skimage_hog_hue(images, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
@@ -81,3 +93,125 @@ def reference_pixels():
     ([[0.0, 1.0, 1.0, 0.0]], 'float32')
     """
     return FunctionTransformer(_flatten_scaled)
+
+
+def _estimator_has(method):
+    return lambda self: hasattr(self.estimator_ if hasattr(self, "estimator_")
+                                else self.estimator, method)
+
+
+class PartialFitAugmented(ClassifierMixin, BaseEstimator):
+    """Train a scikit-learn classifier by ``partial_fit`` on mini-batches augmented afresh.
+
+    Every epoch visits the rows in a new random order, in mini-batches drawn by
+    :func:`classifiers.augment.minibatches` (each row viewed as an image of
+    ``image_shape``, mirrored and/or shifted anew), and passes each batch to
+    ``estimator.partial_fit``. Memory holds one batch of augmented rows, never
+    an augmented copy of the training set.
+
+    Parameters
+    ----------
+    estimator : classifier with ``partial_fit``
+        Cloned, then trained; e.g. ``SGDClassifier(loss="log_loss")``.
+    max_epochs : int, default=20
+        Passes over the training rows.
+    batch_size : int, default=200
+        Rows per call of ``partial_fit`` (capped at the number of rows).
+    augment : {None, "hflip", "shift", "hflip+shift"}, default=None
+        Per-batch augmentation (see :mod:`classifiers.augment`).
+    shift : int, default=2
+        Largest shift in pixels, >= 1.
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` of the images the rows hold; required with
+        ``augment``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the order of the rows and the augmentation (the estimator keeps
+        its own ``random_state``).
+
+    Attributes
+    ----------
+    estimator_ : the trained clone of ``estimator``
+    classes_ : ndarray of shape (n_classes,)
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.random((40, 12)), np.arange(40) % 2
+    >>> clf = PartialFitAugmented(SGDClassifier(random_state=0), max_epochs=3,
+    ...                           augment="hflip", image_shape=(2, 2, 3), random_state=0)
+    >>> clf.fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    def __init__(self, estimator, *, max_epochs=20, batch_size=200, augment=None, shift=2,
+                 image_shape=None, random_state=None):
+        self.estimator = estimator
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.augment = augment
+        self.shift = shift
+        self.image_shape = image_shape
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Train a clone of ``estimator`` for ``max_epochs`` epochs of augmented batches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+
+        Raises
+        ------
+        ValueError, TypeError
+            Invalid parameters, naming the parameter; an ``estimator`` without
+            ``partial_fit``; an ``image_shape`` that does not match the features.
+        """
+        check_int(self.max_epochs, "max_epochs", low=1)
+        check_int(self.batch_size, "batch_size", low=1)
+        check_augment(self.augment, self.shift)
+        if not hasattr(self.estimator, "partial_fit"):
+            raise TypeError(
+                f"estimator must have a partial_fit method; got {self.estimator!r}. Pass "
+                "e.g. sklearn.linear_model.SGDClassifier()."
+            )
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        shape = (check_image_shape(self.image_shape, X.shape[1], self.augment)
+                 if self.augment is not None else None)
+        rng = check_random_state(self.random_state)
+        gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
+        est = clone(self.estimator)
+        batch_size = min(self.batch_size, X.shape[0])
+        for _ in range(self.max_epochs):
+            for idx, batch in minibatches(X, batch_size, gen, self.augment, self.shift, shape):
+                est.partial_fit(batch, y[idx], classes=self.classes_)
+        self.estimator_, self.n_iter_ = est, self.max_epochs
+        return self
+
+    def _rows(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+
+    def predict(self, X):
+        """Labels the trained estimator predicts for ``X`` (n_samples, n_features)."""
+        return self.estimator_.predict(self._rows(X))
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities of the trained estimator, shape (n_samples, n_classes)."""
+        return self.estimator_.predict_proba(self._rows(X))
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Class scores of the trained estimator."""
+        return self.estimator_.decision_function(self._rows(X))

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from features.checks import check_int
 from pipelines.parts import classifier_for, features_for
 
 __all__ = ["PipelineSpec", "available", "make", "get_spec", "select", "PRESETS",
@@ -45,7 +44,7 @@ class PipelineSpec:
     >>> spec.features, spec.classifier, spec.reference, spec.learned
     ('pixels', 'logreg', True, True)
     >>> spec.cache_features, spec.auto_augment, spec.augments_in_batches
-    (False, 'hflip+shift', False)
+    (False, 'hflip+shift', True)
     """
 
     name: str
@@ -68,12 +67,14 @@ class PipelineSpec:
     def augments_in_batches(self):
         """Whether the classifier draws its own augmentation for every mini-batch.
 
-        Such a row (the ConvNets) trains on the fit images themselves, as
-        images: the harness makes no augmented copies for it and passes the
-        augmentation to the classifier instead, so memory does not grow with
-        the number of copies.
+        Every row that learns from raw pixels does (ours, the ``ref:pixels/*``
+        references through :class:`pipelines.reference.PartialFitAugmented`,
+        and the ConvNets), except kNN, which has no batches. Such a row trains
+        on the fit images themselves: the harness makes no augmented copies for
+        it and passes the augmentation to the classifier instead, so memory
+        does not grow with the augmentation.
         """
-        return self.classifier in _IN_BATCHES
+        return self.learned and self.classifier not in ("knn", "skknn")
 
     @property
     def cache_features(self):
@@ -89,10 +90,10 @@ class PipelineSpec:
     def auto_augment(self):
         """What ``--augment auto`` gives this row on color images (gray ones get none).
 
-        ``"hflip"`` (mirror images) for feature rows, whose HoG cells,
-        histograms and pooled visual words already tolerate a shift of a
-        pixel or two; ``"hflip+shift"`` for raw-pixel rows, ours and the
-        references alike, whose input does not
+        ``"hflip"`` (mirror images, extracted once as copies) for feature rows,
+        whose HoG cells, histograms and pooled visual words already tolerate a
+        shift of a pixel or two; ``"hflip+shift"``, drawn per mini-batch, for
+        raw-pixel rows, ours and the references alike, whose input does not
         (docs/decisions.md#augment-shift-raw-pixels).
         """
         if self.classifier in ("knn", "skknn"):
@@ -106,8 +107,10 @@ _K = {"clf__n_neighbors": [1, 5, 10, 20]}
 _SEARCH = {"svm": _ALPHA, "softmax": _ALPHA, "mlp": _ALPHA, "linearsvc": _C, "logreg": _C,
            "skmlp": {"clf__alpha": [1e-4, 1e-2, 1.0]}, "knn": _K, "skknn": _K,
            "cnn": {"clf__alpha": [1e-4, 5e-4, 2e-3]}, "torchcnn": {"clf__alpha": [5e-4]}}
-# Classifiers that take images and draw their augmentation per mini-batch.
-_IN_BATCHES = ("cnn", "torchcnn")
+# The raw-pixel references are scikit-learn estimators inside PartialFitAugmented.
+_SEARCH_REF_PIXELS = {"linearsvc": {"clf__estimator__alpha": [1e-4, 1e-3, 1e-2]},
+                      "logreg": {"clf__estimator__alpha": [1e-4, 1e-3, 1e-2]},
+                      "skmlp": {"clf__estimator__alpha": [1e-4, 1e-2, 1.0]}}
 _DESCRIBE_FEATURES = {
     "pixels": "raw pixels in [0, 1], mean-centered",
     "color": "hue, saturation and value histograms (10 bins each)",
@@ -131,11 +134,25 @@ _DESCRIBE_CLF = {
 }
 
 
+_DESCRIBE_REF_PIXELS = {
+    "linearsvc": "scikit-learn SGDClassifier (squared hinge, LinearSVC's loss; averaged)",
+    "logreg": "scikit-learn SGDClassifier (logistic loss, LogisticRegression's; averaged)",
+    "skmlp": "scikit-learn MLPClassifier(500)",
+}
+
+
 def _spec(name, features, classifier):
     desc = f"{_DESCRIBE_FEATURES[features]} -> {_DESCRIBE_CLF[classifier]}"
+    search = _SEARCH[classifier]
     if name.startswith("ref:") and features not in ("pixels", "images"):
         desc = "per-image skimage hog + hue histogram -> " + _DESCRIBE_CLF[classifier]
-    return PipelineSpec(name, features, classifier, desc, _SEARCH[classifier])
+    elif name.startswith("ref:") and classifier in _DESCRIBE_REF_PIXELS:
+        desc = (f"{_DESCRIBE_FEATURES[features]} -> {_DESCRIBE_REF_PIXELS[classifier]}, "
+                "partial_fit on flips and shifts drawn per mini-batch")
+        search = _SEARCH_REF_PIXELS[classifier]
+    elif features == "pixels" and classifier in ("svm", "softmax", "mlp"):
+        desc += ", flips and shifts drawn per mini-batch"
+    return PipelineSpec(name, features, classifier, desc, search)
 
 
 _OURS = [
@@ -267,8 +284,8 @@ def search_space(name):
     return dict(get_spec(name).search)
 
 
-def make(name, *, image_shape=(32, 32, 3), random_state=0, fit_copies=1, batch_augment=None,
-         shift=2, **params):
+def make(name, *, image_shape=(32, 32, 3), random_state=0, batch_augment=None, shift=2,
+         **params):
     """Build the named pipeline.
 
     Parameters
@@ -276,17 +293,13 @@ def make(name, *, image_shape=(32, 32, 3), random_state=0, fit_copies=1, batch_a
     name : str
         One of :func:`available`.
     image_shape : tuple, default=(32, 32, 3)
-        Shape of one image; HoG cells and patch sizes scale with it.
+        Shape of one image; HoG cells and patch sizes scale with it, and the
+        raw-pixel classifiers view their rows in it to flip and shift them.
     random_state : int or None, default=0
-        Seed given to every random step (vocabulary, classifier).
-    fit_copies : int, default=1
-        How many copies of each training image the pipeline will be fitted
-        on: 2 with mirror images, 5 with shifted copies, 10 with both. The
-        raw-pixel MLP trains for 20 epochs instead of 40 from 5 copies on,
-        where an epoch is that many times longer.
-    batch_augment : {None, "hflip", "shift", "hflip+shift"}, default=None
-        For rows whose spec ``augments_in_batches`` (the ConvNets): the
-        mirrors and shifts the classifier draws for every mini-batch.
+        Seed given to every random step (vocabulary, classifier, augmentation).
+    batch_augment : {None, "none", "hflip", "shift", "hflip+shift"}, default=None
+        The mirrors and shifts the classifier draws for every mini-batch; only
+        for rows whose spec ``augments_in_batches`` (the raw-pixel learners).
     shift : int, default=2
         Largest shift in pixels of ``batch_augment``.
     **params
@@ -302,28 +315,32 @@ def make(name, *, image_shape=(32, 32, 3), random_state=0, fit_copies=1, batch_a
     Raises
     ------
     ValueError
-        If the name is unknown, a parameter does not exist, or ``fit_copies``
-        is not a positive integer.
+        If the name is unknown, a parameter does not exist, or
+        ``batch_augment`` is given to a row that does not draw augmentation
+        per mini-batch.
 
     Examples
     --------
     >>> make("hog+color/svm").named_steps["clf"].__class__.__name__
     'LinearSVM'
-    >>> make("pixels/mlp", fit_copies=10).named_steps["clf"].max_epochs
-    20
+    >>> clf = make("pixels/mlp", batch_augment="hflip+shift").named_steps["clf"]
+    >>> clf.augment, clf.shift, clf.image_shape
+    ('hflip+shift', 2, (32, 32, 3))
     """
     spec = get_spec(name)
-    # Every bad fit_copies has always been a ValueError, a wrong type included.
-    fit_copies = check_int(fit_copies, "fit_copies", low=1, type_error=ValueError,
-                           fix="Pass 1 without augmentation, 2 with mirror images, 5 with "
-                               "shifted copies or 10 with both.")
+    if batch_augment not in (None, "none") and not spec.augments_in_batches:
+        raise ValueError(
+            f"batch_augment={batch_augment!r}: {name} does not draw augmentation per "
+            "mini-batch (only raw-pixel learners other than kNN do); pass None and "
+            "augment its training images instead."
+        )
     pipe = Pipeline([
         ("features", features_for(spec.features, image_shape, random_state, spec.reference)),
         # Distances and networks read pixels as they are; linear models want them centred.
         ("scale", "passthrough" if spec.features == "images" or spec.classifier in
          ("knn", "skknn") else StandardScaler(with_std=spec.features != "pixels")),
-        ("clf", classifier_for(spec.classifier, random_state, spec.features, fit_copies,
-                               batch_augment, shift)),
+        ("clf", classifier_for(spec.classifier, random_state, spec.features, batch_augment,
+                               shift, image_shape)),
     ])
     if params:
         pipe.set_params(**params)

@@ -1,27 +1,23 @@
-"""Training-set augmentation of a benchmark split: mirror images and shifted copies.
+"""Training-set augmentation of a benchmark split: mirror images, and what is drawn per batch.
 
-:func:`benchmarks.harness.make_split` appends these copies to the fit part
-only (never to the validation or test images). Every pipeline of a run that
-reads the same kind of input trains on the same augmented images: with
-``"auto"``, the raw-pixel rows (ours and the ``ref:pixels/*`` rows) also see
-shifted copies and the feature rows do not, so each reference row still sees
-exactly the images of the rows it is compared with.
+:func:`benchmarks.harness.make_split` appends mirror images to the fit part
+only (never to the validation or test images) for the rows that train on
+extracted features or on a stored set (kNN): their features of the mirrors are
+extracted once. Shifts are never copied: the rows that learn from raw pixels
+draw random mirrors and shifts afresh for every mini-batch instead
+(:attr:`pipelines.PipelineSpec.augments_in_batches`), so no row's memory grows
+with the shifts. Every pipeline of a run that reads the same kind of input
+trains on the same augmentation, so each reference row sees exactly what the
+rows it is compared with see.
 """
 
 import numpy as np
 
-__all__ = ["AUGMENTS", "AUTO_SHIFT_MAX_BYTES", "check_augment", "resolve_augment",
-           "augment_steps", "augment_copies", "shift_pixels", "augment_images"]
+__all__ = ["AUGMENTS", "check_augment", "resolve_augment", "augment_steps", "copied_augment",
+           "shift_pixels", "augment_images"]
 
 #: Values accepted by ``make_split(augment=...)`` and ``--augment``.
 AUGMENTS = ("auto", "none", "hflip", "shift", "hflip+shift")
-
-#: ``"auto"`` gives raw-pixel rows shifted copies only while the ten copies of
-#: the training images, as float32 raw-pixel features, fit in this many bytes:
-#: 2 GiB, about 17,000 CIFAR-10 images (the subset's 5,170 take 0.6 GiB). The
-#: pipelines hold two or three arrays of that size at once, and the feature
-#: cache one on disk.
-AUTO_SHIFT_MAX_BYTES = 2 * 1024 ** 3
 
 
 def check_augment(augment, image_shape=None):
@@ -71,7 +67,7 @@ def _is_color(X):
     return bool(np.any(X[..., 0] != X[..., 1]) or np.any(X[..., 0] != X[..., 2]))
 
 
-def resolve_augment(augment, X, auto="hflip", copies=True):
+def resolve_augment(augment, X, auto="hflip"):
     """The augmentation ``make_split`` applies to training images ``X``.
 
     Parameters
@@ -84,17 +80,12 @@ def resolve_augment(augment, X, auto="hflip", copies=True):
           shapes): ``"none"``;
         - color images (three channels, not all equal: photos such as
           CIFAR-10, whose classes keep their meaning in a mirror): ``auto``,
-          without its shifts when the shifted copies would be too large
-          (:data:`AUTO_SHIFT_MAX_BYTES`) or the images are under 2x2 pixels.
+          without its shifts when the images are under 2x2 pixels.
     X : ndarray of shape (n, H, W) or (n, H, W, C)
         Training images (all of a dataset's, whatever part a run uses).
     auto : {"none", "hflip", "hflip+shift"}, default="hflip"
         What ``"auto"`` stands for on color images: the row's
         :attr:`pipelines.PipelineSpec.auto_augment`.
-    copies : bool, default=True
-        Whether the augmentation is made as copies, whose budget is
-        :data:`AUTO_SHIFT_MAX_BYTES`; False for augmentation drawn per
-        mini-batch, which makes none.
 
     Returns
     -------
@@ -123,8 +114,7 @@ def resolve_augment(augment, X, auto="hflip", copies=True):
     if not _is_color(X) or auto == "none":
         return "none"
     # Shifts need images of 2x2 pixels or more (see check_augment).
-    shiftable = min(X.shape[1:3]) >= 2 and (not copies or 10 * X.size * 4 <= AUTO_SHIFT_MAX_BYTES)
-    return auto if shiftable else "hflip"
+    return auto if min(X.shape[1:3]) >= 2 else "hflip"
 
 
 def augment_steps(augment):
@@ -138,16 +128,15 @@ def augment_steps(augment):
     return () if augment in (None, "none") else tuple(augment.split("+"))
 
 
-def augment_copies(augment):
-    """How many images :func:`augment_images` makes of each one with a resolved ``augment``.
+def copied_augment(augment):
+    """The part of a resolved ``augment`` made as copies: its mirrors, never its shifts.
 
     Examples
     --------
-    >>> [augment_copies(a) for a in ("none", "hflip", "shift", "hflip+shift")]
-    [1, 2, 5, 10]
+    >>> [copied_augment(a) for a in ("none", "hflip", "shift", "hflip+shift")]
+    ['none', 'hflip', 'none', 'hflip']
     """
-    copies = {"hflip": 2, "shift": 5}
-    return int(np.prod([copies[step] for step in augment_steps(augment)]))
+    return "hflip" if "hflip" in augment_steps(augment) else "none"
 
 
 def shift_pixels(image_shape):
@@ -164,48 +153,27 @@ def shift_pixels(image_shape):
     return max(1, round(min(image_shape[:2]) / 16))
 
 
-def _hflip(X, y):
-    """``X`` followed by its left-right mirror images (``X[:, :, ::-1]``), labels repeated."""
-    return np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
-
-
-def _shift(X, y, step):
-    """``X`` followed by four copies moved ``step`` pixels down, up, right and left.
-
-    The pixels moved in from outside the image are 0, as in the zero-padded
-    crops that train convolutional networks; labels are repeated.
-    """
-    copies = [X]
-    for axis in (1, 2):
-        for sign in (1, -1):
-            moved = np.zeros_like(X)
-            src = [slice(None)] * X.ndim
-            dst = [slice(None)] * X.ndim
-            src[axis] = slice(0, -step) if sign > 0 else slice(step, None)
-            dst[axis] = slice(step, None) if sign > 0 else slice(0, -step)
-            moved[tuple(dst)] = X[tuple(src)]
-            copies.append(moved)
-    return np.concatenate(copies), np.tile(y, len(copies))
-
-
 def augment_images(X, y, augment):
-    """Images ``X`` and labels ``y`` followed by their augmented copies.
+    """Images ``X`` and labels ``y`` followed by their mirror images when ``augment`` says so.
 
     Parameters
     ----------
     X : ndarray of shape (n, H, W) or (n, H, W, C)
     y : ndarray of shape (n,)
-    augment : {"none", "hflip", "shift", "hflip+shift"}
-        A resolved value (see :func:`resolve_augment`). ``"hflip"`` appends
-        the left-right mirror images; ``"shift"`` four copies moved
-        :func:`shift_pixels` pixels down, up, right and left (zero fill);
-        ``"hflip+shift"`` shifts the images and their mirrors.
+    augment : {"none", "hflip"}
+        What :func:`copied_augment` leaves of a resolved value: ``"hflip"``
+        appends the left-right mirror image of every image (``X[:, :, ::-1]``).
 
     Returns
     -------
     X_aug : ndarray of shape (k * n, ...)
-        ``X`` first, then the copies in the order above; k is 1, 2, 5 or 10.
+        ``X`` first, then the mirror images; k is 1 or 2.
     y_aug : ndarray of shape (k * n,)
+
+    Raises
+    ------
+    ValueError
+        For any other value: shifts are drawn per mini-batch, never copied.
 
     Examples
     --------
@@ -213,12 +181,12 @@ def augment_images(X, y, augment):
     >>> X[2].tolist(), y.tolist()
     ([[1, 0], [3, 2]], [0, 1, 0, 1])
     """
-    augment = check_augment(augment, X.shape[1:])
-    if augment == "auto":
-        raise ValueError("augment_images needs a resolved augment; call resolve_augment first.")
-    steps = augment_steps(augment)
-    if "hflip" in steps:
-        X, y = _hflip(X, y)
-    if "shift" in steps:
-        X, y = _shift(X, y, shift_pixels(X.shape[1:]))
+    if augment not in ("none", "hflip"):
+        raise ValueError(
+            f"augment_images makes mirror copies only ('none' or 'hflip'); got {augment!r}. "
+            "Shifts are drawn per mini-batch by the raw-pixel classifiers; pass "
+            "copied_augment(augment)."
+        )
+    if augment == "hflip":
+        X, y = np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
     return X, y

@@ -14,7 +14,6 @@ from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 import pipelines
-from benchmarks.harness.augment import augment_copies
 from benchmarks.harness.cache import ResultCache, code_fingerprint, pipeline_fingerprint
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 
@@ -145,16 +144,16 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
         One result row: accuracy with its 95% interval, balanced and per-class
         accuracy, validation accuracy, feature dimension, timings (as measured
         when the row was computed), the test predictions, the loss curve
-        (SGD-trained models), the tuned parameters, the augmentation and the
-        number of images the classifier was fitted on (``augment``,
-        ``fit_images``), and ``cache``: "row" when
+        (SGD-trained models), the tuned parameters, the augmentation
+        (``augment``: ``"hflip"`` for mirror copies, ``"... per batch"`` for
+        draws per mini-batch) and the number of images the classifier was
+        fitted on, mirror copies included (``fit_images``), and ``cache``: "row" when
         the row came from the cache, "features" when only the features did,
         else "none".
     """
     config = split.config
     in_batches = bool(config.get("augment_in_batches"))
     pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:], random_state=config["seed"],
-                          fit_copies=1 if in_batches else augment_copies(config.get("augment")),
                           batch_augment=config["augment"] if in_batches else None,
                           shift=config.get("shift_pixels", 2))
     key, found = cache.lookup("rows", ("row", name, pipeline_fingerprint(pipe), split,
@@ -165,7 +164,8 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     else:
         row = _evaluate(name, pipe, split, search, cache, n_jobs, progress)
         cache.store("rows", key, row)
-    # Raw-pixel and feature rows of one run may train on differently augmented images.
+    # Raw-pixel and feature rows of one run are augmented differently: mirror copies
+    # (counted in fit_images) or flips and shifts drawn per mini-batch (not counted).
     row["augment"] = config["augment"] + (" per batch" if in_batches else "")
     row["fit_images"] = int(len(split.y_fit))
     return row

@@ -79,6 +79,7 @@ def _display_frame(frame):
         "val": frame["val_accuracy"],
         "dim": frame["n_features"].astype(int),
         "fit images": frame["fit_images"].astype("Int64"),
+        "augment": frame["augment"],
         "features s": frame["feature_time"],
         "fit s": frame["fit_time"],
         "predict s": frame["predict_time"],
@@ -94,33 +95,33 @@ def _augment_words(augment, config):
 def augment_note(config):
     """The run's augmentation as ", fit part augmented by ...", or "" without one.
 
-    ``config["augment_raw_pixels"]``, when present, is how the raw-pixel rows'
-    fit part was augmented instead.
+    ``config["augment"]`` is what the feature rows' fit part holds;
+    ``config["augment_per_batch"]``, when present, what the raw-pixel
+    learners draw per mini-batch instead, and ``config["augment_knn"]`` what
+    the kNN rows store.
 
     Examples
     --------
-    >>> augment_note({"augment": "hflip+shift", "shift_pixels": 2})
-    ', fit part augmented by horizontal flips and 2-pixel shifts'
-    >>> augment_note({"augment": "none", "augment_raw_pixels": "shift", "shift_pixels": 2})
-    ', fit part not augmented (raw-pixel rows: 2-pixel shifts)'
-    >>> augment_note({"augment": "hflip", "augment_networks": "hflip+shift", "shift_pixels": 2})
-    ', fit part augmented by horizontal flips (ConvNets: horizontal flips and 2-pixel shifts drawn per mini-batch)'
+    >>> augment_note({"augment": "hflip", "augment_per_batch": "hflip+shift",
+    ...               "shift_pixels": 2, "augment_knn": "none"})
+    ', fit part augmented by horizontal flips (raw-pixel rows: horizontal flips and 2-pixel shifts drawn per mini-batch; kNN: none)'
+    >>> augment_note({"augment": "none", "augment_per_batch": "shift", "shift_pixels": 2})
+    ', fit part not augmented (raw-pixel rows: 2-pixel shifts drawn per mini-batch)'
     >>> augment_note({"augment": "hflip", "augment_in_batches": True})
     ', fit part augmented by horizontal flips drawn per mini-batch'
     >>> augment_note({"augment": "none"})
     ''
     """
     words = _augment_words(config.get("augment"), config)
-    if words and config.get("augment_in_batches"):  # a run of ConvNet rows only
+    if words and config.get("augment_in_batches"):  # a run of raw-pixel learners only
         words += " drawn per mini-batch"
     note = ", fit part augmented by " + words if words else ""
     extra = []
-    if "augment_raw_pixels" in config:
-        extra.append("raw-pixel rows: "
-                     + (_augment_words(config["augment_raw_pixels"], config) or "none"))
-    if "augment_networks" in config:
-        words = _augment_words(config["augment_networks"], config)
-        extra.append("ConvNets: " + (words + " drawn per mini-batch" if words else "none"))
+    if "augment_per_batch" in config:
+        words = _augment_words(config["augment_per_batch"], config)
+        extra.append("raw-pixel rows: " + (words + " drawn per mini-batch" if words else "none"))
+    if "augment_knn" in config:
+        extra.append("kNN: " + (_augment_words(config["augment_knn"], config) or "none"))
     if extra:
         note = (note or ", fit part not augmented") + f" ({'; '.join(extra)})"
     return note
@@ -141,7 +142,9 @@ def render_markdown(frame, comparison, config):
         "",
         "Accuracy is on the test split, with its 95% Wilson interval; `val` is the "
         "validation accuracy; `fit images` counts the images the classifier was fitted "
-        "on, augmented copies included. Times are as measured when the features and "
+        "on, mirror copies (`augment` hflip) included; `per batch` rows fit on those "
+        "images alone, drawing a fresh flip and shift of each for every mini-batch. "
+        "Times are as measured when the features and "
         "the row were computed (`cache` in results.csv says what came from the cache); "
         "`ref:` rows use only scikit-image, scikit-learn or PyTorch.",
     ]

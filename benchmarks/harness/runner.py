@@ -122,12 +122,14 @@ def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
     """The split of each pipeline, and the run's configuration.
 
     Rows whose specs want different augmentation under ``"auto"``
-    (:attr:`pipelines.PipelineSpec.auto_augment`) get different splits of
-    the same images: the validation and test parts are the same. The
-    configuration is that of the feature rows' split; when the raw-pixel
-    rows' split differs, its ``augment_raw_pixels`` (and ``shift_pixels``)
-    say how. Each split is made only when a selected row needs it, and rows
-    whose splits come out the same share one copy.
+    (:attr:`pipelines.PipelineSpec.auto_augment`), or draw it per mini-batch
+    (:attr:`pipelines.PipelineSpec.augments_in_batches`), get different
+    splits of the same images: the validation and test parts are the same.
+    The configuration is that of the feature rows' split; when the other
+    rows' splits differ, ``augment_per_batch`` (and ``shift_pixels``) says
+    what the raw-pixel learners draw per mini-batch and ``augment_knn`` what
+    the kNN rows store. Each split is made only when a selected row needs it,
+    and rows whose splits come out the same share one copy.
     """
     specs = {name: pipelines.get_spec(name) for name in names}
 
@@ -144,18 +146,15 @@ def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
             made[key(spec)] = next((s for s in made.values() if s.config == split.config), split)
     splits = {name: made[key(spec)] for name, spec in specs.items()}
     feature_rows = [splits[n] for n in names if not specs[n].learned]
-    copied = [n for n in names if specs[n].learned and not specs[n].augments_in_batches]
-    # The raw-pixel rows the note describes: those given copies (kNN rows get none).
-    pixel_rows = [splits[n] for n in copied if specs[n].auto_augment != "none"] or [
-        splits[n] for n in copied]
-    network_rows = [splits[n] for n in names if specs[n].augments_in_batches]
-    config = dict((feature_rows or pixel_rows or network_rows)[0].config)
-    if feature_rows and pixel_rows and pixel_rows[0].config != config:
-        config["augment_raw_pixels"] = pixel_rows[0].config["augment"]
-        config.update({k: v for k, v in pixel_rows[0].config.items() if k not in config})
-    if network_rows and network_rows[0].config != config:
-        config["augment_networks"] = network_rows[0].config["augment"]
-        config.update({k: v for k, v in network_rows[0].config.items()
+    # Raw pixels stored as they are (kNN): the only learned rows without batches.
+    knn_rows = [splits[n] for n in names if specs[n].learned and not specs[n].augments_in_batches]
+    batch_rows = [splits[n] for n in names if specs[n].augments_in_batches]
+    config = dict((feature_rows or knn_rows or batch_rows)[0].config)
+    if feature_rows and knn_rows and knn_rows[0].config != config:
+        config["augment_knn"] = knn_rows[0].config["augment"]
+    if batch_rows and batch_rows[0].config != config:
+        config["augment_per_batch"] = batch_rows[0].config["augment"]
+        config.update({k: v for k, v in batch_rows[0].config.items()
                        if k not in config and k != "augment_in_batches"})
     return splits, config
 
@@ -197,18 +196,22 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     seed : int, default=0
         Seed of the splits and of every pipeline.
     augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None, default="auto"
-        Training-set augmentation: ``"hflip"`` appends the mirror image of
-        every fit image (never validation or test images), ``"shift"`` four
-        copies moved by 1/16 of the image size (5 times the fit images and
-        the time), ``"hflip+shift"`` both (10 times); see
-        :func:`benchmarks.harness.split.make_split`. ``"auto"`` flips color images
-        (photos such as CIFAR-10) and also shifts them for the raw-pixel rows
-        (ours and ``ref:pixels/*``), whose input has none of the features'
-        tolerance of small moves; it leaves gray images (the digits, whose
-        mirrors are other shapes) alone; each row's spec says what "auto"
-        gives it (:attr:`pipelines.PipelineSpec.auto_augment`, chosen as in
-        docs/decisions.md#augment-hflip). Each row's ``augment`` and
-        ``fit_images`` say what it trained on.
+        Training-set augmentation (never of validation or test images). The
+        rows that learn from raw pixels (ours and ``ref:pixels/*``, kNN
+        aside) draw it per mini-batch: ``"hflip"`` a random mirror of each
+        image, ``"shift"`` a random move of up to 1/16 of the image size,
+        ``"hflip+shift"`` both; they train on the fit images alone. The
+        feature rows and kNN get mirror copies (twice the fit images) from
+        ``"hflip"`` and ``"hflip+shift"``, and no shifts. ``"auto"``, on
+        color images (photos such as CIFAR-10): mirror copies for the feature
+        rows, mirrors and shifts per batch for the raw-pixel learners, whose
+        input has none of the features' tolerance of small moves, nothing
+        for kNN; on gray images (the digits, whose mirrors are other shapes)
+        nothing. Each row's spec says what "auto" gives it
+        (:attr:`pipelines.PipelineSpec.auto_augment`, chosen as in
+        docs/decisions.md#augment-hflip); see
+        :func:`benchmarks.harness.split.make_split`. Each row's ``augment``
+        and ``fit_images`` say what it trained on.
     search : bool, default=False
         Tune each pipeline's small grid on the validation split.
     n_jobs : int or None, default=None
@@ -259,11 +262,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     done = _load_done(out, config, resume)
     cache = open_cache(cache_dir, use_cache)
     if not quiet:
-        # Said before the work starts: augmented rows take several times longer.
-        fit = {len(splits[n].y_fit) for n in names}
         log(f"{len(names)} pipelines on {dataset.name}: train {config['train_size']} "
-            f"(validation {config['val_size']}), test {config['test_size']}, "
-            f"fit images {' or '.join(str(k) for k in sorted(fit))}"
+            f"(validation {config['val_size']}), test {config['test_size']}"
             f"{augment_note(config)}")
     if done and not quiet:
         log(f"resuming {out}: {len(done)} of {len(names)} pipelines already done")

@@ -1,7 +1,8 @@
 """The split one benchmark run uses: fit, validation and test parts, seeded and stratified.
 
-The fit part may be augmented (:mod:`benchmarks.harness.augment`); the
-validation and test parts never are.
+The fit part may hold mirror images, or come with flips and shifts for the
+classifier to draw per mini-batch (:mod:`benchmarks.harness.augment`); the
+validation and test parts are never augmented.
 """
 
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from benchmarks.harness.augment import (augment_images, augment_steps, check_augment,
-                                        resolve_augment, shift_pixels)
+                                        copied_augment, resolve_augment, shift_pixels)
 from features.checks import check_int, check_real
 
 __all__ = ["Split", "make_split", "validation_split", "stratified_subset"]
@@ -106,27 +107,29 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     seed : int, default=0
         Seed of every subset and split.
     augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None, default=None
-        ``"hflip"`` appends the left-right mirror image of every fit image
-        (same label) after the fit part, so every pipeline trains on twice the
-        images; the validation and test parts are never augmented. Meant for
-        CIFAR-10-like photos, not for the digits, whose mirror images change
-        meaning. ``"shift"`` appends four copies of every fit image moved
-        :func:`benchmarks.harness.augment.shift_pixels` pixels down, up, right and
-        left (zero fill): five times the images, and as many times the
-        extraction and fit time. ``"hflip+shift"`` shifts the fit images and
-        their mirrors (ten times). ``"auto"``: ``auto_augment`` for color
-        images, ``"none"`` for gray ones (see
-        :func:`benchmarks.harness.augment.resolve_augment`). ``None`` or ``"none"``:
-        no augmentation. The applied value (never ``"auto"``) is recorded in
-        ``config["augment"]``, and the shift in ``config["shift_pixels"]``.
+        Augmentation of the fit part (the validation and test parts never
+        are). Without ``in_batches``, the mirror part of the value is made as
+        copies: ``"hflip"`` and ``"hflip+shift"`` append the left-right
+        mirror image of every fit image (same label), so the pipeline trains
+        on twice the images; shifts are not copied (``"shift"`` gives no
+        copies). With ``in_batches``, no copies are made and the classifier
+        draws the whole value per mini-batch: random mirrors, random shifts
+        of up to :func:`benchmarks.harness.augment.shift_pixels` pixels (zero
+        fill), or both. Meant for CIFAR-10-like photos, not for the digits,
+        whose mirror images change meaning. ``"auto"``: ``auto_augment`` for
+        color images, ``"none"`` for gray ones (see
+        :func:`benchmarks.harness.augment.resolve_augment`). ``None`` or
+        ``"none"``: no augmentation. What the fit part gets (never
+        ``"auto"``) is recorded in ``config["augment"]``, and the shift in
+        ``config["shift_pixels"]``.
     auto_augment : {"hflip", "hflip+shift"}, default="hflip"
         What ``augment="auto"`` stands for on color images: the
         :attr:`pipelines.PipelineSpec.auto_augment` of the rows the split is for.
     in_batches : bool, default=False
         For rows whose classifier draws the augmentation per mini-batch
-        (:attr:`pipelines.PipelineSpec.augments_in_batches`): no copies are
-        made, ``config["augment"]`` is what the classifier is to draw and
-        ``config["augment_in_batches"]`` is True.
+        (:attr:`pipelines.PipelineSpec.augments_in_batches`): the fit part is
+        the fit images alone, ``config["augment"]`` is what the classifier is
+        to draw and ``config["augment_in_batches"]`` is True.
     train_option : str, default="--train-size"
         The option ``train_size`` came from, named by its errors (a learning
         curve passes ``"--sizes"``).
@@ -171,14 +174,14 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     # Resolved here, so "auto" and the value it stands for give the same
     # config (and share cached rows); on all the training images, not the
     # train_size in use, so every point of a learning curve gets the same.
-    # Drawn per mini-batch, the augmentation makes no copies to budget for.
-    augment = resolve_augment(augment, dataset.X_train, auto_augment, copies=not in_batches)
+    augment = resolve_augment(augment, dataset.X_train, auto_augment)
     if not in_batches:
-        # Copies are added after the validation split, so no mirror or shift
-        # of a validation image is ever trained on.
+        # Mirrors are added after the validation split, so no mirror of a
+        # validation image is ever trained on.
+        augment = copied_augment(augment)
         X_fit, y_fit = augment_images(X_fit, y_fit, augment)
     # train_size and val_size count original images; the fit part holds
-    # (train_size - val_size) images, 2, 5 or 10 times that when augmented.
+    # (train_size - val_size) images, twice that with mirror copies.
     config = {
         "dataset": dataset.name, "source": dataset.source,
         "train_size": int(len(y_tr)), "val_size": int(len(y_val)),

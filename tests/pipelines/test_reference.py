@@ -1,8 +1,12 @@
 import numpy as np
+import pytest
 from skimage.color import rgb2gray, rgb2hsv
 from skimage.feature import hog
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.svm import LinearSVC
 
-from pipelines.reference import reference_pixels, skimage_hog_hue
+from classifiers.augment import shift_images
+from pipelines.reference import PartialFitAugmented, reference_pixels, skimage_hog_hue
 
 
 def test_hog_hue_matches_one_image_by_hand():
@@ -21,3 +25,101 @@ def test_gray_images_get_no_hue_histogram():
 def test_reference_pixels_scale():
     out = reference_pixels().fit_transform(np.full((1, 2, 2, 3), 255, np.uint8))
     assert out.dtype == np.float32 and out.shape == (1, 12) and (out == 1).all()
+
+
+# PartialFitAugmented: a scikit-learn classifier fitted on batches flipped and shifted afresh.
+class _Recorder(ClassifierMixin, BaseEstimator):
+    """Records what partial_fit receives; predicts the first class."""
+
+    def partial_fit(self, X, y, classes=None):
+        self.calls_ = getattr(self, "calls_", []) + [(X.copy(), y.copy(), classes)]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.calls_[0][2][0])
+
+
+def _image_rows(n=20, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 4 * 5 * 3)), np.arange(n) % 3
+
+
+def test_partial_fit_sees_every_row_once_per_epoch_as_flipped_shifted_images():
+    X, y = _image_rows()
+    clf = PartialFitAugmented(_Recorder(), max_epochs=3, batch_size=8, augment="hflip+shift",
+                              shift=1, image_shape=(4, 5, 3), random_state=0).fit(X, y)
+    calls = clf.estimator_.calls_
+    assert [len(c[1]) for c in calls] == [8, 8, 4] * 3
+    assert all(np.array_equal(c[2], [0, 1, 2]) for c in calls)
+    images = X.reshape(20, 4, 5, 3)
+    for epoch in range(3):
+        labels, seen = [], []
+        for batch, labels_b, _ in calls[3 * epoch:3 * epoch + 3]:
+            for row, label in zip(batch.reshape(-1, 4, 5, 3), labels_b):
+                # Which image: the one whose mirror or itself, moved by at most a
+                # pixel, gives the row (and its label goes with it).
+                found = [i for i, img in enumerate(images) for v in (img, img[:, ::-1])
+                         for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                         if np.array_equal(shift_images(v[None], np.array([[dy, dx]]), 1)[0],
+                                           row)]
+                assert found, "a batch row is no flip or shift of any image"
+                seen.append(found[0])
+                labels.append(label)
+        assert sorted(seen) == list(range(20)) and labels == [y[i] for i in seen]
+    assert clf.n_iter_ == 3 and clf.predict(X[:2]).tolist() == [0, 0]
+
+
+def test_partial_fit_draws_are_seeded_and_fresh_every_epoch():
+    X, y = _image_rows()
+    kw = dict(max_epochs=2, batch_size=20, augment="hflip+shift", image_shape=(4, 5, 3))
+    a = PartialFitAugmented(_Recorder(), random_state=1, **kw).fit(X, y).estimator_.calls_
+    b = PartialFitAugmented(_Recorder(), random_state=1, **kw).fit(X, y).estimator_.calls_
+    for (xa, ya, _), (xb, yb, _) in zip(a, b):
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ya, yb)
+    assert not np.array_equal(a[0][0], a[1][0])
+
+
+def test_partial_fit_without_augment_passes_the_rows_themselves():
+    X, y = _image_rows()
+    calls = PartialFitAugmented(_Recorder(), max_epochs=1, batch_size=7,
+                                random_state=0).fit(X, y).estimator_.calls_
+    rows = np.concatenate([c[0] for c in calls])
+    order = np.random.default_rng(np.random.RandomState(0).randint(2**31 - 1)).permutation(20)
+    np.testing.assert_array_equal(rows, X[order])
+
+
+def test_partial_fit_of_sgd_learns_and_delegates_predictions():
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16 - 0.5
+    clf = PartialFitAugmented(SGDClassifier(loss="log_loss", random_state=0), max_epochs=5,
+                              random_state=0)
+    clf.fit(X[:1000], y[:1000])
+    assert clf.score(X[1000:], y[1000:]) > 0.85
+    assert clf.predict_proba(X[:3]).shape == (3, 10)
+    assert clf.decision_function(X[:3]).shape == (3, 10)
+    hinge = PartialFitAugmented(SGDClassifier(random_state=0), max_epochs=1).fit(X, y)
+    assert not hasattr(hinge, "predict_proba") and hasattr(hinge, "decision_function")
+
+
+@pytest.mark.parametrize("kw,error,match", [
+    (dict(estimator=LinearSVC()), TypeError,
+     r"estimator must have a partial_fit method; got LinearSVC\(\)\. Pass e\.g\."),
+    (dict(max_epochs=0), ValueError, r"max_epochs must be an integer >= 1; got 0"),
+    (dict(batch_size=1.5), TypeError, r"batch_size must be an integer >= 1; got 1\.5"),
+    (dict(augment="vflip"), ValueError, r"augment must be one of None, 'hflip'"),
+    (dict(augment="shift", shift=0, image_shape=(4, 5, 3)), ValueError,
+     r"shift must be an integer >= 1; got 0"),
+    (dict(augment="hflip"), ValueError,
+     r"image_shape must be \(H, W\) or \(H, W, C\) with H \* W \* C = n_features = 60 when "
+     r"augment='hflip'; got None"),
+    (dict(augment="hflip", image_shape=(4, 5)), ValueError, r"n_features = 60 .*got \(4, 5\)"),
+])
+def test_partial_fit_augmented_errors(kw, error, match):
+    X, y = _image_rows()
+    params = {"estimator": _Recorder(), **kw}
+    with pytest.raises(error, match=match):
+        PartialFitAugmented(**params).fit(X, y)

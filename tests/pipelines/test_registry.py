@@ -6,6 +6,7 @@ from sklearn.pipeline import Pipeline
 
 import pipelines
 from benchmarks.data.digits import load_digits
+from pipelines.parts import MLP_PIXELS_EPOCHS
 from pipelines.reference import skimage_hog_hue
 
 ALL = pipelines.available()
@@ -115,15 +116,10 @@ def test_only_the_pixel_softmax_trains_on_batches_of_50():
 
 def test_every_mlp_has_512_hidden_units():
     # 1024 units on raw pixels cost twice the time of 512, which the default
-    # run (raw pixels trained on mirrors and shifted copies) cannot afford.
+    # run cannot afford.
     for name in ("pixels/mlp", "hog+color/mlp", "all/mlp"):
         assert pipelines.make(name).named_steps["clf"].hidden_layer_sizes == (512,)
-    # The pixel MLP: 40 epochs, 20 on the ten copies (mirrors and shifts) of
-    # each image the harness gives raw pixels by default.
-    assert pipelines.make("pixels/mlp").named_steps["clf"].max_epochs == 40
-    assert pipelines.make("pixels/mlp", fit_copies=2).named_steps["clf"].max_epochs == 40
-    assert pipelines.make("pixels/mlp", fit_copies=10).named_steps["clf"].max_epochs == 20
-    assert pipelines.make("hog+color/mlp", fit_copies=10).named_steps["clf"].max_epochs == 60
+    assert pipelines.make("pixels/mlp").named_steps["clf"].max_epochs == MLP_PIXELS_EPOCHS
     assert pipelines.make("hog+color/mlp").named_steps["clf"].max_epochs == 60
 
 
@@ -163,28 +159,68 @@ def test_torch_rows_are_refused_by_name_without_torch(monkeypatch):
     assert "ref:pixels/cnn" not in pipelines.select("all") + pipelines.select("reference")
 
 
-@pytest.mark.parametrize("bad", [0, -2, 2.0, True, "10", None])
-def test_make_refuses_a_bad_fit_copies(bad):
-    with pytest.raises(ValueError, match=r"fit_copies must be an integer >= 1; got "
-                                         + re.escape(repr(bad)) + r"\. Pass 1 without"):
-        pipelines.make("pixels/mlp", fit_copies=bad)
+@pytest.mark.parametrize("name", ["hog+color/svm", "bovw/softmax", "pixels/knn",
+                                  "ref:pixels/knn", "ref:hog+color/logreg"])
+def test_make_refuses_batch_augmentation_for_rows_without_batches(name):
+    with pytest.raises(ValueError, match=r"batch_augment='hflip': " + re.escape(name)
+                       + r" does not draw augmentation per mini-batch .*pass None"):
+        pipelines.make(name, batch_augment="hflip")
+    pipelines.make(name, batch_augment="none")  # nothing to draw: accepted
 
 
 @pytest.mark.parametrize("name", pipelines.available())
 def test_spec_decides_caching_and_auto_augmentation_by_its_input(name):
     # One place decides: raw-pixel rows (ours and the references) are not
-    # cached and get shifts as well as mirrors under "auto"; feature rows are
-    # cached and get mirrors; kNN rows get no copies (each one costs prediction
-    # time); the ConvNets draw theirs per mini-batch instead of getting copies.
+    # cached and get shifts as well as mirrors under "auto", drawn per
+    # mini-batch; feature rows are cached and get mirror copies; kNN rows get
+    # no augmentation (each copy costs prediction time) and have no batches.
     spec = pipelines.get_spec(name)
     raw = spec.features in ("pixels", "images")
     assert spec.learned is raw
     assert spec.cache_features is (not raw)
     knn = spec.classifier in ("knn", "skknn")
     assert spec.auto_augment == ("none" if knn else "hflip+shift" if raw else "hflip")
-    assert spec.augments_in_batches is (spec.classifier in ("cnn", "torchcnn"))
+    assert spec.augments_in_batches is (raw and not knn)
 
 
-def test_make_accepts_a_numpy_integer_fit_copies():
-    clf = pipelines.make("pixels/mlp", fit_copies=np.int64(10)).named_steps["clf"]
-    assert clf.max_epochs == 20
+BATCH_ROWS = [n for n in ALL if pipelines.get_spec(n).augments_in_batches
+              and pipelines.get_spec(n).features == "pixels"]
+
+
+def test_every_raw_pixel_learner_but_knn_draws_per_batch():
+    assert BATCH_ROWS == ["pixels/svm", "pixels/softmax", "pixels/mlp", "ref:pixels/linearsvc",
+                          "ref:pixels/logreg", "ref:pixels/mlp"]
+
+
+@pytest.mark.parametrize("name", BATCH_ROWS)
+@pytest.mark.parametrize("image_shape", [(32, 32, 3), (8, 8)])
+def test_raw_pixel_classifiers_receive_the_augmentation(name, image_shape):
+    clf = pipelines.make(name, image_shape=image_shape, batch_augment="hflip+shift",
+                         shift=1, random_state=5).named_steps["clf"]
+    assert (clf.augment, clf.shift, clf.image_shape, clf.random_state) == (
+        "hflip+shift", 1, image_shape, 5)
+    for none in (None, "none"):
+        assert pipelines.make(name, batch_augment=none).named_steps["clf"].augment is None
+
+
+@pytest.mark.parametrize("name", ["pixels/cnn"])
+def test_the_convnet_receives_the_augmentation(name):
+    clf = pipelines.make(name, batch_augment="shift", shift=3).named_steps["clf"]
+    assert (clf.augment, clf.shift) == ("shift", 3)
+
+
+@pytest.mark.parametrize("name", ["hog+color/svm", "hog+color/softmax", "all/mlp"])
+def test_feature_classifiers_augment_nothing(name):
+    assert pipelines.make(name).named_steps["clf"].augment is None
+
+
+@pytest.mark.parametrize("name,loss", [("ref:pixels/logreg", "log_loss"),
+                                       ("ref:pixels/linearsvc", "squared_hinge")])
+def test_raw_pixel_references_fit_scikit_learn_sgd_by_partial_fit(name, loss):
+    from sklearn.linear_model import SGDClassifier
+
+    from pipelines.reference import PartialFitAugmented
+
+    clf = pipelines.make(name).named_steps["clf"]
+    assert isinstance(clf, PartialFitAugmented) and isinstance(clf.estimator, SGDClassifier)
+    assert clf.estimator.loss == loss and clf.estimator.penalty == "l2"

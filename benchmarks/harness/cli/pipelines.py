@@ -22,9 +22,9 @@ def _cmd_pipelines(args):
     })
     print(markdown_table(table))
     print("\nWith the default --augment auto on color images, raw-pixel rows (pixels/*, "
-          "ref:pixels/*) train on mirrors and on copies shifted by 1/16 of the image size, "
-          "the ConvNets on mirrors and shifts drawn per mini-batch, kNN on no copies, "
-          "the others on mirrors.")
+          "ref:pixels/*) draw a random mirror and a random shift of up to 1/16 of the image "
+          "size for every image of every mini-batch, kNN gets no augmentation, and the "
+          "feature rows train on the fit images and their mirror images.")
     missing = [n for n in pipelines.NEEDS_TORCH if n not in pipelines.select("all")]
     if missing:
         print(f"Not listed: {', '.join(missing)}, which needs PyTorch "

@@ -134,15 +134,19 @@ def _add_common(p):
     # import the harness (numpy, scikit-learn); a test checks they agree.
     p.add_argument("--augment", choices=["auto", "none", "hflip", "shift", "hflip+shift"],
                    default="auto",
-                   help="training-set augmentation (never of validation or test images): "
-                        "hflip appends the mirror image of every fit image, doubling the "
-                        "training images; shift appends four copies moved by 1/16 of the "
-                        "image size (2 pixels on CIFAR-10) down, up, right and left, five "
-                        "times the images and the time; hflip+shift does both, ten times; "
-                        "auto (default): on color images such as CIFAR-10, hflip for feature "
-                        "pipelines and hflip+shift for raw-pixel ones (ours and ref:pixels/*), "
-                        "which lack the features' tolerance of small shifts; none on gray "
-                        "images such as the digits, whose mirrors change meaning")
+                   help="training-set augmentation (never of validation or test images). "
+                        "Rows that learn from raw pixels (pixels/* and ref:pixels/*, kNN "
+                        "aside) draw it afresh for every mini-batch from the fit images "
+                        "alone: hflip a random mirror of each image, shift a random move of "
+                        "up to 1/16 of the image size (2 pixels on CIFAR-10), hflip+shift "
+                        "both. Feature rows and kNN get the mirror part only, as copies "
+                        "(twice the fit images, their features extracted once): hflip and "
+                        "hflip+shift add mirrors, shift and none add nothing. auto "
+                        "(default): on color images such as CIFAR-10, mirror copies for "
+                        "feature rows, mirrors and shifts per mini-batch for raw-pixel rows "
+                        "(which lack the features' tolerance of small shifts), nothing for "
+                        "kNN; nothing on gray images such as the digits, whose mirrors "
+                        "change meaning")
     p.add_argument("--n-jobs", type=_option_type("--n-jobs", _n_jobs), default=None,
                    help="workers: threads of each feature extractor, and joblib workers of "
                         "the --search grid (default 1; -1: every core)")

@@ -76,6 +76,10 @@ def test_augment_option_choices_and_default(command):
     sub = next(a for a in parser._subparsers._group_actions[0].choices[command]._actions
                if a.dest == "augment")
     assert tuple(sub.choices) == AUGMENTS
+    # The help says what a value means for each kind of row.
+    for said in ("for every mini-batch", "Feature rows and kNN get the mirror part only",
+                 "shift and none add nothing", "nothing for kNN"):
+        assert said in " ".join(sub.help.split()), said
 
 
 @pytest.mark.parametrize("command", ["run", "learning-curve"])

@@ -1,5 +1,7 @@
 """benchmarks/harness/curve.py: learning curves, their sizes, and points kept across failures."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -24,23 +26,21 @@ def test_learning_curve_reports_the_fit_images_of_each_row(tmp_path):
     table = learning_curve(color_dataset(), ["pixels/svm", "hog/svm"], sizes=(30, None),
                            val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c",
                            quiet=True)
-    assert table["fit_images"].tolist() == [150, 30, 750, 150]
+    assert table["fit_images"].tolist() == [15, 30, 75, 150]
     md = (tmp_path / "lc" / "learning-curve.md").read_text()
-    assert "(raw-pixel rows: horizontal flips and 1-pixel shifts)" in md
+    assert "(raw-pixel rows: horizontal flips and 1-pixel shifts drawn per mini-batch)" in md
 
 
-def test_learning_curve_augments_every_size_alike(tmp_path, monkeypatch):
-    import benchmarks.harness.augment as augment
-
-    # A budget that the smallest size would fit in but the whole set does not:
-    # the choice is made on the whole training set, for every size.
-    ds = color_dataset()
-    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 10 * 4 * ds.X_train.size - 1)
-    table = learning_curve(ds, ["pixels/svm"], sizes=(30, None), val_size=15,
+def test_learning_curve_augments_every_size_alike(tmp_path):
+    table = learning_curve(color_dataset(), ["pixels/svm"], sizes=(30, None), val_size=15,
                            out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
-    assert table["fit_images"].tolist() == [30, 150]
+    assert table["fit_images"].tolist() == [15, 75]
+    points = sorted((tmp_path / "lc" / "points").glob("*.json"))
+    configs = [json.loads(p.read_text())["config"] for p in points]
+    assert [(c["augment"], c["augment_in_batches"]) for c in configs] == [
+        ("hflip+shift", True)] * 2
     md = (tmp_path / "lc" / "learning-curve.md").read_text()
-    assert "fit part augmented by horizontal flips)" in md and "shifts" not in md
+    assert "fit part augmented by horizontal flips and 1-pixel shifts drawn per mini-batch" in md
 
 
 # -- learning curves: duplicate sizes refused, finished points never lost ------------

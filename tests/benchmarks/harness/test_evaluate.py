@@ -25,18 +25,36 @@ def test_changed_augment_never_reuses_the_other_cached_row(tmp_path):
     assert again_flip["predictions"] == first_flip["predictions"]
 
 
-@pytest.mark.parametrize("augment,epochs", [("none", 40), ("hflip", 40), ("hflip+shift", 20)])
-def test_run_pipeline_tells_the_pipeline_how_many_copies_it_fits_on(augment, epochs,
-                                                                    monkeypatch):
+def _record_make(monkeypatch):
     import pipelines
 
-    split = make_split(tiny_dataset(), val_size=12, augment=augment)
-    built = []
-    real = pipelines.make
+    built, real = [], pipelines.make
     monkeypatch.setattr(pipelines, "make",
                         lambda *a, **k: built.append(real(*a, **k)) or built[-1])
-    run_pipeline("pixels/mlp", split, open_cache(enabled=False))
-    assert built[0].named_steps["clf"].max_epochs == epochs
+    return built
+
+
+@pytest.mark.parametrize("name", ["pixels/svm", "pixels/softmax", "pixels/mlp",
+                                  "ref:pixels/logreg"])
+@pytest.mark.parametrize("augment", ["hflip", "shift", "hflip+shift"])
+def test_a_raw_pixel_row_draws_its_augmentation_per_batch(name, augment, monkeypatch):
+    split = make_split(tiny_dataset(), val_size=12, augment=augment, in_batches=True)
+    built = _record_make(monkeypatch)
+    row = run_pipeline(name, split, open_cache(enabled=False))
+    clf = built[0].named_steps["clf"]
+    assert (clf.augment, clf.image_shape) == (augment, (8, 8, 3))
+    if "shift" in augment:
+        assert clf.shift == split.config["shift_pixels"] == 1
+    assert row["augment"] == f"{augment} per batch" and row["fit_images"] == 48
+
+
+@pytest.mark.parametrize("name", ["hog/svm", "pixels/knn"])
+def test_a_row_without_batches_fits_on_the_mirror_copies(name, monkeypatch):
+    split = make_split(tiny_dataset(), val_size=12, augment="hflip+shift")
+    built = _record_make(monkeypatch)
+    row = run_pipeline(name, split, open_cache(enabled=False))
+    assert built[0].named_steps["clf"].get_params().get("augment") is None
+    assert row["augment"] == "hflip" and row["fit_images"] == 96
 
 
 def test_raw_pixels_are_computed_again_not_stored(tmp_path):

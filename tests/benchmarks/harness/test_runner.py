@@ -166,21 +166,38 @@ def test_auto_shifts_the_raw_pixel_rows_only(tmp_path):
               make_plots=False)
     frame = run_benchmark(color_dataset(), names, **kw)
     rows = frame.set_index("pipeline")
-    # 75 fit images: mirrored (150), and for raw pixels also shifted (750).
-    assert rows["fit_images"].to_dict() == {"pixels/svm": 750, "hog/svm": 150,
-                                            "ref:pixels/logreg": 750}
-    assert rows["augment"].to_dict() == {"pixels/svm": "hflip+shift", "hog/svm": "hflip",
-                                         "ref:pixels/logreg": "hflip+shift"}
+    # 75 fit images: mirrored (150) for features; raw pixels draw flips and
+    # shifts per batch from the 75 alone.
+    assert rows["fit_images"].to_dict() == {"pixels/svm": 75, "hog/svm": 150,
+                                            "ref:pixels/logreg": 75}
+    assert rows["augment"].to_dict() == {"pixels/svm": "hflip+shift per batch",
+                                         "hog/svm": "hflip",
+                                         "ref:pixels/logreg": "hflip+shift per batch"}
     config = json.loads((tmp_path / "r" / "results.json").read_text())["config"]
-    assert (config["augment"], config["augment_raw_pixels"], config["shift_pixels"]) == (
+    assert (config["augment"], config["augment_per_batch"], config["shift_pixels"]) == (
         "hflip", "hflip+shift", 1)
     md = (tmp_path / "r" / "results.md").read_text()
     assert ("fit part augmented by horizontal flips (raw-pixel rows: horizontal flips "
-            "and 1-pixel shifts)") in md
-    assert "| fit images |" in md
+            "and 1-pixel shifts drawn per mini-batch)") in md
+    assert "| fit images | augment |" in md and "| hflip+shift per batch |" in md
     # Resumed with the same options, every row is found done.
     again = run_benchmark(color_dataset(), names, resume=True, **kw)
     assert again["accuracy"].tolist() == frame["accuracy"].tolist()
+
+
+def test_raw_pixel_rows_fit_part_takes_the_memory_of_the_plain_fit_part():
+    # Under "auto" no raw-pixel row holds a shifted or mirrored copy: its fit
+    # part is the fit images themselves; the feature rows' holds their mirrors.
+    from benchmarks.harness.split import make_split
+
+    names = ["pixels/svm", "pixels/softmax", "pixels/mlp", "ref:pixels/logreg",
+             "pixels/knn", "hog/svm"]
+    splits, _ = runner._make_splits(color_dataset(), names, None, 15, None, 0, "auto")
+    plain = make_split(color_dataset(), val_size=15, augment="none")
+    for name in names[:5]:
+        assert splits[name].X_fit.nbytes == plain.X_fit.nbytes, name
+        np.testing.assert_array_equal(splits[name].X_fit, plain.X_fit)
+    assert splits["hog/svm"].X_fit.nbytes == 2 * plain.X_fit.nbytes
 
 
 def test_no_raw_pixel_split_is_made_without_raw_pixel_rows(tmp_path, monkeypatch):
@@ -192,7 +209,7 @@ def test_no_raw_pixel_split_is_made_without_raw_pixel_rows(tmp_path, monkeypatch
                   out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True, make_plots=False)
     assert made == [False]
     config = json.loads((tmp_path / "r" / "results.json").read_text())["config"]
-    assert config["augment"] == "hflip" and "augment_raw_pixels" not in config
+    assert config["augment"] == "hflip" and "augment_per_batch" not in config
 
 
 def test_same_rows_with_auto_and_with_the_explicit_augmentation(tmp_path):
@@ -214,7 +231,7 @@ def test_gray_images_share_one_split_between_all_rows():
     splits, config = runner._make_splits(load_digits(), ["pixels/svm", "hog/svm"], None,
                                          0.1, None, 0, "auto")
     assert splits["pixels/svm"] is splits["hog/svm"]
-    assert config["augment"] == "none" and "augment_raw_pixels" not in config
+    assert config["augment"] == "none" and "augment_per_batch" not in config
 
 
 def test_run_says_what_it_trains_on_before_the_work(tmp_path):
@@ -222,9 +239,9 @@ def test_run_says_what_it_trains_on_before_the_work(tmp_path):
     run_benchmark(color_dataset(), ["hog/svm", "pixels/svm"], val_size=15,
                   out=tmp_path / "r", cache_dir=tmp_path / "c", make_plots=False,
                   log=said.append)
-    assert said[0] == ("2 pipelines on tiny: train 90 (validation 15), test 30, fit images "
-                       "150 or 750, fit part augmented by horizontal flips (raw-pixel rows: "
-                       "horizontal flips and 1-pixel shifts)")
+    assert said[0] == ("2 pipelines on tiny: train 90 (validation 15), test 30, fit part "
+                       "augmented by horizontal flips (raw-pixel rows: horizontal flips and "
+                       "1-pixel shifts drawn per mini-batch)")
 
 
 @pytest.mark.parametrize("damage", ['{"pipeline": "hog/svm", "accur', "[]", "\udcff"],
@@ -275,3 +292,27 @@ def test_knn_rows_alone_or_with_others_get_their_split(names):
     assert splits["pixels/knn"].config["augment"] == "none"
     assert len(splits["pixels/knn"].y_fit) == 48
     assert config["augment"] == ("none" if len(names) == 1 else "hflip")
+    assert config.get("augment_knn") == (None if len(names) == 1 else "none")
+    assert config.get("augment_per_batch") == (None if len(names) == 1 else "hflip+shift")
+
+
+@pytest.mark.parametrize("augment,features,per_batch", [
+    ("none", "none", None), ("hflip", "hflip", "hflip"), ("shift", "none", "shift"),
+    ("hflip+shift", "hflip", "hflip+shift")])
+def test_an_explicit_augment_copies_mirrors_and_draws_the_rest_per_batch(augment, features,
+                                                                          per_batch):
+    from benchmarks.harness.runner import _make_splits
+    from tests.benchmarks.harness._data import tiny_dataset
+
+    names = ["hog/svm", "pixels/knn", "pixels/svm"]
+    splits, config = _make_splits(tiny_dataset(), names, None, 12, None, 0, augment)
+    # Feature rows and kNN keep their images: the mirrors at most, as copies.
+    assert splits["hog/svm"].config["augment"] == features
+    assert splits["pixels/knn"].config["augment"] == features
+    assert len(splits["hog/svm"].y_fit) == (96 if features == "hflip" else 48)
+    # The raw-pixel learners draw the whole value per batch from the 48 images.
+    assert splits["pixels/svm"].config["augment"] == augment
+    assert len(splits["pixels/svm"].y_fit) == 48
+    assert config["augment"] == features and config.get("augment_per_batch") == per_batch
+    assert "augment_knn" not in config  # kNN's split is the feature rows'
+

@@ -36,48 +36,39 @@ def test_hflip_flips_gray_images_too():
     np.testing.assert_array_equal(split.X_fit[n:], split.X_fit[:n, :, ::-1])
 
 
-def test_shift_appends_four_moved_copies_of_the_fit_part_only():
+@pytest.mark.parametrize("augment, copies", [("shift", "none"), ("hflip+shift", "hflip")])
+def test_shifts_are_never_copied_only_the_mirrors(augment, copies):
+    # Rows that keep their images (feature rows, kNN) get the mirror part of the
+    # value as copies, and no shifted copy: only per-batch learners shift.
     ds = tiny_dataset()
+    split = make_split(ds, val_size=12, seed=3, augment=augment)
+    expected = make_split(ds, val_size=12, seed=3, augment=copies)
+    assert split.config == expected.config and split.config["augment"] == copies
+    assert "shift_pixels" not in split.config
+    for part in ("X_fit", "y_fit", "X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(split, part), getattr(expected, part))
+
+
+@pytest.mark.parametrize("augment", ["shift", "hflip+shift"])
+@pytest.mark.parametrize("auto", ["hflip", "hflip+shift"])
+def test_in_batches_the_fit_part_holds_no_shifted_or_mirrored_copy(augment, auto):
+    ds = tiny_dataset()
+    split = make_split(ds, val_size=12, seed=3, augment=augment, auto_augment=auto,
+                       in_batches=True)
     plain = make_split(ds, val_size=12, seed=3)
-    shifted = make_split(ds, val_size=12, seed=3, augment="shift")
-    n = len(plain.y_fit)
-    assert len(shifted.y_fit) == 5 * n and shifted.config["shift_pixels"] == 1
-    np.testing.assert_array_equal(shifted.y_fit, np.tile(plain.y_fit, 5))
-    down, up, right, left = shifted.X_fit[n:].reshape(4, n, 8, 8, 3)
-    np.testing.assert_array_equal(shifted.X_fit[:n], plain.X_fit)
-    np.testing.assert_array_equal(down[:, 1:], plain.X_fit[:, :-1])
-    np.testing.assert_array_equal(up[:, :-1], plain.X_fit[:, 1:])
-    np.testing.assert_array_equal(right[:, :, 1:], plain.X_fit[:, :, :-1])
-    np.testing.assert_array_equal(left[:, :, :-1], plain.X_fit[:, :, 1:])
-    # What moves in from outside the image is black.
-    for edge in (down[:, 0], up[:, -1], right[:, :, 0], left[:, :, -1]):
-        assert not edge.any()
-    for part in ("X_val", "y_val", "X_test", "y_test"):
-        np.testing.assert_array_equal(getattr(shifted, part), getattr(plain, part))
-    assert shifted.config["augment"] == "shift"
+    for part in ("X_fit", "y_fit", "X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(split, part), getattr(plain, part))
+    # The same bytes as the un-augmented fit part: memory does not grow.
+    assert split.X_fit.nbytes == plain.X_fit.nbytes
+    assert split.config == {**plain.config, "augment": augment, "shift_pixels": 1,
+                            "augment_in_batches": True}
 
 
-def test_single_pixel_moves_by_the_shift_of_its_image_size():
-    # 32x32 images (CIFAR-10) move by 2 pixels: one lit pixel shows where.
+def test_the_shift_drawn_is_a_sixteenth_of_the_image_size():
     X = np.zeros((20, 32, 32), dtype=np.uint8)
-    X[:, 10, 20] = 255
     ds = Dataset(X, np.arange(20) % 2, X[:4], np.arange(4) % 2, ("a", "b"), name="dot")
-    split = make_split(ds, val_size=4, augment="shift")
-    n = len(split.y_fit) // 5
-    lit = [tuple(np.argwhere(split.X_fit[k * n])[0]) for k in range(5)]
-    assert lit == [(10, 20), (12, 20), (8, 20), (10, 22), (10, 18)]
-    assert split.config["shift_pixels"] == 2
-
-
-def test_hflip_shift_shifts_the_mirrors_too():
-    ds = tiny_dataset()
-    flipped = make_split(ds, val_size=12, seed=3, augment="hflip")
-    both = make_split(ds, val_size=12, seed=3, augment="hflip+shift")
-    n = len(flipped.y_fit)
-    assert len(both.y_fit) == 5 * n
-    np.testing.assert_array_equal(both.X_fit[:n], flipped.X_fit)
-    np.testing.assert_array_equal(both.X_fit[n:2 * n, 1:], flipped.X_fit[:, :-1])
-    assert both.config["augment"] == "hflip+shift"
+    split = make_split(ds, val_size=4, augment="shift", in_batches=True)
+    assert split.config["shift_pixels"] == 2 and len(split.y_fit) == 16
 
 
 def test_configs_without_shift_have_no_shift_key():
@@ -127,16 +118,16 @@ def test_auto_flips_color_images():
         np.testing.assert_array_equal(getattr(auto, part), getattr(flipped, part))
 
 
-def test_auto_also_shifts_color_images_for_raw_pixel_pipelines():
+def test_auto_also_shifts_color_images_for_raw_pixel_pipelines_per_batch():
     ds = tiny_dataset()
     features = make_split(ds, val_size=12, seed=3, augment="auto")
-    pixels = make_split(ds, val_size=12, seed=3, augment="auto", auto_augment="hflip+shift")
-    explicit = make_split(ds, val_size=12, seed=3, augment="hflip+shift")
+    pixels = make_split(ds, val_size=12, seed=3, augment="auto", auto_augment="hflip+shift",
+                        in_batches=True)
+    explicit = make_split(ds, val_size=12, seed=3, augment="hflip+shift", in_batches=True)
     assert pixels.config == explicit.config and pixels.config["augment"] == "hflip+shift"
-    np.testing.assert_array_equal(pixels.X_fit, explicit.X_fit)
-    assert len(pixels.y_fit) == 5 * len(features.y_fit) == 480
-    # The same images underneath: only the fit part's copies differ.
-    np.testing.assert_array_equal(pixels.X_fit[:96], features.X_fit)
+    assert len(pixels.y_fit) == 48 and len(features.y_fit) == 96
+    # The same images underneath: the feature rows' fit part adds the mirrors.
+    np.testing.assert_array_equal(features.X_fit[:48], pixels.X_fit)
     for part in ("X_val", "y_val", "X_test", "y_test"):
         np.testing.assert_array_equal(getattr(pixels, part), getattr(features, part))
 
@@ -176,15 +167,13 @@ def test_auto_sees_color_in_a_single_pixel():
     assert resolve_augment("none", X) == "none" and resolve_augment(None, X) == "none"
 
 
-def test_auto_does_not_shift_more_images_than_the_memory_budget(monkeypatch):
+def test_auto_shifts_training_sets_of_any_size():
+    # No memory budget: the shifts are drawn per batch, whatever the size.
     import benchmarks.harness.augment as augment
 
-    X = tiny_dataset().X_train  # 60 images of 8x8x3: ten float32 copies are 460,800 bytes
-    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 460_800)
+    assert not hasattr(augment, "AUTO_SHIFT_MAX_BYTES")
+    X = np.broadcast_to(tiny_dataset().X_train[:1], (200_000, 8, 8, 3))
     assert resolve_augment("auto", X, auto="hflip+shift") == "hflip+shift"
-    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 460_799)
-    assert resolve_augment("auto", X, auto="hflip+shift") == "hflip"
-    assert resolve_augment("hflip+shift", X, auto="hflip+shift") == "hflip+shift"
 
 
 def test_auto_does_not_shift_color_images_too_small_to_shift():
@@ -278,16 +267,12 @@ def test_in_batches_makes_no_copies_and_records_what_to_draw():
     split = make_split(ds, val_size=12, augment="auto", auto_augment="hflip+shift",
                        in_batches=True)
     copied = make_split(ds, val_size=12, augment="auto", auto_augment="hflip+shift")
-    assert len(split.y_fit) == 48 and len(copied.y_fit) == 480
+    assert len(split.y_fit) == 48 and len(copied.y_fit) == 96
     assert split.config["augment"] == "hflip+shift" and split.config["augment_in_batches"]
+    assert copied.config["augment"] == "hflip" and "augment_in_batches" not in copied.config
     np.testing.assert_array_equal(split.X_fit, copied.X_fit[:48])
 
 
-def test_in_batches_ignores_the_copy_budget(monkeypatch):
-    import benchmarks.harness.augment as augment
-
-    monkeypatch.setattr(augment, "AUTO_SHIFT_MAX_BYTES", 1)
-    ds = tiny_dataset()
-    assert make_split(ds, augment="auto", auto_augment="hflip+shift").config["augment"] == "hflip"
-    split = make_split(ds, augment="auto", auto_augment="hflip+shift", in_batches=True)
-    assert split.config["augment"] == "hflip+shift"
+def test_in_batches_without_augmentation_records_none():
+    split = make_split(tiny_dataset(), val_size=12, augment="none", in_batches=True)
+    assert split.config["augment"] == "none" and "augment_in_batches" not in split.config
