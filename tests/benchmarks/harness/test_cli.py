@@ -129,8 +129,11 @@ def test_pipelines_lists_every_pipeline_with_its_presets_and_grid(capsys):
     lines = [line for line in out.splitlines() if line.startswith("| ")][2:]
     # Every pipeline that runs here: the PyTorch rows only where PyTorch is installed.
     assert [line.split(" | ")[0][2:] for line in lines] == pipelines.select("all")
+    assert ("| ref:hog+color/logreg | per-image skimage hog + hue histogram -> scikit-learn "
+            "LogisticRegression | reference | C [0.0001, 0.001, 0.01, 0.1] |") in out
     assert ("| ref:pixels/logreg | raw pixels in [0, 1], mean-centered -> scikit-learn "
-            "LogisticRegression | default, reference | C [0.0001, 0.001, 0.01, 0.1] |") in out
+            "SGDClassifier (logistic loss") in out
+    assert "| default, reference | estimator__alpha [0.0001, 0.001, 0.01] |" in out
 
 
 def test_pipelines_takes_names_globs_and_presets(capsys):
