@@ -108,8 +108,8 @@ _SEARCH = {"svm": _ALPHA, "softmax": _ALPHA, "mlp": _ALPHA, "linearsvc": _C, "lo
            "skmlp": {"clf__alpha": [1e-4, 1e-2, 1.0]}, "knn": _K, "skknn": _K,
            "cnn": {"clf__alpha": [1e-4, 5e-4, 2e-3]}, "torchcnn": {"clf__alpha": [5e-4]}}
 # The raw-pixel references are scikit-learn estimators inside PartialFitAugmented.
-_SEARCH_REF_PIXELS = {"linearsvc": {"clf__estimator__alpha": [1e-4, 1e-3, 1e-2]},
-                      "logreg": {"clf__estimator__alpha": [1e-4, 1e-3, 1e-2]},
+_SEARCH_REF_PIXELS = {"linearsvc": {"clf__estimator__alpha": [1e-5, 1e-4, 1e-3]},
+                      "logreg": {"clf__estimator__alpha": [1e-4, 1e-2, 1.0]},
                       "skmlp": {"clf__estimator__alpha": [1e-4, 1e-2, 1.0]}}
 _DESCRIBE_FEATURES = {
     "pixels": "raw pixels in [0, 1], mean-centered",
@@ -135,8 +135,9 @@ _DESCRIBE_CLF = {
 
 
 _DESCRIBE_REF_PIXELS = {
-    "linearsvc": "scikit-learn SGDClassifier (squared hinge, LinearSVC's loss; averaged)",
-    "logreg": "scikit-learn SGDClassifier (logistic loss, LogisticRegression's; averaged)",
+    "linearsvc": "scikit-learn SGDClassifier (LinearSVC's one-vs-rest squared hinge, averaged)",
+    "logreg": "scikit-learn MLPClassifier without hidden layer (LogisticRegression's "
+              "multinomial model, Adam)",
     "skmlp": "scikit-learn MLPClassifier(500)",
 }
 

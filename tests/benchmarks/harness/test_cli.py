@@ -132,8 +132,8 @@ def test_pipelines_lists_every_pipeline_with_its_presets_and_grid(capsys):
     assert ("| ref:hog+color/logreg | per-image skimage hog + hue histogram -> scikit-learn "
             "LogisticRegression | reference | C [0.0001, 0.001, 0.01, 0.1] |") in out
     assert ("| ref:pixels/logreg | raw pixels in [0, 1], mean-centered -> scikit-learn "
-            "SGDClassifier (logistic loss") in out
-    assert "| default, reference | estimator__alpha [0.0001, 0.001, 0.01] |" in out
+            "MLPClassifier without hidden layer (LogisticRegression's multinomial model") in out
+    assert "| default, reference | estimator__alpha [0.0001, 0.01, 1.0] |" in out
 
 
 def test_pipelines_takes_names_globs_and_presets(capsys):
