@@ -25,7 +25,7 @@ CNN_EPOCHS = 60
 #: Raw-pixel rows, each epoch one pass over the fit images with fresh flips and shifts.
 SVM_PIXELS_EPOCHS, SVM_PIXELS_DECAY = 100, 0.985
 SOFTMAX_PIXELS_EPOCHS, SOFTMAX_PIXELS_DECAY = 100, 0.975
-MLP_PIXELS_EPOCHS = 200
+MLP_PIXELS_EPOCHS = 100
 REF_PIXELS_EPOCHS = {"linearsvc": 20, "logreg": 50, "skmlp": 30}
 #: Neighbours of the named kNN rows.
 KNN_K = 1

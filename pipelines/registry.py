@@ -183,8 +183,8 @@ PRESETS = {
     "default": [
         "pixels/svm", "pixels/softmax", "pixels/mlp", "color/svm", "hog/svm",
         "hog+color/svm", "hog+color/softmax", "hog+color/mlp", "bovw/svm", "all/svm",
-        # LogisticRegression rather than LinearSVC for raw pixels: as accurate and far
-        # faster on their augmented images (docs/decisions.md#preset-ref-pixels-logreg).
+        # LogisticRegression's model rather than LinearSVC's for raw pixels: it
+        # validated higher (docs/decisions.md#preset-ref-pixels-logreg).
         "ref:pixels/logreg", "ref:hog+color/linearsvc", "pixels/knn", "pixels/cnn",
     ],
     "ours": [f"{f}/{c}" for f, c in _OURS] + ["pixels/cnn"],
