@@ -16,17 +16,23 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 import pipelines
 from benchmarks.harness.augment import augment_copies
 from benchmarks.harness.cache import ResultCache, code_fingerprint, pipeline_fingerprint
+from benchmarks.harness.memory import phase_peak, process_peak_rss
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 
 __all__ = ["extract_features", "run_pipeline"]
 
 
 def _extract_block(transformer, X_fit, X_val, X_test):
-    """Fit one feature block on the fit images and transform all three parts."""
+    """Fit one feature block on the fit images and transform all three parts.
+
+    Returns the three arrays, the seconds of it all and those of the fit
+    alone (a vocabulary's k-means, say).
+    """
     start = time.perf_counter()
     fitted = clone(transformer).fit(X_fit)
+    fit_seconds = time.perf_counter() - start
     out = tuple(np.asarray(fitted.transform(X)) for X in (X_fit, X_val, X_test))
-    return out, time.perf_counter() - start
+    return out, time.perf_counter() - start, fit_seconds
 
 
 def _blocks(features):
@@ -40,6 +46,7 @@ def _block_checker(split):
 
     def check(doc, arrays):
         ok = (isinstance(doc.get("seconds"), (int, float)) and len(arrays) == 3
+              and isinstance(doc.get("fit_seconds", 0.0), (int, float))
               and all(a.ndim == 2 and a.dtype.kind == "f" and len(a) == n
                       for a, n in zip(arrays, rows))
               and len({a.shape[1] for a in arrays}) == 1)
@@ -48,7 +55,7 @@ def _block_checker(split):
     return check
 
 
-def extract_features(features, split, cache, n_jobs=None, progress=None):
+def extract_features(features, split, cache, n_jobs=None, progress=None, timings=None):
     """Features of the three parts of ``split``, one cached block at a time.
 
     Parameters
@@ -62,6 +69,10 @@ def extract_features(features, split, cache, n_jobs=None, progress=None):
         Threads of each block that has an ``n_jobs`` parameter.
     progress : tqdm or None, default=None
         Bar whose postfix names the block being computed.
+    timings : dict or None, default=None
+        Receives ``"fit"``: the seconds of the blocks' fits (learning a
+        vocabulary), as measured when each block was computed (0 for blocks
+        cached before this was recorded).
 
     Returns
     -------
@@ -86,13 +97,16 @@ def extract_features(features, split, cache, n_jobs=None, progress=None):
                        code_fingerprint()), check, what=f"features {type(block).__name__}")
         if found is not None:
             (doc, out), cached = found, True
-            sec = doc["seconds"]
+            sec, fit_sec = doc["seconds"], doc.get("fit_seconds", 0.0)
         else:
-            out, sec = _extract_block(block, split.X_fit, split.X_val, split.X_test)
+            out, sec, fit_sec = _extract_block(block, split.X_fit, split.X_val, split.X_test)
             cached = False
-            cache.store("blocks", key, {"seconds": sec, "block": type(block).__name__}, out)
+            cache.store("blocks", key, {"seconds": sec, "fit_seconds": fit_sec,
+                                        "block": type(block).__name__}, out)
         all_cached &= cached
         seconds += sec
+        if timings is not None:
+            timings["fit"] = timings.get("fit", 0.0) + float(fit_sec)
         for i in range(3):
             parts[i].append(out[i])
     stacked = tuple(np.hstack(p) if len(p) > 1 else p[0] for p in parts)
@@ -201,18 +215,24 @@ def _report_epochs(clf, progress):
 def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
-    F, feature_time, cached = extract_features(
-        pipe.named_steps["features"], split, block_cache, n_jobs, progress)
+    peaks, timings = {}, {}
+    with phase_peak(peaks, "features"):
+        F, feature_time, cached = extract_features(
+            pipe.named_steps["features"], split, block_cache, n_jobs, progress, timings)
     if progress is not None:
         progress.set_postfix_str("fit")
         _report_epochs(pipe.named_steps["clf"], progress)
-    start = time.perf_counter()
-    head, best = _fit_classifier(pipe, name, F, split, search, n_jobs)
-    fit_time = time.perf_counter() - start
-    start = time.perf_counter()
-    pred = head.predict(F[2])
-    predict_time = time.perf_counter() - start
-    val_acc = float(np.mean(head.predict(F[1]) == split.y_val))
+    with phase_peak(peaks, "fit"):
+        start = time.perf_counter()
+        head, best = _fit_classifier(pipe, name, F, split, search, n_jobs)
+        fit_time = time.perf_counter() - start
+    with phase_peak(peaks, "predict"):
+        start = time.perf_counter()
+        pred = head.predict(F[2])
+        predict_time = time.perf_counter() - start
+        val_acc = float(np.mean(head.predict(F[1]) == split.y_val))
+    if peaks:
+        peaks["process"] = process_peak_rss()
     n_test = len(split.y_test)
     n_correct = int(np.sum(pred == split.y_test))
     low, high = wilson_interval(n_correct, n_test)
@@ -240,4 +260,9 @@ def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
         "loss_curve": [float(v) for v in curve] if curve is not None else None,
         "predictions": pred.astype(int).tolist(),
         "description": spec.description,
+        # Not in the table: the fits of the feature blocks (a vocabulary's k-means) and
+        # each phase's peak resident bytes and the process's so far (where the system
+        # reports them), for scaling work.
+        "feature_fit_time": float(timings.get("fit", 0.0)),
+        "peak_rss": peaks or None,
     }
