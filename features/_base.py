@@ -205,17 +205,62 @@ class ImageTransformerMixin(TransformerMixin):
         ValueError, TypeError
             For a bad batch or an image shape different from the one at fit.
         """
+        return self._transform(X, None)
+
+    def transform_into(self, X, out):
+        """Write the features of ``X`` into ``out``, chunk by chunk, and return ``out``.
+
+        The same numbers as :meth:`transform` without its full-size result:
+        ``out`` may be a column slice of a larger array (the block of one
+        feature among several).
+
+        Parameters
+        ----------
+        X : array-like of shape (N, H, W) or (N, H, W, C)
+            As for :meth:`transform`.
+        out : ndarray of shape (N, n_features_out_)
+            Float array the features are written to (cast to its dtype).
+
+        Returns
+        -------
+        out : ndarray
+
+        Raises
+        ------
+        ValueError
+            If ``out`` does not have ``N`` rows of ``n_features_out_`` columns,
+            or for what :meth:`transform` raises.
+
+        Examples
+        --------
+        >>> from features import HOG, ColorHistogram
+        >>> X = np.random.default_rng(0).integers(0, 256, (5, 16, 16, 3), dtype=np.uint8)
+        >>> hog, color = HOG(chunk_size=2).fit(X), ColorHistogram().fit(X)
+        >>> both = np.empty((5, hog.n_features_out_ + color.n_features_out_), np.float32)
+        >>> _ = hog.transform_into(X, both[:, :hog.n_features_out_])
+        >>> _ = color.transform_into(X, both[:, hog.n_features_out_:])
+        >>> bool((both == np.hstack([hog.transform(X), color.transform(X)])).all())
+        True
+        """
+        return self._transform(X, out)
+
+    def _transform(self, X, out):
         self._check_transform_params()
         # Validate the whole batch first (errors before any work), then convert
         # to floats chunk by chunk so memory stays bounded by chunk_size.
         images = self._validate_images(X, reset=False, convert=False)
+        if out is not None and out.shape != (images.shape[0], self.n_features_out_):
+            raise ValueError(
+                f"out has shape {out.shape}; the features of {images.shape[0]} images are "
+                f"({images.shape[0]}, {self.n_features_out_}). Pass an array of that shape."
+            )
         dtype = output_dtype(images.dtype)
         work = self._work_dtype(images.dtype)
         batch = self._before_transform(images) or {}
         return self._map_chunks(
             lambda chunk: self._transform_raw_chunk(chunk, work, **batch).astype(
                 dtype, copy=False),
-            images, work)
+            images, work, out)
 
     def _check_transform_params(self):
         """Check, first thing in ``transform``, parameters that may change after fit."""
@@ -255,8 +300,8 @@ class ImageTransformerMixin(TransformerMixin):
         """BLAS threads while chunks run on ``n_workers`` threads (None: no cap)."""
         return self._chunk_blas_threads
 
-    def _map_chunks(self, func, images, work_dtype):
-        """Apply ``func`` to chunks of ``images`` and stack the (n, D) results.
+    def _map_chunks(self, func, images, work_dtype, out=None):
+        """Apply ``func`` to chunks of ``images`` and stack the (n, D) results (into ``out``).
 
         Chunks bound the memory of the kernels' intermediate arrays. Workers
         are threads: the kernels spend their time in numpy calls that release
@@ -268,23 +313,23 @@ class ImageTransformerMixin(TransformerMixin):
                       else check_int(chunk_size, "chunk_size", low=1))
         n_jobs = getattr(self, "n_jobs", None)
         slices = list(iter_chunks(n, chunk_size))
-        if len(slices) == 1:
+        if len(slices) == 1 and out is None:
             with blas_limit(self._chunk_blas_limit(1)):
                 return func(images)
         # Each chunk writes its rows into one result, allocated by the first to
         # finish: no list of parts that a concatenation would copy once more.
-        out, lock = [], threading.Lock()
+        result, lock = [] if out is None else [out], threading.Lock()
 
         def work(s):
             part = func(images[s])
             with lock:
-                if not out:
-                    out.append(np.empty((n,) + part.shape[1:], dtype=part.dtype))
-            out[0][s] = part
+                if not result:
+                    result.append(np.empty((n,) + part.shape[1:], dtype=part.dtype))
+            result[0][s] = part
 
         with blas_limit(self._chunk_blas_limit(n_workers(n_jobs, len(slices)))):
             thread_map(work, slices, n_jobs)
-        return out[0]
+        return result[0]
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.

@@ -21,18 +21,56 @@ from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 
 __all__ = ["extract_features", "run_pipeline"]
 
+# Images per call of a feature block that has no chunked transform_into of its own.
+_ROWS = 2048
 
-def _extract_block(transformer, X_fit, X_val, X_test):
-    """Fit one feature block on the fit images and transform all three parts.
 
-    Returns the three arrays, the seconds of it all and those of the fit
-    alone (a vocabulary's k-means, say).
-    """
-    start = time.perf_counter()
-    fitted = clone(transformer).fit(X_fit)
-    fit_seconds = time.perf_counter() - start
-    out = tuple(np.asarray(fitted.transform(X)) for X in (X_fit, X_val, X_test))
-    return out, time.perf_counter() - start, fit_seconds
+class _Block:
+    """One block of a ``features`` step: cached arrays, or a transformer fitted here."""
+
+    def __init__(self, key, name, stored=None, doc=None, fitted=None, fit_seconds=0.0):
+        self.key, self.name, self.stored, self.fitted = key, name, stored, fitted
+        self.seconds = doc["seconds"] if doc is not None else 0.0
+        self.fit_seconds = float(doc.get("fit_seconds", 0.0) if doc is not None
+                                 else fit_seconds)
+
+    def width_dtype(self, X_fit):
+        """Columns and dtype of the block's features (a transform of one image if not cached)."""
+        if self.stored is not None:
+            return self.stored[0].shape[1], self.stored[0].dtype
+        if not hasattr(self, "_probe"):
+            self._probe = np.asarray(self.fitted.transform(X_fit[:1]))
+        return self._probe.shape[1], self._probe.dtype
+
+    def write(self, images, out, cache):
+        """The features of the three parts; into ``out`` (column slices) unless it is None."""
+        if self.stored is not None:
+            if out is None:
+                return [stored.read() for stored in self.stored]
+            return [stored.read_into(o) for stored, o in zip(self.stored, out)]
+        start = time.perf_counter()
+        if out is None or out[0].dtype != self.width_dtype(images[0])[1]:
+            # Whole, in its own dtype: cached blocks are stored as computed.
+            parts = [np.asarray(self.fitted.transform(X)) for X in images]
+            for o, part in zip(out or [], parts):
+                o[...] = part
+        else:
+            parts = out
+            for X, part in zip(images, parts):
+                _transform_into(self.fitted, X, part)
+        self.seconds = self.fit_seconds + time.perf_counter() - start
+        cache.store("blocks", self.key, {"seconds": self.seconds, "fit_seconds": self.fit_seconds,
+                                         "block": self.name}, parts)
+        return parts if out is None else out
+
+
+def _transform_into(fitted, X, out):
+    """Write ``fitted.transform(X)`` into ``out`` without a full-size temporary."""
+    if hasattr(fitted, "transform_into"):  # the image features: their own chunks
+        fitted.transform_into(X, out)
+        return
+    for start in range(0, len(X), _ROWS):  # other transformers work image by image
+        out[start:start + _ROWS] = fitted.transform(X[start:start + _ROWS])
 
 
 def _blocks(features):
@@ -57,6 +95,10 @@ def _block_checker(split):
 
 def extract_features(features, split, cache, n_jobs=None, progress=None, timings=None):
     """Features of the three parts of ``split``, one cached block at a time.
+
+    Every block is fitted (or found in the cache) first; then each writes its
+    columns of one array per part, so the features are held once, not once
+    per block and again stacked.
 
     Parameters
     ----------
@@ -83,8 +125,8 @@ def extract_features(features, split, cache, n_jobs=None, progress=None, timings
     cached : bool
         Whether every block came from the cache.
     """
-    parts, seconds, all_cached = [[], [], []], 0.0, True
-    check = _block_checker(split)
+    images = (split.X_fit, split.X_val, split.X_test)
+    check, blocks = _block_checker(split), []
     for block in _blocks(features):
         block = clone(block)
         if n_jobs is not None and "n_jobs" in block.get_params():
@@ -93,24 +135,31 @@ def extract_features(features, split, cache, n_jobs=None, progress=None, timings
             progress.set_postfix_str(f"features {type(block).__name__}")
         # The code is in the key: a changed feature kernel computes anew.
         key, found = cache.lookup(
-            "blocks", ("block", block, split.X_fit, split.X_val, split.X_test,
-                       code_fingerprint()), check, what=f"features {type(block).__name__}")
+            "blocks", ("block", block, *images, code_fingerprint()), check,
+            what=f"features {type(block).__name__}", lazy=True)
+        name = type(block).__name__
         if found is not None:
-            (doc, out), cached = found, True
-            sec, fit_sec = doc["seconds"], doc.get("fit_seconds", 0.0)
+            blocks.append(_Block(key, name, stored=found[1], doc=found[0]))
         else:
-            out, sec, fit_sec = _extract_block(block, split.X_fit, split.X_val, split.X_test)
-            cached = False
-            cache.store("blocks", key, {"seconds": sec, "fit_seconds": fit_sec,
-                                        "block": type(block).__name__}, out)
-        all_cached &= cached
-        seconds += sec
-        if timings is not None:
-            timings["fit"] = timings.get("fit", 0.0) + float(fit_sec)
-        for i in range(3):
-            parts[i].append(out[i])
-    stacked = tuple(np.hstack(p) if len(p) > 1 else p[0] for p in parts)
-    return stacked, seconds, all_cached
+            start = time.perf_counter()
+            blocks.append(_Block(key, name, fitted=block.fit(split.X_fit),
+                                 fit_seconds=time.perf_counter() - start))
+    if len(blocks) == 1:
+        out = tuple(blocks[0].write(images, None, cache))
+    else:
+        # Each block's width is known before any is transformed, so each writes its
+        # columns of one array: no second copy of the features for a concatenation.
+        shapes = [block.width_dtype(split.X_fit) for block in blocks]
+        dtype = np.result_type(*(dt for _, dt in shapes))
+        ends = np.cumsum([width for width, _ in shapes])
+        out = tuple(np.empty((len(X), ends[-1]), dtype) for X in images)
+        for block, end, (width, _) in zip(blocks, ends, shapes):
+            if progress is not None:
+                progress.set_postfix_str(f"features {block.name}")
+            block.write(images, [o[:, end - width:end] for o in out], cache)
+    if timings is not None:
+        timings["fit"] = timings.get("fit", 0.0) + sum(b.fit_seconds for b in blocks)
+    return out, sum(b.seconds for b in blocks), all(b.stored is not None for b in blocks)
 
 
 def _jsonable(params):
