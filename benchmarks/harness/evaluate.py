@@ -16,6 +16,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 import pipelines
 from benchmarks.harness.augment import augment_copies
 from benchmarks.harness.cache import ResultCache, code_fingerprint, pipeline_fingerprint
+from benchmarks.harness.fitting import fit_head, predict_chunked
 from benchmarks.harness.memory import phase_peak, process_peak_rss
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 
@@ -169,16 +170,17 @@ def _jsonable(params):
 def _fit_classifier(pipe, name, F, split, search, n_jobs):
     head = Pipeline(pipe.steps[1:])
     if not search:
-        return head.fit(F[0], split.y_fit), {}
+        return fit_head(head, F[0], split.y_fit), {}
     X = np.vstack([F[0], F[1]])
     y = np.concatenate([split.y_fit, split.y_val])
     fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
     grid = GridSearchCV(head, pipelines.search_space(name), cv=PredefinedSplit(fold),
                         n_jobs=n_jobs, refit=False)
     grid.fit(X, y)
+    del X  # before the refit: the search's copy of the features is no longer needed
     best = grid.best_params_
     # Refit on the fit part only, so the validation score stays honest.
-    return head.set_params(**best).fit(F[0], split.y_fit), best
+    return fit_head(head.set_params(**best), F[0], split.y_fit), best
 
 
 def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None):
@@ -277,9 +279,9 @@ def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
         fit_time = time.perf_counter() - start
     with phase_peak(peaks, "predict"):
         start = time.perf_counter()
-        pred = head.predict(F[2])
+        pred = predict_chunked(head, F[2])
         predict_time = time.perf_counter() - start
-        val_acc = float(np.mean(head.predict(F[1]) == split.y_val))
+        val_acc = float(np.mean(predict_chunked(head, F[1]) == split.y_val))
     if peaks:
         peaks["process"] = process_peak_rss()
     n_test = len(split.y_test)
