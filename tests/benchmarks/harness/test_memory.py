@@ -97,3 +97,87 @@ def test_a_row_records_its_phase_peaks_and_vocabulary_time(tmp_path):
     again = run_pipeline("bovw/softmax", split, cache)
     assert again["cache"] == "features"
     assert again["feature_fit_time"] == row["feature_fit_time"]
+
+
+def _split(n_fit=100, n_val=10, n_test=20, shape=(32, 32, 3), train_size=None):
+    from benchmarks.harness.split import Split
+
+    X, y = np.zeros((n_fit,) + shape, np.uint8), np.arange(n_fit) % 10
+    config = {"train_size": train_size} if train_size else {}
+    return Split(X, y, X[:n_val], y[:n_val], X[:n_test], y[:n_test], tuple("abcdefghij"),
+                 config)
+
+
+@pytest.mark.parametrize("name", ["pixels/svm", "color/svm", "hog+color/svm", "bovw/svm",
+                                  "all/svm", "ref:hog+color/linearsvc", "ref:pixels/logreg"])
+def test_estimated_width_is_the_width_extracted(name):
+    import pipelines
+    from benchmarks.harness.cache import open_cache
+    from benchmarks.harness.evaluate import extract_features
+    from benchmarks.harness.split import make_split
+    from tests.benchmarks.harness._data import color_dataset
+
+    split = make_split(color_dataset(), val_size=15, augment="none")
+    F, _, _ = extract_features(pipelines.make(name, image_shape=(16, 16, 3)).named_steps[
+        "features"], split, open_cache(enabled=False))
+    row = memory.estimate_row(name, split)
+    assert row["width"] == F[0].shape[1]
+    assert row["features"] == sum(part.nbytes for part in F)
+
+
+def test_estimate_counts_a_vocabulary_s_patches_and_liblinear_s_float64_copy():
+    split = _split()
+    bovw = memory.estimate_row("bovw/svm", split)
+    assert bovw["vocabulary"] == 100 * 50 * 6 * 6 * 3 * 4  # 50 float32 6x6x3 patches per image
+    assert bovw["classifier"] == 0
+    ref = memory.estimate_row("ref:hog+color/linearsvc", split)
+    assert ref["classifier"] == 100 * ref["width"] * 8 and ref["vocabulary"] == 0
+    assert memory.estimate_row("ref:pixels/logreg", split)["classifier"] == 0  # keeps float32
+    assert ref["peak"] == int(memory.SLACK * (ref["features"] + ref["classifier"]))
+    # The networks read the images they are given: nothing to add.
+    assert memory.estimate_row("pixels/cnn", split)["peak"] == 0
+
+
+def test_check_passes_what_fits_and_names_the_largest_row():
+    small, large = _split(), _split(n_fit=400)
+    found = memory.check_memory([("hog/svm", small), ("bovw/svm", large), ("color/svm", large)],
+                                available=2**30)
+    assert found["name"] == "bovw/svm"
+    assert memory.check_memory([("all/svm", large)], available=None) is not None  # unknown
+
+
+def test_check_refuses_what_does_not_fit_with_the_figures_and_the_fixes():
+    split = _split(n_fit=1000, n_val=100, n_test=200, train_size=600)
+    need = memory.estimate_row("all/svm", split)["peak"]
+    with pytest.raises(memory.InsufficientMemoryError) as info:
+        memory.check_memory([("hog/svm", split), ("all/svm", split)], available=need // 4)
+    message = str(info.value)
+    assert message.startswith(f"all/svm needs about {format_bytes(need)} of memory")
+    assert "1,300 images (1,000 fit, 100 validation, 200 test) x 4,354 values" in message
+    assert f"but {format_bytes(need // 4)} is available" in message
+    assert "smaller --train-size (about 150 would fit)" in message
+    assert "leave all/svm out of --pipelines" in message and "--scheduler cluster" in message
+    assert isinstance(info.value, MemoryError) and isinstance(info.value, ValueError)
+
+
+def test_the_learning_curve_fix_names_its_option():
+    with pytest.raises(memory.InsufficientMemoryError, match="smaller --sizes"):
+        memory.check_memory([("bovw/svm", _split())], available=2**10, train_option="--sizes")
+
+
+@pytest.mark.parametrize("command", ["run", "learning-curve"])
+def test_a_run_that_would_not_fit_stops_before_any_work(tmp_path, monkeypatch, capsys, command):
+    from benchmarks.harness import curve, runner
+    from benchmarks.harness.cli import main
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 2**20)
+    for module in (runner, curve):
+        monkeypatch.setattr(module, "run_pipeline", lambda *a, **k: pytest.fail("a row ran"))
+    out = tmp_path / "out"
+    argv = [command, "--dataset", "digits", "--pipelines", "hog/svm", "--out", str(out),
+            "--no-cache", "--quiet"] + (["--sizes", "100", "200"] if command != "run" else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "hog/svm needs about" in err and "1 MB is available" in err
+    assert ("--sizes" if command != "run" else "--train-size") in err
+    assert not list(out.rglob("*.json"))
