@@ -174,6 +174,8 @@ def run_speed(args):
           f"{subset.source} (test {args.test_size} images; timing and memory only, the "
           f"accuracies mean nothing)")
     print(markdown_table(summary, floatfmt=".2f"))
+    print("features s: the extraction less the vocabularies' fits (vocabulary s, the k-means); "
+          "seconds summed over the rows; a phase's GB: its largest peak over the rows.")
     print("\nTime over the smallest size's, divided by the ratio of images (1.0 = linear; "
           f"goal <= {RATIO_GOAL} for every phase but the vocabulary's k-means):")
     print(markdown_table(ratio_table(summary), floatfmt=".2f"))
