@@ -36,103 +36,25 @@ when ``chunk_size`` is None and the BLAS threads while chunks run.
 
 It may override ``_check_images_kwargs`` (e.g. ``{"n_channels": 3}``) to
 restrict the accepted input, and set ``_fit_uses_images = False`` when
-``fit`` learns nothing from the pixels (``fit`` then validates without making
-a float copy). ``transform`` validates the whole batch, then converts it to
+``fit`` needs no float copy of the whole batch: it learns nothing from the
+pixels, or ``_fit_images`` converts only what it samples (it then gets the
+validated images in their own dtype). ``transform`` validates the whole batch, then converts it to
 floats one chunk at a time. Chunking reads the ``chunk_size`` and ``n_jobs``
 attributes when the subclass has them as parameters.
 """
 
-import contextlib
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from joblib import effective_n_jobs
 from scipy import sparse
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import ThreadpoolController
 
+from ._chunks import blas_limit, iter_chunks, n_workers, thread_map
 from ._validation import check_image_shape, check_images, output_dtype, to_float_images
 from .checks import check_int
 
 __all__ = ["ImageTransformerMixin", "iter_chunks", "n_workers", "thread_map"]
-
-_CONTROLLER = None
-
-
-def _blas_limit(n_threads):
-    """Context manager capping BLAS at ``n_threads`` (None: no cap).
-
-    One :class:`threadpoolctl.ThreadpoolController` is kept for the process:
-    ``threadpool_limits`` scans the loaded libraries on every call (about
-    5 ms, as long as a whole small batch), the controller only once.
-    """
-    global _CONTROLLER
-    if n_threads is None:
-        return contextlib.nullcontext()
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=n_threads, user_api="blas")
-
-
-def n_workers(n_jobs, n_items):
-    """Threads :func:`thread_map` runs ``n_items`` calls on for ``n_jobs``.
-
-    Examples
-    --------
-    >>> n_workers(2, 5), n_workers(-1, 1), n_workers(None, 5)
-    (2, 1, 1)
-    """
-    return min(effective_n_jobs(n_jobs), n_items)
-
-
-def thread_map(func, items, n_jobs):
-    """``[func(item) for item in items]``, run on up to ``n_jobs`` threads.
-
-    ``n_jobs`` means what it means to joblib (-1: every CPU; None: 1, or the
-    ``n_jobs`` of an enclosing :func:`joblib.parallel_config`). The threads
-    are the standard library's rather than :class:`joblib.Parallel`'s:
-    joblib's result loop polls every 10 ms, and a whole batch of small images
-    takes about that long (the 10-bin hue histograms of 5,170 CIFAR images
-    take 17 ms on one core), so ``Parallel`` made two threads slower than one.
-
-    Parameters
-    ----------
-    func : callable
-        Called once per item; its calls must be thread-safe.
-    items : iterable
-    n_jobs : int or None
-
-    Returns
-    -------
-    results : list
-        In the order of ``items``. The first exception raised by ``func``
-        is raised again here.
-
-    Examples
-    --------
-    >>> thread_map(lambda x: x * x, range(4), n_jobs=2)
-    [0, 1, 4, 9]
-    """
-    items = list(items)
-    workers = n_workers(n_jobs, len(items))
-    if workers <= 1:
-        return [func(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(func, items))
-
-
-def iter_chunks(n, chunk_size):
-    """Yield ``slice`` objects covering ``range(n)`` in pieces of ``chunk_size``.
-
-    Examples
-    --------
-    >>> list(iter_chunks(5, 2))
-    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
-    """
-    for start in range(0, n, chunk_size):
-        yield slice(start, min(start + chunk_size, n))
 
 
 class ImageTransformerMixin(TransformerMixin):
@@ -169,7 +91,7 @@ class ImageTransformerMixin(TransformerMixin):
     """
 
     #: Whether ``_fit_images`` needs the float images; features that learn
-    #: nothing set False so that ``fit`` only validates (no float copy).
+    #: nothing, or convert only a sample, set False (no float copy of the batch).
     _fit_uses_images = True
 
     #: BLAS threads while chunks are transformed (None: no cap). Kernels whose
@@ -283,17 +205,62 @@ class ImageTransformerMixin(TransformerMixin):
         ValueError, TypeError
             For a bad batch or an image shape different from the one at fit.
         """
+        return self._transform(X, None)
+
+    def transform_into(self, X, out):
+        """Write the features of ``X`` into ``out``, chunk by chunk, and return ``out``.
+
+        The same numbers as :meth:`transform` without its full-size result:
+        ``out`` may be a column slice of a larger array (the block of one
+        feature among several).
+
+        Parameters
+        ----------
+        X : array-like of shape (N, H, W) or (N, H, W, C)
+            As for :meth:`transform`.
+        out : ndarray of shape (N, n_features_out_)
+            Float array the features are written to (cast to its dtype).
+
+        Returns
+        -------
+        out : ndarray
+
+        Raises
+        ------
+        ValueError
+            If ``out`` does not have ``N`` rows of ``n_features_out_`` columns,
+            or for what :meth:`transform` raises.
+
+        Examples
+        --------
+        >>> from features import HOG, ColorHistogram
+        >>> X = np.random.default_rng(0).integers(0, 256, (5, 16, 16, 3), dtype=np.uint8)
+        >>> hog, color = HOG(chunk_size=2).fit(X), ColorHistogram().fit(X)
+        >>> both = np.empty((5, hog.n_features_out_ + color.n_features_out_), np.float32)
+        >>> _ = hog.transform_into(X, both[:, :hog.n_features_out_])
+        >>> _ = color.transform_into(X, both[:, hog.n_features_out_:])
+        >>> bool((both == np.hstack([hog.transform(X), color.transform(X)])).all())
+        True
+        """
+        return self._transform(X, out)
+
+    def _transform(self, X, out):
         self._check_transform_params()
         # Validate the whole batch first (errors before any work), then convert
         # to floats chunk by chunk so memory stays bounded by chunk_size.
         images = self._validate_images(X, reset=False, convert=False)
+        if out is not None and out.shape != (images.shape[0], self.n_features_out_):
+            raise ValueError(
+                f"out has shape {out.shape}; the features of {images.shape[0]} images are "
+                f"({images.shape[0]}, {self.n_features_out_}). Pass an array of that shape."
+            )
         dtype = output_dtype(images.dtype)
         work = self._work_dtype(images.dtype)
         batch = self._before_transform(images) or {}
         return self._map_chunks(
             lambda chunk: self._transform_raw_chunk(chunk, work, **batch).astype(
                 dtype, copy=False),
-            images, work)
+            images, work, out)
 
     def _check_transform_params(self):
         """Check, first thing in ``transform``, parameters that may change after fit."""
@@ -333,8 +300,8 @@ class ImageTransformerMixin(TransformerMixin):
         """BLAS threads while chunks run on ``n_workers`` threads (None: no cap)."""
         return self._chunk_blas_threads
 
-    def _map_chunks(self, func, images, work_dtype):
-        """Apply ``func`` to chunks of ``images`` and stack the (n, D) results.
+    def _map_chunks(self, func, images, work_dtype, out=None):
+        """Apply ``func`` to chunks of ``images`` and stack the (n, D) results (into ``out``).
 
         Chunks bound the memory of the kernels' intermediate arrays. Workers
         are threads: the kernels spend their time in numpy calls that release
@@ -346,23 +313,23 @@ class ImageTransformerMixin(TransformerMixin):
                       else check_int(chunk_size, "chunk_size", low=1))
         n_jobs = getattr(self, "n_jobs", None)
         slices = list(iter_chunks(n, chunk_size))
-        if len(slices) == 1:
-            with _blas_limit(self._chunk_blas_limit(1)):
+        if len(slices) == 1 and out is None:
+            with blas_limit(self._chunk_blas_limit(1)):
                 return func(images)
         # Each chunk writes its rows into one result, allocated by the first to
         # finish: no list of parts that a concatenation would copy once more.
-        out, lock = [], threading.Lock()
+        result, lock = [] if out is None else [out], threading.Lock()
 
         def work(s):
             part = func(images[s])
             with lock:
-                if not out:
-                    out.append(np.empty((n,) + part.shape[1:], dtype=part.dtype))
-            out[0][s] = part
+                if not result:
+                    result.append(np.empty((n,) + part.shape[1:], dtype=part.dtype))
+            result[0][s] = part
 
-        with _blas_limit(self._chunk_blas_limit(n_workers(n_jobs, len(slices)))):
+        with blas_limit(self._chunk_blas_limit(n_workers(n_jobs, len(slices)))):
             thread_map(work, slices, n_jobs)
-        return out[0]
+        return result[0]
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.

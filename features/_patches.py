@@ -24,6 +24,8 @@ __all__ = [
 ]
 
 ENCODINGS = ("hard", "soft", "triangle")
+# Rows of patches per block of fit_zca's covariance sums (8 MB of float64 for 6x6x3 patches).
+_ZCA_ROWS = 2**13
 POOLINGS = ("global", "quadrants", "pyramid")
 REGION_NAMES = {
     "global": ("all",),
@@ -172,10 +174,14 @@ def fit_zca(patches, eps):
     >>> np.allclose(np.cov(((x - mean) @ whitening).T), np.eye(3))  # unit covariance
     True
     """
-    x = patches.astype(np.float64)
-    mean = x.mean(axis=0)
-    x -= mean
-    cov = x.T @ x / max(x.shape[0] - 1, 1)
+    # float64 sums, a block of rows at a time: no float64 copy of all the patches.
+    mean = patches.mean(axis=0, dtype=np.float64)
+    cov = np.zeros((patches.shape[1], patches.shape[1]))
+    for start in range(0, patches.shape[0], _ZCA_ROWS):
+        x = patches[start:start + _ZCA_ROWS].astype(np.float64)
+        x -= mean
+        cov += x.T @ x
+    cov /= max(patches.shape[0] - 1, 1)
     vals, vecs = np.linalg.eigh(cov)
     vals = np.clip(vals, 0.0, None)
     whitening = (vecs / np.sqrt(vals + eps)) @ vecs.T

@@ -18,7 +18,8 @@ from threadpoolctl import threadpool_limits
 
 from . import _patches
 from ._base import ImageTransformerMixin
-from ._validation import output_dtype
+from ._chunks import iter_chunks
+from ._validation import output_dtype, to_float_images
 from .checks import check_bool, check_choice, check_int, check_real
 
 __all__ = ["BagOfVisualWords", "words_image", "save_words_image"]
@@ -26,6 +27,8 @@ __all__ = ["BagOfVisualWords", "words_image", "save_words_image"]
 # Budget for one chunk's (patches x words) block when chunk_size=None: small
 # enough to stay in the last-level cache, where the passes over it are cheap.
 _CHUNK_BYTES = 8 * 2**20
+# Sampled patches whitened per block at fit: a few MB of temporaries, not a copy of all.
+_WHITEN_ROWS = 2**16
 
 
 class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
@@ -182,6 +185,9 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
                 f"on {h}x{w} images; use pooling='global' or a smaller patch_size/stride."
             )
 
+    # fit converts the sampled patches to floats, not the whole batch of images.
+    _fit_uses_images = False
+
     def _fit_images(self, images, y):
         nh, nw = _patches.grid_shape(images.shape[1:3], self.patch_size, self.stride)
         n_samples = images.shape[0] * min(self.patches_per_image, nh * nw)
@@ -193,14 +199,17 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
                 f"patches_per_image."
             )
         rng = check_random_state(self.random_state)
-        patches = _patches.sample_patches(
-            images, self.patch_size, self.stride, self.patches_per_image, rng)
+        patches = to_float_images(_patches.sample_patches(
+            images, self.patch_size, self.stride, self.patches_per_image, rng),
+            output_dtype(images.dtype))
         _patches.normalize_patches(patches, self.norm_eps)
         if self.whiten:
             mean, zca = _patches.fit_zca(patches, self.whiten_eps)
             self.patch_mean_ = mean.astype(patches.dtype)
             self.whitening_ = zca.astype(patches.dtype)
-            patches = (patches - self.patch_mean_) @ self.whitening_
+            # In place, a block of rows at a time: no second copy of the patches.
+            for rows in iter_chunks(patches.shape[0], _WHITEN_ROWS):
+                patches[rows] = (patches[rows] - self.patch_mean_) @ self.whitening_
         else:
             self.patch_mean_ = patches.mean(axis=0)
             self.whitening_ = None

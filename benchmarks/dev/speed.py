@@ -1,7 +1,10 @@
-"""Speed benchmarks: ``python -m benchmarks.dev.speed {features,bovw,classifiers,harness,cnn} [--data DIR]``.
+"""Speed benchmarks: ``python -m benchmarks.dev.speed TARGET [--data DIR]``.
 
-Each target compares one of ours against its reference in the same process and
-prints images (or samples) per second and the ratios as a markdown table.
+TARGET is one of features, bovw, classifiers, harness, cnn and scale.
+
+Each target but scale compares one of ours against its reference in the same
+process and prints images (or samples) per second and the ratios as a markdown
+table; scale times whole runs on tiled data sets of growing size.
 Targets live in ``benchmarks/dev/<target>.py`` as ``add_speed_arguments(parser)``
 and ``run_speed(args)``.
 """
@@ -10,7 +13,7 @@ import argparse
 import importlib
 import sys
 
-TARGETS = ("features", "bovw", "classifiers", "harness", "cnn")
+TARGETS = ("features", "bovw", "classifiers", "harness", "cnn", "scale")
 
 
 def build_parser(kind):

@@ -31,15 +31,101 @@ import numpy as np
 
 from benchmarks.data.paths import cache_dir
 
-__all__ = ["ResultCache", "open_cache", "code_fingerprint", "pipeline_fingerprint",
-           "CACHE_FORMAT"]
+__all__ = ["ResultCache", "StoredArray", "open_cache", "code_fingerprint",
+           "pipeline_fingerprint", "CACHE_FORMAT"]
 
 #: Written into every entry; an entry of another format is computed again.
 CACHE_FORMAT = 1
+#: Rows per read of :meth:`StoredArray.read_into`.
+READ_ROWS = 4096
 
 
 def _stderr_line(message):
     print(message, file=sys.stderr)
+
+
+class StoredArray:
+    """A ``.npy`` array of a cache entry, checked but not read yet.
+
+    It has the ``shape``, ``dtype`` and ``ndim`` of the array, and reads it
+    whole (:meth:`read`) or a block of rows at a time into a slice of a larger
+    array (:meth:`read_into`), so that stacking cached blocks side by side
+    needs no second copy of them.
+
+    Raises
+    ------
+    ValueError
+        When opened, if the file is not a ``.npy`` array of plain numbers or
+        its size does not match its header (a truncated file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "0.npy"
+    >>> np.save(path, np.arange(6.0).reshape(3, 2))
+    >>> stored = StoredArray(path)
+    >>> stored.shape, len(stored), stored.dtype.name
+    ((3, 2), 3, 'float64')
+    >>> out = np.zeros((3, 4))
+    >>> stored.read_into(out[:, 1:3], rows=2)[:, 0].tolist()
+    [0.0, 2.0, 4.0]
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        with open(self.path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"unknown .npy version {version}")
+            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                           else np.lib.format.read_array_header_2_0)
+            shape, self._fortran, dtype = read_header(fh)
+            self._offset = fh.tell()
+            size = os.fstat(fh.fileno()).st_size
+        if dtype.hasobject or dtype.fields is not None:
+            raise ValueError("not an array of plain numbers")
+        self.shape, self.dtype = tuple(shape), dtype
+        if size != self._offset + int(np.prod(shape)) * dtype.itemsize:
+            raise ValueError("the file is truncated")
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __len__(self):
+        return self.shape[0] if self.shape else 0
+
+    def read(self):
+        """The whole array."""
+        with open(self.path, "rb") as fh:
+            return np.lib.format.read_array(fh, allow_pickle=False)
+
+    def read_into(self, out, rows=None):
+        """Copy the array into ``out`` (same shape), ``rows`` rows at a time; return ``out``.
+
+        ``rows`` None reads :data:`READ_ROWS` rows at a time.
+        """
+        if out.shape != self.shape:
+            raise ValueError(f"out has shape {out.shape}, the stored array {self.shape}")
+        if self._fortran or self.ndim < 1:
+            out[...] = self.read()
+            return out
+        per_row = int(np.prod(self.shape[1:]))
+        rows = rows or READ_ROWS
+        with open(self.path, "rb") as fh:
+            fh.seek(self._offset)
+            for start in range(0, self.shape[0], rows):
+                n = min(rows, self.shape[0] - start)
+                block = np.fromfile(fh, dtype=self.dtype, count=n * per_row)
+                out[start:start + n] = block.reshape((n,) + self.shape[1:])
+        return out
+
+
+class _Writer:
+    """A file seen only through ``write``: numpy then writes a strided array in blocks."""
+
+    def __init__(self, fh):
+        self.write = fh.write
 
 
 class ResultCache:
@@ -87,7 +173,7 @@ class ResultCache:
         """Hex digest of ``parts`` (arrays hashed by content, by :func:`joblib.hash`)."""
         return joblib.hash(parts)
 
-    def lookup(self, kind, key_parts, check=None, what=None):
+    def lookup(self, kind, key_parts, check=None, what=None, lazy=False):
         """``(key, found)``: the key of ``key_parts`` and :meth:`fetch` of it.
 
         A disabled cache hashes nothing (hashing the images is not free) and
@@ -101,12 +187,12 @@ class ResultCache:
         if not self.enabled:
             return None, None
         key = self.key(*key_parts)
-        return key, self.fetch(kind, key, check, what)
+        return key, self.fetch(kind, key, check, what, lazy)
 
     def _entry(self, kind, key):
         return self.location / kind / key
 
-    def fetch(self, kind, key, check=None, what=None):
+    def fetch(self, kind, key, check=None, what=None, lazy=False):
         """``(document, arrays)`` stored under ``key``, or ``None``.
 
         Parameters
@@ -120,10 +206,12 @@ class ResultCache:
             does not fit what the caller expects (shapes, names).
         what : str or None, default=None
             What the entry holds, for the notice (``"features HOG"``).
+        lazy : bool, default=False
+            Give the arrays as :class:`StoredArray` (checked, not read).
 
         Returns
         -------
-        (dict, list of ndarray) or None
+        (dict, list of ndarray or StoredArray) or None
             ``None`` when the cache is disabled, the entry is missing, or it
             is unreadable; an unreadable entry is removed and a notice says so.
         """
@@ -141,6 +229,9 @@ class ResultCache:
                 raise ValueError(f"bad array count {n!r}")
             arrays = []
             for i in range(n):
+                if lazy:
+                    arrays.append(StoredArray(entry / f"{i}.npy"))
+                    continue
                 with open(entry / f"{i}.npy", "rb") as fh:
                     # The .npy format only: no zip archive and no pickled objects.
                     arrays.append(np.lib.format.read_array(fh, allow_pickle=False))
@@ -168,8 +259,12 @@ class ResultCache:
         try:
             tmp.mkdir(parents=True)
             for i, array in enumerate(arrays):
+                array = np.asarray(array)
                 with open(tmp / f"{i}.npy", "wb") as fh:
-                    np.lib.format.write_array(fh, np.asarray(array), allow_pickle=False)
+                    # A column slice (one block of stacked features) goes through
+                    # _Writer: numpy writes it in blocks, to a file an element at a time.
+                    np.lib.format.write_array(fh if array.flags.c_contiguous else _Writer(fh),
+                                              array, allow_pickle=False)
             doc = {"format": CACHE_FORMAT, "arrays": len(arrays), "document": document}
             (tmp / "entry.json").write_text(json.dumps(doc), encoding="utf-8")
             try:

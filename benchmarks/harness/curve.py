@@ -16,6 +16,7 @@ from benchmarks.harness import plots
 from benchmarks.harness.atomic import check_writable, write_json_atomic, write_text_atomic
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
+from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.runner import (_check_n_jobs, _latest_out, _make_splits, _read_saved,
                                        _saved_files, default_out)
@@ -118,6 +119,9 @@ def learning_curve(dataset,
         bad ``n_jobs``, points of other options in ``out``; before any extraction.
     FileExistsError
         If ``out`` holds points and ``resume`` is False.
+    benchmarks.harness.memory.InsufficientMemoryError
+        Before any extraction, if the largest point would need more memory
+        than is available.
     """
     names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
                              else pipeline_names)
@@ -133,6 +137,9 @@ def learning_curve(dataset,
     check_writable(out)
     jobs = [(splits[name], name) for splits, _ in runs for name in names]
     done = _load_points(out, jobs, resume)
+    check_memory([(name, split) for split, name in jobs
+                  if _point_path(out, name, split.config["train_size"]) not in done],
+                 train_option="--sizes")
     if done and not quiet:
         log(f"resuming {out}: {len(done)} of {len(jobs)} points already done")
     cache = open_cache(cache_dir, use_cache)

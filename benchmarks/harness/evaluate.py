@@ -15,17 +15,62 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 import pipelines
 from benchmarks.harness.cache import ResultCache, code_fingerprint, pipeline_fingerprint
+from benchmarks.harness.fitting import fit_head, predict_chunked
+from benchmarks.harness.memory import phase_peak, process_peak_rss
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 
 __all__ = ["extract_features", "run_pipeline"]
 
+# Images per call of a feature block that has no chunked transform_into of its own.
+_ROWS = 2048
 
-def _extract_block(transformer, X_fit, X_val, X_test):
-    """Fit one feature block on the fit images and transform all three parts."""
-    start = time.perf_counter()
-    fitted = clone(transformer).fit(X_fit)
-    out = tuple(np.asarray(fitted.transform(X)) for X in (X_fit, X_val, X_test))
-    return out, time.perf_counter() - start
+
+class _Block:
+    """One block of a ``features`` step: cached arrays, or a transformer fitted here."""
+
+    def __init__(self, key, name, stored=None, doc=None, fitted=None, fit_seconds=0.0):
+        self.key, self.name, self.stored, self.fitted = key, name, stored, fitted
+        self.seconds = doc["seconds"] if doc is not None else 0.0
+        self.fit_seconds = float(doc.get("fit_seconds", 0.0) if doc is not None
+                                 else fit_seconds)
+
+    def width_dtype(self, X_fit):
+        """Columns and dtype of the block's features (a transform of one image if not cached)."""
+        if self.stored is not None:
+            return self.stored[0].shape[1], self.stored[0].dtype
+        if not hasattr(self, "_probe"):
+            self._probe = np.asarray(self.fitted.transform(X_fit[:1]))
+        return self._probe.shape[1], self._probe.dtype
+
+    def write(self, images, out, cache):
+        """The features of the three parts; into ``out`` (column slices) unless it is None."""
+        if self.stored is not None:
+            if out is None:
+                return [stored.read() for stored in self.stored]
+            return [stored.read_into(o) for stored, o in zip(self.stored, out)]
+        start = time.perf_counter()
+        if out is None or out[0].dtype != self.width_dtype(images[0])[1]:
+            # Whole, in its own dtype: cached blocks are stored as computed.
+            parts = [np.asarray(self.fitted.transform(X)) for X in images]
+            for o, part in zip(out or [], parts):
+                o[...] = part
+        else:
+            parts = out
+            for X, part in zip(images, parts):
+                _transform_into(self.fitted, X, part)
+        self.seconds = self.fit_seconds + time.perf_counter() - start
+        cache.store("blocks", self.key, {"seconds": self.seconds, "fit_seconds": self.fit_seconds,
+                                         "block": self.name}, parts)
+        return parts if out is None else out
+
+
+def _transform_into(fitted, X, out):
+    """Write ``fitted.transform(X)`` into ``out`` without a full-size temporary."""
+    if hasattr(fitted, "transform_into"):  # the image features: their own chunks
+        fitted.transform_into(X, out)
+        return
+    for start in range(0, len(X), _ROWS):  # other transformers work image by image
+        out[start:start + _ROWS] = fitted.transform(X[start:start + _ROWS])
 
 
 def _blocks(features):
@@ -39,6 +84,7 @@ def _block_checker(split):
 
     def check(doc, arrays):
         ok = (isinstance(doc.get("seconds"), (int, float)) and len(arrays) == 3
+              and isinstance(doc.get("fit_seconds", 0.0), (int, float))
               and all(a.ndim == 2 and a.dtype.kind == "f" and len(a) == n
                       for a, n in zip(arrays, rows))
               and len({a.shape[1] for a in arrays}) == 1)
@@ -47,8 +93,12 @@ def _block_checker(split):
     return check
 
 
-def extract_features(features, split, cache, n_jobs=None, progress=None):
+def extract_features(features, split, cache, n_jobs=None, progress=None, timings=None):
     """Features of the three parts of ``split``, one cached block at a time.
+
+    Every block is fitted (or found in the cache) first; then each writes its
+    columns of one array per part, so the features are held once, not once
+    per block and again stacked.
 
     Parameters
     ----------
@@ -61,6 +111,10 @@ def extract_features(features, split, cache, n_jobs=None, progress=None):
         Threads of each block that has an ``n_jobs`` parameter.
     progress : tqdm or None, default=None
         Bar whose postfix names the block being computed.
+    timings : dict or None, default=None
+        Receives ``"fit"``: the seconds of the blocks' fits (learning a
+        vocabulary), as measured when each block was computed (0 for blocks
+        cached before this was recorded).
 
     Returns
     -------
@@ -71,8 +125,8 @@ def extract_features(features, split, cache, n_jobs=None, progress=None):
     cached : bool
         Whether every block came from the cache.
     """
-    parts, seconds, all_cached = [[], [], []], 0.0, True
-    check = _block_checker(split)
+    images = (split.X_fit, split.X_val, split.X_test)
+    check, blocks = _block_checker(split), []
     for block in _blocks(features):
         block = clone(block)
         if n_jobs is not None and "n_jobs" in block.get_params():
@@ -81,21 +135,31 @@ def extract_features(features, split, cache, n_jobs=None, progress=None):
             progress.set_postfix_str(f"features {type(block).__name__}")
         # The code is in the key: a changed feature kernel computes anew.
         key, found = cache.lookup(
-            "blocks", ("block", block, split.X_fit, split.X_val, split.X_test,
-                       code_fingerprint()), check, what=f"features {type(block).__name__}")
+            "blocks", ("block", block, *images, code_fingerprint()), check,
+            what=f"features {type(block).__name__}", lazy=True)
+        name = type(block).__name__
         if found is not None:
-            (doc, out), cached = found, True
-            sec = doc["seconds"]
+            blocks.append(_Block(key, name, stored=found[1], doc=found[0]))
         else:
-            out, sec = _extract_block(block, split.X_fit, split.X_val, split.X_test)
-            cached = False
-            cache.store("blocks", key, {"seconds": sec, "block": type(block).__name__}, out)
-        all_cached &= cached
-        seconds += sec
-        for i in range(3):
-            parts[i].append(out[i])
-    stacked = tuple(np.hstack(p) if len(p) > 1 else p[0] for p in parts)
-    return stacked, seconds, all_cached
+            start = time.perf_counter()
+            blocks.append(_Block(key, name, fitted=block.fit(split.X_fit),
+                                 fit_seconds=time.perf_counter() - start))
+    if len(blocks) == 1:
+        out = tuple(blocks[0].write(images, None, cache))
+    else:
+        # Each block's width is known before any is transformed, so each writes its
+        # columns of one array: no second copy of the features for a concatenation.
+        shapes = [block.width_dtype(split.X_fit) for block in blocks]
+        dtype = np.result_type(*(dt for _, dt in shapes))
+        ends = np.cumsum([width for width, _ in shapes])
+        out = tuple(np.empty((len(X), ends[-1]), dtype) for X in images)
+        for block, end, (width, _) in zip(blocks, ends, shapes):
+            if progress is not None:
+                progress.set_postfix_str(f"features {block.name}")
+            block.write(images, [o[:, end - width:end] for o in out], cache)
+    if timings is not None:
+        timings["fit"] = timings.get("fit", 0.0) + sum(b.fit_seconds for b in blocks)
+    return out, sum(b.seconds for b in blocks), all(b.stored is not None for b in blocks)
 
 
 def _jsonable(params):
@@ -105,16 +169,17 @@ def _jsonable(params):
 def _fit_classifier(pipe, name, F, split, search, n_jobs):
     head = Pipeline(pipe.steps[1:])
     if not search:
-        return head.fit(F[0], split.y_fit), {}
+        return fit_head(head, F[0], split.y_fit), {}
     X = np.vstack([F[0], F[1]])
     y = np.concatenate([split.y_fit, split.y_val])
     fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
     grid = GridSearchCV(head, pipelines.search_space(name), cv=PredefinedSplit(fold),
                         n_jobs=n_jobs, refit=False)
     grid.fit(X, y)
+    del X  # before the refit: the search's copy of the features is no longer needed
     best = grid.best_params_
     # Refit on the fit part only, so the validation score stays honest.
-    return head.set_params(**best).fit(F[0], split.y_fit), best
+    return fit_head(head.set_params(**best), F[0], split.y_fit), best
 
 
 def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None):
@@ -201,18 +266,24 @@ def _report_epochs(clf, progress):
 def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
-    F, feature_time, cached = extract_features(
-        pipe.named_steps["features"], split, block_cache, n_jobs, progress)
+    peaks, timings = {}, {}
+    with phase_peak(peaks, "features"):
+        F, feature_time, cached = extract_features(
+            pipe.named_steps["features"], split, block_cache, n_jobs, progress, timings)
     if progress is not None:
         progress.set_postfix_str("fit")
         _report_epochs(pipe.named_steps["clf"], progress)
-    start = time.perf_counter()
-    head, best = _fit_classifier(pipe, name, F, split, search, n_jobs)
-    fit_time = time.perf_counter() - start
-    start = time.perf_counter()
-    pred = head.predict(F[2])
-    predict_time = time.perf_counter() - start
-    val_acc = float(np.mean(head.predict(F[1]) == split.y_val))
+    with phase_peak(peaks, "fit"):
+        start = time.perf_counter()
+        head, best = _fit_classifier(pipe, name, F, split, search, n_jobs)
+        fit_time = time.perf_counter() - start
+    with phase_peak(peaks, "predict"):
+        start = time.perf_counter()
+        pred = predict_chunked(head, F[2])
+        predict_time = time.perf_counter() - start
+        val_acc = float(np.mean(predict_chunked(head, F[1]) == split.y_val))
+    if peaks:
+        peaks["process"] = process_peak_rss()
     n_test = len(split.y_test)
     n_correct = int(np.sum(pred == split.y_test))
     low, high = wilson_interval(n_correct, n_test)
@@ -240,4 +311,9 @@ def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
         "loss_curve": [float(v) for v in curve] if curve is not None else None,
         "predictions": pred.astype(int).tolist(),
         "description": spec.description,
+        # Not in the table: the fits of the feature blocks (a vocabulary's k-means) and
+        # each phase's peak resident bytes and the process's so far (where the system
+        # reports them), for scaling work.
+        "feature_fit_time": float(timings.get("fit", 0.0)),
+        "peak_rss": peaks or None,
     }

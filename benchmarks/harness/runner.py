@@ -17,6 +17,7 @@ from benchmarks.harness import plots
 from benchmarks.harness.atomic import check_writable, write_json_atomic
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
+from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, write_results
 from benchmarks.harness.split import make_split
 from features.checks import check_int
@@ -249,6 +250,9 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         If ``out`` cannot be written.
     FileExistsError
         If ``out`` holds results and ``resume`` is False.
+    benchmarks.harness.memory.InsufficientMemoryError
+        Before any extraction, if the largest row would need more memory than
+        is available (:func:`benchmarks.harness.memory.check_memory`).
     """
     names = pipelines.select(pipeline_names)
     _check_n_jobs(n_jobs)
@@ -260,6 +264,7 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     out = Path(out)
     check_writable(out)
     done = _load_done(out, config, resume)
+    check_memory([(n, splits[n]) for n in names if n not in done])
     cache = open_cache(cache_dir, use_cache)
     if not quiet:
         log(f"{len(names)} pipelines on {dataset.name}: train {config['train_size']} "

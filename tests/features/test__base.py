@@ -405,3 +405,24 @@ def test_gray_images_three_pixels_wide_are_fitted_with_a_channel_axis(cls):
     X = np.random.default_rng(0).integers(0, 256, (5, 8, 3), dtype=np.uint8)
     est = cls().fit(X[..., np.newaxis])
     np.testing.assert_array_equal(est.transform(X), est.transform(X[..., np.newaxis]))
+
+
+@pytest.mark.parametrize("n_jobs, chunk_size", [(None, None), (2, 3)])
+def test_transform_into_writes_the_transform_into_a_column_slice(n_jobs, chunk_size):
+    from features import HOG
+
+    X = np.random.default_rng(0).integers(0, 256, (10, 16, 16, 3), dtype=np.uint8)
+    hog = HOG(pixels_per_cell=(4, 4), chunk_size=chunk_size, n_jobs=n_jobs).fit(X)
+    wide = np.full((10, hog.n_features_out_ + 2), -1.0, np.float32)
+    returned = hog.transform_into(X, wide[:, 1:-1])
+    np.testing.assert_array_equal(wide[:, 1:-1], hog.transform(X))
+    assert (wide[:, [0, -1]] == -1).all() and np.shares_memory(returned, wide)
+
+
+def test_transform_into_refuses_an_array_of_another_shape():
+    from features import HOG
+
+    X = np.zeros((4, 16, 16, 3), np.uint8)
+    hog = HOG(pixels_per_cell=(4, 4)).fit(X)
+    with pytest.raises(ValueError, match=r"out has shape \(4, 3\); the features of 4 images"):
+        hog.transform_into(X, np.empty((4, 3), np.float32))

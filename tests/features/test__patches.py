@@ -110,3 +110,14 @@ def test_pyramid_is_global_then_quadrants(encoding):
     quad = _patches.encode_pool(y, aug, (5, 4), encoding, "quadrants", sigma=1.0)
     pyr = _patches.encode_pool(y, aug, (5, 4), encoding, "pyramid", sigma=1.0)
     np.testing.assert_allclose(pyr, np.hstack([glob, quad]), atol=1e-9)
+
+
+def test_fit_zca_in_blocks_matches_the_one_shot_covariance(monkeypatch):
+    rng = np.random.RandomState(1)
+    x = (rng.randn(3001, 5) @ rng.randn(5, 5) + 3.0).astype(np.float32)
+    monkeypatch.setattr(_patches, "_ZCA_ROWS", 64)
+    mean, w = _patches.fit_zca(x, 0.1)
+    x64 = x.astype(np.float64)
+    np.testing.assert_array_equal(mean, x64.mean(axis=0))
+    vals, vecs = np.linalg.eigh(np.cov(x64.T))
+    np.testing.assert_allclose(w, (vecs / np.sqrt(vals + 0.1)) @ vecs.T, rtol=1e-10, atol=1e-12)

@@ -324,3 +324,54 @@ def test_encoding_may_change_after_fit_but_pooling_may_not(images):
         bovw.set_params(encoding="nope").transform(images)
     with pytest.raises(ValueError, match=r"pooling='global' gives 8 features .* fit it again"):
         bovw.set_params(encoding="hard", pooling="global").transform(images)
+
+
+def test_fit_on_8_bit_images_learns_what_it_learns_from_their_float_conversion(images):
+    from_uint8 = BagOfVisualWords(**SMALL).fit(images)
+    from_floats = BagOfVisualWords(**SMALL).fit(to_float_images(images, np.float32))
+    np.testing.assert_array_equal(from_uint8.words_, from_floats.words_)
+    np.testing.assert_array_equal(from_uint8.whitening_, from_floats.whitening_)
+
+
+def test_whitening_in_blocks_is_the_whole_product_to_rounding(images, monkeypatch):
+    whole = BagOfVisualWords(**SMALL).fit(images)
+    import features.bovw as bovw_module
+
+    monkeypatch.setattr(bovw_module, "_WHITEN_ROWS", 7)
+    blocks = BagOfVisualWords(**SMALL).fit(images)
+    np.testing.assert_array_equal(blocks.whitening_, whole.whitening_)
+    np.testing.assert_allclose(blocks.words_, whole.words_, rtol=1e-4, atol=1e-5)
+
+
+def test_fit_holds_one_float_copy_of_the_sampled_patches(monkeypatch):
+    import tracemalloc
+
+    from sklearn.cluster import MiniBatchKMeans
+
+    import features.bovw as bovw_module
+
+    peaks = []
+
+    class Recorded(MiniBatchKMeans):
+        def fit(self, X, y=None, sample_weight=None):
+            # Everything before the clustering: sampling, normalizing and whitening.
+            peaks.append(tracemalloc.get_traced_memory()[1])
+            return super().fit(X, y, sample_weight)
+
+    monkeypatch.setattr(bovw_module, "MiniBatchKMeans", Recorded)
+    # Whitened and summed in small blocks, so the temporaries stay small next to the patches.
+    monkeypatch.setattr(bovw_module, "_WHITEN_ROWS", 500)
+    monkeypatch.setattr(_patches, "_ZCA_ROWS", 500)
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 256, (400, 16, 16, 3)).astype(np.uint8)
+    bovw = BagOfVisualWords(n_words=8, patch_size=6, patches_per_image=50, max_iter=5,
+                            random_state=0)
+    patch_bytes = 400 * 50 * 6 * 6 * 3 * 4  # float32
+    tracemalloc.start()
+    try:
+        bovw.fit(X)
+    finally:
+        tracemalloc.stop()
+    # A float copy of the images (1.2 MB), a float64 copy of the patches (2 x 8.6 MB) or
+    # a whitened copy beside them would each break this bound.
+    assert peaks[0] < 1.4 * patch_bytes

@@ -1,0 +1,186 @@
+"""Scale: a featbench run on 5k to 50k tiled images, time and peak memory per size and phase.
+
+``python -m benchmarks.dev.speed scale [--sizes 5000,10000,25000,50000] [--pipelines default]``
+tiles the subset (``--data``) into CIFAR-10 folders of each size
+(:mod:`benchmarks.dev.tiled`, test set ``--test-size`` images) and runs
+``featbench run --no-cache`` on each in its own process. It prints, per size,
+the wall time and the peak resident memory of the whole process and of each
+phase (features, fit, predict; the rows' largest), the seconds of each phase
+summed over the rows with the vocabulary's k-means apart, and each phase's
+time divided by the smallest size's, scaled by the number of images: 1.0 is
+linear growth. The images repeat, so the accuracies are not worth reading.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from benchmarks.harness.results import markdown_table
+
+__all__ = ["add_speed_arguments", "run_speed", "run_size", "summarize", "ratio_table"]
+
+#: Phases of a row, as (column of the summary, key of the row's JSON).
+PHASES = (("features s", "feature_time"), ("vocabulary s", "feature_fit_time"),
+          ("fit s", "fit_time"), ("predict s", "predict_time"))
+#: Goals of issue 16 at 50,000 images: each phase within 1.3x of linear (k-means
+#: excepted), and the whole run within 3 GB.
+RATIO_GOAL, PEAK_GOAL_GB = 1.3, 3.0
+
+
+def _sizes(text):
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 5:
+        raise ValueError(f"--sizes must be comma-separated numbers of training images, each "
+                         f"at least 5 (one per batch file); got {text!r}.")
+    return sorted(set(sizes))
+
+
+def add_speed_arguments(parser):
+    parser.add_argument("--sizes", default="5000,10000,25000,50000",
+                        help="training images of the tiled sets, comma-separated "
+                             "(default 5000,10000,25000,50000)")
+    parser.add_argument("--test-size", type=int, default=10_000,
+                        help="test images of every tiled set (default 10000)")
+    parser.add_argument("--pipelines", default="default", help="names, globs or a preset")
+    parser.add_argument("--work", default=None,
+                        help="keep the tiled folders and the runs' results here, and reuse "
+                             "tiled folders already there (default: a temporary folder)")
+
+
+def run_size(data_dir, pipelines, out):
+    """``featbench run --no-cache`` on ``data_dir`` in a child process; its rows and peaks.
+
+    Returns
+    -------
+    dict
+        ``wall`` seconds, ``maxrss`` (the child's peak resident bytes:
+        ``wait4``'s, or higher where a row recorded a higher one, since the
+        per-phase records reset the figure ``wait4`` reports) and ``rows``
+        (the rows' saved JSON documents).
+
+    Raises
+    ------
+    RuntimeError
+        If the run fails; the message holds the end of its error output.
+    """
+    command = [sys.executable, "-m", "benchmarks", "run", "--data", str(data_dir),
+               "--pipelines", pipelines, "--no-cache", "--quiet", "--out", str(out)]
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        if child.returncode:
+            err.seek(0)
+            tail = err.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"featbench run on {data_dir} failed ({child.returncode}):\n{tail}")
+    rows = [json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(Path(out, "rows").glob("*.json"))]
+    # ru_maxrss is in KiB on Linux.
+    peaks = [usage.ru_maxrss * 1024] + [
+        v for row in rows for v in (row.get("peak_rss") or {}).values() if v is not None]
+    return {"wall": wall, "maxrss": max(peaks), "rows": rows}
+
+
+def summarize(results):
+    """One line per size from :func:`run_size` results keyed by size: times and peaks.
+
+    Examples
+    --------
+    >>> row = {"feature_time": 2.0, "feature_fit_time": 0.5, "fit_time": 3.0,
+    ...        "predict_time": 0.1, "peak_rss": {"features": 2**30, "fit": 2**29}}
+    >>> table = summarize({1000: {"wall": 9.0, "maxrss": 2**31, "rows": [row, row]}})
+    >>> table.loc[0, ["images", "features s", "vocabulary s", "peak GB", "fit GB"]].tolist()
+    [1000, 3.0, 1.0, 2.0, 0.5]
+    """
+    lines = []
+    for size, result in sorted(results.items()):
+        rows = result["rows"]
+        line = {"images": size, "wall s": result["wall"], "peak GB": result["maxrss"] / 2**30}
+        for column, key in PHASES:
+            line[column] = float(sum(row.get(key) or 0.0 for row in rows))
+        # The vocabulary's k-means is part of the feature time: shown apart, not twice.
+        line["features s"] -= line["vocabulary s"]
+        for phase in ("features", "fit", "predict"):
+            found = [(row.get("peak_rss") or {}).get(phase) for row in rows]
+            found = [v for v in found if v is not None]
+            line[f"{phase} GB"] = max(found) / 2**30 if found else float("nan")
+        lines.append(line)
+    return pd.DataFrame(lines)
+
+
+def ratio_table(summary):
+    """Each phase's time over the smallest size's, divided by the ratio of images.
+
+    1.0 is linear growth; the goal is at most :data:`RATIO_GOAL` (k-means excepted).
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({"images": [100, 1000], "wall s": [1.0, 12.0],
+    ...                         "features s": [2.0, 20.0], "vocabulary s": [1.0, 30.0],
+    ...                         "fit s": [1.0, 13.0], "predict s": [0.5, 5.0]})
+    >>> ratio_table(summary)["fit s"].tolist()
+    [1.0, 1.3]
+    """
+    columns = ["wall s"] + [column for column, _ in PHASES]
+    base = summary.iloc[0]
+    scale = summary["images"] / base["images"]
+    table = pd.DataFrame({"images": summary["images"]})
+    for column in columns:
+        table[column] = summary[column] / base[column] / scale if base[column] > 0 else float("nan")
+    return table
+
+
+def _row_ratios(results):
+    """Each row's total seconds over its time at the smallest size, scaled by the images."""
+    sizes = sorted(results)
+    totals = {size: {row["pipeline"]: row["feature_time"] + row["fit_time"] + row["predict_time"]
+                     for row in results[size]["rows"]} for size in sizes}
+    table = pd.DataFrame(totals).T
+    scaled = table.div(table.iloc[0]).div(pd.Series(sizes, index=sizes) / sizes[0], axis=0)
+    scaled.index.name = "images"
+    return scaled.reset_index()
+
+
+def run_speed(args):
+    from benchmarks.data.cifar10 import load_cifar10
+    from benchmarks.dev.tiled import write_tiled
+
+    sizes = _sizes(args.sizes)
+    subset = load_cifar10(args.data)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="featbench-scale-") as tmp:
+        work = Path(args.work or tmp)
+        for size in sizes:
+            data = work / f"tiled-{size}-{args.test_size}"
+            if not data.exists():
+                write_tiled(subset, data, size, args.test_size)
+            out = work / f"run-{size}-{time.strftime('%Y%m%d-%H%M%S')}"
+            results[size] = result = run_size(data, args.pipelines, out)
+            print(f"{size} images: {result['wall']:.1f} s, peak "
+                  f"{result['maxrss'] / 2**30:.2f} GB", flush=True)
+    summary = summarize(results)
+    print(f"\nfeatbench run --pipelines {args.pipelines} --no-cache on tiled copies of "
+          f"{subset.source} (test {args.test_size} images; timing and memory only, the "
+          f"accuracies mean nothing)")
+    print(markdown_table(summary, floatfmt=".2f"))
+    print("features s: the extraction less the vocabularies' fits (vocabulary s, the k-means); "
+          "seconds summed over the rows; a phase's GB: its largest peak over the rows.")
+    print("\nTime over the smallest size's, divided by the ratio of images (1.0 = linear; "
+          f"goal <= {RATIO_GOAL} for every phase but the vocabulary's k-means):")
+    print(markdown_table(ratio_table(summary), floatfmt=".2f"))
+    print("\nEach row's time, the same way:")
+    print(markdown_table(_row_ratios(results), floatfmt=".2f"))
+    print(f"\npeak resident memory at {sizes[-1]} images: {summary['peak GB'].iloc[-1]:.2f} GB "
+          f"(goal <= {PEAK_GOAL_GB} GB at 50000)")
+    return summary

@@ -1,0 +1,83 @@
+"""A row's head (its ``scale`` and ``clf`` steps) fitted and run on features the harness holds.
+
+The features are the largest arrays of a row. :func:`fit_head` scales them in
+place, a block of rows at a time, so that fitting holds one copy of them;
+:func:`predict_chunked` predicts a block of rows at a time, so that no step
+makes a copy of the whole test set (scikit-learn's linear models multiply
+float32 features by float64 weights, for one).
+"""
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+__all__ = ["fit_head", "predict_chunked", "ROWS"]
+
+#: Rows per block of scaling and prediction: a multiple of the networks' batches
+#: (128, 200), so that their own batches fall as they would on the whole set.
+ROWS = 3200
+
+
+def _blocks(n, rows):
+    return (slice(start, min(start + rows, n)) for start in range(0, n, rows))
+
+
+def fit_head(head, X, y, rows=ROWS):
+    """Fit ``head`` on features ``X``; a ``StandardScaler`` first step scales ``X`` in place.
+
+    The scaler learns its mean and variance a block of rows at a time
+    (``partial_fit``: no float64 temporary the size of ``X``, as ``fit``
+    makes) and then scales ``X`` in place, so the classifier is fitted on
+    ``X`` itself, and the scaler's ``copy`` is set to False: :meth:`predict`
+    later scales the features it is given in place too. Other heads are
+    fitted as ``head.fit(X, y)`` would.
+
+    Parameters
+    ----------
+    head : sklearn.pipeline.Pipeline
+        Steps ``scale`` (a transformer or ``"passthrough"``) and ``clf``.
+    X : ndarray of shape (n_samples, n_features)
+        Features; overwritten by their scaled values when scaled in place.
+    y : ndarray of shape (n_samples,)
+    rows : int, default=ROWS
+        Rows per block.
+
+    Returns
+    -------
+    head : the fitted pipeline
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import Pipeline
+    >>> X = np.array([[1.0, 10.0], [3.0, 30.0], [5.0, 10.0], [7.0, 30.0]], np.float32)
+    >>> head = fit_head(Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())]),
+    ...                 X, [0, 0, 1, 1], rows=3)
+    >>> np.round(X[:, 0].tolist(), 3).tolist(), head.named_steps["scale"].mean_.tolist()
+    ([-1.342, -0.447, 0.447, 1.342], [4.0, 20.0])
+    """
+    scale = head.steps[0][1]
+    if not (isinstance(scale, StandardScaler) and isinstance(X, np.ndarray)
+            and X.dtype.kind == "f" and X.flags.writeable and X.ndim == 2):
+        return head.fit(X, y)
+    scale.set_params(copy=False)
+    for block in _blocks(len(X), rows):
+        scale.partial_fit(X[block])
+    for block in _blocks(len(X), rows):
+        scale.transform(X[block])
+    head.steps[-1][1].fit(X, y)
+    return head
+
+
+def predict_chunked(head, X, rows=ROWS):
+    """``head.predict(X)``, a block of ``rows`` rows at a time.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> clf = DummyClassifier(strategy="most_frequent").fit([[0], [1], [2]], [5, 5, 7])
+    >>> predict_chunked(clf, np.zeros((5, 1)), rows=2).tolist()
+    [5, 5, 5, 5, 5]
+    """
+    if len(X) <= rows:
+        return head.predict(X)
+    return np.concatenate([head.predict(X[block]) for block in _blocks(len(X), rows)])

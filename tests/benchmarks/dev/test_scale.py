@@ -1,0 +1,65 @@
+"""The scale benchmark: its tables from known figures, and a small run end to end."""
+
+import pandas as pd
+import pytest
+
+from benchmarks.dev.scale import _sizes, ratio_table, summarize
+from benchmarks.dev.speed import build_parser
+
+
+def _row(name, scale):
+    return {"pipeline": name, "feature_time": 3.0 * scale, "feature_fit_time": 1.0 * scale,
+            "fit_time": 2.0 * scale, "predict_time": 0.5 * scale,
+            "peak_rss": {"features": 2**30 * scale, "fit": 2**29, "predict": 2**28}}
+
+
+def test_summary_adds_rows_takes_kmeans_apart_and_the_largest_phase_peak():
+    results = {200: {"wall": 10.0, "maxrss": 2**31, "rows": [_row("a", 1), _row("b", 2)]}}
+    line = summarize(results).iloc[0]
+    assert line["images"] == 200 and line["peak GB"] == 2.0
+    assert line["vocabulary s"] == 3.0
+    assert line["features s"] == 9.0 - 3.0  # the extraction without the k-means
+    assert line["fit s"] == 6.0 and line["predict s"] == 1.5
+    assert (line["features GB"], line["fit GB"], line["predict GB"]) == (2.0, 0.5, 0.25)
+
+
+def test_rows_without_phase_peaks_leave_them_empty():
+    row = dict(_row("a", 1), peak_rss=None)
+    line = summarize({100: {"wall": 1.0, "maxrss": 2**30, "rows": [row]}}).iloc[0]
+    assert pd.isna(line["fit GB"]) and line["peak GB"] == 1.0
+
+
+def test_ratio_is_one_for_linear_growth_and_above_for_faster_growth():
+    results = {100: {"wall": 5.0, "maxrss": 1, "rows": [_row("a", 1)]},
+               400: {"wall": 20.0, "maxrss": 1, "rows": [_row("a", 4)]},
+               800: {"wall": 80.0, "maxrss": 1, "rows": [_row("a", 16)]}}
+    table = ratio_table(summarize(results))
+    assert table["images"].tolist() == [100, 400, 800]
+    assert table["fit s"].tolist() == [1.0, 1.0, 2.0]
+    assert table["wall s"].tolist() == [1.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("text", ["", "abc", "10,4", "0"])
+def test_bad_sizes_are_refused(text):
+    with pytest.raises(ValueError, match="--sizes"):
+        _sizes(text)
+
+
+def test_sizes_are_sorted_once_each():
+    assert _sizes("600, 300,600") == [300, 600]
+
+
+@pytest.mark.slow
+def test_a_small_scale_run_prints_each_size_phase_and_ratio(cifar10_dir, tmp_path, capsys):
+    args = build_parser("speed").parse_args(
+        ["scale", "--data", str(cifar10_dir), "--sizes", "200,400", "--test-size", "50",
+         "--pipelines", "color/svm,bovw/svm", "--work", str(tmp_path)])
+    summary = args._run(args)
+    assert summary["images"].tolist() == [200, 400]
+    assert (summary["peak GB"] > 0).all() and (summary["wall s"] > 0).all()
+    assert (summary["vocabulary s"] > 0).all()  # bovw/svm's k-means, timed apart
+    printed = capsys.readouterr().out
+    assert "Time over the smallest size's" in printed
+    assert "| images | bovw/svm | color/svm |" in printed  # each row's own ratios
+    # The tiled folders are kept in --work and reused by a second run.
+    assert sorted(p.name for p in tmp_path.glob("tiled-*")) == ["tiled-200-50", "tiled-400-50"]
