@@ -5,8 +5,10 @@ Each block of features comes from the cache when it can
 they load. A finished row is cached too, so a second identical run loads it.
 """
 
+import contextlib
 import time
 
+import joblib
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
@@ -103,7 +105,7 @@ def _jsonable(params):
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
 
 
-def _fit_classifier(pipe, name, F, split, search, n_jobs):
+def _fit_classifier(pipe, name, F, split, search, n_jobs, search_backend=None):
     head = Pipeline(pipe.steps[1:])
     if not search:
         return head.fit(F[0], split.y_fit), {}
@@ -112,13 +114,16 @@ def _fit_classifier(pipe, name, F, split, search, n_jobs):
     fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
     grid = GridSearchCV(head, pipelines.search_space(name), cv=PredefinedSplit(fold),
                         n_jobs=n_jobs, refit=False)
-    grid.fit(X, y)
+    with (joblib.parallel_config(backend=search_backend) if search_backend is not None
+          else contextlib.nullcontext()):
+        grid.fit(X, y)
     best = grid.best_params_
     # Refit on the fit part only, so the validation score stays honest.
     return head.set_params(**best).fit(F[0], split.y_fit), best
 
 
-def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None):
+def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None,
+                 search_backend=None):
     """Extract, fit, predict and score one named pipeline (cached as a whole).
 
     A result row is cached on disk keyed by the pipeline's parameters, the
@@ -138,6 +143,10 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     n_jobs : int or None, default=None
         Threads of the feature extractors, workers of the search.
     progress : tqdm or None, default=None
+    search_backend : str or None, default=None
+        joblib backend of the search's workers (``"dask"``: tasks of the dask
+        cluster this runs on); None: joblib's default. It changes where the
+        grid's fits run, never what they compute.
 
     Returns
     -------
@@ -163,7 +172,7 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     if found is not None:
         row = dict(found[0], cache="row")
     else:
-        row = _evaluate(name, pipe, split, search, cache, n_jobs, progress)
+        row = _evaluate(name, pipe, split, search, cache, n_jobs, progress, search_backend)
         cache.store("rows", key, row)
     # Raw-pixel and feature rows of one run may train on differently augmented images.
     row["augment"] = config["augment"] + (" per batch" if in_batches else "")
@@ -198,7 +207,7 @@ def _report_epochs(clf, progress):
     clf.set_params(epoch_callback=show)
 
 
-def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
+def _evaluate(name, pipe, split, search, cache, n_jobs, progress, search_backend=None):
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
     F, feature_time, cached = extract_features(
@@ -207,7 +216,7 @@ def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
         progress.set_postfix_str("fit")
         _report_epochs(pipe.named_steps["clf"], progress)
     start = time.perf_counter()
-    head, best = _fit_classifier(pipe, name, F, split, search, n_jobs)
+    head, best = _fit_classifier(pipe, name, F, split, search, n_jobs, search_backend)
     fit_time = time.perf_counter() - start
     start = time.perf_counter()
     pred = head.predict(F[2])

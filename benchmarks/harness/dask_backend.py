@@ -1,0 +1,160 @@
+"""The jobs of a run as tasks on a dask.distributed cluster (imported only with ``--scheduler``).
+
+Each row (or learning-curve point) is one task, submitted longest first
+(:func:`~benchmarks.harness.scheduler.job_cost`) so that the long rows do
+not end up last on one worker. Each distinct split is sent to the cluster
+once. A task runs with every BLAS and OpenMP pool held to one thread (the
+cluster's workers, not BLAS, are the parallelism) and returns the row to the
+client, which writes it; the rows of a worker that died are reported as
+failed, the others still land.
+
+The feature cache is the client's ``--cache-dir`` path, opened by each
+worker: on a LocalCluster, or workers sharing that folder (NFS), they share
+one cache; elsewhere each worker machine keeps its own under the same path,
+or runs uncached with a notice where it cannot write there. Rows are written
+by the client only, so ``--resume`` never depends on the workers' disks.
+"""
+
+import contextlib
+import sys
+import traceback
+import uuid
+
+from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
+from threadpoolctl import threadpool_limits
+
+from benchmarks.harness.scheduler import job_cost
+
+__all__ = ["connect", "DaskRunner", "run_task"]
+
+
+def run_task(func, name, split, cache, kwargs):
+    """``func(name, split, cache, **kwargs)`` on a worker, every thread pool held to one thread.
+
+    Process-wide limits are what a worker of one thread wants: two tasks of
+    one worker never compute at once, and BLAS threads would otherwise fight
+    the other workers for the cores.
+    """
+    with threadpool_limits(limits=1):
+        return func(name, split, cache, **kwargs)
+
+
+def _reason(exc):
+    """One line saying why a task failed."""
+    if isinstance(exc, KilledWorker):
+        return (f"the worker running it died ({exc.allowed_failures + 1} times; dask "
+                f"KilledWorker, last on {exc.last_worker.address}: see that worker's log)")
+    first = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {first[0] if first else ''}".rstrip(": ")
+
+
+class DaskRunner:
+    """Runs jobs as tasks through a connected :class:`dask.distributed.Client`.
+
+    Parameters
+    ----------
+    client : dask.distributed.Client
+    """
+
+    def __init__(self, client):
+        self.client = client
+
+    @property
+    def workers(self):
+        """Workers the scheduler knows of now."""
+        return len(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def run(self, func, jobs, cache, *, search=False, n_jobs=None, progress=None):
+        """Yield ``(key, row, failure)`` for each job ``(key, name, split)`` as it completes.
+
+        ``row`` is ``func(name, split, cache, search=, n_jobs=, progress=None)``
+        computed on a worker; with ``n_jobs`` other than None or 1 the search's
+        joblib workers are tasks of the cluster too (joblib's dask backend).
+        ``failure`` is None, or why the job failed: the worker running it
+        died (dask retries it on another worker first), or it raised (its
+        traceback is printed on stderr). Tasks not yet finished when the
+        caller stops reading are cancelled.
+        """
+        kwargs = {"search": search, "n_jobs": n_jobs, "progress": None}
+        if n_jobs not in (None, 1):
+            kwargs["search_backend"] = "dask"
+        # sorted() is stable: rows of equal cost keep the order they were given.
+        ordered = sorted(jobs, key=lambda job: -job_cost(job[1], job[2]))
+        sent, futures = {}, {}
+        try:
+            for rank, (key, name, split) in enumerate(ordered):
+                if id(split) not in sent:  # each split once, however many rows read it
+                    sent[id(split)] = self.client.scatter(split, hash=False)
+                future = self.client.submit(
+                    run_task, func, name, sent[id(split)], cache, kwargs,
+                    key=f"{name}-{uuid.uuid4().hex}", priority=len(ordered) - rank)
+                futures[future] = (key, name)
+            for future in as_completed(list(futures)):
+                key, name = futures[future]
+                if progress is not None:
+                    progress.set_description(name)
+                try:
+                    row, failure = future.result(), None
+                except Exception as exc:  # a row's failure is reported, not raised
+                    row, failure = None, _reason(exc)
+                    if not isinstance(exc, KilledWorker):
+                        text = "".join(traceback.format_exception(exc)).rstrip()
+                        print(f"featbench: {name} failed on a worker:\n{text}", file=sys.stderr)
+                yield key, row, failure
+        finally:
+            self.client.cancel(list(futures) + list(sent.values()))
+
+
+def _dashboard(client):
+    try:
+        link = client.dashboard_link
+    except (KeyError, AttributeError):
+        link = None
+    return link or "none (the scheduler serves no dashboard; it needs bokeh)"
+
+
+@contextlib.contextmanager
+def connect(kind, log=print, option="--scheduler"):
+    """A :class:`DaskRunner` on a new LocalCluster or a running scheduler, closed at the end.
+
+    Parameters
+    ----------
+    kind : tuple
+        ``("local", n_workers)`` or ``("address", address)``, from
+        :func:`~benchmarks.harness.scheduler.check_scheduler`.
+    log : callable or None, default=print
+        Receives one line: the cluster's workers and its dashboard link.
+    option : str, default="--scheduler"
+
+    Raises
+    ------
+    OSError
+        If no scheduler answers at the address within 10 s.
+    """
+    cluster = None
+    if kind[0] == "local":
+        # One thread per worker process: rows hold the GIL in places, and BLAS is held
+        # to one thread per task. Port 0: a free dashboard port, printed below.
+        cluster = LocalCluster(n_workers=kind[1], threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(kind[1], timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise OSError(
+                f"{option} {kind[1]}: no dask scheduler answered ({exc}); start one with "
+                f"'dask scheduler' and workers with 'dask worker ADDRESS', or use "
+                f"{option} local:N for N worker processes on this machine."
+            ) from exc
+    try:
+        if log is not None:
+            info = client.scheduler_info(n_workers=-1)
+            threads = sum(w.get("nthreads", 0) for w in info["workers"].values())
+            log(f"dask: {len(info['workers'])} workers ({threads} threads) at "
+                f"{info.get('address', kind[-1])}; dashboard: {_dashboard(client)}")
+        yield DaskRunner(client)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
