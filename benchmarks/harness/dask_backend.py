@@ -15,35 +15,44 @@ or runs uncached with a notice where it cannot write there. Rows are written
 by the client only, so ``--resume`` never depends on the workers' disks.
 """
 
+import collections
 import contextlib
 import sys
 import traceback
 import uuid
 
+import dask
+import joblib
 from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
 from threadpoolctl import threadpool_limits
 
 from benchmarks.harness.scheduler import job_cost
 
-__all__ = ["connect", "DaskRunner", "run_task"]
+__all__ = ["connect", "local_cluster", "DaskRunner", "run_task", "CONNECT_TIMEOUT"]
+
+#: How long a scheduler's address is tried before the run gives up.
+CONNECT_TIMEOUT = "10s"
 
 
 def run_task(func, name, split, cache, kwargs):
-    """``func(name, split, cache, **kwargs)`` on a worker, every thread pool held to one thread.
+    """``func(name, split, cache, **kwargs)`` on a worker, BLAS and OpenMP held to one thread.
 
     Process-wide limits are what a worker of one thread wants: two tasks of
     one worker never compute at once, and BLAS threads would otherwise fight
     the other workers for the cores.
     """
-    with threadpool_limits(limits=1):
+    # --n-jobs extractor threads are threads: joblib's default process backend would
+    # refuse them in a worker process (a daemon), with a warning.
+    with threadpool_limits(limits=1), joblib.parallel_config(backend="threading"):
         return func(name, split, cache, **kwargs)
 
 
 def _reason(exc):
     """One line saying why a task failed."""
     if isinstance(exc, KilledWorker):
-        return (f"the worker running it died ({exc.allowed_failures + 1} times; dask "
-                f"KilledWorker, last on {exc.last_worker.address}: see that worker's log)")
+        tries = exc.allowed_failures + 1
+        return (f"the worker running it died (tried on {tries} worker{'s' * (tries > 1)}; "
+                f"dask KilledWorker, last on {exc.last_worker.address}: see its log)")
     first = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {first[0] if first else ''}".rstrip(": ")
 
@@ -59,10 +68,9 @@ class DaskRunner:
     def __init__(self, client):
         self.client = client
 
-    @property
-    def workers(self):
-        """Workers the scheduler knows of now."""
-        return len(self.client.scheduler_info(n_workers=-1)["workers"])
+    def _free_threads(self, running):
+        # Asked again after each row: workers may have joined, left or died.
+        return max(sum(self.client.nthreads().values()), 1) - running
 
     def run(self, func, jobs, cache, *, search=False, n_jobs=None, progress=None):
         """Yield ``(key, row, failure)`` for each job ``(key, name, split)`` as it completes.
@@ -72,25 +80,36 @@ class DaskRunner:
         joblib workers are tasks of the cluster too (joblib's dask backend).
         ``failure`` is None, or why the job failed: the worker running it
         died (dask retries it on another worker first), or it raised (its
-        traceback is printed on stderr). Tasks not yet finished when the
-        caller stops reading are cancelled.
+        traceback is printed on stderr). Jobs are submitted longest first,
+        one per free worker thread, so that a worker holds only the row it
+        runs: the next longest goes to whichever worker frees first, and a
+        worker that dies takes no waiting row down with it. Tasks not yet
+        finished when the caller stops reading are cancelled.
         """
         kwargs = {"search": search, "n_jobs": n_jobs, "progress": None}
         if n_jobs not in (None, 1):
             kwargs["search_backend"] = "dask"
         # sorted() is stable: rows of equal cost keep the order they were given.
-        ordered = sorted(jobs, key=lambda job: -job_cost(job[1], job[2]))
-        sent, futures = {}, {}
+        waiting = collections.deque(sorted(jobs, key=lambda job: -job_cost(job[1], job[2])))
+        sent, futures, running = {}, {}, as_completed()
         try:
-            for rank, (key, name, split) in enumerate(ordered):
-                if id(split) not in sent:  # each split once, however many rows read it
-                    sent[id(split)] = self.client.scatter(split, hash=False)
-                future = self.client.submit(
-                    run_task, func, name, sent[id(split)], cache, kwargs,
-                    key=f"{name}-{uuid.uuid4().hex}", priority=len(ordered) - rank)
-                futures[future] = (key, name)
-            for future in as_completed(list(futures)):
-                key, name = futures[future]
+            for _, _, split in waiting:
+                if id(split) not in sent:
+                    # Sent once, however many rows read it, and to every worker: data
+                    # scattered to one worker only would die with it, failing every row.
+                    sent[id(split)] = self.client.scatter(split, hash=False, broadcast=True)
+
+            def submit_while_free():
+                for _ in range(min(self._free_threads(running.count()), len(waiting))):
+                    key, name, split = waiting.popleft()
+                    future = self.client.submit(run_task, func, name, sent[id(split)], cache,
+                                                kwargs, key=f"{name}-{uuid.uuid4().hex}")
+                    futures[future] = (key, name)
+                    running.add(future)
+
+            submit_while_free()
+            for future in running:
+                key, name = futures.pop(future)
                 if progress is not None:
                     progress.set_description(name)
                 try:
@@ -100,6 +119,8 @@ class DaskRunner:
                     if not isinstance(exc, KilledWorker):
                         text = "".join(traceback.format_exception(exc)).rstrip()
                         print(f"featbench: {name} failed on a worker:\n{text}", file=sys.stderr)
+                future.release()
+                submit_while_free()
                 yield key, row, failure
         finally:
             self.client.cancel(list(futures) + list(sent.values()))
@@ -111,6 +132,21 @@ def _dashboard(client):
     except (KeyError, AttributeError):
         link = None
     return link or "none (the scheduler serves no dashboard; it needs bokeh)"
+
+
+def local_cluster(n_workers, **kwargs):
+    """A LocalCluster of ``n_workers`` processes of one thread, each holding one row at a time.
+
+    Processes, not threads: rows hold the GIL in places, and BLAS is held to
+    one thread per task. A worker is sent a row only when it is free (worker
+    saturation 1): the longest rows still waiting go to whichever worker
+    frees first, and a worker that dies takes no queued row down with it.
+    Port 0: a free dashboard port, printed by :func:`connect`.
+    """
+    options = dict(n_workers=n_workers, threads_per_worker=1, processes=True,
+                   dashboard_address=":0")
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+        return LocalCluster(**{**options, **kwargs})
 
 
 @contextlib.contextmanager
@@ -129,18 +165,15 @@ def connect(kind, log=print, option="--scheduler"):
     Raises
     ------
     OSError
-        If no scheduler answers at the address within 10 s.
+        If no scheduler answers at the address within :data:`CONNECT_TIMEOUT`.
     """
     cluster = None
     if kind[0] == "local":
-        # One thread per worker process: rows hold the GIL in places, and BLAS is held
-        # to one thread per task. Port 0: a free dashboard port, printed below.
-        cluster = LocalCluster(n_workers=kind[1], threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
+        cluster = local_cluster(kind[1])
         client = Client(cluster)
     else:
         try:
-            client = Client(kind[1], timeout="10s")
+            client = Client(kind[1], timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as exc:
             raise OSError(
                 f"{option} {kind[1]}: no dask scheduler answered ({exc}); start one with "

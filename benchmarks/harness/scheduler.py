@@ -23,7 +23,7 @@ import importlib.util
 import os
 import re
 
-__all__ = ["open_scheduler", "check_scheduler", "scheduler_from_env", "RowsFailedError",
+__all__ = ["open_scheduler", "parse_scheduler", "check_scheduler", "scheduler_from_env", "RowsFailedError",
            "LocalRunner", "job_cost", "ENV_VAR", "INSTALL_HINT"]
 
 #: Read when ``--scheduler`` is not given.
@@ -83,7 +83,7 @@ def _dask_installed():
     return all(importlib.util.find_spec(name) is not None for name in ("dask", "distributed"))
 
 
-def check_scheduler(value, option="--scheduler"):
+def parse_scheduler(value, option="--scheduler"):
     """What ``value`` asks for: None (this process), ``("local", n)`` or ``("address", text)``.
 
     Parameters
@@ -97,36 +97,58 @@ def check_scheduler(value, option="--scheduler"):
     Raises
     ------
     ValueError
-        If ``local:N`` has no whole number N >= 1, or if a cluster is asked
-        for and dask.distributed is not installed (the message gives the
-        install command).
+        If ``local:N`` has no whole number N >= 1.
+    TypeError
+        If ``value`` is neither a string nor None.
 
     Examples
     --------
-    >>> check_scheduler(None) is None
-    True
-    >>> check_scheduler("local:0")
+    >>> parse_scheduler(None) is None, parse_scheduler("local:2")
+    (True, ('local', 2))
+    >>> parse_scheduler("tcp://127.0.0.1:8786")
+    ('address', 'tcp://127.0.0.1:8786')
+    >>> parse_scheduler("local:0")
     Traceback (most recent call last):
         ...
-    ValueError: --scheduler local:N needs N >= 1 worker processes; got 'local:0'.
+    ValueError: --scheduler local:N needs a whole number N >= 1 of worker processes; got 'local:0'.
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"{option} must be a string such as 'local:2' or "
                         f"'tcp://host:8786'; got {value!r}.")
     value = value.strip()
+    if not value:
+        return None
     local = _LOCAL.fullmatch(value)
-    if local:
-        count = local.group(1).strip()
-        if not count.isdigit() or int(count) < 1:
-            raise ValueError(f"{option} local:N needs N >= 1 worker processes; got {value!r}.")
-        kind = ("local", int(count))
-    else:
-        kind = ("address", value)
-    if not _dask_installed():
-        raise ValueError(f"{option} {value} needs dask.distributed, which is not installed: "
-                         f"{INSTALL_HINT} (or leave {option} out to run here).")
+    if local is None:
+        return ("address", value)
+    count = local.group(1).strip()
+    if not count.isdigit() or int(count) < 1:
+        raise ValueError(f"{option} local:N needs a whole number N >= 1 of worker processes; "
+                         f"got {value!r}.")
+    return ("local", int(count))
+
+
+def check_scheduler(value, option="--scheduler"):
+    """:func:`parse_scheduler`, and for a cluster, dask.distributed installed.
+
+    Raises
+    ------
+    ValueError
+        As :func:`parse_scheduler`, or if a cluster is asked for and
+        dask.distributed is not installed (the message gives the install
+        command).
+
+    Examples
+    --------
+    >>> check_scheduler(None) is None
+    True
+    """
+    kind = parse_scheduler(value, option)
+    if kind is not None and not _dask_installed():
+        raise ValueError(f"{option} {value.strip()} needs dask.distributed, which is not "
+                         f"installed: {INSTALL_HINT} (or leave {option} out to run here).")
     return kind
 
 
@@ -179,7 +201,7 @@ def open_scheduler(scheduler=None, log=print, option="--scheduler"):
     Parameters
     ----------
     scheduler : str or None, default=None
-        As :func:`check_scheduler` reads it.
+        As :func:`parse_scheduler` reads it.
     log : callable or None, default=print
         Receives the line that names the cluster and its dashboard (None: silent).
     option : str, default="--scheduler"
