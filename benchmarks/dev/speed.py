@@ -1,4 +1,4 @@
-"""Speed benchmarks: ``python -m benchmarks.dev.speed {features,bovw,classifiers,harness,cnn} [--data DIR]``.
+"""Speed benchmarks: ``python -m benchmarks.dev.speed {features,bovw,classifiers,harness,cnn,cluster} [--data DIR]``.
 
 Each target compares one of ours against its reference in the same process and
 prints images (or samples) per second and the ratios as a markdown table.
@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-TARGETS = ("features", "bovw", "classifiers", "harness", "cnn")
+TARGETS = ("features", "bovw", "classifiers", "harness", "cnn", "cluster")
 
 
 def build_parser(kind):

@@ -1,8 +1,9 @@
 """The jobs of a run as tasks on a dask.distributed cluster (imported only with ``--scheduler``).
 
 Each row (or learning-curve point) is one task, submitted longest first
-(:func:`~benchmarks.harness.scheduler.job_cost`) so that the long rows do
-not end up last on one worker. Each distinct split is sent to the cluster
+(by :func:`~benchmarks.harness.scheduler.job_cost`, given by
+:func:`~benchmarks.harness.scheduler.open_scheduler`) so that the long rows
+do not end up last on one worker. Each distinct split is sent to the cluster
 once. A task runs with every BLAS and OpenMP pool held to one thread (the
 cluster's workers, not BLAS, are the parallelism) and returns the row to the
 client, which writes it; the rows of a worker that died are reported as
@@ -25,8 +26,6 @@ import dask
 import joblib
 from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
 from threadpoolctl import threadpool_limits
-
-from benchmarks.harness.scheduler import job_cost
 
 __all__ = ["connect", "local_cluster", "DaskRunner", "run_task", "CONNECT_TIMEOUT"]
 
@@ -63,10 +62,14 @@ class DaskRunner:
     Parameters
     ----------
     client : dask.distributed.Client
+    cost : callable or None, default=None
+        ``cost(name, split)``, rough seconds of a job: the costliest are
+        submitted first. None: in the order given.
     """
 
-    def __init__(self, client):
+    def __init__(self, client, cost=None):
         self.client = client
+        self.cost = cost
 
     def _free_threads(self, running):
         # Asked again after each row: workers may have joined, left or died.
@@ -80,7 +83,7 @@ class DaskRunner:
         joblib workers are tasks of the cluster too (joblib's dask backend).
         ``failure`` is None, or why the job failed: the worker running it
         died (dask retries it on another worker first), or it raised (its
-        traceback is printed on stderr). Jobs are submitted longest first,
+        traceback is printed on stderr). Jobs are submitted costliest first,
         one per free worker thread, so that a worker holds only the row it
         runs: the next longest goes to whichever worker frees first, and a
         worker that dies takes no waiting row down with it. Tasks not yet
@@ -90,7 +93,8 @@ class DaskRunner:
         if n_jobs not in (None, 1):
             kwargs["search_backend"] = "dask"
         # sorted() is stable: rows of equal cost keep the order they were given.
-        waiting = collections.deque(sorted(jobs, key=lambda job: -job_cost(job[1], job[2])))
+        waiting = collections.deque(jobs if self.cost is None else sorted(
+            jobs, key=lambda job: -self.cost(job[1], job[2])))
         sent, futures, running = {}, {}, as_completed()
         try:
             for _, _, split in waiting:
@@ -150,7 +154,7 @@ def local_cluster(n_workers, **kwargs):
 
 
 @contextlib.contextmanager
-def connect(kind, log=print, option="--scheduler"):
+def connect(kind, log=print, option="--scheduler", cost=None):
     """A :class:`DaskRunner` on a new LocalCluster or a running scheduler, closed at the end.
 
     Parameters
@@ -161,6 +165,8 @@ def connect(kind, log=print, option="--scheduler"):
     log : callable or None, default=print
         Receives one line: the cluster's workers and its dashboard link.
     option : str, default="--scheduler"
+    cost : callable or None, default=None
+        See :class:`DaskRunner`.
 
     Raises
     ------
@@ -186,7 +192,7 @@ def connect(kind, log=print, option="--scheduler"):
             threads = sum(w.get("nthreads", 0) for w in info["workers"].values())
             log(f"dask: {len(info['workers'])} workers ({threads} threads) at "
                 f"{info.get('address', kind[-1])}; dashboard: {_dashboard(client)}")
-        yield DaskRunner(client)
+        yield DaskRunner(client, cost)
     finally:
         client.close()
         if cluster is not None:

@@ -34,9 +34,8 @@ INSTALL_HINT = "pip install 'featbench[dask]'"
 _LOCAL = re.compile(r"local:(.*)", re.IGNORECASE)
 
 # Seconds (features + fit + predict) of the rows that take more than a few on the
-# CIFAR-10 subset's 5,170 training images, from the README's default run and
-# docs/results/all.md; a row not listed counts 1 s. Only their order matters
-# (docs/decisions.md#dask-longest-first).
+# CIFAR-10 subset's 5,170 training images; a row not listed counts 1 s. Only their
+# order matters (docs/decisions.md#dask-longest-first).
 _ROW_SECONDS = {
     "ref:pixels/linearsvc": 254, "pixels/cnn": 206, "ref:pixels/mlp": 199,
     "ref:pixels/cnn": 140, "all/mlp": 81, "pixels/mlp": 45, "ref:pixels/logreg": 27,
@@ -227,5 +226,5 @@ def open_scheduler(scheduler=None, log=print, option="--scheduler"):
         return
     from benchmarks.harness.dask_backend import connect
 
-    with connect(kind, log=log, option=option) as runner:
+    with connect(kind, log=log, option=option, cost=job_cost) as runner:
         yield runner

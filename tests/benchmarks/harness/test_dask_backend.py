@@ -123,6 +123,37 @@ def test_search_folds_are_tasks_of_the_cluster_with_n_jobs(cluster, address, tmp
     assert any("fit_and_score" in prefix for prefix in cluster.scheduler.task_prefixes)
 
 
+class _Recorder:
+    """A client that notes the pipeline of every task submitted through it."""
+
+    def __init__(self, client):
+        self._client, self.submitted = client, []
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def submit(self, function, func, name, *args, **kwargs):
+        self.submitted.append(name)
+        return self._client.submit(function, func, name, *args, **kwargs)
+
+
+def test_the_costliest_jobs_are_submitted_first(address):
+    from types import SimpleNamespace
+
+    from benchmarks.harness.scheduler import job_cost
+
+    split = SimpleNamespace(config={"train_size": 100})
+    names = ["color/svm", "pixels/mlp", "hog/svm", "pixels/cnn", "all/mlp"]
+    with distributed.Client(address) as client:
+        recorder = _Recorder(client)
+        where = dask_backend.DaskRunner(recorder, cost=job_cost)
+        done = list(where.run(lambda name, split, cache, **kw: name.upper(),
+                              [(f"k{i}", n, split) for i, n in enumerate(names)], None))
+    # Ties (1 s each) keep the order given.
+    assert recorder.submitted == ["pixels/cnn", "all/mlp", "pixels/mlp", "color/svm", "hog/svm"]
+    assert sorted(done) == sorted((f"k{i}", n.upper(), None) for i, n in enumerate(names))
+
+
 # -- a worker that dies, a row that raises ----------------------------------------------
 
 
