@@ -18,6 +18,7 @@ by the client only, so ``--resume`` never depends on the workers' disks.
 
 import collections
 import contextlib
+import os
 import sys
 import traceback
 import uuid
@@ -181,8 +182,12 @@ def connect(kind, log=print, option="--scheduler", cost=None):
     OSError
         If no scheduler answers at the address within :data:`CONNECT_TIMEOUT`.
     """
-    cluster = None
+    cluster, environ = None, {}
     if kind[0] == "local":
+        # The nannies set the workers' variables in this process's environment
+        # before they start them: put back what the caller had when done.
+        names = set(dask.config.get("distributed.nanny.pre-spawn-environ")) | {"PYTHONHASHSEED"}
+        environ = {name: os.environ.get(name) for name in names}
         cluster = local_cluster(kind[1])
         client = Client(cluster)
     else:
@@ -205,3 +210,8 @@ def connect(kind, log=print, option="--scheduler", cost=None):
         client.close()
         if cluster is not None:
             cluster.close()
+        for name, value in environ.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -33,8 +33,11 @@ _RUN_DEPENDENT = ("feature_time", "fit_time", "predict_time", "cache")
 
 @pytest.fixture(scope="module")
 def cluster():
+    environ = dict(os.environ)  # the nannies set their workers' variables here too
     with dask_backend.local_cluster(2, dashboard_address=None) as cluster:
         yield cluster
+    os.environ.clear()
+    os.environ.update(environ)
 
 
 @pytest.fixture
@@ -74,6 +77,7 @@ def _same_table(a, b):
 
 
 def test_cli_local_cluster_on_the_digits_equals_the_local_run(digits_here, tmp_path, capsys):
+    before = os.environ.get("OMP_NUM_THREADS")
     assert main(["run", "--dataset", "digits", "--pipelines", ",".join(DIGITS_ROWS),
                  "--no-cache", "--scheduler", "local:2", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -82,6 +86,7 @@ def test_cli_local_cluster_on_the_digits_equals_the_local_run(digits_here, tmp_p
     there = pd.read_csv(tmp_path / "results.csv")
     assert there["pipeline"].tolist() == DIGITS_ROWS  # the table's order, not the finish order
     _same_table(digits_here, there)
+    assert os.environ.get("OMP_NUM_THREADS") == before  # the caller's environment, as it was
 
 
 def test_cifar_slice_on_a_cluster_equals_the_local_run_and_caches_on_the_workers(
