@@ -237,3 +237,20 @@ def test_an_address_where_no_scheduler_answers_is_said(tmp_path, monkeypatch):
                                       r"scheduler answered .*'dask scheduler'"):
         run_benchmark(_digits(), ["color/svm"], out=tmp_path / "r", use_cache=False,
                       quiet=True, scheduler=f"tcp://127.0.0.1:{port}")
+
+
+def test_failed_learning_curve_points_are_reported_and_the_others_written(address, tmp_path,
+                                                                         monkeypatch):
+    import benchmarks.harness.curve as curve
+
+    monkeypatch.setattr(curve, "run_pipeline", functools.partial(_fail, "raises"))
+    with pytest.raises(RowsFailedError, match=r"^2 of 4 learning-curve points failed") as info:
+        learning_curve(_digits(), ["color/svm", "pixels/knn"], sizes=(100, None),
+                       out=tmp_path / "lc", use_cache=False, quiet=True, scheduler=address)
+    assert sorted(info.value.failed) == ["pixels/knn at 100 images",
+                                         "pixels/knn at 1347 images"]
+    table = pd.read_csv(tmp_path / "lc" / "learning-curve.csv")
+    assert table[["pipeline", "train_size"]].values.tolist() == [["color/svm", 100],
+                                                                 ["color/svm", 1347]]
+    assert "| train_size | color/svm | pixels/knn |" in (tmp_path / "lc" / "learning-curve.md"
+                                                         ).read_text()
