@@ -1,8 +1,14 @@
 """pytest setup shared by the test suite and the packages' docstring examples."""
 
+import importlib.util
 import tempfile
 
 import pytest
+
+# The docstring examples of the dask backend need dask (an optional extra); its tests
+# say why they are skipped without it (tests/benchmarks/harness/test_dask_backend.py).
+collect_ignore = ([] if importlib.util.find_spec("distributed") is not None
+                  else ["benchmarks/harness/dask_backend.py"])
 
 
 @pytest.fixture(autouse=True)

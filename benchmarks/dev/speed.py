@@ -1,6 +1,6 @@
 """Speed benchmarks: ``python -m benchmarks.dev.speed TARGET [--data DIR]``.
 
-TARGET is one of features, bovw, classifiers, harness, cnn and scale.
+TARGET is one of features, bovw, classifiers, harness, cnn, scale and cluster.
 
 Each target but scale compares one of ours against its reference in the same
 process and prints images (or samples) per second and the ratios as a markdown
@@ -13,7 +13,7 @@ import argparse
 import importlib
 import sys
 
-TARGETS = ("features", "bovw", "classifiers", "harness", "cnn", "scale")
+TARGETS = ("features", "bovw", "classifiers", "harness", "cnn", "scale", "cluster")
 
 
 def build_parser(kind):

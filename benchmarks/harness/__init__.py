@@ -8,7 +8,9 @@ by :mod:`~benchmarks.harness.augment`) -> :mod:`~benchmarks.harness.evaluate`
 score with :mod:`~benchmarks.harness.stats`) -> :mod:`~benchmarks.harness.results`
 and :mod:`~benchmarks.harness.plots`, written by :mod:`~benchmarks.harness.atomic`.
 Which rows read raw pixels, how each is augmented and whether its features are
-cached is asked of :class:`pipelines.PipelineSpec`, never decided here.
+cached is asked of :class:`pipelines.PipelineSpec`, never decided here. Where the
+rows run, here or as tasks on a dask cluster (``--scheduler``), is decided by
+:mod:`~benchmarks.harness.scheduler` alone.
 
 Names are imported on first use, so that the command line starts fast.
 """
@@ -23,6 +25,7 @@ _EXPORTS = {
     "run_pipeline": "benchmarks.harness.evaluate",
     "open_cache": "benchmarks.harness.cache",
     "ResultCache": "benchmarks.harness.cache",
+    "RowsFailedError": "benchmarks.harness.scheduler",
 }
 
 __all__ = list(_EXPORTS)

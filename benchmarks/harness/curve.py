@@ -3,9 +3,12 @@
 Each finished point (one pipeline at one size) is written at once, atomically,
 as ``points/<pipeline>-<size>.json``, and ``learning-curve.csv`` is rewritten
 with every point so far: a run that fails or is killed loses at most the point
-it was on, and ``resume=True`` carries on from the points it finds.
+it was on, and ``resume=True`` carries on from the points it finds. With a
+``scheduler`` the points are tasks on a dask cluster, as the rows of
+:func:`~benchmarks.harness.runner.run_benchmark` are.
 """
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +23,7 @@ from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.runner import (_check_n_jobs, _latest_out, _make_splits, _read_saved,
                                        _saved_files, default_out)
+from benchmarks.harness.scheduler import RowsFailedError, check_scheduler, open_scheduler
 from features.checks import check_int
 
 __all__ = ["learning_curve"]
@@ -84,7 +88,7 @@ def learning_curve(dataset,
                    pipeline_names=("hog+color/svm", "bovw/svm", "pixels/mlp", "pixels/cnn"),
                    sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
                    seed=0, augment="auto", n_jobs=None, out=None, cache_dir=None,
-                   use_cache=True, resume=False, quiet=False, log=print):
+                   use_cache=True, resume=False, quiet=False, scheduler=None, log=print):
     """Test accuracy against training-set size, to see where the two sides cross.
 
     Parameters
@@ -100,6 +104,10 @@ def learning_curve(dataset,
         Keep the points ``out`` already holds (same options only) and compute
         the others; ``out=None`` then means the newest learning curve of this
         dataset under ``featbench-results/``.
+    scheduler : str or None, default=None
+        Where the points run: here, or as tasks on a dask cluster
+        (``"local:N"`` or a scheduler's address); see
+        :func:`~benchmarks.harness.runner.run_benchmark`.
     Other parameters are as in :func:`benchmarks.harness.runner.run_benchmark`;
     ``train_size`` counts original images (with ``augment="hflip"`` the fit
     part is twice as large).
@@ -116,16 +124,20 @@ def learning_curve(dataset,
     ------
     ValueError
         Unknown pipeline, a bad or duplicate size, an unknown ``augment``, a
-        bad ``n_jobs``, points of other options in ``out``; before any extraction.
+        bad ``n_jobs``, points of other options in ``out``, a bad ``scheduler``;
+        before any extraction.
     FileExistsError
         If ``out`` holds points and ``resume`` is False.
     benchmarks.harness.memory.InsufficientMemoryError
         Before any extraction, if the largest point would need more memory
         than is available.
+    benchmarks.harness.scheduler.RowsFailedError
+        On a cluster, after every other point was written, if some failed.
     """
     names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
                              else pipeline_names)
     _check_n_jobs(n_jobs)
+    check_scheduler(scheduler)
     n = len(dataset.y_train)
     sizes = _check_sizes(sizes, n)
     runs = [_make_splits(dataset, names, s, val_size, test_size, seed, augment,
@@ -143,21 +155,35 @@ def learning_curve(dataset,
     if done and not quiet:
         log(f"resuming {out}: {len(done)} of {len(jobs)} points already done")
     cache = open_cache(cache_dir, use_cache)
-    records = []
-    for split, name in tqdm(jobs, desc="learning curve", disable=quiet):
-        path = _point_path(out, name, split.config["train_size"])
-        if path in done:
-            records.append(done[path])
-            continue
-        row = run_pipeline(name, split, cache, n_jobs=n_jobs)
-        record = {"pipeline": name, "train_size": split.config["train_size"],
-                  **{k: row[k] for k in _COLUMNS[2:]}}
-        write_json_atomic(path, {**record, "config": split.config})
-        records.append(record)
-        write_text_atomic(out / "learning-curve.csv",
-                          pd.DataFrame(records, columns=_COLUMNS).to_csv(index=False))
-    table = pd.DataFrame(records, columns=_COLUMNS)
-    wide = table.pivot(index="train_size", columns="pipeline", values="accuracy")[names]
+    paths = [_point_path(out, name, split.config["train_size"]) for split, name in jobs]
+    records, failed = dict(done), {}
+
+    def so_far():  # the points computed so far, in the order of the jobs
+        return pd.DataFrame([records[p] for p in paths if p in records], columns=_COLUMNS)
+
+    todo = [(path, name, split) for path, (split, name) in zip(paths, jobs) if path not in done]
+    with open_scheduler(scheduler, log=None if quiet else log) as where:
+        bar = tqdm(total=len(jobs), initial=len(done), desc="learning curve", disable=quiet)
+        for path, row, failure in where.run(run_pipeline, todo, cache, n_jobs=n_jobs):
+            bar.update()
+            split, name = jobs[paths.index(path)]
+            if failure is not None:
+                failed[f"{name} at {split.config['train_size']} images"] = failure
+                print(f"featbench: {name} at {split.config['train_size']} training images "
+                      f"failed: {failure}", file=sys.stderr)
+                continue
+            record = {"pipeline": name, "train_size": split.config["train_size"],
+                      **{k: row[k] for k in _COLUMNS[2:]}}
+            write_json_atomic(path, {**record, "config": split.config})
+            records[path] = record
+            write_text_atomic(out / "learning-curve.csv", so_far().to_csv(index=False))
+        bar.close()
+    if not records:
+        raise RowsFailedError(failed, out, len(jobs), what="learning-curve points")
+    table = so_far()
+    # A pipeline whose every point failed is a column of blanks.
+    wide = table.pivot(index="train_size", columns="pipeline",
+                       values="accuracy").reindex(columns=names)
     config = runs[0][1]
     md = (f"# Learning curve: {dataset.name} (test {config['test_size']} images, "
           f"seed {seed}, of {n} training images{augment_note(config)})\n\n"
@@ -169,4 +195,7 @@ def learning_curve(dataset,
         log(md)
         log(f"learning curve written to {out}/")
     table.attrs.update(out=str(out), markdown=md)
+    if failed:
+        raise RowsFailedError(failed, out, len(jobs), what="learning-curve points",
+                              frame=table)
     return table

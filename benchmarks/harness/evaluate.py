@@ -5,8 +5,10 @@ Each block of features comes from the cache when it can
 they load. A finished row is cached too, so a second identical run loads it.
 """
 
+import contextlib
 import time
 
+import joblib
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
@@ -166,7 +168,7 @@ def _jsonable(params):
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
 
 
-def _fit_classifier(pipe, name, F, split, search, n_jobs):
+def _fit_classifier(pipe, name, F, split, search, n_jobs, search_backend=None):
     head = Pipeline(pipe.steps[1:])
     if not search:
         return fit_head(head, F[0], split.y_fit), {}
@@ -175,14 +177,17 @@ def _fit_classifier(pipe, name, F, split, search, n_jobs):
     fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
     grid = GridSearchCV(head, pipelines.search_space(name), cv=PredefinedSplit(fold),
                         n_jobs=n_jobs, refit=False)
-    grid.fit(X, y)
+    with (joblib.parallel_config(backend=search_backend) if search_backend is not None
+          else contextlib.nullcontext()):
+        grid.fit(X, y)
     del X  # before the refit: the search's copy of the features is no longer needed
     best = grid.best_params_
     # Refit on the fit part only, so the validation score stays honest.
     return fit_head(head.set_params(**best), F[0], split.y_fit), best
 
 
-def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None):
+def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None,
+                 search_backend=None):
     """Extract, fit, predict and score one named pipeline (cached as a whole).
 
     A result row is cached on disk keyed by the pipeline's parameters, the
@@ -202,6 +207,10 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     n_jobs : int or None, default=None
         Threads of the feature extractors, workers of the search.
     progress : tqdm or None, default=None
+    search_backend : str or None, default=None
+        joblib backend of the search's workers (``"dask"``: tasks of the dask
+        cluster this runs on); None: joblib's default. It changes where the
+        grid's fits run, never what they compute.
 
     Returns
     -------
@@ -227,7 +236,7 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     if found is not None:
         row = dict(found[0], cache="row")
     else:
-        row = _evaluate(name, pipe, split, search, cache, n_jobs, progress)
+        row = _evaluate(name, pipe, split, search, cache, n_jobs, progress, search_backend)
         cache.store("rows", key, row)
     # Raw-pixel and feature rows of one run are augmented differently: mirror copies
     # (counted in fit_images) or flips and shifts drawn per mini-batch (not counted).
@@ -263,7 +272,7 @@ def _report_epochs(clf, progress):
     clf.set_params(epoch_callback=show)
 
 
-def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
+def _evaluate(name, pipe, split, search, cache, n_jobs, progress, search_backend=None):
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
     peaks, timings = {}, {}
@@ -275,7 +284,7 @@ def _evaluate(name, pipe, split, search, cache, n_jobs, progress):
         _report_epochs(pipe.named_steps["clf"], progress)
     with phase_peak(peaks, "fit"):
         start = time.perf_counter()
-        head, best = _fit_classifier(pipe, name, F, split, search, n_jobs)
+        head, best = _fit_classifier(pipe, name, F, split, search, n_jobs, search_backend)
         fit_time = time.perf_counter() - start
     with phase_peak(peaks, "predict"):
         start = time.perf_counter()

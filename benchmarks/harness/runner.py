@@ -3,6 +3,9 @@
 Each finished pipeline is written at once (``rows/<name>.json`` and the three
 results files, every one atomically), so a run that is killed loses at most
 the pipeline it was on, and ``resume=True`` carries on where it stopped.
+With ``scheduler`` (:mod:`~benchmarks.harness.scheduler`) the rows are tasks
+on a dask cluster, written here as they complete; a row whose worker died is
+reported, the others land, and ``resume=True`` computes only what is missing.
 """
 
 import json
@@ -19,6 +22,7 @@ from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, write_results
+from benchmarks.harness.scheduler import RowsFailedError, check_scheduler, open_scheduler
 from benchmarks.harness.split import make_split
 from features.checks import check_int
 
@@ -181,7 +185,7 @@ def _write_plots(out, rows, frame, split):
 def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_size=0.1,
                   test_size=None, seed=0, augment="auto", search=False, n_jobs=None,
                   out=None, cache_dir=None, use_cache=True, resume=False, quiet=False,
-                  make_plots=True, log=print):
+                  make_plots=True, scheduler=None, log=print):
     """Run named pipelines on one seeded split and tabulate them.
 
     Parameters
@@ -231,6 +235,12 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         No progress bars and no printed table.
     make_plots : bool, default=True
         Write the PNG plots.
+    scheduler : str or None, default=None
+        Where the rows run: None, here one after another; ``"local:N"``, a
+        dask LocalCluster of N worker processes; else a dask scheduler's
+        address (see :mod:`benchmarks.harness.scheduler`; needs
+        ``pip install 'featbench[dask]'``). The table is the same, row for
+        row, wherever the rows ran.
     log : callable, default=print
         Receives the printed table and notices.
 
@@ -245,7 +255,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     ValueError
         Unknown pipeline, a size larger than the data, an unknown ``augment``,
         ``n_jobs`` neither -1 nor positive, a configuration that differs from
-        the run being resumed; all before any extraction.
+        the run being resumed, a bad ``scheduler`` or one without dask
+        installed; all before any extraction.
     PermissionError
         If ``out`` cannot be written.
     FileExistsError
@@ -253,9 +264,16 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     benchmarks.harness.memory.InsufficientMemoryError
         Before any extraction, if the largest row would need more memory than
         is available (:func:`benchmarks.harness.memory.check_memory`).
+    OSError
+        If no dask scheduler answers at the ``scheduler`` address.
+    benchmarks.harness.scheduler.RowsFailedError
+        On a cluster, after every other row was written, if some rows
+        failed; it names them and why, and holds the table of the others
+        (``frame``).
     """
     names = pipelines.select(pipeline_names)
     _check_n_jobs(n_jobs)
+    check_scheduler(scheduler)
     splits, config = _make_splits(dataset, names, train_size, val_size, test_size, seed,
                                   augment)
     config["search"] = bool(search)
@@ -273,20 +291,27 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     if done and not quiet:
         log(f"resuming {out}: {len(done)} of {len(names)} pipelines already done")
     rows = [done[n] for n in names if n in done]
-    bar = tqdm(names, desc="pipelines", disable=quiet, unit="pipeline")
-    for name in bar:
-        if name in done:
-            continue
-        bar.set_description(name)
-        row = run_pipeline(name, splits[name], cache, search=search, n_jobs=n_jobs,
-                           progress=bar)
-        row["config"] = config
-        write_json_atomic(out / "rows" / f"{plots.slug(name)}.json", row)
-        rows.append(row)
-        write_results(out, rows, config, splits[name].y_test)
-    bar.close()
-    rows.sort(key=lambda r: names.index(r["pipeline"]))
+    todo = [(name, name, splits[name]) for name in names if name not in done]
     y_test = splits[names[0]].y_test  # every split has the same test part
+    failed = {}
+    with open_scheduler(scheduler, log=None if quiet else log) as where:
+        bar = tqdm(total=len(names), initial=len(done), desc="pipelines", disable=quiet,
+                   unit="pipeline")
+        for name, row, failure in where.run(run_pipeline, todo, cache, search=search,
+                                            n_jobs=n_jobs, progress=bar):
+            bar.update()
+            if failure is not None:
+                failed[name] = failure
+                print(f"featbench: {name} failed: {failure}", file=sys.stderr)
+                continue
+            row["config"] = config
+            write_json_atomic(out / "rows" / f"{plots.slug(name)}.json", row)
+            rows.append(row)
+            rows.sort(key=lambda r: names.index(r["pipeline"]))
+            write_results(out, rows, config, y_test)
+        bar.close()
+    if not rows:
+        raise RowsFailedError(failed, out, len(names))
     frame, comparison, markdown = write_results(out, rows, config, y_test)
     if make_plots:
         _write_plots(out, rows, frame, splits[names[0]])
@@ -294,4 +319,6 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         log(markdown)
         log(f"results written to {out}/")
     frame.attrs.update(out=str(out), comparison=comparison, markdown=markdown)
+    if failed:
+        raise RowsFailedError(failed, out, len(names), frame=frame)
     return frame

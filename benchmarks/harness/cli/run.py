@@ -1,6 +1,7 @@
 """``featbench run`` and ``featbench learning-curve``: options, and what they do."""
 
 import argparse
+import sys
 
 from benchmarks.harness.cli.options import add_dataset_options
 
@@ -83,8 +84,13 @@ def _dataset(args):
 def _check_first(args):
     """Validate what is cheap to validate before loading any data."""
     import pipelines
+    from benchmarks.harness.scheduler import ENV_VAR, check_scheduler, scheduler_from_env
 
     names = pipelines.select(args.pipelines)
+    given = args.scheduler is not None
+    args.scheduler = scheduler_from_env(args.scheduler)
+    # Without dask this says the install command now, not after the data is loaded.
+    check_scheduler(args.scheduler, "--scheduler" if given else f"${ENV_VAR}")
     if args.out is not None:
         from benchmarks.harness.atomic import check_writable
 
@@ -95,29 +101,45 @@ def _check_first(args):
     return names
 
 
+def _failed(args, exc):
+    """Exit status 1 and the message of a run on a cluster some of whose rows failed."""
+    print(f"featbench {args.command}: {exc}", file=sys.stderr)
+    return 1
+
+
 def _cmd_run(args):
     from benchmarks.harness.runner import run_benchmark
+    from benchmarks.harness.scheduler import RowsFailedError
 
     names = _check_first(args)
-    run_benchmark(
-        _dataset(args), names, train_size=args.train_size, val_size=args.val_size,
-        test_size=args.test_size, seed=args.seed, augment=args.augment, search=args.search,
-        n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
-        use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
-    )
+    try:
+        run_benchmark(
+            _dataset(args), names, train_size=args.train_size, val_size=args.val_size,
+            test_size=args.test_size, seed=args.seed, augment=args.augment,
+            search=args.search, n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
+            use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
+            scheduler=args.scheduler,
+        )
+    except RowsFailedError as exc:
+        return _failed(args, exc)
     return 0
 
 
 def _cmd_learning_curve(args):
     from benchmarks.harness.curve import learning_curve
+    from benchmarks.harness.scheduler import RowsFailedError
 
     names = _check_first(args)
-    learning_curve(
-        _dataset(args), names, sizes=args.sizes, val_size=args.val_size,
-        test_size=args.test_size, seed=args.seed, augment=args.augment, n_jobs=args.n_jobs,
-        out=args.out, cache_dir=args.cache_dir, use_cache=not args.no_cache,
-        resume=args.resume, quiet=args.quiet,
-    )
+    try:
+        learning_curve(
+            _dataset(args), names, sizes=args.sizes, val_size=args.val_size,
+            test_size=args.test_size, seed=args.seed, augment=args.augment,
+            n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
+            use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
+            scheduler=args.scheduler,
+        )
+    except RowsFailedError as exc:
+        return _failed(args, exc)
     return 0
 
 
@@ -150,6 +172,12 @@ def _add_common(p):
     p.add_argument("--n-jobs", type=_option_type("--n-jobs", _n_jobs), default=None,
                    help="workers: threads of each feature extractor, and joblib workers of "
                         "the --search grid (default 1; -1: every core)")
+    p.add_argument("--scheduler", default=None,
+                   help="run the rows as tasks on a dask cluster: local:N starts N worker "
+                        "processes on this machine, an address such as tcp://host:8786 "
+                        "uses a running dask scheduler (default: $FEATBENCH_SCHEDULER, "
+                        "else one row after another here; needs "
+                        "pip install 'featbench[dask]')")
     p.add_argument("--out", default=None, help="output folder (default: "
                    "featbench-results/<dataset>-<timestamp>/)")
     p.add_argument("--cache-dir", default=None,

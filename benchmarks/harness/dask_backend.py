@@ -1,0 +1,217 @@
+"""The jobs of a run as tasks on a dask.distributed cluster (imported only with ``--scheduler``).
+
+Each row (or learning-curve point) is one task, submitted longest first
+(by :func:`~benchmarks.harness.scheduler.job_cost`, given by
+:func:`~benchmarks.harness.scheduler.open_scheduler`) so that the long rows
+do not end up last on one worker. Each distinct split is sent to the cluster
+once. A task runs with every BLAS and OpenMP pool held to one thread (the
+cluster's workers, not BLAS, are the parallelism) and returns the row to the
+client, which writes it; the rows of a worker that died are reported as
+failed, the others still land.
+
+The feature cache is the client's ``--cache-dir`` path, opened by each
+worker: on a LocalCluster, or workers sharing that folder (NFS), they share
+one cache; elsewhere each worker machine keeps its own under the same path,
+or runs uncached with a notice where it cannot write there. Rows are written
+by the client only, so ``--resume`` never depends on the workers' disks.
+"""
+
+import collections
+import contextlib
+import os
+import sys
+import traceback
+import uuid
+
+import dask
+import joblib
+from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
+from threadpoolctl import threadpool_limits
+
+__all__ = ["connect", "local_cluster", "DaskRunner", "run_task", "CONNECT_TIMEOUT"]
+
+#: How long a scheduler's address is tried before the run gives up.
+CONNECT_TIMEOUT = "10s"
+
+
+def run_task(func, name, split, cache, kwargs):
+    """``func(name, split, cache, **kwargs)`` on a worker, BLAS and OpenMP held to one thread.
+
+    Process-wide limits are what a worker of one thread wants: two tasks of
+    one worker never compute at once, and BLAS threads would otherwise fight
+    the other workers for the cores.
+    """
+    # --n-jobs extractor threads are threads: joblib's default process backend would
+    # refuse them in a worker process (a daemon), with a warning.
+    with threadpool_limits(limits=1), joblib.parallel_config(backend="threading"):
+        return func(name, split, cache, **kwargs)
+
+
+def _reason(exc):
+    """One line saying why a task failed."""
+    if isinstance(exc, KilledWorker):
+        tries = exc.allowed_failures + 1
+        return (f"the worker running it died (tried on {tries} worker{'s' * (tries > 1)}; "
+                f"dask KilledWorker, last on {exc.last_worker.address}: see its log)")
+    first = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {first[0] if first else ''}".rstrip(": ")
+
+
+class DaskRunner:
+    """Runs jobs as tasks through a connected :class:`dask.distributed.Client`.
+
+    Parameters
+    ----------
+    client : dask.distributed.Client
+    cost : callable or None, default=None
+        ``cost(name, split)``, rough seconds of a job: the costliest are
+        submitted first. None: in the order given.
+    """
+
+    def __init__(self, client, cost=None):
+        self.client = client
+        self.cost = cost
+
+    def _free_threads(self, running):
+        # Asked again after each row: workers may have joined, left or died.
+        return max(sum(self.client.nthreads().values()), 1) - running
+
+    def run(self, func, jobs, cache, *, search=False, n_jobs=None, progress=None):
+        """Yield ``(key, row, failure)`` for each job ``(key, name, split)`` as it completes.
+
+        ``row`` is ``func(name, split, cache, search=, n_jobs=, progress=None)``
+        computed on a worker; with ``n_jobs`` other than None or 1 the search's
+        joblib workers are tasks of the cluster too (joblib's dask backend).
+        ``failure`` is None, or why the job failed: the worker running it
+        died (dask retries it on another worker first), or it raised (its
+        traceback is printed on stderr). Jobs are submitted costliest first,
+        one per free worker thread, so that a worker holds only the row it
+        runs: the next longest goes to whichever worker frees first, and a
+        worker that dies takes no waiting row down with it. Tasks not yet
+        finished when the caller stops reading are cancelled.
+        """
+        kwargs = {"search": search, "n_jobs": n_jobs, "progress": None}
+        if n_jobs not in (None, 1):
+            kwargs["search_backend"] = "dask"
+        # sorted() is stable: rows of equal cost keep the order they were given.
+        waiting = collections.deque(jobs if self.cost is None else sorted(
+            jobs, key=lambda job: -self.cost(job[1], job[2])))
+        sent, futures, running = {}, {}, as_completed()
+        try:
+            for _, _, split in waiting:
+                if id(split) not in sent:
+                    # Sent once, however many rows read it, and to every worker: data
+                    # scattered to one worker only would die with it, failing every row.
+                    sent[id(split)] = self.client.scatter(split, hash=False, broadcast=True)
+
+            def submit_while_free():
+                for _ in range(min(self._free_threads(running.count()), len(waiting))):
+                    key, name, split = waiting.popleft()
+                    future = self.client.submit(run_task, func, name, sent[id(split)], cache,
+                                                kwargs, key=f"{name}-{uuid.uuid4().hex}")
+                    futures[future] = (key, name)
+                    running.add(future)
+
+            submit_while_free()
+            for future in running:
+                key, name = futures.pop(future)
+                if progress is not None:
+                    progress.set_description(name)
+                try:
+                    row, failure = future.result(), None
+                except Exception as exc:  # a row's failure is reported, not raised
+                    row, failure = None, _reason(exc)
+                    if not isinstance(exc, KilledWorker):
+                        text = "".join(traceback.format_exception(exc)).rstrip()
+                        print(f"featbench: {name} failed on a worker:\n{text}", file=sys.stderr)
+                future.release()
+                submit_while_free()
+                yield key, row, failure
+        finally:
+            self.client.cancel(list(futures) + list(sent.values()))
+
+
+def _dashboard(client):
+    try:
+        link = client.dashboard_link
+    except (KeyError, AttributeError):
+        link = None
+    return link or "none (the scheduler serves no dashboard; it needs bokeh)"
+
+
+def local_cluster(n_workers, **kwargs):
+    """A LocalCluster of ``n_workers`` processes of one thread, each holding one row at a time.
+
+    Processes, not threads: rows hold the GIL in places, and BLAS is held to
+    one thread per task. A worker is sent a row only when it is free (worker
+    saturation 1): the longest rows still waiting go to whichever worker
+    frees first, and a worker that dies takes no queued row down with it.
+    Port 0: a free dashboard port, printed by :func:`connect`. The worker
+    processes start with BLAS and OpenMP on one thread (dask's default), and
+    without dask's ``MALLOC_TRIM_THRESHOLD_``.
+    """
+    options = dict(n_workers=n_workers, threads_per_worker=1, processes=True,
+                   dashboard_address=":0")
+    # dask's default MALLOC_TRIM_THRESHOLD_ slows the feature extraction by half
+    # (docs/decisions.md#dask-local-cluster-malloc): the workers get glibc's own.
+    spawn_environ = {name: value for name, value in
+                     dask.config.get("distributed.nanny.pre-spawn-environ").items()
+                     if name != "MALLOC_TRIM_THRESHOLD_"}
+    with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
+                          "distributed.nanny.pre-spawn-environ": spawn_environ}):
+        return LocalCluster(**{**options, **kwargs})
+
+
+@contextlib.contextmanager
+def connect(kind, log=print, option="--scheduler", cost=None):
+    """A :class:`DaskRunner` on a new LocalCluster or a running scheduler, closed at the end.
+
+    Parameters
+    ----------
+    kind : tuple
+        ``("local", n_workers)`` or ``("address", address)``, from
+        :func:`~benchmarks.harness.scheduler.check_scheduler`.
+    log : callable or None, default=print
+        Receives one line: the cluster's workers and its dashboard link.
+    option : str, default="--scheduler"
+    cost : callable or None, default=None
+        See :class:`DaskRunner`.
+
+    Raises
+    ------
+    OSError
+        If no scheduler answers at the address within :data:`CONNECT_TIMEOUT`.
+    """
+    cluster, environ = None, {}
+    if kind[0] == "local":
+        # The nannies set the workers' variables in this process's environment
+        # before they start them: put back what the caller had when done.
+        names = set(dask.config.get("distributed.nanny.pre-spawn-environ")) | {"PYTHONHASHSEED"}
+        environ = {name: os.environ.get(name) for name in names}
+        cluster = local_cluster(kind[1])
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(kind[1], timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise OSError(
+                f"{option} {kind[1]}: no dask scheduler answered ({exc}); start one with "
+                f"'dask scheduler' and workers with 'dask worker ADDRESS', or use "
+                f"{option} local:N for N worker processes on this machine."
+            ) from exc
+    try:
+        if log is not None:
+            info = client.scheduler_info(n_workers=-1)
+            threads = sum(w.get("nthreads", 0) for w in info["workers"].values())
+            log(f"dask: {len(info['workers'])} workers ({threads} threads) at "
+                f"{info.get('address', kind[-1])}; dashboard: {_dashboard(client)}")
+        yield DaskRunner(client, cost)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+        for name, value in environ.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -1,0 +1,230 @@
+"""Where the rows of a run are computed: here, one after another, or as tasks on a dask cluster.
+
+``--scheduler`` (``$FEATBENCH_SCHEDULER`` when the option is not given) is
+the one switch, read by :func:`open_scheduler` for
+:func:`~benchmarks.harness.runner.run_benchmark` and
+:func:`~benchmarks.harness.curve.learning_curve`:
+
+- unset: each row (or learning-curve point) runs in this process, in order,
+  and an error stops the run, as it always has;
+- ``local:N``: a dask ``LocalCluster`` of N worker processes on this machine,
+  one thread each, closed when the run ends;
+- any other value: the address of a running dask scheduler
+  (``tcp://host:8786``), whose workers must have featbench installed.
+
+On a cluster the rows are tasks (:mod:`~benchmarks.harness.dask_backend`),
+the longest first, each on one BLAS thread; their results come back to this
+process, which writes them as they land. dask is imported only then: the
+core install works without it.
+"""
+
+import contextlib
+import importlib.util
+import os
+import re
+
+__all__ = ["open_scheduler", "parse_scheduler", "check_scheduler", "scheduler_from_env", "RowsFailedError",
+           "LocalRunner", "job_cost", "ENV_VAR", "INSTALL_HINT"]
+
+#: Read when ``--scheduler`` is not given.
+ENV_VAR = "FEATBENCH_SCHEDULER"
+#: What a user without dask is told to run.
+INSTALL_HINT = "pip install 'featbench[dask]'"
+
+_LOCAL = re.compile(r"local:(.*)", re.IGNORECASE)
+
+# Seconds (features + fit + predict) of the rows that take more than a few on the
+# CIFAR-10 subset's 5,170 training images; a row not listed counts 1 s. Only their
+# order matters (docs/decisions.md#dask-longest-first).
+_ROW_SECONDS = {
+    "ref:pixels/linearsvc": 254, "pixels/cnn": 206, "ref:pixels/mlp": 199,
+    "ref:pixels/cnn": 140, "all/mlp": 81, "pixels/mlp": 45, "ref:pixels/logreg": 27,
+    "all/softmax": 22, "all/svm": 21, "bovw/softmax": 20, "bovw/svm": 20,
+    "ref:hog+color/linearsvc": 15, "ref:hog+color/mlp": 13, "pixels/knn": 12,
+    "ref:pixels/knn": 12, "ref:hog+color/logreg": 11, "pixels/softmax": 10, "pixels/svm": 8,
+    "hog+color/mlp": 5,
+}
+_MEASURED_TRAIN_SIZE = 5170
+
+
+def job_cost(name, split):
+    """Rough seconds of pipeline ``name`` on ``split``, to start the longest jobs first.
+
+    The row's time on the CIFAR-10 subset scaled by the split's training
+    images: a learning-curve point at 1,000 images costs a fifth of one at
+    5,000.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> half = SimpleNamespace(config={"train_size": 2585})
+    >>> job_cost("pixels/cnn", half), job_cost("color/svm", half)
+    (103.0, 0.5)
+    """
+    size = split.config.get("train_size") or _MEASURED_TRAIN_SIZE
+    return _ROW_SECONDS.get(name, 1) * size / _MEASURED_TRAIN_SIZE
+
+
+def scheduler_from_env(value):
+    """``value``, or ``$FEATBENCH_SCHEDULER`` when ``value`` is None; None if neither is set.
+
+    Examples
+    --------
+    >>> scheduler_from_env("local:2")
+    'local:2'
+    """
+    if value is not None:
+        return value
+    return os.environ.get(ENV_VAR) or None
+
+
+def _dask_installed():
+    return all(importlib.util.find_spec(name) is not None for name in ("dask", "distributed"))
+
+
+def parse_scheduler(value, option="--scheduler"):
+    """What ``value`` asks for: None (this process), ``("local", n)`` or ``("address", text)``.
+
+    Parameters
+    ----------
+    value : str or None
+        ``None`` or ``""``: no cluster; ``"local:N"``: a LocalCluster of N
+        worker processes; anything else: a dask scheduler's address.
+    option : str, default="--scheduler"
+        Named in the error messages.
+
+    Raises
+    ------
+    ValueError
+        If ``local:N`` has no whole number N >= 1.
+    TypeError
+        If ``value`` is neither a string nor None.
+
+    Examples
+    --------
+    >>> parse_scheduler(None) is None, parse_scheduler("local:2")
+    (True, ('local', 2))
+    >>> parse_scheduler("tcp://127.0.0.1:8786")
+    ('address', 'tcp://127.0.0.1:8786')
+    >>> parse_scheduler("local:0")
+    Traceback (most recent call last):
+        ...
+    ValueError: --scheduler local:N needs a whole number N >= 1 of worker processes; got 'local:0'.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{option} must be a string such as 'local:2' or "
+                        f"'tcp://host:8786'; got {value!r}.")
+    value = value.strip()
+    if not value:
+        return None
+    local = _LOCAL.fullmatch(value)
+    if local is None:
+        return ("address", value)
+    count = local.group(1).strip()
+    if not count.isdigit() or int(count) < 1:
+        raise ValueError(f"{option} local:N needs a whole number N >= 1 of worker processes; "
+                         f"got {value!r}.")
+    return ("local", int(count))
+
+
+def check_scheduler(value, option="--scheduler"):
+    """:func:`parse_scheduler`, and for a cluster, dask.distributed installed.
+
+    Raises
+    ------
+    ValueError
+        As :func:`parse_scheduler`, or if a cluster is asked for and
+        dask.distributed is not installed (the message gives the install
+        command).
+
+    Examples
+    --------
+    >>> check_scheduler(None) is None
+    True
+    """
+    kind = parse_scheduler(value, option)
+    if kind is not None and not _dask_installed():
+        raise ValueError(f"{option} {value.strip()} needs dask.distributed, which is not "
+                         f"installed: {INSTALL_HINT} (or leave {option} out to run here).")
+    return kind
+
+
+class RowsFailedError(RuntimeError):
+    """Some rows (or points) of a run on a cluster failed; every other one was written.
+
+    Attributes
+    ----------
+    failed : dict of str to str
+        What failed (a pipeline, or ``pipeline at N images``) -> the reason.
+    out : pathlib.Path
+        The output folder, where ``--resume`` computes only what failed.
+    frame : pandas.DataFrame or None
+        The table of the rows that landed, as the run would have returned it.
+    """
+
+    def __init__(self, failed, out, total, what="pipelines", frame=None):
+        self.failed, self.out, self.frame = dict(failed), out, frame
+        reasons = "; ".join(f"{name}: {reason}" for name, reason in self.failed.items())
+        super().__init__(
+            f"{len(self.failed)} of {total} {what} failed ({reasons}). The others are "
+            f"written in {out}/; run the same command with --resume --out {out} to compute "
+            f"only the failed ones.")
+
+
+class LocalRunner:
+    """Runs jobs in this process, one after another, in the order given.
+
+    An exception raised by a job stops the run, as without a scheduler.
+    """
+
+    workers = 1
+
+    def run(self, func, jobs, cache, *, search=False, n_jobs=None, progress=None):
+        """Yield ``(key, row, None)`` for each job ``(key, name, split)``, in order.
+
+        ``row`` is ``func(name, split, cache, search=, n_jobs=, progress=)``.
+        """
+        for key, name, split in jobs:
+            if progress is not None:
+                progress.set_description(name)
+            yield key, func(name, split, cache, search=search, n_jobs=n_jobs,
+                            progress=progress), None
+
+
+@contextlib.contextmanager
+def open_scheduler(scheduler=None, log=print, option="--scheduler"):
+    """The runner of a run's jobs, as a context manager that shuts a LocalCluster down.
+
+    Parameters
+    ----------
+    scheduler : str or None, default=None
+        As :func:`parse_scheduler` reads it.
+    log : callable or None, default=print
+        Receives the line that names the cluster and its dashboard (None: silent).
+    option : str, default="--scheduler"
+        Named in the error messages.
+
+    Yields
+    ------
+    LocalRunner or benchmarks.harness.dask_backend.DaskRunner
+        Its ``run(func, jobs, cache, search=, n_jobs=, progress=)`` yields
+        ``(key, row, failure)``: ``failure`` is None, or on a cluster the
+        reason the job failed (the worker died, or the job raised).
+
+    Examples
+    --------
+    >>> with open_scheduler(None) as runner:
+    ...     list(runner.run(lambda name, split, cache, **kw: name.upper(),
+    ...                     [("k", "hog/svm", None)], None))
+    [('k', 'HOG/SVM', None)]
+    """
+    kind = check_scheduler(scheduler, option)
+    if kind is None:
+        yield LocalRunner()
+        return
+    from benchmarks.harness.dask_backend import connect
+
+    with connect(kind, log=log, option=option, cost=job_cost) as runner:
+        yield runner

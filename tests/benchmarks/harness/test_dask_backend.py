@@ -1,0 +1,256 @@
+"""benchmarks/harness/dask_backend.py: runs on a dask LocalCluster equal local runs, row for row,
+the cache works from the workers, and a row whose worker dies is retried or reported.
+
+Local runs are compared on one BLAS thread, as every task runs: a float32 sum split over
+another number of threads may differ in its last bits (see the README).
+"""
+
+import functools
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+distributed = pytest.importorskip(
+    "distributed", reason="the --scheduler tests need dask.distributed: "
+                          "pip install 'featbench[dask]'")
+
+import benchmarks.harness.dask_backend as dask_backend  # noqa: E402
+import benchmarks.harness.runner as runner  # noqa: E402
+from benchmarks.harness.cli import main  # noqa: E402
+from benchmarks.harness.curve import learning_curve  # noqa: E402
+from benchmarks.harness.evaluate import run_pipeline  # noqa: E402
+from benchmarks.harness.runner import run_benchmark  # noqa: E402
+from benchmarks.harness.scheduler import RowsFailedError  # noqa: E402
+
+DIGITS_ROWS = ["pixels/svm", "hog+color/softmax", "bovw/svm", "pixels/mlp",
+               "ref:hog+color/logreg", "pixels/knn"]
+FAILING_ROWS = ["color/svm", "pixels/knn", "hog/svm"]  # pixels/knn is made to fail
+# What may differ between two runs of the same table: where and when it ran.
+_RUN_DEPENDENT = ("feature_time", "fit_time", "predict_time", "cache")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    environ = dict(os.environ)  # the nannies set their workers' variables here too
+    with dask_backend.local_cluster(2, dashboard_address=None) as cluster:
+        yield cluster
+    os.environ.clear()
+    os.environ.update(environ)
+
+
+@pytest.fixture
+def address(cluster):
+    # A test that killed a worker leaves the nanny restarting it: start each test whole.
+    with distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=120)
+    return cluster.scheduler_address
+
+
+def _digits():
+    from benchmarks.data.digits import load_digits
+
+    return load_digits()
+
+
+def _local(function, *args, **kwargs):
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return function(*args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def digits_here(tmp_path_factory):
+    """results.csv of DIGITS_ROWS run here, on one BLAS thread."""
+    out = tmp_path_factory.mktemp("here")
+    _local(run_benchmark, _digits(), DIGITS_ROWS, out=out, use_cache=False, quiet=True,
+           make_plots=False)
+    return pd.read_csv(out / "results.csv")
+
+
+def _same_table(a, b):
+    drop = [c for c in a.columns if c in _RUN_DEPENDENT]
+    pd.testing.assert_frame_equal(a.drop(columns=drop).reset_index(drop=True),
+                                  b.drop(columns=drop).reset_index(drop=True))
+
+
+def test_cli_local_cluster_on_the_digits_equals_the_local_run(digits_here, tmp_path, capsys):
+    before = os.environ.get("OMP_NUM_THREADS")
+    assert main(["run", "--dataset", "digits", "--pipelines", ",".join(DIGITS_ROWS),
+                 "--no-cache", "--scheduler", "local:2", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "dask: 2 workers (2 threads) at tcp://127.0.0.1:" in out
+    assert "dashboard: http://127.0.0.1:" in out
+    there = pd.read_csv(tmp_path / "results.csv")
+    assert there["pipeline"].tolist() == DIGITS_ROWS  # the table's order, not the finish order
+    _same_table(digits_here, there)
+    assert os.environ.get("OMP_NUM_THREADS") == before  # the caller's environment, as it was
+
+
+def test_cifar_slice_on_a_cluster_equals_the_local_run_and_caches_on_the_workers(
+        cifar10, address, tmp_path):
+    # Default augmentation: the raw-pixel and the feature rows get different splits.
+    names = ["pixels/softmax", "hog+color/mlp", "color/svm", "ref:hog+color/logreg"]
+    kw = dict(train_size=200, test_size=100, quiet=True, make_plots=False)
+    here = _local(run_benchmark, cifar10, names, out=tmp_path / "here", use_cache=False, **kw)
+    there = run_benchmark(cifar10, names, out=tmp_path / "cluster", cache_dir=tmp_path / "c",
+                          scheduler=address, **kw)
+    _same_table(here, there)
+    assert (there["cache"] != "row").all()
+    again = run_benchmark(cifar10, names, out=tmp_path / "again", cache_dir=tmp_path / "c",
+                          scheduler=address, **kw)
+    assert (again["cache"] == "row").all()  # the workers stored every row in the cache
+    _same_table(here, again)
+
+
+def test_learning_curve_on_a_cluster_equals_the_local_one(address, tmp_path):
+    kw = dict(sizes=(100, None), quiet=True, use_cache=False)
+    names = ["hog/svm", "pixels/softmax"]
+    here = _local(learning_curve, _digits(), names, out=tmp_path / "here", **kw)
+    there = learning_curve(_digits(), names, out=tmp_path / "cluster", scheduler=address,
+                           **kw)
+    cols = ["pipeline", "train_size", "accuracy", "fit_images"]
+    pd.testing.assert_frame_equal(there[cols], here[cols])
+    assert (tmp_path / "cluster" / "learning-curve.md").read_text() == (
+        tmp_path / "here" / "learning-curve.md").read_text()
+
+
+def test_search_folds_are_tasks_of_the_cluster_with_n_jobs(cluster, address, tmp_path):
+    names = ["hog/svm", "pixels/softmax"]
+    kw = dict(search=True, quiet=True, make_plots=False, use_cache=False)
+    here = _local(run_benchmark, _digits(), names, out=tmp_path / "here", **kw)
+    there = run_benchmark(_digits(), names, out=tmp_path / "cluster", n_jobs=2,
+                          scheduler=address, **kw)
+    _same_table(here, there)
+    # joblib's dask backend names its tasks after what they run.
+    assert any("fit_and_score" in prefix for prefix in cluster.scheduler.task_prefixes)
+
+
+class _Recorder:
+    """A client that notes the pipeline of every task submitted through it."""
+
+    def __init__(self, client):
+        self._client, self.submitted = client, []
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def submit(self, function, func, name, *args, **kwargs):
+        self.submitted.append(name)
+        return self._client.submit(function, func, name, *args, **kwargs)
+
+
+def test_the_costliest_jobs_are_submitted_first(address):
+    from types import SimpleNamespace
+
+    from benchmarks.harness.scheduler import job_cost
+
+    split = SimpleNamespace(config={"train_size": 100})
+    names = ["color/svm", "pixels/mlp", "hog/svm", "pixels/cnn", "all/mlp"]
+    with distributed.Client(address) as client:
+        recorder = _Recorder(client)
+        where = dask_backend.DaskRunner(recorder, cost=job_cost)
+        done = list(where.run(lambda name, split, cache, **kw: name.upper(),
+                              [(f"k{i}", n, split) for i, n in enumerate(names)], None))
+    # Ties (1 s each) keep the order given.
+    assert recorder.submitted == ["pixels/cnn", "all/mlp", "pixels/mlp", "color/svm", "hog/svm"]
+    assert sorted(done) == sorted((f"k{i}", n.upper(), None) for i, n in enumerate(names))
+
+
+# -- a worker that dies, a row that raises ----------------------------------------------
+
+
+def _die_once(marker, name, *args, **kwargs):
+    """On a worker: the first run of pixels/knn kills its process, as a crash would."""
+    if name == "pixels/knn" and not Path(marker).exists():
+        Path(marker).touch()
+        os._exit(1)
+    return run_pipeline(name, *args, **kwargs)
+
+
+def _fail(how, name, *args, **kwargs):
+    if name == "pixels/knn":
+        if how == "dies":
+            os._exit(1)
+        raise ZeroDivisionError("no neighbours today")
+    return run_pipeline(name, *args, **kwargs)
+
+
+def test_a_row_whose_worker_died_once_is_run_again(digits_here, address, tmp_path,
+                                                   monkeypatch):
+    monkeypatch.setattr(runner, "run_pipeline",
+                        functools.partial(_die_once, str(tmp_path / "died")))
+    run_benchmark(_digits(), DIGITS_ROWS, out=tmp_path / "r", scheduler=address, quiet=True,
+                  make_plots=False, use_cache=False)
+    assert (tmp_path / "died").exists()  # the worker did die
+    _same_table(digits_here, pd.read_csv(tmp_path / "r" / "results.csv"))
+
+
+@pytest.mark.parametrize("how,reason", [
+    ("dies", "pixels/knn: the worker running it died (tried on 1 worker; dask KilledWorker"),
+    ("raises", "pixels/knn: ZeroDivisionError: no neighbours today"),
+])
+def test_a_failed_row_is_reported_the_others_land_and_resume_computes_it(
+        how, reason, cluster, address, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cluster.scheduler, "allowed_failures", 0)  # no retry on death
+    argv = ["run", "--dataset", "digits", "--pipelines", ",".join(FAILING_ROWS),
+            "--no-cache", "--quiet", "--scheduler", address, "--out", str(tmp_path / "r")]
+    monkeypatch.setattr(runner, "run_pipeline", functools.partial(_fail, how))
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"featbench run: 1 of {len(FAILING_ROWS)} pipelines failed ({reason}" in err
+    assert f"--resume --out {tmp_path / 'r'}" in err
+    assert ("Traceback" in err) == (how == "raises")  # a bug shows where it is
+    landed = pd.read_csv(tmp_path / "r" / "results.csv")
+    assert landed["pipeline"].tolist() == [n for n in FAILING_ROWS if n != "pixels/knn"]
+    saved = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "r" / "rows").iterdir()}
+
+    monkeypatch.setattr(runner, "run_pipeline", run_pipeline)
+    assert main([*argv, "--resume"]) == 0
+    rows = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "r" / "rows").iterdir()}
+    assert set(rows) - set(saved) == {"pixels-knn.json"}
+    assert all(rows[name] == saved[name] for name in saved)  # only the missing row ran
+    assert pd.read_csv(tmp_path / "r" / "results.csv")["pipeline"].tolist() == FAILING_ROWS
+
+
+def test_the_api_raises_with_the_table_of_the_rows_that_landed(address, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.setattr(runner, "run_pipeline", functools.partial(_fail, "raises"))
+    with pytest.raises(RowsFailedError) as info:
+        run_benchmark(_digits(), ["color/svm", "pixels/knn"], out=tmp_path / "r",
+                      use_cache=False, quiet=True, make_plots=False, scheduler=address)
+    assert list(info.value.failed) == ["pixels/knn"]
+    assert info.value.frame["pipeline"].tolist() == ["color/svm"]
+    assert info.value.out == tmp_path / "r"
+
+
+def test_an_address_where_no_scheduler_answers_is_said(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a free port on this machine, with no one listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", "2s")
+    with pytest.raises(OSError, match=rf"^--scheduler tcp://127.0.0.1:{port}: no dask "
+                                      r"scheduler answered .*'dask scheduler'"):
+        run_benchmark(_digits(), ["color/svm"], out=tmp_path / "r", use_cache=False,
+                      quiet=True, scheduler=f"tcp://127.0.0.1:{port}")
+
+
+def test_failed_learning_curve_points_are_reported_and_the_others_written(address, tmp_path,
+                                                                         monkeypatch):
+    import benchmarks.harness.curve as curve
+
+    monkeypatch.setattr(curve, "run_pipeline", functools.partial(_fail, "raises"))
+    with pytest.raises(RowsFailedError, match=r"^2 of 4 learning-curve points failed") as info:
+        learning_curve(_digits(), ["color/svm", "pixels/knn"], sizes=(100, None),
+                       out=tmp_path / "lc", use_cache=False, quiet=True, scheduler=address)
+    assert sorted(info.value.failed) == ["pixels/knn at 100 images",
+                                         "pixels/knn at 1347 images"]
+    table = pd.read_csv(tmp_path / "lc" / "learning-curve.csv")
+    assert table[["pipeline", "train_size"]].values.tolist() == [["color/svm", 100],
+                                                                 ["color/svm", 1347]]
+    assert "| train_size | color/svm | pixels/knn |" in (tmp_path / "lc" / "learning-curve.md"
+                                                         ).read_text()

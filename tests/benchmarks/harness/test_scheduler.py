@@ -1,0 +1,173 @@
+"""benchmarks/harness/scheduler.py: the --scheduler switch, what it refuses, and the local runner.
+
+None of these needs dask; the runs on a cluster are in test_dask_backend.py.
+"""
+
+import importlib
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+
+import benchmarks.harness.runner as runner
+from benchmarks.harness.cli import main
+from benchmarks.harness.scheduler import (INSTALL_HINT, LocalRunner, RowsFailedError,
+                                          check_scheduler, job_cost, open_scheduler,
+                                          parse_scheduler, scheduler_from_env)
+from tests.benchmarks.harness._data import tiny_dataset
+
+
+@pytest.mark.parametrize("value,expected", [
+    (None, None), ("", None), ("  ", None), ("local:1", ("local", 1)),
+    ("LOCAL:12", ("local", 12)), (" local:2 ", ("local", 2)),
+    ("tcp://127.0.0.1:8786", ("address", "tcp://127.0.0.1:8786")),
+    ("127.0.0.1:8786", ("address", "127.0.0.1:8786")),
+])
+def test_scheduler_values_parse(value, expected):
+    assert parse_scheduler(value) == expected
+
+
+@pytest.mark.parametrize("value", ["local:0", "local:", "local:x", "local:-1", "local:1.5"])
+def test_local_needs_a_positive_worker_count(value):
+    with pytest.raises(ValueError, match=r"^--scheduler local:N needs a whole number N >= 1 "
+                                         rf"of worker processes; got '{value}'\.$"):
+        parse_scheduler(value)
+
+
+def test_a_scheduler_that_is_not_a_string_is_refused():
+    with pytest.raises(TypeError, match=r"^--scheduler must be a string .*; got 2\.$"):
+        parse_scheduler(2)
+
+
+@pytest.fixture
+def without_dask(monkeypatch):
+    # A None entry makes importlib.util.find_spec (and import) see no such module.
+    monkeypatch.setitem(sys.modules, "distributed", None)
+
+
+@pytest.mark.parametrize("value", ["local:2", "tcp://127.0.0.1:8786"])
+def test_a_cluster_without_dask_names_the_install_command(value, without_dask):
+    with pytest.raises(ValueError, match=rf"^--scheduler {value} needs dask.distributed, "
+                                         r"which is not installed: pip install "
+                                         r"'featbench\[dask\]'"):
+        check_scheduler(value)
+    assert check_scheduler(None) is None  # no cluster asked for: no dask needed
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    import benchmarks.data.by_name as by_name
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("data was loaded or a row started before the check")
+
+    monkeypatch.setattr(by_name, "load_dataset", refuse)
+    monkeypatch.setattr(runner, "run_pipeline", refuse)
+
+
+@pytest.mark.parametrize("command", ["run", "learning-curve"])
+def test_cli_without_dask_fails_at_once_with_the_install_command(command, without_dask,
+                                                                 no_work, tmp_path, capsys):
+    code = main([command, "--dataset", "digits", "--scheduler", "local:2",
+                 "--out", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--scheduler local:2 needs dask.distributed, which is not installed: " \
+           f"{INSTALL_HINT}" in err
+
+
+def test_the_environment_variable_is_the_default_and_is_named(without_dask, no_work,
+                                                              monkeypatch, capsys):
+    monkeypatch.setenv("FEATBENCH_SCHEDULER", "local:3")
+    assert main(["run", "--dataset", "digits"]) == 2
+    assert "$FEATBENCH_SCHEDULER local:3 needs dask.distributed" in capsys.readouterr().err
+
+
+def test_the_environment_variable_is_checked_as_the_option_is(no_work, monkeypatch, capsys):
+    monkeypatch.setenv("FEATBENCH_SCHEDULER", "local:none")
+    assert main(["run", "--dataset", "digits"]) == 2
+    assert "$FEATBENCH_SCHEDULER local:N needs a whole number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value,env,expected", [
+    (None, "local:2", "local:2"), ("local:1", "local:2", "local:1"), (None, "", None),
+    (None, None, None),
+])
+def test_the_option_wins_over_the_environment(value, env, expected, monkeypatch):
+    if env is None:
+        monkeypatch.delenv("FEATBENCH_SCHEDULER", raising=False)
+    else:
+        monkeypatch.setenv("FEATBENCH_SCHEDULER", env)
+    assert scheduler_from_env(value) == expected
+
+
+@pytest.mark.parametrize("module,api", [("runner", "run_benchmark"),
+                                        ("curve", "learning_curve")])
+def test_the_python_api_refuses_a_bad_scheduler_before_any_work(module, api, tmp_path,
+                                                                monkeypatch):
+    module = importlib.import_module(f"benchmarks.harness.{module}")
+    monkeypatch.setattr(module, "run_pipeline", lambda *a, **k: pytest.fail("work started"))
+    with pytest.raises(ValueError, match="^--scheduler local:N needs"):
+        getattr(module, api)(tiny_dataset(), ["hog/svm"], scheduler="local:0",
+                             out=tmp_path / "o", cache_dir=tmp_path / "c", quiet=True)
+    assert not (tmp_path / "o").exists()
+
+
+def test_longest_jobs_cost_most():
+    full, fifth = (SimpleNamespace(config={"train_size": n}) for n in (5170, 1034))
+    names = ["color/svm", "pixels/cnn", "hog+color/mlp", "ref:pixels/linearsvc",
+             "pixels/mlp"]
+    ranked = sorted(names, key=lambda name: -job_cost(name, full))
+    assert ranked == ["ref:pixels/linearsvc", "pixels/cnn", "pixels/mlp", "hog+color/mlp",
+                      "color/svm"]
+    assert job_cost("pixels/cnn", fifth) == pytest.approx(job_cost("pixels/cnn", full) / 5)
+
+
+def test_the_local_runner_runs_in_order_and_an_error_stops_it():
+    seen = []
+
+    def func(name, split, cache, **kwargs):
+        seen.append((name, split, cache, kwargs))
+        if name == "b":
+            raise ZeroDivisionError("b")
+        return name.upper()
+
+    rows = LocalRunner().run(func, [("ka", "a", 1), ("kb", "b", 2), ("kc", "c", 3)], "C",
+                             search=True, n_jobs=2)
+    assert next(rows) == ("ka", "A", None)
+    with pytest.raises(ZeroDivisionError):
+        next(rows)
+    assert [s[0] for s in seen] == ["a", "b"]
+    assert seen[0][1:] == (1, "C", {"search": True, "n_jobs": 2, "progress": None})
+
+
+def test_no_scheduler_is_the_local_runner():
+    with open_scheduler(None) as where:
+        assert isinstance(where, LocalRunner)
+
+
+def test_the_failure_message_names_each_failed_row_and_the_resume_command(tmp_path):
+    exc = RowsFailedError({"pixels/knn": "the worker running it died", "hog/svm": "boom"},
+                          tmp_path, total=5)
+    text = str(exc)
+    assert text.startswith("2 of 5 pipelines failed (pixels/knn: the worker running it "
+                           "died; hog/svm: boom).")
+    assert f"--resume --out {tmp_path}" in text
+    assert exc.failed == {"pixels/knn": "the worker running it died", "hog/svm": "boom"}
+    assert exc.frame is None and isinstance(exc, RuntimeError)
+
+
+def test_a_run_without_scheduler_never_imports_dask(tmp_path):
+    code = (
+        "import sys\n"
+        "from benchmarks.harness.cli import main\n"
+        f"assert main(['run', '--dataset', 'digits', '--pipelines', 'color/svm', '--quiet',"
+        f" '--no-cache', '--out', {str(tmp_path / 'o')!r}]) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "FEATBENCH_SCHEDULER": ""}, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
