@@ -7,12 +7,10 @@ the filters reshaped to ``(kh * kw * C, F)`` in a product whose result is
 already the NHWC output. In a row of the padded input the ``kw * C`` values
 under one kernel row are contiguous, so im2col copies them as one opaque
 element each: ``kh`` copies whose inner loop runs over output positions. The
-forward pass builds the matrix and multiplies it a few images at a time, so
-each block is still in cache when the product reads it. The backward pass is
-one product for the filter gradient, one for the gradient of the im2col
-matrix, and a col2im that adds ``kh * kw`` shifted slices (a loop over kernel
-offsets, never over images or pixels). Every array keeps the input's float
-dtype.
+backward pass is one product for the filter gradient, one for the gradient of
+the im2col matrix, and a col2im that adds ``kh * kw`` shifted slices (a loop
+over kernel offsets, never over images or pixels). Every array keeps the
+input's float dtype.
 """
 
 import numpy as np
@@ -42,11 +40,6 @@ def conv_output_size(size, kernel, stride=1, pad=0):
     return (size + 2 * pad - kernel) // stride + 1
 
 
-# Images per block of the forward pass: about this many bytes of im2col rows
-# (docs/decisions.md#conv-forward-blocks).
-_BLOCK_BYTES = 2**21
-
-
 def _padded(x, pad, dtype):
     """C-contiguous copy of ``x`` in ``dtype`` with ``pad`` zeros around H and W (``x`` itself
     when it needs neither)."""
@@ -72,17 +65,6 @@ def _windows(xp, kh, kw, stride, Ho, Wo):
 def _as_elements(a):
     """View of ``a`` (last axis contiguous) with each run along the last axis one void element."""
     return a.view(np.dtype((np.void, a.shape[-1] * a.itemsize)))[..., 0]
-
-
-def _fill_cols(xp, kh, kw, stride, Ho, Wo, out):
-    """Write the im2col rows of the C-contiguous padded batch ``xp`` into ``out``."""
-    N, C = xp.shape[0], xp.shape[3]
-    sN, sH, sW, sC = xp.strides
-    rows = out.reshape(N, Ho, Wo, kh, kw * C)
-    for dy in range(kh):
-        windows = as_strided(xp[:, dy:], (N, Ho, Wo, kw * C),
-                             (sN, stride * sH, stride * sW, sC), writeable=False)
-        np.copyto(_as_elements(rows[:, :, :, dy]), _as_elements(windows))
 
 
 def im2col(x, kh, kw, stride=1, pad=0, out=None):
@@ -127,7 +109,15 @@ def im2col(x, kh, kw, stride=1, pad=0, out=None):
             f"{'' if out.flags.c_contiguous else ', not C-contiguous'}. Pass out=None "
             "to allocate one."
         )
-    _fill_cols(_padded(x, pad, out.dtype), kh, kw, stride, Ho, Wo, out)
+    if out.size == 0:
+        return out
+    xp = _padded(x, pad, out.dtype)
+    sN, sH, sW, sC = xp.strides
+    rows = out.reshape(N, Ho, Wo, kh, kw * C)
+    for dy in range(kh):
+        windows = as_strided(xp[:, dy:], (N, Ho, Wo, kw * C),
+                             (sN, stride * sH, stride * sW, sC), writeable=False)
+        np.copyto(_as_elements(rows[:, :, :, dy]), _as_elements(windows))
     return out
 
 
@@ -213,19 +203,11 @@ def conv2d_forward(x, W, b=None, stride=1, pad=0):
     kh, kw, C, F = W.shape
     N, H, Wd, _ = x.shape
     Ho, Wo = conv_output_size(H, kh, stride, pad), conv_output_size(Wd, kw, stride, pad)
-    xp = _padded(x, pad, x.dtype)
-    P, K = Ho * Wo, kh * kw * C
-    cols = np.empty((N * P, K), x.dtype)
-    out = np.empty((N * P, F), x.dtype)
-    Wm = W.reshape(K, F).astype(x.dtype, copy=False)
-    bias = None if b is None else b.astype(x.dtype, copy=False)
-    step = max(1, _BLOCK_BYTES // max(1, P * K * x.itemsize))
-    for n in range(0, N, step):
-        rows = slice(n * P, min(N, n + step) * P)
-        _fill_cols(xp[n:n + step], kh, kw, stride, Ho, Wo, cols[rows])
-        np.matmul(cols[rows], Wm, out=out[rows])
-        if bias is not None:
-            out[rows] += bias
+    cols = im2col(x, kh, kw, stride, pad)
+    # One product, not one per block of images (docs/decisions.md#conv-forward-one-product).
+    out = cols @ W.reshape(kh * kw * C, F).astype(x.dtype, copy=False)
+    if b is not None:
+        out += b.astype(x.dtype, copy=False)
     return out.reshape(N, Ho, Wo, F), (cols, W, x.shape, stride, pad, b is not None)
 
 
