@@ -7,8 +7,10 @@ initial weights, batches, augmentation and schedule) for one epoch each on the
 CIFAR-10 training images, in interleaved rounds with the same number of
 threads, and prints the best epoch time of each and their ratio. Then it times
 the forward pass of each conv layer (:func:`classifiers.layers.conv2d_forward`,
-batch 128) against the bare float32 matrix product it reduces to. Without
-PyTorch only the layer table is printed, with a line saying why.
+batch 128) against the bare float32 matrix product it reduces to, with the
+time of building its im2col matrix alone (:func:`classifiers.layers.im2col`)
+beside them. Without PyTorch only the layer table is printed, with a line
+saying why.
 """
 
 import importlib.util
@@ -59,7 +61,7 @@ def _epoch_rows(X, y, args):
 
 
 def _layer_rows(rounds, batch=128):
-    from classifiers.layers import conv2d_forward
+    from classifiers.layers import conv2d_forward, im2col
 
     rng = np.random.default_rng(0)
     rows = []
@@ -71,10 +73,11 @@ def _layer_rows(rounds, batch=128):
         Wm = W.reshape(9 * c_in, c_out)
         conv_s, _ = best_time(conv2d_forward, x, W, None, 1, 1, repeat=rounds * 5)
         mm_s, _ = best_time(np.matmul, cols, Wm, out=out, repeat=rounds * 5)
+        im2col_s, _ = best_time(im2col, x, 3, 3, 1, 1, repeat=rounds * 5)
         rows.append({"layer": f"{side}x{side}x{c_in} -> {c_out}",
                      "matmul": f"{cols.shape[0]}x{cols.shape[1]} @ {Wm.shape[0]}x{c_out}",
                      "conv2d_forward ms": 1e3 * conv_s, "bare matmul ms": 1e3 * mm_s,
-                     "ratio": conv_s / mm_s})
+                     "ratio": conv_s / mm_s, "im2col alone ms": 1e3 * im2col_s})
     return pd.DataFrame(rows)
 
 

@@ -1,13 +1,16 @@
-"""2-D convolution (cross-correlation) on NHWC batches, by im2col and one matrix product.
+"""2-D convolution (cross-correlation) on NHWC batches, by im2col and a matrix product.
 
 Layout: images are ``(N, H, W, C)`` (batch, height, width, channels) and
 filters ``(kh, kw, C, F)``, so the im2col matrix, whose rows are the
 ``kh * kw * C`` input values under the filter at one output position, meets
-the filters reshaped to ``(kh * kw * C, F)`` in a single product whose result
-is already the NHWC output. The backward pass is one product for the filter
-gradient, one for the gradient of the im2col matrix, and a col2im that adds
-``kh * kw`` shifted slices (a loop over kernel offsets, never over images or
-pixels). Every array keeps the input's float dtype.
+the filters reshaped to ``(kh * kw * C, F)`` in a product whose result is
+already the NHWC output. In a row of the padded input the ``kw * C`` values
+under one kernel row are contiguous, so im2col copies them as one opaque
+element each: ``kh`` copies whose inner loop runs over output positions. The
+backward pass is one product for the filter gradient, one for the gradient of
+the im2col matrix, and a col2im that adds ``kh * kw`` shifted slices (a loop
+over kernel offsets, never over images or pixels). Every array keeps the
+input's float dtype.
 """
 
 import numpy as np
@@ -37,10 +40,19 @@ def conv_output_size(size, kernel, stride=1, pad=0):
     return (size + 2 * pad - kernel) // stride + 1
 
 
-def _padded(x, pad):
+def _padded(x, pad, dtype):
+    """C-contiguous copy of ``x`` in ``dtype`` with ``pad`` zeros around H and W (``x`` itself
+    when it needs neither)."""
     if pad == 0:
-        return x
-    return np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+        return np.ascontiguousarray(x, dtype=dtype)
+    N, H, W, C = x.shape
+    xp = np.empty((N, H + 2 * pad, W + 2 * pad, C), dtype)
+    xp[:, :pad] = 0
+    xp[:, pad + H:] = 0
+    xp[:, pad:pad + H, :pad] = 0
+    xp[:, pad:pad + H, pad + W:] = 0
+    xp[:, pad:pad + H, pad:pad + W] = x
+    return xp
 
 
 def _windows(xp, kh, kw, stride, Ho, Wo):
@@ -48,6 +60,11 @@ def _windows(xp, kh, kw, stride, Ho, Wo):
     sN, sH, sW, sC = xp.strides
     return as_strided(xp, (xp.shape[0], Ho, Wo, kh, kw, xp.shape[3]),
                       (sN, stride * sH, stride * sW, sH, sW, sC), writeable=False)
+
+
+def _as_elements(a):
+    """View of ``a`` (last axis contiguous) with each run along the last axis one void element."""
+    return a.view(np.dtype((np.void, a.shape[-1] * a.itemsize)))[..., 0]
 
 
 def im2col(x, kh, kw, stride=1, pad=0, out=None):
@@ -62,13 +79,18 @@ def im2col(x, kh, kw, stride=1, pad=0, out=None):
     pad : int, default=0
         Zeros added on each side of both spatial axes.
     out : ndarray of shape (N * Ho * Wo, kh * kw * C) or None
-        Buffer to fill (C-contiguous, dtype of ``x``).
+        C-contiguous buffer to fill; ``x`` is cast to its dtype.
 
     Returns
     -------
     cols : ndarray of shape (N * Ho * Wo, kh * kw * C)
         Row ``(n, i, j)`` holds the window of output position ``(i, j)`` of image
         ``n``, ordered ``(dy, dx, c)``.
+
+    Raises
+    ------
+    ValueError
+        If ``out`` is not C-contiguous or has another shape.
 
     Examples
     --------
@@ -78,10 +100,24 @@ def im2col(x, kh, kw, stride=1, pad=0, out=None):
     """
     N, H, W, C = x.shape
     Ho, Wo = conv_output_size(H, kh, stride, pad), conv_output_size(W, kw, stride, pad)
-    view = _windows(_padded(x, pad), kh, kw, stride, Ho, Wo)
+    shape = (N * Ho * Wo, kh * kw * C)
     if out is None:
-        out = np.empty((N * Ho * Wo, kh * kw * C), dtype=x.dtype)
-    np.copyto(out.reshape(view.shape), view)
+        out = np.empty(shape, dtype=x.dtype)
+    elif out.shape != shape or not out.flags.c_contiguous:
+        raise ValueError(
+            f"out must be a C-contiguous array of shape {shape}; got shape {out.shape}"
+            f"{'' if out.flags.c_contiguous else ', not C-contiguous'}. Pass out=None "
+            "to allocate one."
+        )
+    if out.size == 0:
+        return out
+    xp = _padded(x, pad, out.dtype)
+    sN, sH, sW, sC = xp.strides
+    rows = out.reshape(N, Ho, Wo, kh, kw * C)
+    for dy in range(kh):
+        windows = as_strided(xp[:, dy:], (N, Ho, Wo, kw * C),
+                             (sN, stride * sH, stride * sW, sC), writeable=False)
+        np.copyto(_as_elements(rows[:, :, :, dy]), _as_elements(windows))
     return out
 
 
@@ -168,6 +204,7 @@ def conv2d_forward(x, W, b=None, stride=1, pad=0):
     N, H, Wd, _ = x.shape
     Ho, Wo = conv_output_size(H, kh, stride, pad), conv_output_size(Wd, kw, stride, pad)
     cols = im2col(x, kh, kw, stride, pad)
+    # One product, not one per block of images (docs/decisions.md#conv-forward-one-product).
     out = cols @ W.reshape(kh * kw * C, F).astype(x.dtype, copy=False)
     if b is not None:
         out += b.astype(x.dtype, copy=False)

@@ -106,6 +106,42 @@ def test_conv2d_keeps_the_input_dtype(dtype):
     assert out.dtype == dtype and all(g.dtype == dtype for g in grads)
 
 
+def _im2col_loop(x, kh, kw, stride, pad):
+    xp = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    Ho = (xp.shape[1] - kh) // stride + 1
+    Wo = (xp.shape[2] - kw) // stride + 1
+    return np.array([xp[n, i * stride:i * stride + kh, j * stride:j * stride + kw].ravel()
+                     for n in range(x.shape[0]) for i in range(Ho) for j in range(Wo)])
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_im2col_rows_are_the_flattened_windows(config):
+    x, _, _, stride, pad = _random(config)
+    kh, kw = config[4:6]
+    np.testing.assert_array_equal(im2col(x, kh, kw, stride, pad),
+                                  _im2col_loop(x, kh, kw, stride, pad))
+
+
+@pytest.mark.parametrize("pad", [0, 1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_im2col_of_a_strided_view_into_a_buffer_of_another_dtype(dtype, pad):
+    # Every other column of a wider batch: rows of the view are not contiguous.
+    x = np.random.default_rng(3).standard_normal((2, 5, 10, 3))[:, :, ::2]
+    Ho = 5 + 2 * pad - 2
+    out = np.full((2 * Ho * Ho, 27), np.nan, dtype)
+    assert im2col(x, 3, 3, 1, pad, out=out) is out
+    np.testing.assert_array_equal(out, _im2col_loop(x, 3, 3, 1, pad).astype(dtype))
+
+
+@pytest.mark.parametrize("out,match", [
+    (np.empty((27, 25)).T, "not C-contiguous"),
+    (np.empty((25, 26)), r"shape \(25, 27\); got shape \(25, 26\)"),
+])
+def test_im2col_rejects_a_bad_out_buffer(out, match):
+    with pytest.raises(ValueError, match=match):
+        im2col(np.zeros((1, 5, 5, 3)), 3, 3, 1, 1, out=out)
+
+
 @pytest.mark.parametrize("config", CONFIGS)
 def test_col2im_is_the_adjoint_of_im2col(config):
     # <im2col(x), Y> == <x, col2im(Y)> for all x, Y: the backward pass of a linear map.
