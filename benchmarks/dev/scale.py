@@ -101,7 +101,7 @@ def summarize(results):
     ...        "predict_time": 0.1, "peak_rss": {"features": 2**30, "fit": 2**29}}
     >>> table = summarize({1000: {"wall": 9.0, "maxrss": 2**31, "rows": [row, row]}})
     >>> table.loc[0, ["images", "features s", "vocabulary s", "peak GB", "fit GB"]].tolist()
-    [1000, 3.0, 1.0, 2.0, 0.5]
+    [1000.0, 3.0, 1.0, 2.0, 0.5]
     """
     lines = []
     for size, result in sorted(results.items()):

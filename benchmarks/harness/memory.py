@@ -1,8 +1,8 @@
 """Memory of a run: the peak resident memory of each phase of a row, and a check before work.
 
 :func:`check_memory` estimates, before any work, what the largest row will
-need (its features, a vocabulary's patches, a reference classifier's float64
-copy) and refuses a run that the available memory cannot hold.
+need (its features, a vocabulary's patches, liblinear's copies of the
+features) and refuses a run that the available memory cannot hold.
 
 On Linux the kernel keeps a process's peak resident memory (``VmHWM`` in
 ``/proc/self/status``) and resets it to the current one when ``5`` is written
@@ -151,12 +151,14 @@ class InsufficientMemoryError(MemoryError, ValueError):
     """
 
 
-#: Allowance over the estimate for chunk temporaries and the allocator's slack.
+#: Allowance over the estimate for chunk temporaries and the allocator's slack
+#: (docs/decisions.md#memory-check).
 SLACK = 1.25
 
-# Reference classifiers that copy their training features to float64 (liblinear's
-# LinearSVC; LogisticRegression and scikit-learn's MLP keep float32).
-_FLOAT64_COPY = ("linearsvc",)
+# Bytes per feature value of the fit part that a reference classifier adds: liblinear's
+# LinearSVC copies it to float64 and then to (index, value) nodes, 8 + 16 bytes;
+# LogisticRegression and scikit-learn's MLP keep float32 (docs/decisions.md#memory-check).
+_CLASSIFIER_BYTES = {"linearsvc": 24}
 
 
 def feature_width(features, image_shape):
@@ -192,7 +194,11 @@ def feature_width(features, image_shape):
 
 
 def _patch_bytes(features, n_fit, image_shape):
-    """Bytes of the float32 patches a vocabulary samples from ``n_fit`` images at fit."""
+    """Bytes of the patches a vocabulary samples from ``n_fit`` images at fit.
+
+    Five bytes a value: the float32 patches and, while they are converted, the
+    8-bit sample they come from.
+    """
     from sklearn.pipeline import FeatureUnion
 
     blocks = ([t for _, t in features.transformer_list] if isinstance(features, FeatureUnion)
@@ -205,7 +211,7 @@ def _patch_bytes(features, n_fit, image_shape):
             positions = ((image_shape[0] - p) // s + 1) * ((image_shape[1] - p) // s + 1)
             channels = image_shape[2] if len(image_shape) == 3 else 1
             total = max(total, n_fit * min(params["patches_per_image"], positions)
-                        * p * p * channels * 4)
+                        * p * p * channels * 5)
     return total
 
 
@@ -217,8 +223,8 @@ def estimate_row(name, split):
     dict
         ``features``: the float features of the three parts (one copy);
         ``vocabulary``: the patches a vocabulary clusters (before the
-        features exist); ``classifier``: the float64 copy of the fit part
-        that ``LinearSVC`` (liblinear) makes; ``peak``: the largest phase,
+        features exist); ``classifier``: the copies of the fit part that
+        ``LinearSVC`` (liblinear) makes; ``peak``: the largest phase,
         with :data:`SLACK`; ``width``: features per image.
 
     Examples
@@ -242,8 +248,7 @@ def estimate_row(name, split):
         width, itemsize = feature_width(features, shape)
         row.update(width=width, features=n_all * width * itemsize,
                    vocabulary=_patch_bytes(features, n_fit, shape))
-        if spec.classifier in _FLOAT64_COPY:
-            row["classifier"] = n_fit * width * 8
+        row["classifier"] = n_fit * width * _CLASSIFIER_BYTES.get(spec.classifier, 0)
     row["peak"] = int(SLACK * max(row["vocabulary"], row["features"] + row["classifier"]))
     return row
 
@@ -252,8 +257,8 @@ def check_memory(jobs, available=None, train_option="--train-size"):
     """Raise before any work if a row of ``jobs`` needs more memory than is available.
 
     Rows run one after another, so the largest row counts: its features (one
-    float copy of the three parts), a vocabulary's patches, a reference
-    classifier's float64 copy (see :func:`estimate_row`), against the memory
+    float copy of the three parts), a vocabulary's patches, liblinear's
+    copies (see :func:`estimate_row`), against the memory
     the system has available beyond what this process already holds (the
     images). Nothing is checked where the available memory is unknown.
 
@@ -308,7 +313,7 @@ def check_memory(jobs, available=None, train_option="--train-size"):
         parts.append(f"the patches its vocabulary clusters: "
                      f"{format_bytes(largest['vocabulary'])}")
     if largest["classifier"]:
-        parts.append(f"the classifier's float64 copy: {format_bytes(largest['classifier'])}")
+        parts.append(f"the classifier's copies: {format_bytes(largest['classifier'])}")
     fits = int(largest["train_size"] * available / largest["peak"])
     raise InsufficientMemoryError(
         f"{largest['name']} needs about {format_bytes(largest['peak'])} of memory "

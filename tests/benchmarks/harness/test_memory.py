@@ -125,13 +125,14 @@ def test_estimated_width_is_the_width_extracted(name):
     assert row["features"] == sum(part.nbytes for part in F)
 
 
-def test_estimate_counts_a_vocabulary_s_patches_and_liblinear_s_float64_copy():
+def test_estimate_counts_a_vocabulary_s_patches_and_liblinear_s_copies():
     split = _split()
     bovw = memory.estimate_row("bovw/svm", split)
-    assert bovw["vocabulary"] == 100 * 50 * 6 * 6 * 3 * 4  # 50 float32 6x6x3 patches per image
+    # 50 float32 6x6x3 patches per image, and their 8-bit sample while converted.
+    assert bovw["vocabulary"] == 100 * 50 * 6 * 6 * 3 * (4 + 1)
     assert bovw["classifier"] == 0
     ref = memory.estimate_row("ref:hog+color/linearsvc", split)
-    assert ref["classifier"] == 100 * ref["width"] * 8 and ref["vocabulary"] == 0
+    assert ref["classifier"] == 100 * ref["width"] * 24 and ref["vocabulary"] == 0
     assert memory.estimate_row("ref:pixels/logreg", split)["classifier"] == 0  # keeps float32
     assert ref["peak"] == int(memory.SLACK * (ref["features"] + ref["classifier"]))
     # The networks read the images they are given: nothing to add.
