@@ -66,9 +66,7 @@ def skimage_hog_hue(images, orientations=9, pixels_per_cell=(8, 8), cells_per_bl
 
 def _flatten_scaled(images):
     images = np.asarray(images)
-    out = images.reshape(len(images), -1).astype(np.float32)
-    out /= np.float32(255)  # in place: one float32 copy of the images, not two
-    return out
+    return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
 
 
 def reference_hog_color(pixels_per_cell=(8, 8)):
