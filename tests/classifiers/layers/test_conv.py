@@ -114,12 +114,23 @@ def _im2col_loop(x, kh, kw, stride, pad):
                      for n in range(x.shape[0]) for i in range(Ho) for j in range(Wo)])
 
 
-@pytest.mark.parametrize("config", CONFIGS)
+# Padding wider than the kernel: whole windows of zeros at the borders.
+WIDE_PAD = [(1, 3, 4, 2, 2, 2, 1, 1, 3), (2, 5, 3, 2, 2, 3, 1, 2, 3), (1, 4, 4, 1, 3, 1, 1, 3, 4)]
+
+
+@pytest.mark.parametrize("config", CONFIGS + WIDE_PAD)
 def test_im2col_rows_are_the_flattened_windows(config):
     x, _, _, stride, pad = _random(config)
     kh, kw = config[4:6]
     np.testing.assert_array_equal(im2col(x, kh, kw, stride, pad),
                                   _im2col_loop(x, kh, kw, stride, pad))
+
+
+def test_im2col_writes_the_zeros_of_the_padding_into_a_used_buffer():
+    x, _, _, stride, pad = _random(CONFIGS[4])
+    out = np.full(im2col(x, 5, 5, stride, pad).shape, np.nan)
+    np.testing.assert_array_equal(im2col(x, 5, 5, stride, pad, out=out),
+                                  _im2col_loop(x, 5, 5, stride, pad))
 
 
 @pytest.mark.parametrize("pad", [0, 1])
