@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from classifiers import ConvNetClassifier
 from classifiers._convnet_network import BN_EPS, BN_MOMENTUM, init_params
 from classifiers._training import encode_labels, make_est_schedule
-from classifiers.augment import augment_batch
+from classifiers.augment import minibatches
 from features._validation import check_images, to_float_images
 
 __all__ = ["TorchConvNetClassifier", "build_module"]
@@ -101,7 +101,7 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
     Parameters are those of :class:`classifiers.ConvNetClassifier` that shape
     training (see there for their meaning and defaults). Initial weights come
     from the same seeded initializer, mini-batches from the same seeded
-    permutation and augmentation (:func:`classifiers.augment.augment_batch`),
+    permutation and augmentation (:func:`classifiers.augment.minibatches`),
     and the learning rate follows the same schedule every mini-batch; the
     layers, cross-entropy, backward pass and update rules (``adam``:
     ``torch.optim.Adam``; ``nesterov``/``momentum``: ``torch.optim.SGD``) are
@@ -206,12 +206,11 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
         self.loss_curve_ = []
         net.train()
         for epoch in range(self.max_epochs):
-            order, total = gen.permutation(n), 0.0
-            for i, start in enumerate(range(0, n, B)):
+            total = 0.0
+            batches = minibatches(images, B, gen, self.augment, self.shift)
+            for i, (idx, batch) in enumerate(batches):
                 for group in opt.param_groups:
                     group["lr"] = schedule(self.learning_rate, epoch + i / n_batches)
-                idx = order[start:start + B]
-                batch = augment_batch(images[idx], self.augment, gen, self.shift)
                 x = torch.from_numpy(np.ascontiguousarray(
                     to_float_images(batch, np.float32).transpose(0, 3, 1, 2)))
                 loss = torch.nn.functional.cross_entropy(net(x), labels[idx])
