@@ -5,12 +5,12 @@ filters ``(kh, kw, C, F)``, so the im2col matrix, whose rows are the
 ``kh * kw * C`` input values under the filter at one output position, meets
 the filters reshaped to ``(kh * kw * C, F)`` in a product whose result is
 already the NHWC output. In a row of the padded input the ``kw * C`` values
-under one kernel row are contiguous, so im2col copies them as one opaque
-element each: ``kh`` copies whose inner loop runs over output positions. The
-backward pass is one product for the filter gradient, one for the gradient of
-the im2col matrix, and a col2im that adds ``kh * kw`` shifted slices (a loop
-over kernel offsets, never over images or pixels). Every array keeps the
-input's float dtype.
+under one kernel row are contiguous; when they are few (3x3 filters on RGB
+images), im2col copies each such run as one opaque element, in ``kh`` copies
+whose inner loop runs over output positions. The backward pass is one product
+for the filter gradient, one for the gradient of the im2col matrix, and a
+col2im that adds ``kh * kw`` shifted slices (a loop over kernel offsets, never
+over images or pixels). Every array keeps the input's float dtype.
 """
 
 import numpy as np
@@ -38,6 +38,11 @@ def conv_output_size(size, kernel, stride=1, pad=0):
             f"{pad}; use a smaller kernel or more padding."
         )
     return (size + 2 * pad - kernel) // stride + 1
+
+
+# Kernel rows of at most this many bytes are copied as one element each: a short
+# contiguous run per inner step is slow (docs/decisions.md#im2col-kernel-row-elements).
+_ELEMENT_BYTES = 64
 
 
 def _padded(x, pad, dtype):
@@ -112,6 +117,9 @@ def im2col(x, kh, kw, stride=1, pad=0, out=None):
     if out.size == 0:
         return out
     xp = _padded(x, pad, out.dtype)
+    if kw * C * out.itemsize > _ELEMENT_BYTES:
+        np.copyto(out.reshape(N, Ho, Wo, kh, kw, C), _windows(xp, kh, kw, stride, Ho, Wo))
+        return out
     sN, sH, sW, sC = xp.strides
     rows = out.reshape(N, Ho, Wo, kh, kw * C)
     for dy in range(kh):
