@@ -9,6 +9,12 @@ phase (features, fit, predict; the rows' largest), the seconds of each phase
 summed over the rows with the vocabulary's k-means apart, and each phase's
 time divided by the smallest size's, scaled by the number of images: 1.0 is
 linear growth. The images repeat, so the accuracies are not worth reading.
+
+With ``--work DIR`` each finished size is recorded there
+(``scale-SIZE-TEST.json``, written atomically) and a later call with the same
+pipelines reuses the record instead of running that size again, so a long
+series (50,000 images take over an hour) can be finished in several sittings;
+``--fresh`` runs every size again.
 """
 
 import json
@@ -21,9 +27,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmarks.harness.atomic import write_json_atomic
 from benchmarks.harness.results import markdown_table
 
-__all__ = ["add_speed_arguments", "run_speed", "run_size", "summarize", "ratio_table"]
+__all__ = ["add_speed_arguments", "run_speed", "run_size", "summarize", "ratio_table",
+           "load_record"]
 
 #: Phases of a row, as (column of the summary, key of the row's JSON).
 PHASES = (("features s", "feature_time"), ("vocabulary s", "feature_fit_time"),
@@ -52,8 +60,11 @@ def add_speed_arguments(parser):
                         help="test images of every tiled set (default 10000)")
     parser.add_argument("--pipelines", default="default", help="names, globs or a preset")
     parser.add_argument("--work", default=None,
-                        help="keep the tiled folders and the runs' results here, and reuse "
-                             "tiled folders already there (default: a temporary folder)")
+                        help="keep the tiled folders, the runs' results and a record of each "
+                             "finished size here, and reuse those already there (default: a "
+                             "temporary folder)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="run every size again, even those recorded in --work")
 
 
 def run_size(data_dir, pipelines, out):
@@ -90,6 +101,38 @@ def run_size(data_dir, pipelines, out):
     peaks = [usage.ru_maxrss * 1024] + [
         v for row in rows for v in (row.get("peak_rss") or {}).values() if v is not None]
     return {"wall": wall, "maxrss": max(peaks), "rows": rows}
+
+
+def load_record(path, pipelines):
+    """The :func:`run_size` result recorded at ``path``, or None to run the size again.
+
+    None when there is no record, or it was made for other pipelines or cannot
+    be read (a note says why); records are JSON, so reading one runs no code.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "scale-5000-10000.json"
+    >>> load_record(p, "default") is None
+    True
+    >>> write_json_atomic(p, {"pipelines": "default", "wall": 1.0, "maxrss": 2, "rows": []})
+    >>> load_record(p, "default")["wall"], load_record(p, "quick") is None
+    (1.0, True)
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        result = {key: record[key] for key in ("wall", "maxrss", "rows")}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"note: {path} cannot be read ({exc!r}); running this size again", flush=True)
+        return None
+    if record.get("pipelines") != pipelines:
+        print(f"note: {path} was measured for --pipelines {record.get('pipelines')!r}, not "
+              f"{pipelines!r}; running this size again", flush=True)
+        return None
+    return result
 
 
 def summarize(results):
@@ -165,10 +208,20 @@ def run_speed(args):
             data = work / f"tiled-{size}-{args.test_size}"
             if not data.exists():
                 write_tiled(subset, data, size, args.test_size)
-            out = work / f"run-{size}-{time.strftime('%Y%m%d-%H%M%S')}"
-            results[size] = result = run_size(data, args.pipelines, out)
+            record = work / f"scale-{size}-{args.test_size}.json"
+            result = None if args.fresh else load_record(record, args.pipelines)
+            if result is None:
+                out = work / f"run-{size}-{time.strftime('%Y%m%d-%H%M%S')}"
+                result = run_size(data, args.pipelines, out)
+                write_json_atomic(record, {"pipelines": args.pipelines,
+                                           "measured": time.strftime("%Y-%m-%d %H:%M:%S"),
+                                           **result})
+                how = "measured"
+            else:
+                how = f"recorded in {record}"
+            results[size] = result
             print(f"{size} images: {result['wall']:.1f} s, peak "
-                  f"{result['maxrss'] / 2**30:.2f} GB", flush=True)
+                  f"{result['maxrss'] / 2**30:.2f} GB ({how})", flush=True)
     summary = summarize(results)
     print(f"\nfeatbench run --pipelines {args.pipelines} --no-cache on tiled copies of "
           f"{subset.source} (test {args.test_size} images; timing and memory only, the "

@@ -1,10 +1,16 @@
 """The scale benchmark: its tables from known figures, and a small run end to end."""
 
+import types
+
 import pandas as pd
 import pytest
 
-from benchmarks.dev.scale import _sizes, ratio_table, summarize
+import benchmarks.data.cifar10
+import benchmarks.dev.scale
+import benchmarks.dev.tiled
+from benchmarks.dev.scale import _sizes, load_record, ratio_table, summarize
 from benchmarks.dev.speed import build_parser
+from benchmarks.harness.atomic import write_json_atomic
 
 
 def _row(name, scale):
@@ -47,6 +53,60 @@ def test_bad_sizes_are_refused(text):
 
 def test_sizes_are_sorted_once_each():
     assert _sizes("600, 300,600") == [300, 600]
+
+
+@pytest.fixture
+def fake_runs(monkeypatch):
+    """run_speed without data or child processes: each size's run is recorded in ``calls``."""
+    calls = []
+
+    def run_size(data, pipelines, out):
+        size = int(data.name.split("-")[1])
+        calls.append(size)
+        return {"wall": size / 100, "maxrss": size * 2**20, "rows": [_row("color/svm", size)]}
+
+    monkeypatch.setattr(benchmarks.dev.scale, "run_size", run_size)
+    monkeypatch.setattr(benchmarks.dev.tiled, "write_tiled", lambda subset, data, *a: data.mkdir())
+    monkeypatch.setattr(benchmarks.data.cifar10, "load_cifar10",
+                        lambda root: types.SimpleNamespace(source="fake"))
+    return calls
+
+
+def _scale(tmp_path, *extra):
+    args = build_parser("speed").parse_args(
+        ["scale", "--data", "unused", "--sizes", "100,200", "--test-size", "10",
+         "--pipelines", "color/svm", "--work", str(tmp_path), *extra])
+    return args._run(args)
+
+
+def test_a_second_call_reuses_the_recorded_sizes(fake_runs, tmp_path, capsys):
+    first = _scale(tmp_path)
+    second = _scale(tmp_path)
+    assert fake_runs == [100, 200]
+    pd.testing.assert_frame_equal(first, second)
+    assert f"200 images: 2.0 s, peak 0.20 GB (recorded in {tmp_path}" in capsys.readouterr().out
+
+
+def test_fresh_runs_every_size_again(fake_runs, tmp_path):
+    _scale(tmp_path)
+    _scale(tmp_path, "--fresh")
+    assert fake_runs == [100, 200, 100, 200]
+
+
+def test_a_record_of_other_pipelines_is_run_again(fake_runs, tmp_path, capsys):
+    write_json_atomic(tmp_path / "scale-100-10.json",
+                      {"pipelines": "default", "wall": 1.0, "maxrss": 1, "rows": []})
+    _scale(tmp_path)
+    assert fake_runs == [100, 200]
+    assert "measured for --pipelines 'default', not 'color/svm'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"pipelines": "color/svm", "wall": 1.0}'])
+def test_an_unreadable_record_is_run_again(tmp_path, capsys, text):
+    path = tmp_path / "scale-100-10.json"
+    path.write_text(text, encoding="utf-8")
+    assert load_record(path, "color/svm") is None
+    assert "cannot be read" in capsys.readouterr().out
 
 
 @pytest.mark.slow
