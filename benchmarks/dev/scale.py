@@ -13,7 +13,7 @@ linear growth. The images repeat, so the accuracies are not worth reading.
 With ``--work DIR`` each finished size is recorded there
 (``scale-SIZE-TEST.json``, written atomically) and a later call with the same
 pipelines reuses the record instead of running that size again, so a long
-series (50,000 images take over an hour) can be finished in several sittings;
+series of large sizes can be finished in several sittings;
 ``--fresh`` runs every size again.
 """
 
