@@ -192,6 +192,9 @@ PRESETS = {
     "reference": [n for n, _, _ in _REFS] + ["ref:pixels/cnn"],
     "all": list(_SPECS),
     "quick": ["pixels/svm", "hog+color/svm", "ref:hog+color/linearsvc"],
+    # What `featbench learning-curve` follows by default: the best classic rows of
+    # each kind and every learned model on raw pixels but the linear ones.
+    "curve": ["hog+color/svm", "bovw/svm", "pixels/mlp", "pixels/knn", "pixels/cnn"],
 }
 
 

@@ -85,7 +85,7 @@ def _load_points(out, jobs, resume):
 
 
 def learning_curve(dataset,
-                   pipeline_names=("hog+color/svm", "bovw/svm", "pixels/mlp", "pixels/cnn"),
+                   pipeline_names="curve",
                    sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
                    seed=0, augment="auto", n_jobs=None, out=None, cache_dir=None,
                    use_cache=True, resume=False, quiet=False, scheduler=None, log=print):
@@ -95,7 +95,7 @@ def learning_curve(dataset,
     ----------
     dataset : Dataset
     pipeline_names : str or sequence of str
-        Names, globs or presets.
+        Names, globs or presets (default: the preset ``"curve"``).
     sizes : sequence of int or None
         Training images (fit + validation) per point; ``None`` means all.
         Sizes larger than the training set, and a size given twice (a number

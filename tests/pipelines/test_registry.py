@@ -132,6 +132,7 @@ def test_every_mlp_has_512_hidden_units():
                                  "ref:pixels/mlp", "ref:pixels/knn"]
      + ["ref:pixels/cnn"] * pipelines.registry._HAS_TORCH + ["pixels/svm"]),
     (["quick", "pixels/svm"], pipelines.PRESETS["quick"]),
+    ("curve", ["hog+color/svm", "bovw/svm", "pixels/mlp", "pixels/knn", "pixels/cnn"]),
 ])
 def test_select_globs_and_presets(pattern, expected):
     assert pipelines.select(pattern) == expected

@@ -217,9 +217,9 @@ def add_learning_curve_parser(sub):
     p = sub.add_parser("learning-curve",
                        help="accuracy against training-set size for a few pipelines")
     _add_common(p)
-    p.add_argument("--pipelines", default="hog+color/svm,bovw/svm,pixels/mlp,pixels/cnn",
-                   help="pipelines to follow "
-                        "(default: hog+color/svm,bovw/svm,pixels/mlp,pixels/cnn)")
+    p.add_argument("--pipelines", default="curve",
+                   help="pipelines to follow: names, globs or presets (default: the preset "
+                        "'curve', listed by `featbench pipelines`)")
     p.add_argument("--sizes", type=_option_type("--sizes", _size), nargs="+",
                    default=[250, 500, 1000, 2500, None],
                    help="training-set sizes, each once; 'all' for every image "

@@ -121,6 +121,15 @@ def test_learning_curve_passes_the_augmentation_on(tmp_path):
     assert "fit part augmented by horizontal flips" in md
 
 
+def test_learning_curve_follows_the_curve_preset_by_default():
+    # The default curve has the ConvNet and kNN beside the classic rows.
+    from benchmarks.harness.cli import build_parser
+    from pipelines import select
+
+    names = select(build_parser().parse_args(["learning-curve"]).pipelines)
+    assert {"pixels/cnn", "pixels/knn", "bovw/svm"} <= set(names)
+
+
 def test_pipelines_lists_every_pipeline_with_its_presets_and_grid(capsys):
     import pipelines
 
