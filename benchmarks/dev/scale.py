@@ -205,12 +205,12 @@ def run_speed(args):
     with tempfile.TemporaryDirectory(prefix="featbench-scale-") as tmp:
         work = Path(args.work or tmp)
         for size in sizes:
-            data = work / f"tiled-{size}-{args.test_size}"
-            if not data.exists():
-                write_tiled(subset, data, size, args.test_size)
             record = work / f"scale-{size}-{args.test_size}.json"
             result = None if args.fresh else load_record(record, args.pipelines)
             if result is None:
+                data = work / f"tiled-{size}-{args.test_size}"
+                if not data.exists():
+                    write_tiled(subset, data, size, args.test_size)
                 out = work / f"run-{size}-{time.strftime('%Y%m%d-%H%M%S')}"
                 result = run_size(data, args.pipelines, out)
                 write_json_atomic(record, {"pipelines": args.pipelines,

@@ -81,9 +81,12 @@ def _scale(tmp_path, *extra):
 
 def test_a_second_call_reuses_the_recorded_sizes(fake_runs, tmp_path, capsys):
     first = _scale(tmp_path)
+    for tiled in tmp_path.glob("tiled-*"):
+        tiled.rmdir()
     second = _scale(tmp_path)
     assert fake_runs == [100, 200]
     pd.testing.assert_frame_equal(first, second)
+    assert not list(tmp_path.glob("tiled-*"))  # a recorded size needs no tiled folder
     assert f"200 images: 2.0 s, peak 0.20 GB (recorded in {tmp_path}" in capsys.readouterr().out
 
 
