@@ -14,6 +14,11 @@ __all__ = ["KNNClassifier"]
 METRICS = ("l2", "l1")
 # Elements of the largest temporary array per chunk (2**24: 64 MB in float32).
 _CHUNK_ELEMENTS = 2**24
+# Differences _l1_distances computes at once (2**17: 512 KB in float32), and the
+# test rows that reuse one block of training rows while it is in cache
+# (docs/decisions.md#knn-l1-blocks).
+_L1_BLOCK_ELEMENTS = 2**17
+_L1_TEST_ROWS = 8
 
 
 def _l2_distances(X, Y, Y_sq):
@@ -27,21 +32,31 @@ def _l2_distances(X, Y, Y_sq):
 
 
 def _l1_distances(X, Y):
-    """Manhattan distances, broadcast over a few test rows at a time.
+    """Manhattan distances, one test row against a block of training rows at a time.
 
-    The temporary ``(rows, n_train, block)`` of differences holds about
-    ``_CHUNK_ELEMENTS`` values; ``block`` is all the features unless one test
-    row against the training set exceeds that. Summing along the long,
-    contiguous feature axis is numpy's fast reduction.
+    A block holds about ``_L1_BLOCK_ELEMENTS`` values (all the features of a
+    few training rows, or a run of features of one row when a row is longer),
+    so its differences stay in cache; each block serves ``_L1_TEST_ROWS`` test
+    rows before the next is read, and the time grows linearly with the
+    training set instead of slowing once it outgrows the cache. Each distance
+    is one sum along the contiguous features of a row of differences
+    (numpy's pairwise sum), so it does not depend on the block sizes when a
+    row fits in a block.
     """
     n, m, D = X.shape[0], Y.shape[0], X.shape[1]
-    rows = max(1, _CHUNK_ELEMENTS // max(m * D, 1))
-    block = max(1, _CHUNK_ELEMENTS // max(rows * m, 1))
     d = np.zeros((n, m), dtype=np.result_type(X, Y))
-    for r in range(0, n, rows):
-        for start in range(0, D, block):
-            diff = X[r:r + rows, None, start:start + block] - Y[None, :, start:start + block]
-            d[r:r + rows] += np.abs(diff, out=diff).sum(axis=2)
+    cols = max(1, min(D, _L1_BLOCK_ELEMENTS))
+    rows = max(1, _L1_BLOCK_ELEMENTS // cols)
+    buf = np.empty((min(rows, m), cols), dtype=d.dtype)
+    for r in range(0, n, _L1_TEST_ROWS):
+        for s in range(0, m, rows):
+            for f in range(0, D, cols):
+                block = Y[s:s + rows, f:f + cols]
+                diff = buf[:block.shape[0], :block.shape[1]]
+                for i in range(r, min(r + _L1_TEST_ROWS, n)):
+                    np.subtract(block, X[i, f:f + cols], out=diff)
+                    np.abs(diff, out=diff)
+                    d[i, s:s + rows] += diff.sum(axis=1)
     return d
 
 
@@ -70,7 +85,7 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
     chunk of test rows to every training row at a time, so memory stays
     bounded whatever the number of test rows. L2 distances come from
     ``|x|^2 + |y|^2 - 2 x.y`` (one matrix product per chunk), L1 distances from
-    broadcast differences over blocks of features. Float32 input is computed
+    differences with blocks of training rows small enough to stay in cache. Float32 input is computed
     in float32, anything else in float64.
 
     Parameters

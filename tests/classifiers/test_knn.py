@@ -85,14 +85,17 @@ def test_chunking_gives_identical_results(data, metric, chunk_size):
     np.testing.assert_allclose(dist, whole_dist, rtol=1e-14)
 
 
-def test_l1_feature_blocks_give_identical_distances(data, monkeypatch):
-    # A tiny element budget splits the features into blocks of one column.
+@pytest.mark.parametrize("elements,test_rows", [(1, 1), (3, 2), (7, 3), (64, 8), (2**17, 5)])
+def test_l1_blocks_give_the_same_distances(data, monkeypatch, elements, test_rows):
+    # Budgets below the number of features split each row into runs of features;
+    # larger ones take several training rows per block.
     X, y, Xt = data
-    whole = KNNClassifier(5, metric="l1").fit(X, y).kneighbors(Xt)
-    monkeypatch.setattr("classifiers.knn._CHUNK_ELEMENTS", 10)
-    blocked = KNNClassifier(5, metric="l1").fit(X, y).kneighbors(Xt)
-    np.testing.assert_array_equal(blocked[1], whole[1])
-    np.testing.assert_allclose(blocked[0], whole[0], rtol=1e-12)
+    expected = np.abs(Xt[:, None, :] - X[None, :, :]).sum(axis=2)
+    monkeypatch.setattr("classifiers.knn._L1_BLOCK_ELEMENTS", elements)
+    monkeypatch.setattr("classifiers.knn._L1_TEST_ROWS", test_rows)
+    dist, ind = KNNClassifier(len(X), metric="l1").fit(X, y).kneighbors(Xt)
+    np.testing.assert_allclose(dist, np.sort(expected, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(np.take_along_axis(expected, ind, axis=1), dist, rtol=1e-12)
 
 
 @pytest.mark.parametrize("metric", ["l2", "l1"])
