@@ -107,7 +107,8 @@ def load_record(path, pipelines):
     """The :func:`run_size` result recorded at ``path``, or None to run the size again.
 
     None when there is no record, or it was made for other pipelines or cannot
-    be read (a note says why); records are JSON, so reading one runs no code.
+    be read (a note on standard error says why); records are JSON, so reading
+    one runs no code.
 
     Examples
     --------
@@ -126,11 +127,12 @@ def load_record(path, pipelines):
         record = json.loads(path.read_text(encoding="utf-8"))
         result = {key: record[key] for key in ("wall", "maxrss", "rows")}
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"note: {path} cannot be read ({exc!r}); running this size again", flush=True)
+        print(f"note: {path} cannot be read ({exc!r}); running this size again",
+              file=sys.stderr, flush=True)
         return None
     if record.get("pipelines") != pipelines:
         print(f"note: {path} was measured for --pipelines {record.get('pipelines')!r}, not "
-              f"{pipelines!r}; running this size again", flush=True)
+              f"{pipelines!r}; running this size again", file=sys.stderr, flush=True)
         return None
     return result
 

@@ -101,7 +101,7 @@ def test_a_record_of_other_pipelines_is_run_again(fake_runs, tmp_path, capsys):
                       {"pipelines": "default", "wall": 1.0, "maxrss": 1, "rows": []})
     _scale(tmp_path)
     assert fake_runs == [100, 200]
-    assert "measured for --pipelines 'default', not 'color/svm'" in capsys.readouterr().out
+    assert "measured for --pipelines 'default', not 'color/svm'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("text", ["{not json", '{"pipelines": "color/svm", "wall": 1.0}'])
@@ -109,7 +109,7 @@ def test_an_unreadable_record_is_run_again(tmp_path, capsys, text):
     path = tmp_path / "scale-100-10.json"
     path.write_text(text, encoding="utf-8")
     assert load_record(path, "color/svm") is None
-    assert "cannot be read" in capsys.readouterr().out
+    assert "cannot be read" in capsys.readouterr().err
 
 
 @pytest.mark.slow
