@@ -13,6 +13,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 from tqdm.auto import tqdm
 
 import pipelines
@@ -122,6 +123,29 @@ def _load_done(out, config, resume):
     return done
 
 
+def _share_images(splits):
+    """Make equal image parts of ``splits`` views of one array, in place.
+
+    The splits of one run hold the same images several times: the kNN rows'
+    fit part equals the per-batch rows', and both are the first half of the
+    feature rows' fit part (their mirrors follow). A part equal to another
+    part, or to its first rows, becomes a view of it, so the images are held
+    once (at 50,000 CIFAR-10 images, 0.3 GB less).
+    """
+    parts = sorted(((split, field) for split in splits for field in ("X_fit", "X_val", "X_test")),
+                   key=lambda part: -len(getattr(*part)))
+    kept = []
+    for split, field in parts:
+        mine = getattr(split, field)
+        for big in kept:
+            if (big.dtype == mine.dtype and big.shape[1:] == mine.shape[1:]
+                    and len(big) >= len(mine) and np.array_equal(big[:len(mine)], mine)):
+                setattr(split, field, big[:len(mine)])
+                break
+        else:
+            kept.append(mine)
+
+
 def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
                  train_option="--train-size"):
     """The split of each pipeline, and the run's configuration.
@@ -149,6 +173,7 @@ def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
                                in_batches=spec.augments_in_batches, train_option=train_option)
             # Gray images resolve every "auto" to "none": keep one copy of the arrays.
             made[key(spec)] = next((s for s in made.values() if s.config == split.config), split)
+    _share_images(list(made.values()))
     splits = {name: made[key(spec)] for name, spec in specs.items()}
     feature_rows = [splits[n] for n in names if not specs[n].learned]
     # Raw pixels stored as they are (kNN): the only learned rows without batches.

@@ -200,6 +200,29 @@ def test_raw_pixel_rows_fit_part_takes_the_memory_of_the_plain_fit_part():
     assert splits["hog/svm"].X_fit.nbytes == 2 * plain.X_fit.nbytes
 
 
+@pytest.mark.parametrize("field", ["X_fit", "X_val", "X_test"])
+def test_the_splits_of_one_run_hold_each_image_once(field):
+    # kNN and per-batch rows: the first half of the feature rows' mirrored fit part.
+    names = ["pixels/svm", "pixels/knn", "hog/svm"]
+    splits, _ = runner._make_splits(color_dataset(), names, None, 15, None, 0, "auto")
+    held = getattr(splits["hog/svm"], field)
+    for name in names[:2]:
+        part = getattr(splits[name], field)
+        assert np.shares_memory(part, held), name
+        np.testing.assert_array_equal(part, held[:len(part)])
+
+
+def test_splits_with_other_images_are_not_shared():
+    from benchmarks.harness.split import make_split
+
+    first = make_split(color_dataset(), val_size=15, seed=0)
+    second = make_split(color_dataset(), val_size=15, seed=1)
+    before = second.X_fit.copy()
+    runner._share_images([first, second])
+    assert not np.shares_memory(first.X_fit, second.X_fit)
+    np.testing.assert_array_equal(second.X_fit, before)
+
+
 def test_no_raw_pixel_split_is_made_without_raw_pixel_rows(tmp_path, monkeypatch):
     made = []
     real = runner.make_split
