@@ -15,6 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 __all__ = [
     "grid_shape",
     "extract_patches",
+    "n_sampled_images",
     "sample_patches",
     "normalize_patches",
     "fit_zca",
@@ -76,6 +77,24 @@ def extract_patches(images, patch_size, stride):
     n, c = images.shape[0], images.shape[3]
     win = _windows(images, patch_size, stride).transpose(0, 1, 2, 4, 5, 3)
     return win.reshape(n, win.shape[1] * win.shape[2], patch_size * patch_size * c)
+
+
+def n_sampled_images(n_images, per_image, max_patches):
+    """Images a vocabulary samples ``per_image`` patches from, under the cap ``max_patches``.
+
+    All ``n_images`` when ``max_patches`` is None or not reached; else
+    ``max_patches // per_image``, at least one.
+
+    Examples
+    --------
+    >>> n_sampled_images(9306, 50, 500_000), n_sampled_images(90000, 50, 500_000)
+    (9306, 10000)
+    >>> n_sampled_images(90000, 50, None), n_sampled_images(10, 50, 20)
+    (90000, 1)
+    """
+    if max_patches is None:
+        return n_images
+    return min(n_images, max(1, max_patches // per_image))
 
 
 def sample_patches(images, patch_size, stride, patches_per_image, rng):

@@ -51,6 +51,12 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
     patches_per_image : int, default=50
         Patches sampled per training image (distinct positions, capped at the
         number of positions).
+    max_patches : int or None, default=500_000
+        Cap on the patches k-means clusters. From more training images than
+        ``max_patches // patches_per_image`` (at least one), that many are
+        drawn at random, without replacement, and only their patches are
+        sampled, so the memory and time of ``fit`` stop growing with the
+        training set. None: every image gives its patches.
     norm_eps : float, default=10 / 255**2
         Added to each patch's variance before dividing by its square root:
         the 10 of Coates et al. for 0-255 pixels, on the [0, 1] scale.
@@ -135,7 +141,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, n_words=800, patch_size=6, stride=1, patches_per_image=50,
-                 norm_eps=10 / 255**2, whiten=True, whiten_eps=0.1, encoding="triangle",
+                 max_patches=500_000, norm_eps=10 / 255**2, whiten=True, whiten_eps=0.1, encoding="triangle",
                  pooling="quadrants", power=1.0, normalize=None, soft_sigma=None,
                  kmeans="minibatch", max_iter=100, chunk_size=None, n_jobs=None,
                  random_state=None):
@@ -143,6 +149,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         self.patch_size = patch_size
         self.stride = stride
         self.patches_per_image = patches_per_image
+        self.max_patches = max_patches
         self.norm_eps = norm_eps
         self.whiten = whiten
         self.whiten_eps = whiten_eps
@@ -161,6 +168,8 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
     def _check_params(self, image_shape):
         for name in ("n_words", "patch_size", "stride", "patches_per_image", "max_iter"):
             check_int(getattr(self, name), name, low=1)
+        if self.max_patches is not None:
+            check_int(self.max_patches, "max_patches", low=1)
         check_real(self.norm_eps, "norm_eps", low=0)
         check_real(self.whiten_eps, "whiten_eps", low=0, low_open=True)
         if self.soft_sigma is not None:
@@ -190,15 +199,19 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
 
     def _fit_images(self, images, y):
         nh, nw = _patches.grid_shape(images.shape[1:3], self.patch_size, self.stride)
-        n_samples = images.shape[0] * min(self.patches_per_image, nh * nw)
-        if self.n_words > n_samples:
+        per_image = min(self.patches_per_image, nh * nw)
+        n_images = _patches.n_sampled_images(images.shape[0], per_image, self.max_patches)
+        if self.n_words > n_images * per_image:
             raise ValueError(
-                f"n_words={self.n_words} is larger than the {n_samples} patches sampled "
-                f"({images.shape[0]} images x {min(self.patches_per_image, nh * nw)} "
-                f"patches each); pass fewer words, more images or a larger "
-                f"patches_per_image."
+                f"n_words={self.n_words} is larger than the {n_images * per_image} patches "
+                f"sampled ({n_images} images x {per_image} patches each, max_patches="
+                f"{self.max_patches}); pass fewer words, more images, a larger "
+                f"patches_per_image or a larger max_patches."
             )
         rng = check_random_state(self.random_state)
+        if n_images < images.shape[0]:
+            # Drawn only when capped, so smaller sets sample exactly as without a cap.
+            images = images[np.sort(rng.choice(images.shape[0], n_images, replace=False))]
         patches = to_float_images(_patches.sample_patches(
             images, self.patch_size, self.stride, self.patches_per_image, rng),
             output_dtype(images.dtype))

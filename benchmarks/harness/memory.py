@@ -201,6 +201,8 @@ def _patch_bytes(features, n_fit, image_shape):
     """
     from sklearn.pipeline import FeatureUnion
 
+    from features._patches import n_sampled_images
+
     blocks = ([t for _, t in features.transformer_list] if isinstance(features, FeatureUnion)
               else [features])
     total = 0
@@ -210,8 +212,9 @@ def _patch_bytes(features, n_fit, image_shape):
             p, s = params["patch_size"], params["stride"]
             positions = ((image_shape[0] - p) // s + 1) * ((image_shape[1] - p) // s + 1)
             channels = image_shape[2] if len(image_shape) == 3 else 1
-            total = max(total, n_fit * min(params["patches_per_image"], positions)
-                        * p * p * channels * 5)
+            per_image = min(params["patches_per_image"], positions)
+            n_images = n_sampled_images(n_fit, per_image, params.get("max_patches"))
+            total = max(total, n_images * per_image * p * p * channels * 5)
     return total
 
 

@@ -238,6 +238,11 @@ def test_without_whitening(images):
     ({"power": "sqrt"}, TypeError, r"power must be a finite number > 0; got 'sqrt' of type str"),
     ({"normalize": "l3"}, ValueError, r"normalize must be one of None, 'l1', 'l2'; got 'l3'"),
     ({"kmeans": "elkan"}, ValueError, r"kmeans must be one of 'minibatch', 'full'; got 'elkan'"),
+    ({"max_patches": 0}, ValueError, r"max_patches must be an integer >= 1; got 0"),
+    ({"max_patches": 1e6}, TypeError, r"max_patches must be an integer >= 1; got 1000000.0"),
+    ({"n_words": 25, "max_patches": 20}, ValueError,
+     r"n_words=25 is larger than the 20 patches sampled \(2 images x 10 patches each, "
+     r"max_patches=20\)"),
 ])
 def test_clear_errors_at_fit(images, params, error, match):
     with pytest.raises(error, match=match):
@@ -375,3 +380,32 @@ def test_fit_holds_one_float_copy_of_the_sampled_patches(monkeypatch):
     # A float copy of the images (1.2 MB), a float64 copy of the patches (2 x 8.6 MB) or
     # a whitened copy beside them would each break this bound.
     assert peaks[0] < 1.4 * patch_bytes
+
+
+@pytest.mark.parametrize("max_patches, n_images", [(40, 4), (59, 5), (9, 1)])
+def test_max_patches_samples_from_that_many_images_drawn_at_random(images, monkeypatch,
+                                                                   max_patches, n_images):
+    seen, real = [], _patches.sample_patches
+    monkeypatch.setattr(_patches, "sample_patches",
+                        lambda X, *a: seen.append(X) or real(X, *a))
+    params = {**SMALL, "n_words": 2, "max_patches": max_patches}
+    BagOfVisualWords(**params).fit(images)
+    assert len(seen[0]) == n_images
+    # Distinct images of the training set, not its first ones.
+    rows = [int(np.flatnonzero((images == x).all(axis=(1, 2, 3)))[0]) for x in seen[0]]
+    assert len(set(rows)) == n_images and rows != list(range(n_images))
+
+
+@pytest.mark.parametrize("max_patches", [120, 10**6])
+def test_a_cap_the_sample_does_not_reach_changes_nothing(images, max_patches):
+    # 12 images x 10 patches = 120: the cap draws nothing, the words are the same.
+    capped = BagOfVisualWords(**SMALL, max_patches=max_patches).fit(images)
+    free = BagOfVisualWords(**SMALL, max_patches=None).fit(images)
+    np.testing.assert_array_equal(capped.words_, free.words_)
+    np.testing.assert_array_equal(capped.transform(images), free.transform(images))
+
+
+def test_a_capped_fit_is_seeded(images):
+    params = {**SMALL, "max_patches": 60}
+    first = BagOfVisualWords(**params).fit(images).words_
+    np.testing.assert_array_equal(first, BagOfVisualWords(**params).fit(images).words_)

@@ -139,6 +139,12 @@ def test_estimate_counts_a_vocabulary_s_patches_and_liblinear_s_copies():
     assert memory.estimate_row("pixels/cnn", split)["peak"] == 0
 
 
+def test_estimate_counts_the_patches_of_a_capped_vocabulary_sample():
+    # 20,000 fit images x 50 patches exceed the cap of 500,000: 10,000 images give theirs.
+    bovw = memory.estimate_row("bovw/svm", _split(n_fit=20_000))
+    assert bovw["vocabulary"] == 10_000 * 50 * 6 * 6 * 3 * (4 + 1)
+
+
 def test_check_passes_what_fits_and_names_the_largest_row():
     small, large = _split(), _split(n_fit=400)
     found = memory.check_memory([("hog/svm", small), ("bovw/svm", large), ("color/svm", large)],
