@@ -210,7 +210,8 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             )
         rng = check_random_state(self.random_state)
         if n_images < images.shape[0]:
-            # Drawn only when capped, so smaller sets sample exactly as without a cap.
+            # Drawn only when capped, so smaller sets sample exactly as without a cap
+            # (the cap's value: docs/decisions.md#bovw-max-patches).
             images = images[np.sort(rng.choice(images.shape[0], n_images, replace=False))]
         patches = to_float_images(_patches.sample_patches(
             images, self.patch_size, self.stride, self.patches_per_image, rng),
