@@ -85,8 +85,8 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
     chunk of test rows to every training row at a time, so memory stays
     bounded whatever the number of test rows. L2 distances come from
     ``|x|^2 + |y|^2 - 2 x.y`` (one matrix product per chunk), L1 distances from
-    differences with blocks of training rows small enough to stay in cache. Float32 input is computed
-    in float32, anything else in float64.
+    differences with blocks of training rows small enough to stay in cache.
+    Float32 input is computed in float32, anything else in float64.
 
     Parameters
     ----------

@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 __all__ = [
     "grid_shape",
     "extract_patches",
-    "n_sampled_images",
+    "sample_size",
     "sample_patches",
     "normalize_patches",
     "fit_zca",
@@ -79,22 +79,29 @@ def extract_patches(images, patch_size, stride):
     return win.reshape(n, win.shape[1] * win.shape[2], patch_size * patch_size * c)
 
 
-def n_sampled_images(n_images, per_image, max_patches):
-    """Images a vocabulary samples ``per_image`` patches from, under the cap ``max_patches``.
+def sample_size(n_images, image_hw, patch_size, stride, patches_per_image, max_patches):
+    """Images a vocabulary samples patches from, and patches per image, under a cap.
 
-    All ``n_images`` when ``max_patches`` is None or not reached; else
-    ``max_patches // per_image``, at least one.
+    Each image gives ``patches_per_image`` patches, or all its positions if
+    fewer. The images are all ``n_images`` when ``max_patches`` is None or not
+    reached; else ``max_patches`` // (patches per image), at least one.
+
+    Returns
+    -------
+    (n_sampled, per_image) : tuple of int
 
     Examples
     --------
-    >>> n_sampled_images(9306, 50, 500_000), n_sampled_images(90000, 50, 500_000)
-    (9306, 10000)
-    >>> n_sampled_images(90000, 50, None), n_sampled_images(10, 50, 20)
-    (90000, 1)
+    >>> [sample_size(n, (32, 32), 6, 1, 50, 500_000) for n in (9306, 90000)]
+    [(9306, 50), (10000, 50)]
+    >>> sample_size(90000, (32, 32), 6, 1, 50, None), sample_size(10, (8, 8), 6, 1, 50, 5)
+    ((90000, 50), (1, 9))
     """
+    nh, nw = grid_shape(image_hw, patch_size, stride)
+    per_image = min(patches_per_image, nh * nw)
     if max_patches is None:
-        return n_images
-    return min(n_images, max(1, max_patches // per_image))
+        return n_images, per_image
+    return min(n_images, max(1, max_patches // per_image)), per_image
 
 
 def sample_patches(images, patch_size, stride, patches_per_image, rng):

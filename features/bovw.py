@@ -141,10 +141,10 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, n_words=800, patch_size=6, stride=1, patches_per_image=50,
-                 max_patches=500_000, norm_eps=10 / 255**2, whiten=True, whiten_eps=0.1, encoding="triangle",
-                 pooling="quadrants", power=1.0, normalize=None, soft_sigma=None,
-                 kmeans="minibatch", max_iter=100, chunk_size=None, n_jobs=None,
-                 random_state=None):
+                 max_patches=500_000, norm_eps=10 / 255**2, whiten=True, whiten_eps=0.1,
+                 encoding="triangle", pooling="quadrants", power=1.0, normalize=None,
+                 soft_sigma=None, kmeans="minibatch", max_iter=100, chunk_size=None,
+                 n_jobs=None, random_state=None):
         self.n_words = n_words
         self.patch_size = patch_size
         self.stride = stride
@@ -198,9 +198,9 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
     _fit_uses_images = False
 
     def _fit_images(self, images, y):
-        nh, nw = _patches.grid_shape(images.shape[1:3], self.patch_size, self.stride)
-        per_image = min(self.patches_per_image, nh * nw)
-        n_images = _patches.n_sampled_images(images.shape[0], per_image, self.max_patches)
+        n_images, per_image = _patches.sample_size(
+            images.shape[0], images.shape[1:3], self.patch_size, self.stride,
+            self.patches_per_image, self.max_patches)
         if self.n_words > n_images * per_image:
             raise ValueError(
                 f"n_words={self.n_words} is larger than the {n_images * per_image} patches "
@@ -245,7 +245,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         self.words_ = km.cluster_centers_.astype(patches.dtype)
         self.sigma_ = float(self.soft_sigma if self.soft_sigma is not None
                             else max(np.sqrt(km.inertia_ / patches.shape[0]), 1e-12))
-        self.grid_shape_ = (nh, nw)
+        self.grid_shape_ = _patches.grid_shape(images.shape[1:3], self.patch_size, self.stride)
 
     @property
     def _n_features_out(self):

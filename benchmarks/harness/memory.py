@@ -201,7 +201,7 @@ def _patch_bytes(features, n_fit, image_shape):
     """
     from sklearn.pipeline import FeatureUnion
 
-    from features._patches import n_sampled_images
+    from features._patches import sample_size
 
     blocks = ([t for _, t in features.transformer_list] if isinstance(features, FeatureUnion)
               else [features])
@@ -209,11 +209,11 @@ def _patch_bytes(features, n_fit, image_shape):
     for block in blocks:
         params = block.get_params() if hasattr(block, "get_params") else {}
         if "n_words" in params and "patches_per_image" in params:
-            p, s = params["patch_size"], params["stride"]
-            positions = ((image_shape[0] - p) // s + 1) * ((image_shape[1] - p) // s + 1)
+            p = params["patch_size"]
+            n_images, per_image = sample_size(n_fit, image_shape[:2], p, params["stride"],
+                                              params["patches_per_image"],
+                                              params.get("max_patches"))
             channels = image_shape[2] if len(image_shape) == 3 else 1
-            per_image = min(params["patches_per_image"], positions)
-            n_images = n_sampled_images(n_fit, per_image, params.get("max_patches"))
             total = max(total, n_images * per_image * p * p * channels * 5)
     return total
 
