@@ -45,6 +45,19 @@ def conv_output_size(size, kernel, stride=1, pad=0):
 _ELEMENT_BYTES = 64
 
 
+def _check_buffer(name, buf, shape, dtype=None):
+    """Raise a ValueError naming ``name`` unless ``buf`` is C-contiguous, of ``shape``
+    (and of ``dtype`` when given)."""
+    if (buf.shape != shape or not buf.flags.c_contiguous
+            or (dtype is not None and buf.dtype != dtype)):
+        kind = "" if dtype is None else f"{np.dtype(dtype)} "
+        raise ValueError(
+            f"{name} must be a C-contiguous {kind}array of shape {shape}; got {buf.dtype} of "
+            f"shape {buf.shape}{'' if buf.flags.c_contiguous else ', not C-contiguous'}. "
+            f"Pass {name}=None to allocate one."
+        )
+
+
 def _padded(x, pad, dtype):
     """C-contiguous copy of ``x`` in ``dtype`` with ``pad`` zeros around H and W (``x`` itself
     when it needs neither)."""
@@ -108,12 +121,8 @@ def im2col(x, kh, kw, stride=1, pad=0, out=None):
     shape = (N * Ho * Wo, kh * kw * C)
     if out is None:
         out = np.empty(shape, dtype=x.dtype)
-    elif out.shape != shape or not out.flags.c_contiguous:
-        raise ValueError(
-            f"out must be a C-contiguous array of shape {shape}; got shape {out.shape}"
-            f"{'' if out.flags.c_contiguous else ', not C-contiguous'}. Pass out=None "
-            "to allocate one."
-        )
+    else:
+        _check_buffer("out", out, shape)
     if out.size == 0:
         return out
     xp = _padded(x, pad, out.dtype)
@@ -163,7 +172,7 @@ def col2im(dcols, x_shape, kh, kw, stride=1, pad=0):
     return dxp[:, pad:pad + H, pad:pad + W] if pad else dxp
 
 
-def conv2d_forward(x, W, b=None, stride=1, pad=0):
+def conv2d_forward(x, W, b=None, stride=1, pad=0, *, cols=None, out=None):
     """2-D convolution (cross-correlation, as in deep-learning libraries) of an NHWC batch.
 
     ``out[n, i, j, f] = b[f] + sum over dy, dx, c of
@@ -180,18 +189,27 @@ def conv2d_forward(x, W, b=None, stride=1, pad=0):
         Bias (None: no bias, e.g. before batch normalization).
     stride : int, default=1
     pad : int, default=0
+    cols : ndarray of shape (N * Ho * Wo, kh * kw * C) or None, default=None
+        C-contiguous buffer for the im2col matrix (see :func:`im2col`), which
+        the cache keeps; None allocates one.
+    out : ndarray of shape (N * Ho * Wo, F) or None, default=None
+        C-contiguous buffer of ``x``'s dtype for the output; None allocates
+        one. Buffers reused from one mini-batch to the next spare the fresh
+        pages of two large arrays per call.
 
     Returns
     -------
     out : ndarray of shape (N, Ho, Wo, F), dtype of ``x``
-        ``Ho = (H + 2 pad - kh) // stride + 1``, likewise ``Wo``.
+        ``Ho = (H + 2 pad - kh) // stride + 1``, likewise ``Wo``; a view of
+        the ``out`` buffer when one is given.
     cache : tuple
         ``(cols, W, x.shape, stride, pad, has_bias)`` for :func:`conv2d_backward`.
 
     Raises
     ------
     ValueError
-        If the channel counts of ``x`` and ``W`` differ or the kernel does not fit.
+        If the channel counts of ``x`` and ``W`` differ, the kernel does not
+        fit, or a buffer has the wrong shape, dtype or layout.
 
     Examples
     --------
@@ -211,9 +229,13 @@ def conv2d_forward(x, W, b=None, stride=1, pad=0):
     kh, kw, C, F = W.shape
     N, H, Wd, _ = x.shape
     Ho, Wo = conv_output_size(H, kh, stride, pad), conv_output_size(Wd, kw, stride, pad)
-    cols = im2col(x, kh, kw, stride, pad)
+    if cols is not None:
+        _check_buffer("cols", cols, (N * Ho * Wo, kh * kw * C), x.dtype)
+    if out is not None:
+        _check_buffer("out", out, (N * Ho * Wo, F), x.dtype)
+    cols = im2col(x, kh, kw, stride, pad, out=cols)
     # One product, not one per block of images (docs/decisions.md#conv-forward-one-product).
-    out = cols @ W.reshape(kh * kw * C, F).astype(x.dtype, copy=False)
+    out = np.matmul(cols, W.reshape(kh * kw * C, F).astype(x.dtype, copy=False), out=out)
     if b is not None:
         out += b.astype(x.dtype, copy=False)
     return out.reshape(N, Ho, Wo, F), (cols, W, x.shape, stride, pad, b is not None)

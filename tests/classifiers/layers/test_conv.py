@@ -146,7 +146,7 @@ def test_im2col_of_a_strided_view_into_a_buffer_of_another_dtype(dtype, pad):
 
 @pytest.mark.parametrize("out,match", [
     (np.empty((27, 25)).T, "not C-contiguous"),
-    (np.empty((25, 26)), r"shape \(25, 27\); got shape \(25, 26\)"),
+    (np.empty((25, 26)), r"shape \(25, 27\); got float64 of shape \(25, 26\)"),
 ])
 def test_im2col_rejects_a_bad_out_buffer(out, match):
     with pytest.raises(ValueError, match=match):
@@ -172,6 +172,37 @@ def test_col2im_is_the_adjoint_of_im2col(config):
 def test_conv2d_rejects_bad_shapes(x_shape, w_shape, pad, match):
     with pytest.raises(ValueError, match=match):
         conv2d_forward(np.zeros(x_shape), np.zeros(w_shape), pad=pad)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_conv2d_into_buffers_equals_the_allocating_call(config):
+    x, W, b, stride, pad = _random(config)
+    expected, expected_cache = conv2d_forward(x, W, b, stride=stride, pad=pad)
+    cols = np.full_like(expected_cache[0], np.nan)  # stale contents must be overwritten
+    out = np.full((expected[..., 0].size, W.shape[3]), np.nan)
+    got, cache = conv2d_forward(x, W, b, stride=stride, pad=pad, cols=cols, out=out)
+    np.testing.assert_array_equal(got, expected)
+    assert np.shares_memory(got, out) and cache[0] is cols
+    np.testing.assert_array_equal(conv2d_backward(np.ones_like(got), cache)[1],
+                                  conv2d_backward(np.ones_like(got), expected_cache)[1])
+
+
+@pytest.mark.parametrize("out,match", [
+    (np.zeros((16, 3)), r"out must be a C-contiguous float64 array of shape \(16, 2\); got "
+                        r"float64 of shape \(16, 3\)"),
+    (np.zeros((16, 2), np.float32), "got float32 of shape"),
+    (np.zeros((2, 16)).T, "not C-contiguous"),
+])
+def test_conv2d_rejects_a_wrong_output_buffer(out, match):
+    with pytest.raises(ValueError, match=match):
+        conv2d_forward(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 2)), pad=1, out=out)
+
+
+def test_conv2d_rejects_a_wrong_cols_buffer():
+    with pytest.raises(ValueError, match=r"cols must be a C-contiguous float64 array of shape "
+                                         r"\(16, 9\); got float64 of shape \(16, 8\)"):
+        conv2d_forward(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 2)), pad=1,
+                       cols=np.zeros((16, 8)))
 
 
 @pytest.mark.parametrize("config", CONFIGS)
