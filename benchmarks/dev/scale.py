@@ -83,8 +83,8 @@ def probe(repeat=3):
     """Seconds of a fixed workload, the median of ``repeat``: this machine's speed now.
 
     Twenty 1024 x 1024 float32 matrix products (BLAS, on its threads) and a
-    sort of 4 million float32 numbers (memory-bound, one thread), about a
-    second on 2 cores. Its inputs are seeded, so the work is the same each time.
+    sort of 4 million float32 numbers (memory-bound, one thread): 0.2 to 0.4 s
+    on 2 cores. Its inputs are seeded, so the work is the same each time.
 
     Examples
     --------
