@@ -183,7 +183,7 @@ def load_record(path, pipelines, commit=None):
         record = json.loads(path.read_text(encoding="utf-8"))
         result = {key: record[key] for key in ("wall", "maxrss", "rows")}
         result.update({key: record.get(key) for key in ("measured_at", "probe")})
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"note: {path} cannot be read ({exc!r}); running this size again",
               file=sys.stderr, flush=True)
         return None
@@ -296,7 +296,7 @@ def run_speed(args):
     sizes = _sizes(args.sizes)
     subset = load_cifar10(args.data)
     commit = source_commit()
-    results, again, measured_now = {}, None, False
+    results, again = {}, None
     with tempfile.TemporaryDirectory(prefix="featbench-scale-") as tmp:
         work = Path(args.work or tmp)
         for size in sizes:
@@ -305,13 +305,13 @@ def run_speed(args):
             how = f"recorded in {record}"
             if result is None:
                 result = _measure(subset, work, size, args, record, commit)
-                how, measured_now = "measured", True
+                how = "measured"
             results[size] = result
             _report(size, result, how)
         if args.bracket and len(sizes) > 1:
             record = work / f"scale-{sizes[0]}-{args.test_size}-again.json"
-            again = None if args.fresh or measured_now else load_record(
-                record, args.pipelines, commit)
+            again = None if args.fresh else load_record(record, args.pipelines, commit)
+            # A size measured now (or at an unknown time) is later than any recorded bracket.
             latest = max(r.get("measured_at") or np.inf for r in results.values())
             how = f"recorded in {record}"
             if again is None or (again.get("measured_at") or -np.inf) < latest:
@@ -322,19 +322,17 @@ def run_speed(args):
           f"{subset.source} (test {args.test_size} images; timing and memory only, the "
           f"accuracies mean nothing)")
     shown = summary.assign(run="")
+    bases = [("first run", None, None)]
     if again is not None:
-        shown = pd.concat([shown, summarize({sizes[0]: again}).assign(run="again")],
-                          ignore_index=True)
+        again_line = summarize({sizes[0]: again})
+        shown = pd.concat([shown, again_line.assign(run="again")], ignore_index=True)
+        bases.append(("run after the largest size", again_line.iloc[0], again))
     print(markdown_table(shown, floatfmt=".2f"))
     print("features s: the extraction less the vocabularies' fits (vocabulary s, the k-means); "
           "seconds summed over the rows; a phase's GB: its largest peak over the rows; "
           "probe s: the fixed workload's seconds before and after the size, averaged "
           "(higher = the machine was slower).")
-    bases = [("first", None, None)]
-    if again is not None:
-        bases.append(("again", summarize({sizes[0]: again}).iloc[0], again))
-    for name, base, base_result in bases:
-        which = "first run" if name == "first" else "run after the largest size"
+    for which, base, base_result in bases:
         ratios = ratio_table(summary, base)
         print(f"\nTime over the {sizes[0]}-image {which}'s, divided by the ratio of images "
               f"(1.0 = linear; goal <= {RATIO_GOAL} for every phase but the vocabulary's "
