@@ -1,10 +1,10 @@
-"""Timing shared by the developer benchmarks: the best of a few runs."""
+"""Timing shared by the developer benchmarks: the best of a few runs, and paired rounds."""
 
 import time
 
 import numpy as np
 
-__all__ = ["best_time"]
+__all__ = ["best_time", "interleaved_times", "ratio_quartiles"]
 
 
 def best_time(func, *args, repeat=1, **kwargs):
@@ -18,3 +18,73 @@ def best_time(func, *args, repeat=1, **kwargs):
         result = func(*args, **kwargs)
         best = min(best, time.perf_counter() - start)
     return best, result
+
+
+def interleaved_times(funcs, rounds, clock=time.perf_counter):
+    """Time every function once per round, the order rotating from round to round.
+
+    Parameters
+    ----------
+    funcs : dict of str to callable
+        Functions called without arguments.
+    rounds : int
+        Number of rounds; at least 1.
+    clock : callable, default=time.perf_counter
+        Returns the time in seconds.
+
+    Returns
+    -------
+    times : dict of str to ndarray of shape (rounds,)
+        Seconds of each call, round by round, so that ``times[a][r]`` and
+        ``times[b][r]`` were measured moments apart. Round ``r`` starts with the
+        ``r % len(funcs)``-th function, so none always runs first or after the same one.
+
+    Raises
+    ------
+    ValueError
+        If ``rounds`` is below 1 or ``funcs`` is empty.
+
+    Examples
+    --------
+    >>> ticks = iter(range(100))
+    >>> times = interleaved_times({"a": lambda: None, "b": lambda: None}, 2,
+    ...                           clock=lambda: next(ticks))
+    >>> times["a"].tolist(), times["b"].tolist()
+    ([1.0, 1.0], [1.0, 1.0])
+    """
+    if not funcs or int(rounds) < 1:
+        raise ValueError(
+            f"interleaved_times needs at least one function and rounds >= 1; got "
+            f"{len(funcs)} functions and rounds={rounds!r}."
+        )
+    names = list(funcs)
+    times = {name: np.empty(int(rounds)) for name in names}
+    for r in range(int(rounds)):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = clock()
+            funcs[name]()
+            times[name][r] = clock() - start
+    return times
+
+
+def ratio_quartiles(times, baseline):
+    """Quartiles of the per-round ratio ``times / baseline``.
+
+    Parameters
+    ----------
+    times, baseline : array-like of shape (rounds,)
+        Seconds measured in the same rounds (see :func:`interleaved_times`).
+
+    Returns
+    -------
+    q25, median, q75 : float
+
+    Examples
+    --------
+    >>> ratio_quartiles([2.0, 3.0, 4.0, 9.0, 10.0], [1.0, 1.0, 1.0, 1.0, 1.0])
+    (3.0, 4.0, 9.0)
+    """
+    ratios = np.asarray(times, float) / np.asarray(baseline, float)
+    q25, median, q75 = np.percentile(ratios, [25, 50, 75])
+    return float(q25), float(median), float(q75)

@@ -11,7 +11,11 @@ batch 128) against the bare float32 matrix product it reduces to, twice: as a
 call that allocates its im2col matrix and output, and as the ConvNet runs it,
 the batch copied into a zero-bordered buffer and both arrays written into
 buffers reused from call to call. The time of building the im2col matrix
-alone (:func:`classifiers.layers.im2col`) is beside them. Without PyTorch
+alone (:func:`classifiers.layers.im2col`) is beside them. The four calls run
+one after another in each of ``--layer-rounds`` rounds, so every ratio is
+taken between times measured moments apart: the table gives its median with
+the quartiles, then the ratio of the best times for comparison, and a line
+ends it with the largest median ratio against the goal of 2. Without PyTorch
 only the layer table is printed, with a line saying why.
 """
 
@@ -21,14 +25,16 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from benchmarks.dev._timing import best_time
+from benchmarks.dev._timing import best_time, interleaved_times, ratio_quartiles
 from benchmarks.harness.results import markdown_table
 
-__all__ = ["add_speed_arguments", "run_speed"]
+__all__ = ["add_speed_arguments", "layer_verdict", "run_speed"]
 
 
 def add_speed_arguments(parser):
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (best kept)")
+    parser.add_argument("--layer-rounds", type=int, default=100,
+                        help="interleaved rounds of the conv layer timings (medians kept)")
     parser.add_argument("--threads", type=int, default=2,
                         help="BLAS and PyTorch threads for both sides (default 2)")
     parser.add_argument("--augment", default="hflip+shift",
@@ -84,17 +90,43 @@ def _layer_rows(rounds, batch=128):
         Wm = W.reshape(9 * c_in, c_out)
         xp = np.zeros((batch, side + 2, side + 2, c_in), np.float32)
         buffers = {"cols": np.empty_like(cols), "out": np.empty_like(out)}
-        conv_s, _ = best_time(conv2d_forward, x, W, None, 1, 1, repeat=rounds * 5)
-        buffered_s, _ = best_time(_buffered_forward, x, xp, W, buffers, repeat=rounds * 5)
-        mm_s, _ = best_time(np.matmul, cols, Wm, out=out, repeat=rounds * 5)
-        im2col_s, _ = best_time(im2col, x, 3, 3, 1, 1, repeat=rounds * 5)
+        t = interleaved_times({
+            "bare": lambda: np.matmul(cols, Wm, out=out),
+            "conv": lambda: conv2d_forward(x, W, None, 1, 1),
+            "buffers": lambda: _buffered_forward(x, xp, W, buffers),
+            "im2col": lambda: im2col(x, 3, 3, 1, 1),
+        }, rounds)
+        q25, ratio, q75 = ratio_quartiles(t["conv"], t["bare"])
+        _, ratio_buffers, _ = ratio_quartiles(t["buffers"], t["bare"])
         rows.append({"layer": f"{side}x{side}x{c_in} -> {c_out}",
                      "matmul": f"{cols.shape[0]}x{cols.shape[1]} @ {Wm.shape[0]}x{c_out}",
-                     "bare matmul ms": 1e3 * mm_s,
-                     "conv2d_forward ms": 1e3 * conv_s, "ratio": conv_s / mm_s,
-                     "with buffers ms": 1e3 * buffered_s, "ratio, buffers": buffered_s / mm_s,
-                     "im2col alone ms": 1e3 * im2col_s})
+                     "bare matmul ms": 1e3 * np.median(t["bare"]),
+                     "conv2d_forward ms": 1e3 * np.median(t["conv"]), "ratio": ratio,
+                     "ratio q25-q75": f"{q25:.2f}-{q75:.2f}",
+                     "ratio of bests": t["conv"].min() / t["bare"].min(),
+                     "with buffers ms": 1e3 * np.median(t["buffers"]),
+                     "ratio, buffers": ratio_buffers,
+                     "im2col alone ms": 1e3 * np.median(t["im2col"])})
     return pd.DataFrame(rows)
+
+
+def layer_verdict(rows, goal=2.0):
+    """One line: the largest median ratio of a layer's forward to its bare product, and
+    whether it is within ``goal``.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"layer": ["a", "b"], "ratio": [1.5, 1.9],
+    ...                      "ratio, buffers": [1.6, 2.1]})
+    >>> layer_verdict(rows)
+    'largest median ratio 2.10 (b, with buffers); goal at most 2: not met'
+    """
+    ratios = rows.set_index("layer")[["ratio", "ratio, buffers"]]
+    layer, column = ratios.stack().idxmax()
+    worst = ratios.loc[layer, column]
+    how = "allocating" if column == "ratio" else "with buffers"
+    return (f"largest median ratio {worst:.2f} ({layer}, {how}); goal at most {goal:g}: "
+            f"{'met' if worst <= goal else 'not met'}")
 
 
 def run_speed(args):
@@ -111,5 +143,9 @@ def run_speed(args):
                   f"{args.rounds} interleaved rounds:\n")
             print(markdown_table(_epoch_rows(ds.X_train, ds.y_train, args), floatfmt=".2f"))
             print()
-        print(f"Conv layer forward (3x3, pad 1), batch 128, {args.threads} threads:\n")
-        print(markdown_table(_layer_rows(args.rounds), floatfmt=".2f"))
+        print(f"Conv layer forward (3x3, pad 1), batch 128, {args.threads} threads, "
+              f"{args.layer_rounds} interleaved rounds: median times, and the median and "
+              f"quartiles of the per-round ratio to the bare product:\n")
+        rows = _layer_rows(args.layer_rounds)
+        print(markdown_table(rows, floatfmt=".2f"))
+        print(f"\n{layer_verdict(rows)}")
