@@ -90,6 +90,8 @@ def _layer_rows(rounds, batch=128):
         Wm = W.reshape(9 * c_in, c_out)
         xp = np.zeros((batch, side + 2, side + 2, c_in), np.float32)
         buffers = {"cols": np.empty_like(cols), "out": np.empty_like(out)}
+        # Ratios within a round, not of bests from separate blocks of calls
+        # (docs/decisions.md#conv-ratio-paired-rounds).
         t = interleaved_times({
             "bare": lambda: np.matmul(cols, Wm, out=out),
             "conv": lambda: conv2d_forward(x, W, None, 1, 1),
