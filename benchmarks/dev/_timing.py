@@ -1,10 +1,12 @@
-"""Timing shared by the developer benchmarks: the best of a few runs, and paired rounds."""
+"""Timing shared by the developer benchmarks: the best of a few runs, paired rounds, and
+the type of their count options."""
 
+import argparse
 import time
 
 import numpy as np
 
-__all__ = ["best_time", "interleaved_times", "ratio_quartiles"]
+__all__ = ["best_time", "count_option", "interleaved_times", "ratio_quartiles"]
 
 
 def best_time(func, *args, repeat=1, **kwargs):
@@ -88,3 +90,31 @@ def ratio_quartiles(times, baseline):
     ratios = np.asarray(times, float) / np.asarray(baseline, float)
     q25, median, q75 = np.percentile(ratios, [25, 50, 75])
     return float(q25), float(median), float(q75)
+
+
+def count_option(option):
+    """An argparse ``type`` for ``option``: a whole number of at least 1.
+
+    Anything else is a usage error naming the option, raised while the command
+    line is parsed, before any timing starts.
+
+    Examples
+    --------
+    >>> count_option("--rounds")("3")
+    3
+    >>> count_option("--rounds")("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: --rounds must be an integer >= 1; got 0. Pass e.g. --rounds=1.
+    """
+    from features.checks import check_int
+
+    def parse(text):
+        try:
+            return check_int(int(text), option, low=1)
+        except ValueError as exc:
+            message = str(exc) if "must be" in str(exc) else (
+                f"{option} must be a whole number; got {text!r}. Pass a count such as 3.")
+            raise argparse.ArgumentTypeError(message) from None
+    parse.__name__ = option
+    return parse

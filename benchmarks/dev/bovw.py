@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from benchmarks.dev._timing import best_time
+from benchmarks.dev._timing import best_time, count_option
 from benchmarks.harness.results import markdown_table
 
 __all__ = ["add_speed_arguments", "run_speed", "add_accuracy_arguments", "run_accuracy"]
@@ -98,7 +98,8 @@ def add_speed_arguments(parser):
     parser.add_argument("--n-jobs", type=int, default=1,
                         help="threads of k-means and of the encoding; the bare matrix "
                              "product gets as many BLAS threads (default 1)")
-    parser.add_argument("--repeat", type=int, default=1, help="timing repeats, best kept")
+    parser.add_argument("--repeat", type=count_option("--repeat"), default=1,
+                        help="timing repeats, best kept")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--subset", type=int, default=None,
                         help="use only the first N training images (a quick smoke run)")

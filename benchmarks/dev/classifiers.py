@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from benchmarks.dev._timing import best_time
+from benchmarks.dev._timing import best_time, count_option
 from benchmarks.harness.results import markdown_table
 
 __all__ = ["add_speed_arguments", "run_speed", "add_accuracy_arguments", "run_accuracy"]
@@ -248,7 +248,7 @@ def add_speed_arguments(parser):
     _common_arguments(parser)
     parser.add_argument("--epochs", type=int, default=3,
                         help="epochs per timed MLP fit (default: 3)")
-    parser.add_argument("--repeat", type=int, default=2,
+    parser.add_argument("--repeat", type=count_option("--repeat"), default=2,
                         help="timed repeats; the best counts (default: 2)")
 
 

@@ -25,17 +25,19 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from benchmarks.dev._timing import best_time, interleaved_times, ratio_quartiles
+from benchmarks.dev._timing import (best_time, count_option, interleaved_times,
+                                    ratio_quartiles)
 from benchmarks.harness.results import markdown_table
 
 __all__ = ["add_speed_arguments", "layer_verdict", "run_speed"]
 
 
 def add_speed_arguments(parser):
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (best kept)")
-    parser.add_argument("--layer-rounds", type=int, default=100,
+    parser.add_argument("--rounds", type=count_option("--rounds"), default=3,
+                        help="interleaved rounds of the epochs (best kept)")
+    parser.add_argument("--layer-rounds", type=count_option("--layer-rounds"), default=100,
                         help="interleaved rounds of the conv layer timings (medians kept)")
-    parser.add_argument("--threads", type=int, default=2,
+    parser.add_argument("--threads", type=count_option("--threads"), default=2,
                         help="BLAS and PyTorch threads for both sides (default 2)")
     parser.add_argument("--augment", default="hflip+shift",
                         help="per-batch augmentation of both (default hflip+shift)")

@@ -15,7 +15,7 @@ result, so a fast but wrong kernel cannot pass unnoticed.
 import numpy as np
 import pandas as pd
 
-from benchmarks.dev._timing import best_time
+from benchmarks.dev._timing import best_time, count_option
 from benchmarks.harness.results import markdown_table
 
 __all__ = ["add_speed_arguments", "run_speed"]
@@ -26,12 +26,12 @@ HOG_PARAMS = dict(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2)
 
 def add_speed_arguments(parser):
     """Options of the ``features`` speed target."""
-    parser.add_argument("--n-images", type=int, default=None,
+    parser.add_argument("--n-images", type=count_option("--n-images"), default=None,
                         help="time only the first N training images (default: all)")
-    parser.add_argument("--repeat", type=int, default=3,
+    parser.add_argument("--repeat", type=count_option("--repeat"), default=3,
                         help="repeats of the batched transformers; the best time counts "
                              "(default: 3)")
-    parser.add_argument("--loop-repeat", type=int, default=3,
+    parser.add_argument("--loop-repeat", type=count_option("--loop-repeat"), default=3,
                         help="repeats of the per-image loops, best time counts (default: 3; "
                              "on a shared machine one run of the loop can be 1.5x off)")
     parser.add_argument("--n-jobs", type=int, default=2,

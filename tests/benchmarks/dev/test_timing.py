@@ -49,3 +49,24 @@ def test_ratio_quartiles_pair_rounds():
     times = [2.0, 10.0, 20.0, 4.0]
     baseline = [1.0, 5.0, 10.0, 2.0]
     assert ratio_quartiles(times, baseline) == (2.0, 2.0, 2.0)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["cnn", "--layer-rounds", "0"], "--layer-rounds must be an integer >= 1; got 0"),
+    (["cnn", "--threads", "two"], "--threads must be a whole number; got 'two'"),
+    (["bovw", "--repeat", "-1"], "--repeat must be an integer >= 1; got -1"),
+    (["features", "--n-images", "2.5"], "--n-images must be a whole number; got '2.5'"),
+])
+def test_count_options_refuse_bad_counts_while_parsing(argv, message, capsys):
+    from benchmarks.dev.speed import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser("speed").parse_args(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_count_option_returns_the_count():
+    from benchmarks.dev.speed import build_parser
+
+    args = build_parser("speed").parse_args(["cnn", "--layer-rounds", "7"])
+    assert args.layer_rounds == 7 and args.rounds == 3
