@@ -23,9 +23,11 @@ The formulas are those of :mod:`classifiers.layers`, arranged for speed:
   ``scale (dy - mean(dy) - xhat mean(dy xhat))``, is
   ``scale dy + c1 z + c0`` with per-channel ``c1, c0``; ``dy`` is nonzero only
   at the pooling winners, so the dense part is two passes over ``z``.
-- col2im of a 3x3, pad 1 convolution assigns the centre offset first (it
-  covers the whole interior) and adds the other eight, so the padded
-  gradient buffer needs no zeroing.
+- The input gradient's product writes one ``(M, C)`` slab per kernel
+  offset (nine products against the filters of one offset each), and col2im
+  assigns the centre offset's slab first (it covers the whole interior) and
+  adds the other eight, so the padded gradient buffer needs no zeroing and
+  each add runs over whole image rows.
 """
 
 import numpy as np
@@ -236,13 +238,15 @@ class ConvNetwork:
         g[3 * b + 2][...] = dbeta
         if b == 0:
             return None
-        dcols = np.matmul(dz, Wc.reshape(9 * C, F).T, out=self.cols[b][:M])  # reuse
-        d6 = dcols.reshape(m, H, W, 3, 3, C)
+        # One (M, C) slab per kernel offset, in the im2col buffer (free now): each add
+        # below runs over whole image rows (docs/decisions.md#convnet-col2im-per-offset).
+        d9 = np.matmul(dz, Wc.reshape(9, C, F).transpose(0, 2, 1),
+                       out=self.cols[b][:M].reshape(9, M, C)).reshape(9, m, H, W, C)
         dxp = self.dxp[b][:m]
-        dxp[:, 1:H + 1, 1:W + 1] = d6[:, :, :, 1, 1]
+        dxp[:, 1:H + 1, 1:W + 1] = d9[4]
         for k in (0, 1, 2, 3, 5, 6, 7, 8):
             dy, dx = divmod(k, 3)
-            dxp[:, dy:dy + H, dx:dx + W] += d6[:, :, :, dy, dx]
+            dxp[:, dy:dy + H, dx:dx + W] += d9[k]
         return dxp[:, 1:H + 1, 1:W + 1]
 
     def set_input(self, Xb):
