@@ -111,10 +111,14 @@ def count_option(option):
 
     def parse(text):
         try:
-            return check_int(int(text), option, low=1)
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{option} must be a whole number; got {text!r}. Pass a count such as 3."
+            ) from None
+        try:
+            return check_int(value, option, low=1)
         except ValueError as exc:
-            message = str(exc) if "must be" in str(exc) else (
-                f"{option} must be a whole number; got {text!r}. Pass a count such as 3.")
-            raise argparse.ArgumentTypeError(message) from None
+            raise argparse.ArgumentTypeError(str(exc)) from None
     parse.__name__ = option
     return parse
