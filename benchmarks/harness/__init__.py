@@ -1,7 +1,8 @@
 """The benchmark harness: split, augment, evaluate, tabulate, plot, and the ``featbench`` CLI.
 
 A run goes :mod:`~benchmarks.harness.runner` (the Python API; learning curves:
-:mod:`~benchmarks.harness.curve`) ->
+:mod:`~benchmarks.harness.curve`, seed sweeps: :mod:`~benchmarks.harness.seeds`,
+both saved point by point by :mod:`~benchmarks.harness.points`) ->
 :mod:`~benchmarks.harness.split` (fit, validation and test parts, augmented
 by :mod:`~benchmarks.harness.augment`) -> :mod:`~benchmarks.harness.evaluate`
 (one row: features from :mod:`~benchmarks.harness.cache`, fit, predict,
@@ -20,6 +21,7 @@ from benchmarks._lazy import lazy_exports
 _EXPORTS = {
     "run_benchmark": "benchmarks.harness.runner",
     "learning_curve": "benchmarks.harness.curve",
+    "seed_sweep": "benchmarks.harness.seeds",
     "Split": "benchmarks.harness.split",
     "make_split": "benchmarks.harness.split",
     "run_pipeline": "benchmarks.harness.evaluate",

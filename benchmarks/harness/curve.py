@@ -8,7 +8,6 @@ it was on, and ``resume=True`` carries on from the points it finds. With a
 :func:`~benchmarks.harness.runner.run_benchmark` are.
 """
 
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,13 +15,13 @@ from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness import plots
-from benchmarks.harness.atomic import check_writable, write_json_atomic, write_text_atomic
+from benchmarks.harness.atomic import check_writable, write_text_atomic
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
 from benchmarks.harness.memory import check_memory
+from benchmarks.harness.points import PointJob, load_points, point_path, run_points
 from benchmarks.harness.results import augment_note, markdown_table
-from benchmarks.harness.runner import (_check_n_jobs, _latest_out, _make_splits, _read_saved,
-                                       _saved_files, default_out)
+from benchmarks.harness.runner import _check_n_jobs, _latest_out, _make_splits, default_out
 from benchmarks.harness.scheduler import RowsFailedError, check_scheduler, open_scheduler
 from features.checks import check_int
 
@@ -60,28 +59,6 @@ def _check_sizes(sizes, n):
     if not resolved:
         raise ValueError("--sizes is empty; pass at least one size.")
     return resolved
-
-
-def _point_path(out, name, train_size):
-    return out / "points" / f"{plots.slug(name)}-{train_size}.json"
-
-
-def _load_points(out, jobs, resume):
-    """Points already in ``out`` for ``jobs``; refuse other options or overwriting."""
-    _saved_files(out, "points", "learning-curve points", resume)
-    done = {}
-    for split, name in jobs:
-        path = _point_path(out, name, split.config["train_size"])
-        point = _read_saved(path) if path.is_file() else None
-        if point is None:
-            continue
-        if point["config"] != split.config:
-            raise ValueError(
-                f"--resume: {path} was produced with {point['config']}, not "
-                f"{split.config}; resume with the same options, or start a new --out folder."
-            )
-        done[path] = {k: point.get(k) for k in _COLUMNS}
-    return done
 
 
 def learning_curve(dataset,
@@ -147,36 +124,28 @@ def learning_curve(dataset,
                else default_out(dataset.name, kind="-curve"))
     out = Path(out)
     check_writable(out)
-    jobs = [(splits[name], name) for splits, _ in runs for name in names]
-    done = _load_points(out, jobs, resume)
-    check_memory([(name, split) for split, name in jobs
-                  if _point_path(out, name, split.config["train_size"]) not in done],
+    jobs = [PointJob(point_path(out, name, splits[name].config["train_size"]), name,
+                     splits[name], {"train_size": splits[name].config["train_size"]},
+                     f"{name} at {splits[name].config['train_size']} images")
+            for splits, _ in runs for name in names]
+    done = load_points(out, jobs, resume, _COLUMNS, "learning-curve points")
+    check_memory([(job.name, job.split) for job in jobs if job.path not in done],
                  train_option="--sizes")
     if done and not quiet:
         log(f"resuming {out}: {len(done)} of {len(jobs)} points already done")
     cache = open_cache(cache_dir, use_cache)
-    paths = [_point_path(out, name, split.config["train_size"]) for split, name in jobs]
     records, failed = dict(done), {}
 
     def so_far():  # the points computed so far, in the order of the jobs
-        return pd.DataFrame([records[p] for p in paths if p in records], columns=_COLUMNS)
+        return pd.DataFrame([records[j.path] for j in jobs if j.path in records],
+                            columns=_COLUMNS)
 
-    todo = [(path, name, split) for path, (split, name) in zip(paths, jobs) if path not in done]
     with open_scheduler(scheduler, log=None if quiet else log) as where:
         bar = tqdm(total=len(jobs), initial=len(done), desc="learning curve", disable=quiet)
-        for path, row, failure in where.run(run_pipeline, todo, cache, n_jobs=n_jobs):
-            bar.update()
-            split, name = jobs[paths.index(path)]
-            if failure is not None:
-                failed[f"{name} at {split.config['train_size']} images"] = failure
-                print(f"featbench: {name} at {split.config['train_size']} training images "
-                      f"failed: {failure}", file=sys.stderr)
-                continue
-            record = {"pipeline": name, "train_size": split.config["train_size"],
-                      **{k: row[k] for k in _COLUMNS[2:]}}
-            write_json_atomic(path, {**record, "config": split.config})
-            records[path] = record
-            write_text_atomic(out / "learning-curve.csv", so_far().to_csv(index=False))
+        run_points(where, run_pipeline, [j for j in jobs if j.path not in done], cache,
+                   n_jobs=n_jobs, bar=bar, records=records, failed=failed,
+                   saved=lambda: write_text_atomic(out / "learning-curve.csv",
+                                                   so_far().to_csv(index=False)))
         bar.close()
     if not records:
         raise RowsFailedError(failed, out, len(jobs), what="learning-curve points")

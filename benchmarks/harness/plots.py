@@ -11,7 +11,7 @@ from sklearn.metrics import confusion_matrix
 from benchmarks.harness.atomic import write_bytes_atomic
 
 __all__ = ["save_figure", "accuracy_bars", "confusion_matrices", "loss_curves",
-           "hog_pictures", "learning_curve_plot", "slug"]
+           "hog_pictures", "learning_curve_plot", "seeds_plot", "slug"]
 
 
 def slug(name):
@@ -197,4 +197,33 @@ def learning_curve_plot(table, path):
     ax.set_xlabel("training images")
     ax.set_ylabel("test accuracy (95% interval)")
     ax.legend(fontsize="small")
+    save_figure(fig, path)
+
+
+def seeds_plot(table, path):
+    """Test accuracy of each seed (dots) and the mean (bar), one column per pipeline.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"pipeline": ["hog/svm"] * 2 + ["pixels/mlp"] * 2,
+    ...                       "seed": [0, 1, 0, 1], "accuracy": [0.6, 0.62, 0.5, 0.55]})
+    >>> path = Path(tempfile.mkdtemp()) / "seeds.png"
+    >>> seeds_plot(table, path)
+    >>> path.read_bytes()[1:4]
+    b'PNG'
+    """
+    names = list(dict.fromkeys(table["pipeline"]))
+    fig = Figure(figsize=(max(4.0, 1.2 * len(names) + 1.5), 4.5))
+    ax = fig.add_subplot()
+    for i, name in enumerate(names):
+        acc = table.loc[table["pipeline"] == name, "accuracy"].to_numpy(dtype=float)
+        ax.hlines(acc.mean(), i - 0.3, i + 0.3, color="black")
+        # Spread the dots sideways by seed order so equal accuracies stay visible.
+        ax.plot(i + np.linspace(-0.15, 0.15, len(acc)), acc, "o", alpha=0.7)
+    ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
+    ax.set_ylabel("test accuracy (dots: seeds, line: mean)")
+    fig.tight_layout()
     save_figure(fig, path)

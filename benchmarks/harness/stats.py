@@ -1,9 +1,10 @@
-"""Statistics for the comparison table: accuracy intervals and McNemar's test."""
+"""Statistics for the comparison tables: accuracy intervals, McNemar's test on one
+test set, and paired differences across seeds."""
 
 import numpy as np
-from scipy.stats import binomtest, norm
+from scipy.stats import binomtest, norm, t, ttest_rel
 
-__all__ = ["wilson_interval", "mcnemar", "per_class_accuracy"]
+__all__ = ["wilson_interval", "mcnemar", "per_class_accuracy", "paired_difference"]
 
 
 def wilson_interval(n_correct, n, confidence=0.95):
@@ -102,3 +103,56 @@ def per_class_accuracy(y_true, y_pred, n_classes):
     hits = np.bincount(y_true[y_true == y_pred], minlength=n_classes)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, hits / totals, np.nan)
+
+
+def paired_difference(a, b, confidence=0.95):
+    """Mean of ``a - b`` over paired runs (seeds), with Student's t interval.
+
+    Parameters
+    ----------
+    a, b : array-like of shape (n,)
+        The two pipelines' accuracies, run ``i`` of each on the same split.
+    confidence : float, default=0.95
+        Coverage of the interval.
+
+    Returns
+    -------
+    dict
+        ``n``, ``mean`` and ``sd`` of the differences, ``ci_low`` and
+        ``ci_high`` (NaN with fewer than 2 runs), ``a_ahead`` and ``b_ahead``
+        (runs where that one is strictly higher) and ``p_value`` of the
+        two-sided paired t-test (NaN with fewer than 2 runs; 1.0 when every
+        difference is 0, 0.0 when all are the same other value).
+
+    Raises
+    ------
+    ValueError
+        If ``a`` and ``b`` differ in length or are empty.
+
+    Examples
+    --------
+    >>> d = paired_difference([0.72, 0.74, 0.73], [0.70, 0.71, 0.73])
+    >>> round(d["mean"], 4), d["a_ahead"], d["b_ahead"]
+    (0.0167, 2, 0)
+    >>> [round(float(d[k]), 4) for k in ("ci_low", "ci_high")]
+    [-0.0213, 0.0546]
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1 or len(a) == 0:
+        raise ValueError(f"need two runs of equal length >= 1; got shapes {a.shape} and "
+                         f"{b.shape}.")
+    diff = a - b
+    n, mean = len(diff), float(diff.mean())
+    out = {"n": n, "mean": mean, "sd": float("nan"), "ci_low": float("nan"),
+           "ci_high": float("nan"), "a_ahead": int(np.sum(diff > 0)),
+           "b_ahead": int(np.sum(diff < 0)), "p_value": float("nan")}
+    if n < 2:
+        return out
+    sd = float(diff.std(ddof=1))
+    half = float(t.ppf(0.5 + confidence / 2, n - 1)) * sd / np.sqrt(n)
+    if sd == 0:  # every run differs by the same amount: t is 0 or infinite
+        p_value = 1.0 if mean == 0 else 0.0
+    else:
+        p_value = float(ttest_rel(a, b).pvalue)
+    out.update(sd=sd, ci_low=mean - half, ci_high=mean + half, p_value=p_value)
+    return out

@@ -1,11 +1,11 @@
 """The ``featbench`` command line: one parser, one module per group of subcommands.
 
-Subcommands: ``run`` (the benchmark) and ``learning-curve``
+Subcommands: ``run`` (the benchmark), ``learning-curve`` and ``seeds``
 (:mod:`~benchmarks.harness.cli.run`), ``pipelines`` (what each named pipeline
 is), ``download`` and ``datasets`` (:mod:`~benchmarks.harness.cli.data`).
 Only ``download`` touches the network. Parsing imports no numerical library,
 so ``featbench --version`` and most usage errors are instant; the numeric
-options of ``run`` and ``learning-curve`` are checked by :mod:`features.checks`,
+options of ``run``, ``learning-curve`` and ``seeds`` are checked by :mod:`features.checks`,
 imported (about a second) when one is given.
 """
 
@@ -15,7 +15,7 @@ import sys
 from benchmarks import __version__
 from benchmarks.harness.cli.data import add_datasets_parser, add_download_parser
 from benchmarks.harness.cli.pipelines import add_pipelines_parser
-from benchmarks.harness.cli.run import add_learning_curve_parser, add_run_parser
+from benchmarks.harness.cli.run import add_learning_curve_parser, add_run_parser, add_seeds_parser
 
 __all__ = ["main", "build_parser"]
 
@@ -37,6 +37,7 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True)
     add_run_parser(sub)
     add_learning_curve_parser(sub)
+    add_seeds_parser(sub)
     add_download_parser(sub)
     add_pipelines_parser(sub)
     add_datasets_parser(sub)

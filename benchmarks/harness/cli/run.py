@@ -1,11 +1,11 @@
-"""``featbench run`` and ``featbench learning-curve``: options, and what they do."""
+"""``featbench run``, ``learning-curve`` and ``seeds``: options, and what they do."""
 
 import argparse
 import sys
 
 from benchmarks.harness.cli.options import add_dataset_options
 
-__all__ = ["add_run_parser", "add_learning_curve_parser"]
+__all__ = ["add_run_parser", "add_learning_curve_parser", "add_seeds_parser"]
 
 PRESET_HELP = (
     "pipeline names, globs (e.g. 'hog*', 'ref:*') or presets, comma-separated. "
@@ -143,15 +143,34 @@ def _cmd_learning_curve(args):
     return 0
 
 
-def _add_common(p):
+def _cmd_seeds(args):
+    from benchmarks.harness.scheduler import RowsFailedError
+    from benchmarks.harness.seeds import seed_sweep
+
+    names = _check_first(args)
+    try:
+        seed_sweep(
+            _dataset(args), names, seeds=args.seeds, against=args.against,
+            train_size=args.train_size, val_size=args.val_size, test_size=args.test_size,
+            augment=args.augment, n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
+            use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
+            scheduler=args.scheduler,
+        )
+    except RowsFailedError as exc:
+        return _failed(args, exc)
+    return 0
+
+
+def _add_common(p, seed=True):
     add_dataset_options(p)
     p.add_argument("--val-size", type=_option_type("--val-size", _val_size), default=0.1,
                    help="validation part of the training images: a fraction < 1 or a "
                         "count (default 0.1)")
     p.add_argument("--test-size", type=_option_type("--test-size", _size), default=None,
                    help="test images used (default: all)")
-    p.add_argument("--seed", type=_option_type("--seed", _seed), default=0,
-                   help="seed of splits and models, 0 to 2**32 - 1 (default 0)")
+    if seed:
+        p.add_argument("--seed", type=_option_type("--seed", _seed), default=0,
+                       help="seed of splits and models, 0 to 2**32 - 1 (default 0)")
     # benchmarks.harness.augment.AUGMENTS, restated so that parsing options does not
     # import the harness (numpy, scikit-learn); a test checks they agree.
     p.add_argument("--augment", choices=["auto", "none", "hflip", "shift", "hflip+shift"],
@@ -228,4 +247,39 @@ def add_learning_curve_parser(sub):
                    help="continue the learning curve in --out (default: the newest one of "
                         "this dataset), keeping its finished points")
     p.set_defaults(func=_cmd_learning_curve)
+    return p
+
+
+def add_seeds_parser(sub):
+    """Register ``featbench seeds`` on the subparsers ``sub``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="demo")
+    >>> seeds = add_seeds_parser(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["seeds", "--seeds", "3", "4", "--against", "pixels/cnn"])
+    >>> args.command, args.seeds, args.against, args.pipelines
+    ('seeds', [3, 4], 'pixels/cnn', 'curve')
+    """
+    p = sub.add_parser("seeds", help="the same pipelines with several seeds: each seed's "
+                                     "accuracy, the spread and paired differences")
+    _add_common(p, seed=False)
+    p.add_argument("--pipelines", default="curve",
+                   help="pipelines to run: names, globs or presets (default: the preset "
+                        "'curve', listed by `featbench pipelines`)")
+    p.add_argument("--seeds", type=_option_type("--seeds", _seed), nargs="+",
+                   default=[0, 1, 2, 3, 4],
+                   help="seeds, each once: each draws the validation split (and the test "
+                        "split where the dataset has none) and seeds every pipeline, as "
+                        "`featbench run --seed` does (default: 0 1 2 3 4)")
+    p.add_argument("--against", default=None,
+                   help="the pipeline whose paired differences with each other one are "
+                        "tabulated (default: the highest mean accuracy)")
+    p.add_argument("--train-size", type=_option_type("--train-size", _size), default=None,
+                   help="training images used, validation included (default: all)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the seed sweep in --out (default: the newest one of this "
+                        "dataset), keeping its finished points")
+    p.set_defaults(func=_cmd_seeds)
     return p

@@ -62,7 +62,7 @@ def test_download_command_reports_a_bad_archive_clearly(tmp_path, monkeypatch, c
     assert not any(p.suffix == ".gz" for p in tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("command", ["run", "learning-curve"])
+@pytest.mark.parametrize("command", ["run", "learning-curve", "seeds"])
 def test_augment_option_choices_and_default(command):
     from benchmarks.harness.cli import build_parser
 
@@ -82,7 +82,7 @@ def test_augment_option_choices_and_default(command):
         assert said in " ".join(sub.help.split()), said
 
 
-@pytest.mark.parametrize("command", ["run", "learning-curve"])
+@pytest.mark.parametrize("command", ["run", "learning-curve", "seeds"])
 def test_unknown_augment_is_refused_before_any_work(command, tmp_path, capsys):
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as exc:
@@ -181,7 +181,10 @@ COMMON_BAD = [
 BAD = ([("run", *bad) for bad in COMMON_BAD + [("--train-size", "0"), ("--train-size", "x"),
                                                ("--train-size", "nan")]]
        + [("learning-curve", *bad) for bad in COMMON_BAD + [("--sizes", "0"),
-                                                            ("--sizes", "inf")]])
+                                                            ("--sizes", "inf")]]
+       + [("seeds", *bad) for bad in COMMON_BAD + [("--seeds", "-1"), ("--seeds", "1.5"),
+                                                   ("--seeds", "x"), ("--train-size", "0")]
+          if bad[0] != "--seed"])
 
 
 @pytest.mark.parametrize("command,option,value", BAD)
@@ -221,7 +224,7 @@ def test_zero_jobs_is_refused_even_when_every_row_is_cached(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("module,api", [("runner", "run_benchmark"),
-                                        ("curve", "learning_curve")])
+                                        ("curve", "learning_curve"), ("seeds", "seed_sweep")])
 def test_zero_jobs_is_refused_by_the_python_api_before_any_work(module, api, tmp_path,
                                                                 monkeypatch):
     import importlib
@@ -235,7 +238,7 @@ def test_zero_jobs_is_refused_by_the_python_api_before_any_work(module, api, tmp
                              cache_dir=tmp_path / "c", quiet=True)
 
 
-@pytest.mark.parametrize("command", ["run", "learning-curve"])
+@pytest.mark.parametrize("command", ["run", "learning-curve", "seeds"])
 def test_an_unwritable_cache_folder_is_said_before_the_data_is_loaded(command, tmp_path,
                                                                       no_data, capsys):
     blocker = tmp_path / "file"

@@ -23,6 +23,7 @@ from benchmarks.harness.curve import learning_curve  # noqa: E402
 from benchmarks.harness.evaluate import run_pipeline  # noqa: E402
 from benchmarks.harness.runner import run_benchmark  # noqa: E402
 from benchmarks.harness.scheduler import RowsFailedError  # noqa: E402
+from benchmarks.harness.seeds import seed_sweep  # noqa: E402
 
 DIGITS_ROWS = ["pixels/svm", "hog+color/softmax", "bovw/svm", "pixels/mlp",
                "ref:hog+color/logreg", "pixels/knn"]
@@ -115,6 +116,17 @@ def test_learning_curve_on_a_cluster_equals_the_local_one(address, tmp_path):
     pd.testing.assert_frame_equal(there[cols], here[cols])
     assert (tmp_path / "cluster" / "learning-curve.md").read_text() == (
         tmp_path / "here" / "learning-curve.md").read_text()
+
+
+def test_seed_sweep_on_a_cluster_equals_the_local_one(address, tmp_path):
+    kw = dict(seeds=(0, 2), train_size=400, quiet=True, use_cache=False)
+    names = ["hog/svm", "pixels/softmax"]
+    here = _local(seed_sweep, _digits(), names, out=tmp_path / "here", **kw)
+    there = seed_sweep(_digits(), names, out=tmp_path / "cluster", scheduler=address, **kw)
+    cols = ["pipeline", "seed", "accuracy", "val_accuracy", "fit_images"]
+    pd.testing.assert_frame_equal(there[cols], here[cols])
+    assert (tmp_path / "cluster" / "seeds.md").read_text() == (
+        tmp_path / "here" / "seeds.md").read_text()
 
 
 def test_search_folds_are_tasks_of_the_cluster_with_n_jobs(cluster, address, tmp_path):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from scipy.stats import binomtest
+from scipy.stats import binomtest, ttest_rel
 
-from benchmarks.harness.stats import mcnemar, per_class_accuracy, wilson_interval
+from benchmarks.harness.stats import mcnemar, paired_difference, per_class_accuracy, wilson_interval
 
 
 @pytest.mark.parametrize("k,n", [(0, 10), (10, 10), (37, 100), (500, 1017)])
@@ -45,3 +45,45 @@ def test_per_class_accuracy():
     acc = per_class_accuracy([0, 0, 1, 1, 1], [0, 1, 1, 1, 0], 3)
     np.testing.assert_allclose(acc[:2], [0.5, 2 / 3])
     assert np.isnan(acc[2])
+
+
+# -- paired differences over seeds ----------------------------------------------------
+
+
+@pytest.mark.parametrize("seed,n", [(0, 2), (1, 4), (2, 10)])
+def test_paired_difference_matches_scipy_paired_t(seed, n):
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(0.6, 0.8, n), rng.uniform(0.6, 0.8, n)
+    out = paired_difference(a, b)
+    ref = ttest_rel(a, b)
+    ci = ref.confidence_interval(0.95)
+    assert out["n"] == n and out["mean"] == pytest.approx(np.mean(a - b))
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((ci.low, ci.high))
+    assert out["p_value"] == pytest.approx(ref.pvalue)
+    assert out["a_ahead"] + out["b_ahead"] == n
+
+
+def test_paired_difference_known_answer():
+    # Differences 0.02, 0.03, 0.00: mean 0.0167, sd 0.0153, t(2) 97.5% = 4.3027.
+    out = paired_difference([0.72, 0.74, 0.73], [0.70, 0.71, 0.73])
+    half = 4.302653 * np.std([0.02, 0.03, 0.0], ddof=1) / np.sqrt(3)
+    assert out["ci_low"] == pytest.approx(0.05 / 3 - half)
+    assert (out["a_ahead"], out["b_ahead"]) == (2, 0)
+
+
+def test_paired_difference_of_one_run_has_no_interval():
+    out = paired_difference([0.7], [0.6])
+    assert out["mean"] == pytest.approx(0.1) and out["a_ahead"] == 1
+    assert all(np.isnan(out[k]) for k in ("sd", "ci_low", "ci_high", "p_value"))
+
+
+@pytest.mark.parametrize("a,b,p", [([0.5, 0.6], [0.5, 0.6], 1.0), ([0.6, 0.7], [0.5, 0.6], 0.0)])
+def test_paired_difference_of_constant_differences(a, b, p):
+    out = paired_difference(a, b)
+    assert out["p_value"] == p and out["ci_low"] == pytest.approx(out["ci_high"])
+
+
+@pytest.mark.parametrize("a,b", [([0.5], [0.5, 0.6]), ([], []), ([[0.5]], [[0.5]])])
+def test_paired_difference_refuses_unpaired_runs(a, b):
+    with pytest.raises(ValueError, match="need two runs of equal length >= 1"):
+        paired_difference(a, b)
