@@ -33,7 +33,7 @@ The formulas are those of :mod:`classifiers.layers`, arranged for speed:
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from .layers import conv2d_forward
+from .layers import conv2d_forward, dropout_mask
 
 BN_MOMENTUM, BN_EPS = 0.9, 1e-5
 # Filter gradients with fewer entries run on one BLAS thread: the first
@@ -125,12 +125,8 @@ class ConvNetwork:
         self.blas = ThreadpoolController()
 
     def dropout_mask(self, shape):
-        """Inverted-dropout mask of ``shape``: 0 with probability ``p``, else ``1 / (1 - p)``."""
-        r = self.gen.random(shape, dtype=self.dtype)
-        r += self.dtype.type(1.0 - self.p)
-        np.floor(r, out=r)
-        r *= self.dtype.type(1.0 / (1.0 - self.p))
-        return r
+        """Inverted-dropout mask of ``shape`` (:func:`~classifiers.layers.dropout_mask`)."""
+        return dropout_mask(self.gen, shape, self.p, self.dtype)
 
     def penalty(self):
         """Weight-decay term ``alpha * sum W**2``."""

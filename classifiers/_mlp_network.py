@@ -10,7 +10,7 @@ the outputs, so an epoch allocates almost nothing beyond what BLAS needs.
 import numpy as np
 
 from .layers import activate_inplace, backprop_activation_inplace, batchnorm_backward
-from .layers import batchnorm_forward
+from .layers import batchnorm_forward, dropout_mask
 
 BN_MOMENTUM, BN_EPS = 0.9, 1e-5
 
@@ -125,12 +125,7 @@ class _Network:
             n = out.size
             bits = np.unpackbits(np.frombuffer(self.gen.bytes(-(-n // 8)), np.uint8), count=n)
             return np.multiply(bits.reshape(out.shape), scale, out=out)
-        r = self.gen.random(out.shape, dtype=out.dtype, out=out)
-        # floor(r + 1 - p) is 1 with probability 1 - p, else 0
-        r += 1.0 - self.p
-        np.floor(r, out=r)
-        r *= scale
-        return r
+        return dropout_mask(self.gen, out.shape, self.p, out.dtype, out=out)
 
     def penalty(self):
         """Weight-decay term ``alpha * sum W**2``."""

@@ -2,8 +2,8 @@
 
 The same network (blocks of 3x3 convolution without bias - batch
 normalization - ReLU - 2x2 max pooling, then ``[affine - ReLU] - dropout -
-affine``), the same initial weights, mini-batches, per-batch augmentation
-and learning-rate schedule as featbench's numpy ConvNet, but PyTorch's
+affine``), the same initial weights, mini-batches, per-batch augmentation,
+dropout masks and learning-rate schedule as featbench's numpy ConvNet, but PyTorch's
 layers, loss, autograd and update rules: the numpy network is read against a
 standard implementation. PyTorch is optional (``pip install featbench[torch]``);
 without it this module imports, and fitting raises an ``ImportError`` that
@@ -19,6 +19,7 @@ from classifiers import ConvNetClassifier
 from classifiers._convnet_network import BN_EPS, BN_MOMENTUM, init_params
 from classifiers._training import encode_labels, make_est_schedule
 from classifiers.augment import minibatches
+from classifiers.layers import dropout_mask
 from features._validation import check_images, to_float_images
 
 __all__ = ["TorchConvNetClassifier", "build_module"]
@@ -56,6 +57,17 @@ def build_module(params, stats, conv_channels, image_shape, hidden_size, dropout
     """
     torch = _torch()
     nn = torch.nn
+
+    class _Dropout(nn.Dropout):
+        """``nn.Dropout`` that applies ``self.mask`` in training when one is set."""
+
+        mask = None
+
+        def forward(self, x):
+            if self.training and self.mask is not None:
+                return x * self.mask
+            return super().forward(x)
+
     H, W, C = image_shape
     layers = []
     for b, c_out in enumerate(conv_channels):
@@ -80,7 +92,7 @@ def build_module(params, stats, conv_channels, image_shape, hidden_size, dropout
         if i + 2 < len(dense):
             head += [linear, nn.ReLU()]
         else:
-            head += [nn.Dropout(dropout), linear]
+            head += [_Dropout(dropout), linear]
 
     class _Net(nn.Module):
         def __init__(self):
@@ -100,16 +112,17 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters are those of :class:`classifiers.ConvNetClassifier` that shape
     training (see there for their meaning and defaults). Initial weights come
-    from the same seeded initializer, mini-batches from the same seeded
-    permutation and augmentation (:func:`classifiers.augment.minibatches`),
-    and the learning rate follows the same schedule every mini-batch; the
-    layers, cross-entropy, backward pass and update rules (``adam``:
-    ``torch.optim.Adam``; ``nesterov``/``momentum``: ``torch.optim.SGD``) are
-    PyTorch's. Weight decay ``alpha * sum W**2`` goes to the conv filters and
-    head weights only, as in the numpy network. Without dropout, with
-    ``adam`` or ``sgd``, the two networks' weights differ only by float32
-    rounding; PyTorch's dropout masks are its own. PyTorch's momentum scales
-    the whole velocity by the current rate, where the numpy update rules keep
+    from the same seeded initializer; mini-batches, their flips and shifts
+    (:func:`classifiers.augment.minibatches`) and the dropout masks
+    (:func:`classifiers.layers.dropout_mask`) from the same seeded generator,
+    drawn in the same order; the learning rate follows the same schedule
+    every mini-batch. The layers, cross-entropy, backward pass and update
+    rules (``adam``: ``torch.optim.Adam``; ``nesterov``/``momentum``:
+    ``torch.optim.SGD``) are PyTorch's. Weight decay ``alpha * sum W**2``
+    goes to the conv filters and head weights only, as in the numpy network.
+    With ``adam`` or ``sgd`` the two networks differ only by float32
+    rounding, which grows over many steps. PyTorch's momentum scales the
+    whole velocity by the current rate, where the numpy update rules keep
     each past step at the rate it was taken, so ``momentum`` and
     ``nesterov`` agree with the numpy network under a constant rate only.
 
@@ -193,11 +206,12 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
         params, stats = init_params(image_shape, channels, self.hidden_size,
                                     len(self.classes_), rng)
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
-        # Dropout's seed comes from rng, after gen is made: gen then draws the same
-        # mini-batches and augmentation as in the numpy network.
+        # gen draws the mini-batches, their flips and shifts and the dropout masks in
+        # the numpy network's order; PyTorch's own generator is seeded from rng.
         torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
         net = build_module(params, stats, channels, image_shape, self.hidden_size,
                            float(self.dropout))
+        drop, width, rate = net.head[-2], net.head[-1].in_features, float(self.dropout)
         # Conv filters and head weights decay; batch-norm scales and biases do not.
         decayed, others = [], []
         for name, p in net.named_parameters():
@@ -219,6 +233,9 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
                     group["lr"] = schedule(self.learning_rate, epoch + i / n_batches)
                 x = torch.from_numpy(np.ascontiguousarray(
                     to_float_images(batch, np.float32).transpose(0, 3, 1, 2)))
+                if rate > 0:
+                    drop.mask = torch.from_numpy(dropout_mask(
+                        gen, (len(idx), width), rate, np.float32))
                 loss = torch.nn.functional.cross_entropy(net(x), labels[idx])
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -230,6 +247,7 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"training diverged (loss {self.loss_curve_[-1]}) at epoch {epoch + 1}; "
                     f"lower learning_rate (now {self.learning_rate}).")
+        drop.mask = None
         self.module_ = net.eval()
         self.image_shape_ = image_shape
         return self

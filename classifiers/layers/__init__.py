@@ -15,7 +15,8 @@ batches are NHWC: ``(N, H, W, C)``.
 from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2col
 from .dense import (
     ACTIVATIONS, activate_inplace, affine_backward, affine_forward,
-    backprop_activation_inplace, dropout_backward, dropout_forward, elu_backward, elu_forward,
+    backprop_activation_inplace, dropout_backward, dropout_forward, dropout_mask, elu_backward,
+    elu_forward,
     leaky_relu_backward, leaky_relu_forward, relu_backward, relu_forward, sigmoid_backward,
     sigmoid_forward, tanh_backward, tanh_forward,
 )
@@ -32,7 +33,7 @@ __all__ = [
     "elu_forward", "elu_backward",
     "tanh_forward", "tanh_backward",
     "sigmoid_forward", "sigmoid_backward",
-    "dropout_forward", "dropout_backward",
+    "dropout_forward", "dropout_backward", "dropout_mask",
     "ACTIVATIONS", "activate_inplace", "backprop_activation_inplace",
     "conv2d_forward", "conv2d_backward", "conv_output_size", "im2col", "col2im",
     "maxpool_forward", "maxpool_backward", "global_avgpool_forward", "global_avgpool_backward",

@@ -19,7 +19,7 @@ __all__ = [
     "elu_forward", "elu_backward",
     "tanh_forward", "tanh_backward",
     "sigmoid_forward", "sigmoid_backward",
-    "dropout_forward", "dropout_backward",
+    "dropout_forward", "dropout_backward", "dropout_mask",
     "ACTIVATIONS", "activate_inplace", "backprop_activation_inplace",
 ]
 
@@ -189,6 +189,40 @@ def sigmoid_backward(dout, cache):
     array([0.25])
     """
     return dout * cache * (1.0 - cache)
+
+
+def dropout_mask(rng, shape, p, dtype=np.float32, out=None):
+    """Inverted-dropout mask: 0 with probability ``p``, else ``1 / (1 - p)``.
+
+    One uniform draw per unit, in ``dtype``: ``floor(r + 1 - p)`` is 1 with
+    probability ``1 - p``. The networks draw their masks here, so a twin
+    given the same generator draws the same masks.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    shape : tuple of int
+    p : float
+        Drop probability in [0, 1) (not checked: the estimators check it).
+    dtype : {np.float32, np.float64}, default=np.float32
+    out : ndarray of ``shape`` and ``dtype`` or None
+        Filled in place when given.
+
+    Returns
+    -------
+    ndarray of ``shape``
+
+    Examples
+    --------
+    >>> dropout_mask(np.random.default_rng(0), (2, 4), 0.5).tolist()
+    [[2.0, 2.0, 2.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    """
+    dtype = np.dtype(dtype)
+    r = rng.random(shape, dtype=dtype, out=out)
+    r += dtype.type(1.0 - p)
+    np.floor(r, out=r)
+    r *= dtype.type(1.0 / (1.0 - p))
+    return r
 
 
 def dropout_forward(x, p, rng=None, training=True):

@@ -32,15 +32,18 @@ def test_module_computes_the_numpy_networks_scores_from_the_same_weights(hidden_
 @pytest.mark.parametrize("optimizer,rate,schedule", [
     ("adam", 2e-3, "onecycle"), ("sgd", 0.1, "onecycle"), ("momentum", 0.05, "constant"),
     ("nesterov", 0.05, "constant")])
-@pytest.mark.parametrize("augment", [None, "hflip+shift"])
-def test_without_dropout_the_twin_trains_like_the_numpy_network(optimizer, rate, schedule,
-                                                                 augment):
-    # Same initial weights, mini-batches, flips and shifts, rates and decay: the two
-    # networks differ only by float32 rounding after 18 steps.
+@pytest.mark.parametrize("augment,dropout,hidden", [(None, 0.0, None),
+                                                    ("hflip+shift", 0.3, None),
+                                                    ("hflip+shift", 0.5, 8)])
+def test_the_twin_trains_like_the_numpy_network(optimizer, rate, schedule, augment, dropout,
+                                                hidden):
+    # Same initial weights, mini-batches, flips, shifts, dropout masks, rates and
+    # decay: the two networks differ only by float32 rounding after 18 steps.
     rng = np.random.default_rng(0)
     X = rng.integers(0, 256, (96, 8, 8, 3), dtype=np.uint8)
     y = np.arange(96) % 3
-    kw = dict(conv_channels=(4, 6), dropout=0.0, optimizer=optimizer, learning_rate=rate,
+    kw = dict(conv_channels=(4, 6), dropout=dropout, hidden_size=hidden, optimizer=optimizer,
+              learning_rate=rate,
               lr_schedule=schedule, max_epochs=3, batch_size=16, augment=augment, shift=1,
               random_state=0)
     ours = ConvNetClassifier(**kw).fit(X, y)

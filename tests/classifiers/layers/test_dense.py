@@ -95,3 +95,20 @@ def test_fused_inplace_activations_equal_the_forward_backward_pairs(name, dtype)
     L.backprop_activation_inplace(name, d, z, np.empty_like(z))
     np.testing.assert_allclose(d, backward(dout, cache), rtol=1e-5, atol=1e-6)
     assert d.dtype == dtype
+
+
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_mask_keeps_one_minus_p_scaled_by_its_inverse(p, dtype):
+    mask = L.dropout_mask(np.random.default_rng(0), (400, 250), p, dtype)
+    assert mask.dtype == dtype and mask.shape == (400, 250)
+    kept = mask != 0
+    np.testing.assert_allclose(mask[kept], dtype(1.0 / (1.0 - p)))
+    assert kept.mean() == pytest.approx(1.0 - p, abs=0.005)  # 100,000 draws: sd 0.0016
+
+
+def test_dropout_mask_fills_out_and_repeats_with_the_seed():
+    out = np.empty((3, 5), np.float32)
+    mask = L.dropout_mask(np.random.default_rng(1), out.shape, 0.3, out=out)
+    assert mask is out
+    np.testing.assert_array_equal(mask, L.dropout_mask(np.random.default_rng(1), (3, 5), 0.3))
