@@ -114,6 +114,19 @@ def _points(value):
     return "" if pd.isna(value) else f"{100 * value:+.1f}"
 
 
+def _p_value(value):
+    """A p-value as shown: three decimals, ``<0.001`` below that, blank when undefined.
+
+    Examples
+    --------
+    >>> _p_value(0.0123), _p_value(2e-6), _p_value(float("nan"))
+    ('0.012', '<0.001', '')
+    """
+    if pd.isna(value):
+        return ""
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
 def _markdown(table, diffs, names, title):
     wide = table.pivot(index="seed", columns="pipeline", values="accuracy").reindex(
         columns=names)
@@ -133,7 +146,7 @@ def _markdown(table, diffs, names, title):
         "sd, points": [f"{100 * v:.1f}" if pd.notna(v) else "" for v in diffs["sd"]],
         f"{against} ahead": diffs["a_ahead"],
         "behind": diffs["b_ahead"],
-        "p (paired t)": [f"{v:.3f}" if pd.notna(v) else "" for v in diffs["p_value"]],
+        "p (paired t)": [_p_value(v) for v in diffs["p_value"]],
     })
     return (md + f"\nPaired differences over the seeds, {against} minus each other "
             f"pipeline, in points of accuracy (0.01); the interval is Student's t over the "

@@ -168,3 +168,9 @@ def test_cli_seeds_refuses_a_seed_given_twice(tmp_path, capsys, monkeypatch):
                  "2", "--quiet", "--out", str(tmp_path / "s")])
     assert code == 2
     assert "--seeds lists seed 2 twice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("p,shown", [(0.4673, "0.467"), (0.001, "0.001"), (9e-6, "<0.001"),
+                                     (float("nan"), "")])
+def test_p_values_below_a_thousandth_are_not_shown_as_zero(p, shown):
+    assert seeds._p_value(p) == shown
