@@ -59,6 +59,12 @@ def _check_seeds(seeds):
     return resolved
 
 
+def _check_against(against, names):
+    if against not in names:
+        raise ValueError(f"--against {against!r} is not among the pipelines of the sweep "
+                         f"({', '.join(names)}); pass one of them.")
+
+
 def seed_differences(table, against=None, confidence=0.95):
     """Paired differences between ``against`` and every other pipeline, over the seeds.
 
@@ -94,9 +100,7 @@ def seed_differences(table, against=None, confidence=0.95):
     names = list(dict.fromkeys(table["pipeline"]))
     if against is None:
         against = max(names, key=lambda n: wide[n].mean())
-    elif against not in names:
-        raise ValueError(f"--against {against!r} is not among the pipelines of the sweep "
-                         f"({', '.join(names)}); pass one of them.")
+    _check_against(against, names)
     lines = []
     for name in names:
         if name == against:
@@ -212,9 +216,8 @@ def seed_sweep(dataset, pipeline_names="curve", seeds=(0, 1, 2, 3, 4), *, agains
     names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
                              else pipeline_names)
     seeds = _check_seeds(seeds)
-    if against is not None and against not in names:
-        raise ValueError(f"--against {against!r} is not among the pipelines of the sweep "
-                         f"({', '.join(names)}); pass one of them.")
+    if against is not None:
+        _check_against(against, names)
     _check_n_jobs(n_jobs)
     check_scheduler(scheduler)
 

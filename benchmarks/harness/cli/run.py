@@ -107,58 +107,41 @@ def _failed(args, exc):
     return 1
 
 
-def _cmd_run(args):
-    from benchmarks.harness.runner import run_benchmark
+def _call(args, module, api, **options):
+    """Run ``module.api`` on the dataset and the options every command shares.
+
+    A cluster run some of whose rows failed exits with status 1 and says which.
+    """
+    import importlib
+
     from benchmarks.harness.scheduler import RowsFailedError
 
     names = _check_first(args)
     try:
-        run_benchmark(
-            _dataset(args), names, train_size=args.train_size, val_size=args.val_size,
-            test_size=args.test_size, seed=args.seed, augment=args.augment,
-            search=args.search, n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
+        getattr(importlib.import_module(module), api)(
+            _dataset(args), names, val_size=args.val_size, test_size=args.test_size,
+            augment=args.augment, n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
             use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
-            scheduler=args.scheduler,
+            scheduler=args.scheduler, **options,
         )
     except RowsFailedError as exc:
         return _failed(args, exc)
     return 0
+
+
+def _cmd_run(args):
+    return _call(args, "benchmarks.harness.runner", "run_benchmark",
+                 train_size=args.train_size, seed=args.seed, search=args.search)
 
 
 def _cmd_learning_curve(args):
-    from benchmarks.harness.curve import learning_curve
-    from benchmarks.harness.scheduler import RowsFailedError
-
-    names = _check_first(args)
-    try:
-        learning_curve(
-            _dataset(args), names, sizes=args.sizes, val_size=args.val_size,
-            test_size=args.test_size, seed=args.seed, augment=args.augment,
-            n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
-            use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
-            scheduler=args.scheduler,
-        )
-    except RowsFailedError as exc:
-        return _failed(args, exc)
-    return 0
+    return _call(args, "benchmarks.harness.curve", "learning_curve", sizes=args.sizes,
+                 seed=args.seed)
 
 
 def _cmd_seeds(args):
-    from benchmarks.harness.scheduler import RowsFailedError
-    from benchmarks.harness.seeds import seed_sweep
-
-    names = _check_first(args)
-    try:
-        seed_sweep(
-            _dataset(args), names, seeds=args.seeds, against=args.against,
-            train_size=args.train_size, val_size=args.val_size, test_size=args.test_size,
-            augment=args.augment, n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
-            use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
-            scheduler=args.scheduler,
-        )
-    except RowsFailedError as exc:
-        return _failed(args, exc)
-    return 0
+    return _call(args, "benchmarks.harness.seeds", "seed_sweep", seeds=args.seeds,
+                 against=args.against, train_size=args.train_size)
 
 
 def _add_common(p, seed=True):
