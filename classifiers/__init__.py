@@ -8,7 +8,7 @@ losses, regularizers, update rules and learning-rate schedules, layers
 that draws it) and the gradient check.
 """
 
-from .augment import augment_batch, minibatches
+from .augment import AUGMENTS, Augment, augment_batch, default_shift, minibatches
 from .convnet import ConvNetClassifier
 from .gradient_check import check_gradient, numerical_gradient, relative_error
 from .layers import (
@@ -30,7 +30,7 @@ from .schedules import ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_s
 
 __all__ = [
     "LinearSVM", "SoftmaxClassifier", "MLPClassifier", "KNNClassifier", "ConvNetClassifier",
-    "augment_batch", "minibatches",
+    "AUGMENTS", "Augment", "default_shift", "augment_batch", "minibatches",
     "svm_loss", "squared_svm_loss", "ovr_svm_loss", "ovr_squared_svm_loss", "softmax_loss",
     "softmax",
     "l2", "l1", "elastic_net", "regularization",

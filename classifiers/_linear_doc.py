@@ -50,15 +50,16 @@ default="{optimizer}"
         Held-out share in (0, 1), used only with ``early_stopping``.
     n_iter_no_change : int, default={n_iter_no_change}
         Patience, in epochs.
-    augment : {{None, "hflip", "shift", "hflip+shift"}}, default=None
+    augment : {{"none", "hflip", "shift", "hflip+shift"}}, default="none"
         Per-batch image augmentation (see :mod:`classifiers.augment`): each row
         of ``X`` is viewed as an image of ``image_shape`` (rows flattened in
         row, column, channel order, as :class:`features.RawPixels` does),
         mirrored and/or shifted with fresh random draws for every mini-batch.
         Only the training batches are augmented, never the validation split.
-    shift : int, default=2
-        Largest shift in pixels, >= 1; the uncovered border is filled with 0
-        (the mean, for mean-centered pixels).
+    shift : int or None, default=None
+        Largest shift in pixels, >= 1 (None: 1/16 of the smaller image side,
+        :func:`classifiers.augment.default_shift`, 2 for 32x32 images); the
+        uncovered border is filled with 0 (the mean, for mean-centered pixels).
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of the images the rows hold; required with
         ``augment`` (``H * W * C`` must equal the number of features).

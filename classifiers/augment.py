@@ -1,32 +1,132 @@
-"""Per-batch image augmentation: random horizontal mirrors and random shifts.
+"""Image augmentation: one value, :class:`Augment`, and the per-batch draws it stands for.
+
+An :class:`Augment` says what is done to training images: random horizontal
+mirrors, random shifts of up to ``shift`` pixels (zero fill), both or
+neither. Its names (:data:`AUGMENTS`) are the one vocabulary of the
+estimators' ``augment`` parameter, of :func:`pipelines.make` and of
+``featbench --augment`` (which adds ``"auto"``, resolved per row by the
+harness); :func:`default_shift` is the one default shift.
 
 Every estimator that trains by mini-batches takes its batches from
-:func:`minibatches`, which calls :func:`augment_batch` on each one, so every
-epoch sees fresh random versions of the training images and no augmented copy
-of the training set is ever stored. Batches are NHWC ``(N, H, W, C)`` of any
-dtype, or rows of flattened images viewed in that shape; the functions return
-new arrays and leave their input alone.
+:func:`minibatches`, which draws the augmentation afresh for each one, so
+every epoch sees fresh random versions of the training images and no
+augmented copy of the training set is ever stored. Batches are NHWC
+``(N, H, W, C)`` of any dtype, or rows of flattened images viewed in that
+shape; the functions return new arrays and leave their input alone.
 """
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
-from features.checks import check_choice, check_int
+from features.checks import check_int
 
-__all__ = ["AUGMENTS", "check_augment", "check_image_shape", "flip_images", "shift_images",
-           "random_flip", "random_shift", "augment_batch", "minibatches"]
+__all__ = ["AUGMENTS", "Augment", "default_shift", "check_augment", "check_image_shape",
+           "augment_for_rows", "flip_images", "shift_images", "random_flip", "random_shift", "augment_batch",
+           "minibatches"]
 
-AUGMENTS = (None, "hflip", "shift", "hflip+shift")
+#: Names of the augmentations, in the order of :attr:`Augment.name`.
+AUGMENTS = ("none", "hflip", "shift", "hflip+shift")
 
 
-def check_augment(augment, shift):
+def default_shift(image_shape):
+    """The largest shift, in pixels, of images of ``image_shape`` (H, W, ...).
+
+    ``min(H, W) / 16`` rounded, at least 1: 2 pixels for CIFAR-10's 32x32
+    images, 1 for the 8x8 digits.
+
+    Examples
+    --------
+    >>> default_shift((32, 32, 3)), default_shift((8, 8))
+    (2, 1)
+    """
+    return max(1, round(min(image_shape[:2]) / 16))
+
+
+@dataclass(frozen=True)
+class Augment:
+    """What is done to training images: mirrors, shifts, both or nothing.
+
+    Attributes
+    ----------
+    hflip : bool, default=False
+        Mirror images left to right.
+    shift : int, default=0
+        Largest shift in pixels; 0 for no shifts.
+
+    Examples
+    --------
+    >>> aug = Augment.parse("hflip+shift", image_shape=(32, 32, 3))
+    >>> aug, aug.name, aug.mirrors.name
+    (Augment(hflip=True, shift=2), 'hflip+shift', 'hflip')
+    >>> Augment.parse(None).name, bool(Augment()), bool(aug)
+    ('none', False, True)
+    """
+
+    hflip: bool = False
+    shift: int = 0
+
+    @property
+    def name(self):
+        """One of :data:`AUGMENTS`."""
+        steps = ["hflip"] * self.hflip + ["shift"] * (self.shift > 0)
+        return "+".join(steps) or "none"
+
+    @property
+    def mirrors(self):
+        """The mirror part alone: what is made as copies of stored images."""
+        return Augment(hflip=self.hflip)
+
+    def __bool__(self):
+        return self.hflip or self.shift > 0
+
+    @classmethod
+    def parse(cls, augment, shift=None, image_shape=None, option="augment"):
+        """The :class:`Augment` a name (or an ``Augment``) stands for, checked.
+
+        Parameters
+        ----------
+        augment : {"none", "hflip", "shift", "hflip+shift"}, None or Augment
+            None is ``"none"``; an ``Augment`` is returned as it is.
+        shift : int or None, default=None
+            Largest shift in pixels (>= 1) of a name with ``"shift"``; None:
+            :func:`default_shift` of ``image_shape`` (2 without one).
+        image_shape : tuple of int or None, default=None
+            (H, W, ...) of the images; shifts need at least 2x2 pixels.
+        option : str, default="augment"
+            The parameter or option named by the errors.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For an unknown name, a bad ``shift``, or shifts of images under 2x2.
+        """
+        if isinstance(augment, Augment):
+            return augment
+        if augment is None:
+            augment = "none"
+        if not isinstance(augment, str) or augment not in AUGMENTS:
+            raise ValueError(f"{option} must be one of {', '.join(map(repr, AUGMENTS))} (or "
+                             f"None for 'none'); got {augment!r}.")
+        if "shift" not in augment:
+            return cls(hflip="hflip" in augment)
+        if image_shape is not None and min(image_shape[:2]) < 2:
+            raise ValueError(
+                f"{option}={augment!r} moves images by a pixel or more, which leaves nothing "
+                f"of images of {image_shape[0]}x{image_shape[1]} pixels; pass 'hflip' or "
+                f"'none'.")
+        if shift is None:
+            shift = default_shift(image_shape) if image_shape is not None else 2
+        return cls(hflip="hflip" in augment, shift=check_int(shift, "shift", low=1))
+
+
+def check_augment(augment, shift=None, image_shape=None):
     """Validate the ``augment`` and ``shift`` parameters of an estimator.
 
     Returns
     -------
-    augment : str or None
-    shift : int
+    Augment
 
     Raises
     ------
@@ -36,10 +136,13 @@ def check_augment(augment, shift):
     Examples
     --------
     >>> check_augment("hflip+shift", 2)
-    ('hflip+shift', 2)
+    Augment(hflip=True, shift=2)
+    >>> check_augment("shift", None, (8, 8, 1)).shift
+    1
     """
-    check_choice(augment, "augment", AUGMENTS)
-    return augment, check_int(shift, "shift", low=1)
+    if shift is not None:
+        check_int(shift, "shift", low=1)
+    return Augment.parse(augment, shift, image_shape)
 
 
 def check_image_shape(image_shape, n_features, augment):
@@ -81,6 +184,39 @@ def check_image_shape(image_shape, n_features, augment):
             "of the images the rows were flattened from."
         )
     return tuple(int(v) for v in image_shape) + (1,) * (3 - len(image_shape))
+
+
+def augment_for_rows(augment, shift, image_shape, n_features):
+    """The augmentation of rows of flattened images, and the shape they are viewed in.
+
+    Parameters
+    ----------
+    augment, shift
+        An estimator's parameters (see :func:`check_augment`).
+    image_shape : tuple of int or None
+        The estimator's ``image_shape``; needed only with an augmentation.
+    n_features : int
+        Values per row.
+
+    Returns
+    -------
+    augment : Augment
+        With :func:`default_shift` of the images where ``shift`` is None.
+    shape : tuple ``(H, W, C)`` or None
+        None without augmentation.
+
+    Examples
+    --------
+    >>> augment_for_rows("shift", None, (8, 8), 64)
+    (Augment(hflip=False, shift=1), (8, 8, 1))
+    >>> augment_for_rows("none", None, None, 64)
+    (Augment(hflip=False, shift=0), None)
+    """
+    aug = check_augment(augment, shift)
+    if not aug:
+        return aug, None
+    shape = check_image_shape(image_shape, n_features, aug.name)
+    return check_augment(augment, shift, shape), shape
 
 
 def flip_images(X, which):
@@ -185,18 +321,16 @@ def random_shift(X, shift, rng):
     return shift_images(X, rng.integers(-shift, shift + 1, size=(X.shape[0], 2)), shift)
 
 
-def augment_batch(X, augment, rng, shift=2):
-    """Apply the augmentation ``augment`` names to a mini-batch.
+def augment_batch(X, augment, rng):
+    """Apply the augmentation ``augment`` to a mini-batch, with fresh random draws.
 
     Parameters
     ----------
     X : ndarray of shape (N, H, W, C)
-    augment : {None, "hflip", "shift", "hflip+shift"}
-        None returns ``X`` itself.
+    augment : Augment
+        No augmentation returns ``X`` itself.
     rng : numpy.random.Generator
-        Source of the random draws.
-    shift : int, default=2
-        Largest shift in pixels, for ``"shift"`` and ``"hflip+shift"``.
+        Source of the random draws: the mirrors first, then the shifts.
 
     Returns
     -------
@@ -205,22 +339,22 @@ def augment_batch(X, augment, rng, shift=2):
     Examples
     --------
     >>> X = np.zeros((3, 8, 8, 1), dtype=np.uint8)
-    >>> augment_batch(X, "hflip+shift", np.random.default_rng(0)).shape
+    >>> augment_batch(X, Augment(hflip=True, shift=2), np.random.default_rng(0)).shape
     (3, 8, 8, 1)
     """
-    if augment in ("hflip", "hflip+shift"):
+    if augment.hflip:
         X = random_flip(X, rng)
-    if augment in ("shift", "hflip+shift"):
-        X = random_shift(X, shift, rng)
+    if augment.shift:
+        X = random_shift(X, augment.shift, rng)
     return X
 
 
-def minibatches(X, batch_size, rng, augment=None, shift=2, image_shape=None):
+def minibatches(X, batch_size, rng, augment=Augment(), image_shape=None):
     """One epoch of mini-batches in a fresh random order, each augmented afresh.
 
     The one batch loop of the estimators that train by mini-batches: the order
     is drawn first, then each batch's flips and shifts when it is reached, so
-    that with ``augment=None`` nothing but the order is drawn.
+    that without augmentation nothing but the order is drawn.
 
     Parameters
     ----------
@@ -230,10 +364,8 @@ def minibatches(X, batch_size, rng, augment=None, shift=2, image_shape=None):
         Rows per batch (the last batch may be smaller).
     rng : numpy.random.Generator
         Source of the order and of the augmentation.
-    augment : {None, "hflip", "shift", "hflip+shift"}, default=None
+    augment : Augment, default=Augment()
         See :func:`augment_batch`.
-    shift : int, default=2
-        Largest shift in pixels.
     image_shape : tuple ``(H, W, C)`` or None, default=None
         The shape each row of ``X`` is viewed in for augmentation (see
         :func:`check_image_shape`); None when ``X`` holds images.
@@ -248,7 +380,7 @@ def minibatches(X, batch_size, rng, augment=None, shift=2, image_shape=None):
     Examples
     --------
     >>> X = np.arange(12.0).reshape(4, 3)  # four 1x3 gray images
-    >>> for idx, batch in minibatches(X, 2, np.random.default_rng(0), "hflip",
+    >>> for idx, batch in minibatches(X, 2, np.random.default_rng(0), Augment(hflip=True),
     ...                               image_shape=(1, 3, 1)):
     ...     print(idx.tolist(), batch.tolist())
     [2, 0] [[8.0, 7.0, 6.0], [2.0, 1.0, 0.0]]
@@ -259,7 +391,7 @@ def minibatches(X, batch_size, rng, augment=None, shift=2, image_shape=None):
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
         batch = X[idx]
-        if augment is not None:
+        if augment:
             images = batch if image_shape is None else batch.reshape((-1,) + image_shape)
-            batch = augment_batch(images, augment, rng, shift).reshape(batch.shape)
+            batch = augment_batch(images, augment, rng).reshape(batch.shape)
         yield idx, batch

@@ -92,12 +92,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         ``n_iter_no_change`` epochs without improvement, keep the best weights.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
-    augment : {None, "hflip", "shift", "hflip+shift"}, default=None
+    augment : {"none", "hflip", "shift", "hflip+shift"}, default="none"
         Random mirror images and/or random shifts (zero padding of ``shift``
         pixels, crop at a random offset), drawn afresh for every image of
         every mini-batch (see :mod:`classifiers.augment`).
-    shift : int, default=2
-        Largest shift in pixels, >= 1.
+    shift : int or None, default=None
+        Largest shift in pixels, >= 1 (None: 1/16 of the smaller image side,
+        :func:`classifiers.augment.default_shift`, 2 for 32x32 images).
     random_state : int, RandomState instance or None, default=None
         Seeds initialization, validation split, shuffling, dropout and augmentation.
     verbose : int, default=0
@@ -137,7 +138,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                  alpha=5e-4, optimizer="adam", learning_rate=2e-3, lr_schedule="onecycle",
                  lr_decay=0.95, lr_decay_step=10, batch_size=128, max_epochs=40, tol=1e-4,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 augment=None, shift=2, random_state=None, verbose=0, epoch_callback=None):
+                 augment="none", shift=None, random_state=None, verbose=0, epoch_callback=None):
         self.conv_channels = conv_channels
         self.hidden_size = hidden_size
         self.dropout = dropout
@@ -241,9 +242,11 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                           float(self.alpha), B, gen)
         schedule, n_batches, epochs_done = make_est_schedule(self), -(-n_tr // B), [0]
 
+        augment = check_augment(self.augment, self.shift, image_shape)
+
         def train_epoch(opt):
             total = 0.0
-            batches = minibatches(X_tr, B, gen, self.augment, self.shift)
+            batches = minibatches(X_tr, B, gen, augment)
             for i, (idx, batch) in enumerate(batches):
                 opt.learning_rate = schedule(self.learning_rate, epochs_done[0] + i / n_batches)
                 m = net.set_input(to_float_images(batch, np.float32))

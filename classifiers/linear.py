@@ -17,7 +17,7 @@ from features.checks import check_choice, check_int, check_real
 
 from ._linear_doc import fill_params_doc
 from ._training import check_common_params, encode_labels, split_validation, train_loop
-from .augment import check_augment, check_image_shape, minibatches
+from .augment import augment_for_rows, check_augment, minibatches
 from .losses import (ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss,
                      squared_svm_loss, svm_loss)
 from .optimizers import IterateAverage
@@ -80,8 +80,7 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_, y_idx = encode_labels(y)
-        shape = (check_image_shape(self.image_shape, X.shape[1], self.augment)
-                 if self.augment is not None else None)
+        augment, shape = augment_for_rows(self.augment, self.shift, self.image_shape, X.shape[1])
         rng = check_random_state(self.random_state)
         n_classes, dtype = self.classes_.shape[0], X.dtype
 
@@ -110,7 +109,7 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
             epoch[0] += 1
             averaging = start_avg and epoch[0] >= start_avg
             total = 0.0
-            for idx, Xb in minibatches(X_tr, bs, gen, self.augment, self.shift, shape):
+            for idx, Xb in minibatches(X_tr, bs, gen, augment, shape):
                 scores = Xb @ W
                 scores += b
                 loss, d = loss_fn(scores, y_tr[idx])
@@ -237,7 +236,7 @@ class LinearSVM(_BaseLinearClassifier):
                  lr_schedule="exponential",
                  lr_decay=0.95, lr_decay_step=10, batch_size=200, max_epochs=100, average=False,
                  tol=1e-4, early_stopping=True, validation_fraction=0.1,
-                 n_iter_no_change=10, augment=None, shift=2, image_shape=None,
+                 n_iter_no_change=10, augment="none", shift=None, image_shape=None,
                  random_state=None, verbose=0):
         self.loss = loss
         self.multi_class = multi_class
@@ -302,7 +301,7 @@ class SoftmaxClassifier(_BaseLinearClassifier):
                  learning_rate=3e-3, lr_schedule="exponential", lr_decay=0.95,
                  lr_decay_step=10, batch_size=200, max_epochs=100, average=False,
                  tol=1e-4, early_stopping=True, validation_fraction=0.1,
-                 n_iter_no_change=10, augment=None, shift=2, image_shape=None,
+                 n_iter_no_change=10, augment="none", shift=None, image_shape=None,
                  random_state=None, verbose=0):
         self.alpha = alpha
         self.penalty = penalty

@@ -14,7 +14,7 @@ from features.checks import check_bool, check_choice, check_int, check_real
 
 from ._mlp_network import _Network, init_batchnorm, init_weights, max_pieces
 from ._training import check_common_params, encode_labels, split_validation, train_loop
-from .augment import check_augment, check_image_shape, minibatches
+from .augment import augment_for_rows, check_augment, minibatches
 from .layers import ACTIVATIONS as LAYER_ACTIVATIONS
 from .layers import activate_inplace, batchnorm_forward
 from .losses import softmax, softmax_loss
@@ -79,13 +79,14 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Held-out share in (0, 1), used only with ``early_stopping``.
     n_iter_no_change : int, default=10
         Patience, in epochs.
-    augment : {None, "hflip", "shift", "hflip+shift"}, default=None
+    augment : {"none", "hflip", "shift", "hflip+shift"}, default="none"
         Per-batch image augmentation (see :mod:`classifiers.augment`): each row
         of ``X`` is viewed as an image of ``image_shape`` (rows flattened in
         row, column, channel order, as :class:`features.RawPixels` does),
         mirrored and/or shifted with fresh random draws for every mini-batch.
-    shift : int, default=2
-        Largest shift in pixels, >= 1 (zero padding).
+    shift : int or None, default=None
+        Largest shift in pixels, >= 1 (None: 1/16 of the smaller image side,
+        :func:`classifiers.augment.default_shift`, 2 for 32x32 images); zero padding.
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of the images the rows hold; required with
         ``augment`` (``H * W * C`` must equal the number of features).
@@ -138,7 +139,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                  lr_schedule="constant", lr_decay=0.95, lr_decay_step=10,
                  batch_size=200, max_epochs=60, tol=1e-4, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, maxout_pieces=2,
-                 batch_norm=False, augment=None, shift=2, image_shape=None, random_state=None,
+                 batch_norm=False, augment="none", shift=None, image_shape=None,
+                 random_state=None,
                  verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -220,8 +222,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         else:
             X_tr, y_tr, X_va, y_va = X, y_idx, None, None
 
-        shape = (check_image_shape(self.image_shape, X.shape[1], self.augment)
-                 if self.augment is not None else None)
+        augment, shape = augment_for_rows(self.augment, self.shift, self.image_shape, X.shape[1])
         pieces = self.maxout_pieces if self.activation == "maxout" else 1
         sizes = (X.shape[1],) + hidden + (self.classes_.shape[0],)
         Ws, bs_ = init_weights(sizes, self.init, rng, f32, pieces)
@@ -235,7 +236,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         def train_epoch(opt):
             total = 0.0
-            for idx, batch in minibatches(X_tr, B, gen, self.augment, self.shift, shape):
+            for idx, batch in minibatches(X_tr, B, gen, augment, shape):
                 total += net.loss_and_grads(batch, y_tr[idx]) * idx.shape[0]
                 opt.update(net.params, net.grads)
             return total / n_tr + net.penalty()

@@ -1,6 +1,7 @@
 """Classic image features as batched scikit-learn transformers."""
 
-from .bovw import BagOfVisualWords, save_words_image, words_image
+from .bovw import BagOfVisualWords
+from .words import save_words_image, words_image
 from .color import ColorHistogram, rgb_to_hsv
 from .hog import HOG, hog_image, plot_hog
 from .pixels import RawPixels

@@ -13,12 +13,12 @@ from sklearn.pipeline import make_union
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
 
-from classifiers import (ConvNetClassifier, KNNClassifier, LinearSVM, MLPClassifier,
+from classifiers import (Augment, ConvNetClassifier, KNNClassifier, LinearSVM, MLPClassifier,
                          SoftmaxClassifier)
 from features import HOG, BagOfVisualWords, ColorHistogram, RawPixels
 from pipelines.reference import PartialFitAugmented, reference_hog_color, reference_pixels
 
-__all__ = ["features_for", "classifier_for", "CNN_EPOCHS", "KNN_K"]
+__all__ = ["features_for", "classifier_for", "scale_for", "CNN_EPOCHS", "KNN_K"]
 
 #: Epochs of the named ConvNet rows.
 CNN_EPOCHS = 60
@@ -31,7 +31,7 @@ REF_PIXELS_EPOCHS = {"linearsvc": 20, "logreg": 50, "skmlp": 30}
 KNN_K = 1
 
 
-def _scale_for(image_shape):
+def scale_for(image_shape):
     """Feature geometry for images of ``image_shape``: (HoG cell, patch size)."""
     side = min(image_shape[0], image_shape[1])
     # Smaller HoG cells validated no better (docs/decisions.md#hog-cell-size).
@@ -41,7 +41,7 @@ def _scale_for(image_shape):
 
 
 def features_for(kind, image_shape, random_state, reference=False):
-    cell, patch = _scale_for(image_shape)
+    cell, patch = scale_for(image_shape)
     if kind == "images":
         return FunctionTransformer()  # the images as they are, for the ConvNets
     if reference:
@@ -92,12 +92,11 @@ def _reference_pixels_classifier(kind, random_state, augment):
                                random_state=random_state, **augment)
 
 
-def classifier_for(kind, random_state, features, batch_augment=None, shift=2,
-                   image_shape=(32, 32, 3)):
+def classifier_for(kind, random_state, features, augment=Augment(), image_shape=(32, 32, 3)):
     pixels = features == "pixels"
-    drawn = None if batch_augment in (None, "none") else batch_augment
     # Raw-pixel learners draw their flips and shifts per mini-batch (kNN has no batches).
-    augment = dict(augment=drawn, shift=shift, image_shape=tuple(image_shape)) if pixels else {}
+    drawn = dict(augment=augment.name, shift=augment.shift or None)
+    augment = dict(drawn, image_shape=tuple(image_shape)) if pixels else {}
     if pixels and kind in ("linearsvc", "logreg", "skmlp"):
         return _reference_pixels_classifier(kind, random_state, augment)
     # The harness holds out its own validation split, so the linear models train on
@@ -129,8 +128,7 @@ def classifier_for(kind, random_state, features, batch_augment=None, shift=2,
                              random_state=random_state, **augment)
     if kind in ("cnn", "torchcnn"):
         # Epochs and rate fit the default run's time (docs/decisions.md#cnn-defaults).
-        params = dict(max_epochs=CNN_EPOCHS, augment=drawn, shift=shift,
-                      random_state=random_state)
+        params = dict(max_epochs=CNN_EPOCHS, random_state=random_state, **drawn)
         if kind == "cnn":
             return ConvNetClassifier(**params)
         from pipelines.reference_torch import TorchConvNetClassifier

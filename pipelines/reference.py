@@ -18,7 +18,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from classifiers.augment import check_augment, check_image_shape, minibatches
+from classifiers.augment import augment_for_rows, check_augment, minibatches
 from features.checks import check_int
 
 __all__ = ["skimage_hog_hue", "reference_hog_color", "reference_pixels",
@@ -117,10 +117,11 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         Passes over the training rows.
     batch_size : int, default=200
         Rows per call of ``partial_fit`` (capped at the number of rows).
-    augment : {None, "hflip", "shift", "hflip+shift"}, default=None
+    augment : {"none", "hflip", "shift", "hflip+shift"}, default="none"
         Per-batch augmentation (see :mod:`classifiers.augment`).
-    shift : int, default=2
-        Largest shift in pixels, >= 1.
+    shift : int or None, default=None
+        Largest shift in pixels, >= 1 (None: 1/16 of the smaller image side,
+        :func:`classifiers.augment.default_shift`, 2 for 32x32 images).
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)`` of the images the rows hold; required with
         ``augment``.
@@ -147,7 +148,7 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
     (3,)
     """
 
-    def __init__(self, estimator, *, max_epochs=20, batch_size=200, augment=None, shift=2,
+    def __init__(self, estimator, *, max_epochs=20, batch_size=200, augment="none", shift=None,
                  image_shape=None, random_state=None):
         self.estimator = estimator
         self.max_epochs = max_epochs
@@ -186,14 +187,13 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         self.classes_ = np.unique(y)
-        shape = (check_image_shape(self.image_shape, X.shape[1], self.augment)
-                 if self.augment is not None else None)
+        augment, shape = augment_for_rows(self.augment, self.shift, self.image_shape, X.shape[1])
         rng = check_random_state(self.random_state)
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         est = clone(self.estimator)
         batch_size = min(self.batch_size, X.shape[0])
         for _ in range(self.max_epochs):
-            for idx, batch in minibatches(X, batch_size, gen, self.augment, self.shift, shape):
+            for idx, batch in minibatches(X, batch_size, gen, augment, shape):
                 est.partial_fit(batch, y[idx], classes=self.classes_)
         self.estimator_, self.n_iter_ = est, self.max_epochs
         return self

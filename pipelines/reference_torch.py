@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from classifiers import ConvNetClassifier
 from classifiers._convnet_network import BN_EPS, BN_MOMENTUM, init_params
 from classifiers._training import encode_labels, make_est_schedule
-from classifiers.augment import minibatches
+from classifiers.augment import check_augment, minibatches
 from classifiers.layers import dropout_mask
 from features._validation import check_images, to_float_images
 
@@ -148,7 +148,7 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, conv_channels=(32, 64, 128), *, hidden_size=None, dropout=0.3,
                  alpha=5e-4, optimizer="adam", learning_rate=2e-3, lr_schedule="onecycle",
                  lr_decay=0.95, lr_decay_step=10, batch_size=128, max_epochs=40,
-                 augment=None, shift=2, random_state=None, n_threads=None):
+                 augment="none", shift=None, random_state=None, n_threads=None):
         self.conv_channels = conv_channels
         self.hidden_size = hidden_size
         self.dropout = dropout
@@ -223,11 +223,12 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
         n, B = len(y_idx), min(self.batch_size, len(y_idx))
         n_batches = -(-n // B)
         labels = torch.from_numpy(y_idx.astype(np.int64))
+        augment = check_augment(self.augment, self.shift, image_shape)
         self.loss_curve_ = []
         net.train()
         for epoch in range(self.max_epochs):
             total = 0.0
-            batches = minibatches(images, B, gen, self.augment, self.shift)
+            batches = minibatches(images, B, gen, augment)
             for i, (idx, batch) in enumerate(batches):
                 for group in opt.param_groups:
                     group["lr"] = schedule(self.learning_rate, epoch + i / n_batches)

@@ -12,7 +12,8 @@ from threadpoolctl import threadpool_limits
 from features import _patches
 from features._base import iter_chunks
 from features._validation import to_float_images
-from features.bovw import BagOfVisualWords, save_words_image, words_image
+from features.bovw import BagOfVisualWords
+from features.words import save_words_image, words_image
 from features.pixels import RawPixels
 
 
