@@ -14,10 +14,11 @@ from pipelines.registry import (
     PipelineSpec,
     available,
     get_spec,
+    hog_step,
     make,
     search_space,
     select,
 )
 
-__all__ = ["NEEDS_TORCH", "PRESETS", "PipelineSpec", "available", "get_spec", "make",
+__all__ = ["NEEDS_TORCH", "PRESETS", "PipelineSpec", "available", "get_spec", "hog_step", "make",
            "search_space", "select"]

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from classifiers import Augment
 from pipelines.parts import classifier_for, features_for
 
 __all__ = ["PipelineSpec", "available", "make", "get_spec", "select", "PRESETS",
-           "search_space"]
+           "search_space", "hog_step"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class PipelineSpec:
         One line for listings.
     search : dict
         A small grid over the ``clf__`` parameters, for ``--search``.
+    seconds : float
+        Rough seconds of the row (features, fit and predict) on the CIFAR-10
+        subset's 5,170 training images, to start the longest rows first on a
+        cluster (only their order matters; docs/decisions.md#dask-longest-first).
 
     Examples
     --------
@@ -52,6 +57,7 @@ class PipelineSpec:
     classifier: str
     description: str
     search: dict = field(default_factory=dict)
+    seconds: float = 1.0
 
     @property
     def reference(self):
@@ -100,6 +106,16 @@ class PipelineSpec:
             return "none"  # a copy costs a kNN its prediction time, not its training
         return "hflip+shift" if self.learned else "hflip"
 
+    @property
+    def classifier_bytes(self):
+        """Bytes per feature value of the fit part that the classifier copies while fitting.
+
+        scikit-learn's LinearSVC (liblinear) copies the features to float64 and
+        then to (index, value) nodes, 8 + 16 bytes; the other classifiers keep
+        the features they are given (docs/decisions.md#memory-check).
+        """
+        return 24 if self.classifier == "linearsvc" and not self.learned else 0
+
 
 _ALPHA = {"clf__alpha": [1e-4, 1e-3, 1e-2]}
 _C = {"clf__C": [1e-4, 1e-3, 1e-2, 0.1]}
@@ -142,6 +158,19 @@ _DESCRIBE_REF_PIXELS = {
 }
 
 
+# Seconds (features + fit + predict) of the rows that take more than a few on the
+# CIFAR-10 subset's 5,170 training images; a row not listed counts 1 s
+# (docs/decisions.md#dask-longest-first).
+_SECONDS = {
+    "ref:pixels/linearsvc": 254, "pixels/cnn": 206, "ref:pixels/mlp": 199,
+    "ref:pixels/cnn": 140, "all/mlp": 81, "pixels/mlp": 45, "ref:pixels/logreg": 27,
+    "all/softmax": 22, "all/svm": 21, "bovw/softmax": 20, "bovw/svm": 20,
+    "ref:hog+color/linearsvc": 15, "ref:hog+color/mlp": 13, "pixels/knn": 12,
+    "ref:pixels/knn": 12, "ref:hog+color/logreg": 11, "pixels/softmax": 10, "pixels/svm": 8,
+    "hog+color/mlp": 5,
+}
+
+
 def _spec(name, features, classifier):
     desc = f"{_DESCRIBE_FEATURES[features]} -> {_DESCRIBE_CLF[classifier]}"
     search = _SEARCH[classifier]
@@ -153,7 +182,7 @@ def _spec(name, features, classifier):
         search = _SEARCH_REF_PIXELS[classifier]
     elif features == "pixels" and classifier in ("svm", "softmax", "mlp"):
         desc += ", flips and shifts drawn per mini-batch"
-    return PipelineSpec(name, features, classifier, desc, search)
+    return PipelineSpec(name, features, classifier, desc, search, _SECONDS.get(name, 1.0))
 
 
 _OURS = [
@@ -288,8 +317,18 @@ def search_space(name):
     return dict(get_spec(name).search)
 
 
-def make(name, *, image_shape=(32, 32, 3), random_state=0, batch_augment=None, shift=2,
-         **params):
+def hog_step(image_shape=(32, 32, 3)):
+    """The HOG transformer of the named pipelines for images of ``image_shape``.
+
+    Examples
+    --------
+    >>> hog_step((32, 32, 3)).pixels_per_cell
+    (8, 8)
+    """
+    return features_for("hog", image_shape, random_state=0)
+
+
+def make(name, *, image_shape=(32, 32, 3), random_state=0, augment="none", **params):
     """Build the named pipeline.
 
     Parameters
@@ -301,11 +340,11 @@ def make(name, *, image_shape=(32, 32, 3), random_state=0, batch_augment=None, s
         raw-pixel classifiers view their rows in it to flip and shift them.
     random_state : int or None, default=0
         Seed given to every random step (vocabulary, classifier, augmentation).
-    batch_augment : {None, "none", "hflip", "shift", "hflip+shift"}, default=None
-        The mirrors and shifts the classifier draws for every mini-batch; only
-        for rows whose spec ``augments_in_batches`` (the raw-pixel learners).
-    shift : int, default=2
-        Largest shift in pixels of ``batch_augment``.
+    augment : {"none", "hflip", "shift", "hflip+shift"}, None or Augment, default="none"
+        The mirrors and shifts the classifier draws for every mini-batch
+        (:class:`classifiers.Augment`; a name shifts by
+        :func:`classifiers.default_shift` of ``image_shape``); only for rows
+        whose spec ``augments_in_batches`` (the raw-pixel learners).
     **params
         Pipeline parameters set after building, e.g. ``clf__alpha=1e-3`` or
         ``features__n_words=200``.
@@ -319,32 +358,32 @@ def make(name, *, image_shape=(32, 32, 3), random_state=0, batch_augment=None, s
     Raises
     ------
     ValueError
-        If the name is unknown, a parameter does not exist, or
-        ``batch_augment`` is given to a row that does not draw augmentation
-        per mini-batch.
+        If the name is unknown, a parameter does not exist, or ``augment``
+        is given to a row that does not draw augmentation per mini-batch.
 
     Examples
     --------
     >>> make("hog+color/svm").named_steps["clf"].__class__.__name__
     'LinearSVM'
-    >>> clf = make("pixels/mlp", batch_augment="hflip+shift").named_steps["clf"]
+    >>> clf = make("pixels/mlp", augment="hflip+shift").named_steps["clf"]
     >>> clf.augment, clf.shift, clf.image_shape
     ('hflip+shift', 2, (32, 32, 3))
     """
     spec = get_spec(name)
-    if batch_augment not in (None, "none") and not spec.augments_in_batches:
+    augment = Augment.parse(augment, image_shape=image_shape)
+    if augment and not spec.augments_in_batches:
         raise ValueError(
-            f"batch_augment={batch_augment!r}: {name} does not draw augmentation per "
-            "mini-batch (only raw-pixel learners other than kNN do); pass None and "
-            "augment its training images instead."
+            f"augment={augment.name!r}: {name} does not draw augmentation per mini-batch "
+            "(only raw-pixel learners other than kNN do); pass 'none' and augment its "
+            "training images instead."
         )
     pipe = Pipeline([
         ("features", features_for(spec.features, image_shape, random_state, spec.reference)),
         # Distances and networks read pixels as they are; linear models want them centred.
         ("scale", "passthrough" if spec.features == "images" or spec.classifier in
          ("knn", "skknn") else StandardScaler(with_std=spec.features != "pixels")),
-        ("clf", classifier_for(spec.classifier, random_state, spec.features, batch_augment,
-                               shift, image_shape)),
+        ("clf", classifier_for(spec.classifier, random_state, spec.features, augment,
+                               image_shape)),
     ])
     if params:
         pipe.set_params(**params)

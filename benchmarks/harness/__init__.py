@@ -1,8 +1,11 @@
 """The benchmark harness: split, augment, evaluate, tabulate, plot, and the ``featbench`` CLI.
 
 A run goes :mod:`~benchmarks.harness.runner` (the Python API; learning curves:
-:mod:`~benchmarks.harness.curve`, seed sweeps: :mod:`~benchmarks.harness.seeds`,
-both saved point by point by :mod:`~benchmarks.harness.points`) ->
+:mod:`~benchmarks.harness.curve`, seed sweeps: :mod:`~benchmarks.harness.seeds`;
+the steps the three share, from the splits to the saved rows and points, are
+:mod:`~benchmarks.harness.workflow`'s, each file read back by
+:mod:`~benchmarks.harness.saved` and each folder held by
+:mod:`~benchmarks.harness.lock`) ->
 :mod:`~benchmarks.harness.split` (fit, validation and test parts, augmented
 by :mod:`~benchmarks.harness.augment`) -> :mod:`~benchmarks.harness.evaluate`
 (one row: features from :mod:`~benchmarks.harness.cache`, fit, predict,

@@ -1,37 +1,41 @@
-"""Training-set augmentation of a benchmark split: mirror images, and what is drawn per batch.
+"""What each row of a run trains on: ``--augment`` resolved once per row, and mirror copies.
 
-:func:`benchmarks.harness.make_split` appends mirror images to the fit part
-only (never to the validation or test images) for the rows that train on
-extracted features or on a stored set (kNN): their features of the mirrors are
-extracted once. Shifts are never copied: the rows that learn from raw pixels
-draw random mirrors and shifts afresh for every mini-batch instead
-(:attr:`pipelines.PipelineSpec.augments_in_batches`), so no row's memory grows
-with the shifts. Every pipeline of a run that reads the same kind of input
-trains on the same augmentation, so each reference row sees exactly what the
-rows it is compared with see.
+The augmentation itself is one value, :class:`classifiers.Augment`, with one
+vocabulary (:data:`classifiers.AUGMENTS`); ``--augment`` adds ``"auto"``,
+which each row's :attr:`pipelines.PipelineSpec.auto_augment` resolves on
+color images (gray ones get none). :func:`resolve_augment` turns the request
+into the row's :class:`~classifiers.Augment` once; the split carries it
+(:class:`benchmarks.harness.split.SplitInfo`) and it is read where it acts:
+:func:`mirror_copies` appends mirror images to the fit part of the rows that
+train on extracted features or on a stored set (kNN); the rows that learn from
+raw pixels draw it per mini-batch instead
+(:attr:`pipelines.PipelineSpec.augments_in_batches`), so no row's memory
+grows with the shifts.
 """
 
 import numpy as np
 
-__all__ = ["AUGMENTS", "check_augment", "resolve_augment", "augment_steps", "copied_augment",
-           "shift_pixels", "augment_images"]
+from classifiers import AUGMENTS as NAMES
+from classifiers import Augment
+
+__all__ = ["REQUESTS", "check_request", "resolve_augment", "mirror_copies"]
 
 #: Values accepted by ``make_split(augment=...)`` and ``--augment``.
-AUGMENTS = ("auto", "none", "hflip", "shift", "hflip+shift")
+REQUESTS = ("auto",) + NAMES
 
 
-def check_augment(augment, image_shape=None):
-    """``augment`` as one of :data:`AUGMENTS` (``None`` is ``"none"``), checked before any work.
+def check_request(augment, image_shape=None):
+    """``augment`` as one of :data:`REQUESTS` (``None`` is ``"none"``), checked before any work.
 
     Parameters
     ----------
-    augment : str or None
+    augment : str, None or Augment
     image_shape : tuple of int or None, default=None
         (H, W, ...) of the images to augment; shifts need at least 2x2.
 
     Returns
     -------
-    str
+    str or Augment
 
     Raises
     ------
@@ -40,23 +44,16 @@ def check_augment(augment, image_shape=None):
 
     Examples
     --------
-    >>> check_augment(None)
-    'none'
+    >>> check_request(None), check_request("auto")
+    ('none', 'auto')
     """
-    if augment is None:
-        return "none"
-    if not isinstance(augment, str) or augment not in AUGMENTS:
-        raise ValueError(
-            f"augment (--augment) must be one of {', '.join(AUGMENTS)} or None; "
-            f"got {augment!r}."
-        )
-    if image_shape is not None and "shift" in augment_steps(augment) and min(image_shape[:2]) < 2:
-        raise ValueError(
-            f"augment={augment!r} moves images by a pixel or more, which leaves nothing "
-            f"of images of {image_shape[0]}x{image_shape[1]} pixels; pass 'hflip' or "
-            f"'none'."
-        )
-    return augment
+    if augment == "auto":
+        return augment
+    if augment is not None and not isinstance(augment, Augment) and augment not in NAMES:
+        raise ValueError(f"augment (--augment) must be one of {', '.join(REQUESTS)} or None; "
+                         f"got {augment!r}.")
+    Augment.parse(augment, image_shape=image_shape, option="augment (--augment)")
+    return "none" if augment is None else augment
 
 
 def _is_color(X):
@@ -67,30 +64,35 @@ def _is_color(X):
     return bool(np.any(X[..., 0] != X[..., 1]) or np.any(X[..., 0] != X[..., 2]))
 
 
-def resolve_augment(augment, X, auto="hflip"):
-    """The augmentation ``make_split`` applies to training images ``X``.
+def resolve_augment(augment, X, auto="hflip", in_batches=True):
+    """The augmentation a row trains on, from the request ``augment`` and its images ``X``.
 
     Parameters
     ----------
-    augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None
-        ``None`` is ``"none"``; the values other than ``"auto"`` are
-        returned as they are. ``"auto"`` depends on the images:
+    augment : {"auto", "none", "hflip", "shift", "hflip+shift"}, None or Augment
+        ``None`` is ``"none"``; names shift by
+        :func:`classifiers.default_shift` of the images. ``"auto"`` depends
+        on the images:
 
         - gray images (such as the 8x8 digits, whose mirror images are other
-          shapes): ``"none"``;
+          shapes): none;
         - color images (three channels, not all equal: photos such as
           CIFAR-10, whose classes keep their meaning in a mirror): ``auto``,
           without its shifts when the images are under 2x2 pixels.
     X : ndarray of shape (n, H, W) or (n, H, W, C)
-        Training images (all of a dataset's, whatever part a run uses).
+        Training images (all of a dataset's, whatever part a run uses, so
+        that every point of a learning curve gets the same).
     auto : {"none", "hflip", "hflip+shift"}, default="hflip"
         What ``"auto"`` stands for on color images: the row's
         :attr:`pipelines.PipelineSpec.auto_augment`.
+    in_batches : bool, default=True
+        Whether the row draws its augmentation per mini-batch
+        (:attr:`pipelines.PipelineSpec.augments_in_batches`); a row that
+        does not gets the mirror part alone, as copies.
 
     Returns
     -------
-    str
-        Any of :data:`AUGMENTS` but ``"auto"``.
+    Augment
 
     Raises
     ------
@@ -99,70 +101,35 @@ def resolve_augment(augment, X, auto="hflip"):
 
     Examples
     --------
-    >>> resolve_augment("auto", np.zeros((2, 8, 8), np.uint8), auto="hflip+shift")
+    >>> resolve_augment("auto", np.zeros((2, 8, 8), np.uint8), auto="hflip+shift").name
     'none'
     >>> photos = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), np.uint8)
-    >>> resolve_augment("auto", photos), resolve_augment("auto", photos, auto="hflip+shift")
-    ('hflip', 'hflip+shift')
+    >>> resolve_augment("auto", photos, auto="hflip+shift")
+    Augment(hflip=True, shift=2)
+    >>> resolve_augment("hflip+shift", photos, in_batches=False).name
+    'hflip'
     """
-    augment = check_augment(augment)
-    if augment != "auto":
-        return augment
-    if auto not in ("none", "hflip", "hflip+shift"):
-        raise ValueError(f"auto must be 'none', 'hflip' or 'hflip+shift'; got {auto!r}.")
     X = np.asarray(X)
-    if not _is_color(X) or auto == "none":
-        return "none"
-    # Shifts need images of 2x2 pixels or more (see check_augment).
-    return auto if min(X.shape[1:3]) >= 2 else "hflip"
+    augment = check_request(augment, X.shape[1:])
+    if augment == "auto":
+        if auto not in ("none", "hflip", "hflip+shift"):
+            raise ValueError(f"auto must be 'none', 'hflip' or 'hflip+shift'; got {auto!r}.")
+        # Shifts need images of 2x2 pixels or more.
+        augment = "none" if not _is_color(X) else auto if min(X.shape[1:3]) >= 2 else "hflip"
+    augment = Augment.parse(augment, image_shape=X.shape[1:])
+    return augment if in_batches else augment.mirrors
 
 
-def augment_steps(augment):
-    """The steps a resolved ``augment`` value applies, in order: ``"hflip"``, then ``"shift"``.
-
-    Examples
-    --------
-    >>> augment_steps("hflip+shift"), augment_steps("shift"), augment_steps("none")
-    (('hflip', 'shift'), ('shift',), ())
-    """
-    return () if augment in (None, "none") else tuple(augment.split("+"))
-
-
-def copied_augment(augment):
-    """The part of a resolved ``augment`` made as copies: its mirrors, never its shifts.
-
-    Examples
-    --------
-    >>> [copied_augment(a) for a in ("none", "hflip", "shift", "hflip+shift")]
-    ['none', 'hflip', 'none', 'hflip']
-    """
-    return "hflip" if "hflip" in augment_steps(augment) else "none"
-
-
-def shift_pixels(image_shape):
-    """How far ``augment="shift"`` moves images of ``image_shape`` (H, W, ...).
-
-    ``min(H, W) / 16`` rounded, at least 1: 2 pixels for CIFAR-10's 32x32
-    images, 1 for the 8x8 digits.
-
-    Examples
-    --------
-    >>> shift_pixels((32, 32, 3)), shift_pixels((8, 8))
-    (2, 1)
-    """
-    return max(1, round(min(image_shape[:2]) / 16))
-
-
-def augment_images(X, y, augment):
+def mirror_copies(X, y, augment):
     """Images ``X`` and labels ``y`` followed by their mirror images when ``augment`` says so.
 
     Parameters
     ----------
     X : ndarray of shape (n, H, W) or (n, H, W, C)
     y : ndarray of shape (n,)
-    augment : {"none", "hflip"}
-        What :func:`copied_augment` leaves of a resolved value: ``"hflip"``
-        appends the left-right mirror image of every image (``X[:, :, ::-1]``).
+    augment : Augment
+        Its mirror part: with ``hflip``, the left-right mirror image of every
+        image (``X[:, :, ::-1]``) is appended. Shifts are never copied.
 
     Returns
     -------
@@ -173,20 +140,19 @@ def augment_images(X, y, augment):
     Raises
     ------
     ValueError
-        For any other value: shifts are drawn per mini-batch, never copied.
+        For an augmentation with shifts: they are drawn per mini-batch.
 
     Examples
     --------
-    >>> X, y = augment_images(np.arange(8).reshape(2, 2, 2), np.array([0, 1]), "hflip")
+    >>> X, y = mirror_copies(np.arange(8).reshape(2, 2, 2), np.array([0, 1]),
+    ...                      Augment(hflip=True))
     >>> X[2].tolist(), y.tolist()
     ([[1, 0], [3, 2]], [0, 1, 0, 1])
     """
-    if augment not in ("none", "hflip"):
+    if augment.shift:
         raise ValueError(
-            f"augment_images makes mirror copies only ('none' or 'hflip'); got {augment!r}. "
-            "Shifts are drawn per mini-batch by the raw-pixel classifiers; pass "
-            "copied_augment(augment)."
-        )
-    if augment == "hflip":
+            f"mirror_copies makes mirror copies only; got {augment.name!r}. Shifts are drawn "
+            "per mini-batch by the raw-pixel classifiers; pass augment.mirrors.")
+    if augment.hflip:
         X, y = np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
     return X, y

@@ -8,21 +8,21 @@ it was on, and ``resume=True`` carries on from the points it finds. With a
 :func:`~benchmarks.harness.runner.run_benchmark` are.
 """
 
-from pathlib import Path
-
 import pandas as pd
 from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness import plots
-from benchmarks.harness.atomic import check_writable, write_text_atomic
+from benchmarks.harness.atomic import write_text_atomic
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
+from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
-from benchmarks.harness.points import PointJob, load_points, point_path, run_points
 from benchmarks.harness.results import augment_note, markdown_table
-from benchmarks.harness.runner import _check_n_jobs, _latest_out, _make_splits, default_out
+from benchmarks.harness.saved import COUNT, POINT_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError, check_scheduler, open_scheduler
+from benchmarks.harness.workflow import (POINT_KEEP, Job, check_n_jobs, job_path, load_saved, make_splits,
+                                         output_folder, run_jobs)
 from features.checks import check_int
 
 __all__ = ["learning_curve"]
@@ -104,7 +104,8 @@ def learning_curve(dataset,
         bad ``n_jobs``, points of other options in ``out``, a bad ``scheduler``;
         before any extraction.
     FileExistsError
-        If ``out`` holds points and ``resume`` is False.
+        If ``out`` holds points and ``resume`` is False, or another live
+        command holds its lock.
     benchmarks.harness.memory.InsufficientMemoryError
         Before any extraction, if the largest point would need more memory
         than is available.
@@ -113,22 +114,30 @@ def learning_curve(dataset,
     """
     names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
                              else pipeline_names)
-    _check_n_jobs(n_jobs)
+    check_n_jobs(n_jobs)
     check_scheduler(scheduler)
     n = len(dataset.y_train)
     sizes = _check_sizes(sizes, n)
-    runs = [_make_splits(dataset, names, s, val_size, test_size, seed, augment,
-                         train_option="--sizes") for s in sizes]
-    if out is None:
-        out = (_latest_out(dataset.name, kind="-curve", holds="points") if resume
-               else default_out(dataset.name, kind="-curve"))
-    out = Path(out)
-    check_writable(out)
-    jobs = [PointJob(point_path(out, name, splits[name].config["train_size"]), name,
-                     splits[name], {"train_size": splits[name].config["train_size"]},
-                     f"{name} at {splits[name].config['train_size']} images")
-            for splits, _ in runs for name in names]
-    done = load_points(out, jobs, resume, _COLUMNS, "learning-curve points")
+    runs = [make_splits(dataset, names, s, val_size, test_size, seed, augment,
+                        train_option="--sizes") for s in sizes]
+    out = output_folder(out, dataset.name, "-curve", resume, holds="points")
+    with folder_lock(out):
+        return _curve(dataset, names, runs, out, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir,
+                      use_cache=use_cache, resume=resume, quiet=quiet, scheduler=scheduler,
+                      log=log)
+
+
+def _curve(dataset, names, runs, out, *, seed, n_jobs, cache_dir, use_cache, resume, quiet,
+           scheduler, log):
+    jobs = []
+    for splits, _ in runs:
+        for name in names:
+            split = splits[name]
+            size = split.info.train_size
+            jobs.append(Job(job_path(out, "points", name, size), name, split, split.config,
+                            {"train_size": size}, POINT_KEEP, f"{name} at {size} images"))
+    done = load_saved(out, "points", jobs, resume, "learning-curve points",
+                      dict(POINT_FIELDS, train_size=COUNT))
     check_memory([(job.name, job.split) for job in jobs if job.path not in done],
                  train_option="--sizes")
     if done and not quiet:
@@ -142,10 +151,10 @@ def learning_curve(dataset,
 
     with open_scheduler(scheduler, log=None if quiet else log) as where:
         bar = tqdm(total=len(jobs), initial=len(done), desc="learning curve", disable=quiet)
-        run_points(where, run_pipeline, [j for j in jobs if j.path not in done], cache,
-                   n_jobs=n_jobs, bar=bar, records=records, failed=failed,
-                   saved=lambda: write_text_atomic(out / "learning-curve.csv",
-                                                   so_far().to_csv(index=False)))
+        run_jobs(where, run_pipeline, [j for j in jobs if j.path not in done], cache,
+                 n_jobs=n_jobs, bar=bar, records=records, failed=failed,
+                 saved=lambda: write_text_atomic(out / "learning-curve.csv",
+                                                 so_far().to_csv(index=False)))
         bar.close()
     if not records:
         raise RowsFailedError(failed, out, len(jobs), what="learning-curve points")
@@ -155,7 +164,7 @@ def learning_curve(dataset,
                        values="accuracy").reindex(columns=names)
     config = runs[0][1]
     md = (f"# Learning curve: {dataset.name} (test {config['test_size']} images, "
-          f"seed {seed}, of {n} training images{augment_note(config)})\n\n"
+          f"seed {seed}, of {len(dataset.y_train)} training images{augment_note(config)})\n\n"
           + markdown_table(wide.reset_index(), floatfmt=".3f") + "\n")
     write_text_atomic(out / "learning-curve.csv", table.to_csv(index=False))
     write_text_atomic(out / "learning-curve.md", md)

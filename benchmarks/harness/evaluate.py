@@ -225,11 +225,9 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
         the row came from the cache, "features" when only the features did,
         else "none".
     """
-    config = split.config
-    in_batches = bool(config.get("augment_in_batches"))
-    pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:], random_state=config["seed"],
-                          batch_augment=config["augment"] if in_batches else None,
-                          shift=config.get("shift_pixels", 2))
+    info = split.info
+    pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:], random_state=info.seed,
+                          augment=info.augment if info.in_batches else "none")
     key, found = cache.lookup("rows", ("row", name, pipeline_fingerprint(pipe), split,
                                        bool(search)), _row_checker(name, split),
                               what=f"row {name}")
@@ -240,7 +238,7 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
         cache.store("rows", key, row)
     # Raw-pixel and feature rows of one run are augmented differently: mirror copies
     # (counted in fit_images) or flips and shifts drawn per mini-batch (not counted).
-    row["augment"] = config["augment"] + (" per batch" if in_batches else "")
+    row["augment"] = info.augment.name + (" per batch" if info.in_batches else "")
     row["fit_images"] = int(len(split.y_fit))
     return row
 

@@ -155,11 +155,6 @@ class InsufficientMemoryError(MemoryError, ValueError):
 #: (docs/decisions.md#memory-check).
 SLACK = 1.25
 
-# Bytes per feature value of the fit part that a reference classifier adds: liblinear's
-# LinearSVC copies it to float64 and then to (index, value) nodes, 8 + 16 bytes;
-# LogisticRegression and scikit-learn's MLP keep float32 (docs/decisions.md#memory-check).
-_CLASSIFIER_BYTES = {"linearsvc": 24}
-
 
 def feature_width(features, image_shape):
     """Columns and bytes per value of the features a ``features`` step gives images of a shape.
@@ -194,28 +189,13 @@ def feature_width(features, image_shape):
 
 
 def _patch_bytes(features, n_fit, image_shape):
-    """Bytes of the patches a vocabulary samples from ``n_fit`` images at fit.
-
-    Five bytes a value: the float32 patches and, while they are converted, the
-    8-bit sample they come from.
-    """
+    """Bytes of the patches a vocabulary samples from ``n_fit`` images at fit (0 without one)."""
     from sklearn.pipeline import FeatureUnion
-
-    from features._patches import sample_size
 
     blocks = ([t for _, t in features.transformer_list] if isinstance(features, FeatureUnion)
               else [features])
-    total = 0
-    for block in blocks:
-        params = block.get_params() if hasattr(block, "get_params") else {}
-        if "n_words" in params and "patches_per_image" in params:
-            p = params["patch_size"]
-            n_images, per_image = sample_size(n_fit, image_shape[:2], p, params["stride"],
-                                              params["patches_per_image"],
-                                              params.get("max_patches"))
-            channels = image_shape[2] if len(image_shape) == 3 else 1
-            total = max(total, n_images * per_image * p * p * channels * 5)
-    return total
+    return max([block.fit_sample_bytes(n_fit, image_shape) for block in blocks
+                if hasattr(block, "fit_sample_bytes")], default=0)
 
 
 def estimate_row(name, split):
@@ -235,7 +215,7 @@ def estimate_row(name, split):
     >>> import numpy as np
     >>> from benchmarks.harness.split import Split
     >>> X, y = np.zeros((100, 32, 32, 3), np.uint8), np.arange(100) % 10
-    >>> split = Split(X, y, X[:10], y[:10], X[:20], y[:20], tuple("abcdefghij"), {})
+    >>> split = Split(X, y, X[:10], y[:10], X[:20], y[:20], tuple("abcdefghij"))
     >>> row = estimate_row("hog+color/svm", split)
     >>> row["width"], row["features"]  # 130 images x 354 float32 values
     (354, 184080)
@@ -251,7 +231,7 @@ def estimate_row(name, split):
         width, itemsize = feature_width(features, shape)
         row.update(width=width, features=n_all * width * itemsize,
                    vocabulary=_patch_bytes(features, n_fit, shape))
-        row["classifier"] = n_fit * width * _CLASSIFIER_BYTES.get(spec.classifier, 0)
+        row["classifier"] = n_fit * width * spec.classifier_bytes
     row["peak"] = int(SLACK * max(row["vocabulary"], row["features"] + row["classifier"]))
     return row
 
@@ -290,7 +270,7 @@ def check_memory(jobs, available=None, train_option="--train-size"):
     >>> import numpy as np
     >>> from benchmarks.harness.split import Split
     >>> X, y = np.zeros((100, 32, 32, 3), np.uint8), np.arange(100) % 10
-    >>> split = Split(X, y, X[:10], y[:10], X[:20], y[:20], tuple("abcdefghij"), {})
+    >>> split = Split(X, y, X[:10], y[:10], X[:20], y[:20], tuple("abcdefghij"))
     >>> check_memory([("hog/svm", split)], available=10 * 2**20)["name"]
     'hog/svm'
     >>> check_memory([("bovw/svm", split)], available=2**20)  # doctest: +ELLIPSIS
@@ -302,7 +282,7 @@ def check_memory(jobs, available=None, train_option="--train-size"):
     for name, split in jobs:
         counts = (len(split.y_fit), len(split.y_val), len(split.y_test))
         row = dict(estimate_row(name, split), name=name, counts=counts, train_size=(
-            split.config.get("train_size") or counts[0] + counts[1]))
+            split.info.train_size or counts[0] + counts[1]))
         if largest is None or row["peak"] > largest["peak"]:
             largest = row
     available = available_memory() if available is None else available

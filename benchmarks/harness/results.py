@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from benchmarks.harness.augment import augment_steps
+from classifiers import Augment
 from benchmarks.harness.atomic import write_json_atomic, write_text_atomic
 from benchmarks.harness.stats import mcnemar
 
@@ -88,8 +88,10 @@ def _display_frame(frame):
 
 
 def _augment_words(augment, config):
-    names = {"hflip": "horizontal flips", "shift": f"{config.get('shift_pixels')}-pixel shifts"}
-    return " and ".join(names[step] for step in augment_steps(augment) if step in names)
+    augment = Augment.parse(augment, shift=config.get("shift_pixels"))
+    words = ["horizontal flips"] * augment.hflip
+    words += [f"{augment.shift}-pixel shifts"] * (augment.shift > 0)
+    return " and ".join(words)
 
 
 def augment_note(config):

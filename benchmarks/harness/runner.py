@@ -8,192 +8,28 @@ on a dask cluster, written here as they complete; a row whose worker died is
 reported, the others land, and ``resume=True`` computes only what is missing.
 """
 
-import json
-import sys
-from datetime import datetime
-from pathlib import Path
-
-import numpy as np
 from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness import plots
-from benchmarks.harness.atomic import check_writable, write_json_atomic
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
+from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, write_results
+from benchmarks.harness.saved import ROW_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError, check_scheduler, open_scheduler
-from benchmarks.harness.split import make_split
-from features.checks import check_int
+from benchmarks.harness.workflow import (Job, check_n_jobs, job_path, load_saved, make_splits,
+                                         output_folder, run_jobs)
 
-__all__ = ["run_benchmark", "default_out"]
-
-RESULTS_ROOT = Path("featbench-results")
-
-
-def default_out(dataset_name, root=RESULTS_ROOT, kind=""):
-    """A new ``<root>/<dataset><kind>-<timestamp>`` folder name that does not exist yet.
-
-    Examples
-    --------
-    >>> import re, tempfile
-    >>> root = tempfile.mkdtemp()
-    >>> out = default_out("digits", root, kind="-curve")
-    >>> out.parent == Path(root), out.exists()
-    (True, False)
-    >>> bool(re.fullmatch("digits-curve-[0-9]{8}-[0-9]{6}", out.name))
-    True
-    """
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path(root) / f"{dataset_name}{kind}-{stamp}"
-    out, i = base, 1
-    while out.exists():
-        out, i = Path(f"{base}-{i}"), i + 1
-    return out
-
-
-def _check_n_jobs(n_jobs):
-    # Here, not where the workers start: a run whose rows all come from the
-    # cache would otherwise accept any value.
-    if n_jobs is not None and not (n_jobs == -1 and not isinstance(n_jobs, bool)):
-        check_int(n_jobs, "--n-jobs", low=1,
-                  fix="Pass a number of workers such as 2, or -1 for every core.")
-
-
-def _latest_out(dataset_name, root=RESULTS_ROOT, kind="", holds="rows"):
-    """The newest ``<root>/<dataset><kind>-*`` folder that holds ``holds``, for --resume."""
-    found = sorted(Path(root).glob(f"{dataset_name}{kind}-*/{holds}"),
-                   key=lambda p: p.stat().st_mtime)
-    if not found:
-        raise FileNotFoundError(
-            f"--resume found no earlier {'run' if not kind else kind.strip('-')} of "
-            f"{dataset_name} under {root}/; pass the folder to resume with --out DIR."
-        )
-    return found[-1].parent
-
-
-def _read_saved(path):
-    """A row or point an earlier run saved in ``path``, or None if it is damaged.
-
-    A damaged file (cut short, edited, not JSON) is said in one line on stderr;
-    what it held is computed again and written over it.
-    """
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if (isinstance(doc, dict) and isinstance(doc.get("pipeline"), str)
-                and isinstance(doc.get("config"), dict)):
-            return doc
-        reason = "not a saved result"
-    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSON errors too
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-    print(f"featbench: --resume: {path} is damaged ({reason}); computing it again.",
-          file=sys.stderr)
-    return None
-
-
-def _saved_files(out, folder, what, resume):
-    """The JSON files of ``out/folder``; refuse them unless resuming (nothing is overwritten)."""
-    files = sorted((out / folder).glob("*.json"))
-    if files and not resume:
-        raise FileExistsError(
-            f"--out folder {out} already holds {what}; pass --resume to continue that run "
-            f"or choose a new --out folder (nothing there is overwritten)."
-        )
-    return files
-
-
-def _load_done(out, config, resume):
-    """Rows already in ``out``; refuse to mix configurations or overwrite without resume.
-
-    A damaged row file is said and left out: its pipeline is computed again.
-    """
-    row_files = _saved_files(out, "rows", "results", resume)
-    done = {}
-    for path in row_files:
-        row = _read_saved(path)
-        if row is None:
-            continue
-        if row.get("config") != config:
-            raise ValueError(
-                f"--resume: {path} was produced with {row.get('config')}, not {config}; "
-                f"resume with the same options, or start a new --out folder."
-            )
-        done[row["pipeline"]] = row
-    return done
-
-
-def _share_images(splits):
-    """Make equal image parts of ``splits`` views of one array, in place.
-
-    The splits of one run hold the same images several times: the kNN rows'
-    fit part equals the per-batch rows', and both are the first half of the
-    feature rows' fit part (their mirrors follow). A part equal to another
-    part, or to its first rows, becomes a view of it, so the images are held
-    once (at 50,000 CIFAR-10 images, 0.3 GB less).
-    """
-    parts = sorted(((split, field) for split in splits for field in ("X_fit", "X_val", "X_test")),
-                   key=lambda part: -len(getattr(*part)))
-    kept = []
-    for split, field in parts:
-        mine = getattr(split, field)
-        for big in kept:
-            if (big.dtype == mine.dtype and big.shape[1:] == mine.shape[1:]
-                    and len(big) >= len(mine) and np.array_equal(big[:len(mine)], mine)):
-                setattr(split, field, big[:len(mine)])
-                break
-        else:
-            kept.append(mine)
-
-
-def _make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
-                 train_option="--train-size"):
-    """The split of each pipeline, and the run's configuration.
-
-    Rows whose specs want different augmentation under ``"auto"``
-    (:attr:`pipelines.PipelineSpec.auto_augment`), or draw it per mini-batch
-    (:attr:`pipelines.PipelineSpec.augments_in_batches`), get different
-    splits of the same images: the validation and test parts are the same.
-    The configuration is that of the feature rows' split; when the other
-    rows' splits differ, ``augment_per_batch`` (and ``shift_pixels``) says
-    what the raw-pixel learners draw per mini-batch and ``augment_knn`` what
-    the kNN rows store. Each split is made only when a selected row needs it,
-    and rows whose splits come out the same share one copy.
-    """
-    specs = {name: pipelines.get_spec(name) for name in names}
-
-    def key(spec):  # only "auto" asks the spec; any other value is the same for every row
-        return (spec.auto_augment if augment == "auto" else augment, spec.augments_in_batches)
-
-    made = {}
-    for spec in specs.values():
-        if key(spec) not in made:
-            split = make_split(dataset, train_size, val_size, test_size, seed, augment,
-                               auto_augment=spec.auto_augment,
-                               in_batches=spec.augments_in_batches, train_option=train_option)
-            # Gray images resolve every "auto" to "none": keep one copy of the arrays.
-            made[key(spec)] = next((s for s in made.values() if s.config == split.config), split)
-    _share_images(list(made.values()))
-    splits = {name: made[key(spec)] for name, spec in specs.items()}
-    feature_rows = [splits[n] for n in names if not specs[n].learned]
-    # Raw pixels stored as they are (kNN): the only learned rows without batches.
-    knn_rows = [splits[n] for n in names if specs[n].learned and not specs[n].augments_in_batches]
-    batch_rows = [splits[n] for n in names if specs[n].augments_in_batches]
-    config = dict((feature_rows or knn_rows or batch_rows)[0].config)
-    if feature_rows and knn_rows and knn_rows[0].config != config:
-        config["augment_knn"] = knn_rows[0].config["augment"]
-    if batch_rows and batch_rows[0].config != config:
-        config["augment_per_batch"] = batch_rows[0].config["augment"]
-        config.update({k: v for k, v in batch_rows[0].config.items()
-                       if k not in config and k != "augment_in_batches"})
-    return splits, config
+__all__ = ["run_benchmark"]
 
 
 def _hog_figure(split, out, n=6):
     from features import hog_image
 
     # The HOG step of the hog pipelines, so the pictures show what they compute.
-    hog = pipelines.make("hog/svm", image_shape=split.X_test.shape[1:]).named_steps["features"]
+    hog = pipelines.hog_step(split.X_test.shape[1:])
     images = split.X_test[:n]
     pictures = [hog_image(img, **hog.get_params()) for img in images]
     titles = [split.class_names[y] for y in split.y_test[:n]]
@@ -285,7 +121,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     PermissionError
         If ``out`` cannot be written.
     FileExistsError
-        If ``out`` holds results and ``resume`` is False.
+        If ``out`` holds results and ``resume`` is False, or another live
+        command holds its lock (:class:`benchmarks.harness.lock.FolderLockedError`).
     benchmarks.harness.memory.InsufficientMemoryError
         Before any extraction, if the largest row would need more memory than
         is available (:func:`benchmarks.harness.memory.check_memory`).
@@ -297,17 +134,23 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         (``frame``).
     """
     names = pipelines.select(pipeline_names)
-    _check_n_jobs(n_jobs)
+    check_n_jobs(n_jobs)
     check_scheduler(scheduler)
-    splits, config = _make_splits(dataset, names, train_size, val_size, test_size, seed,
-                                  augment)
+    splits, config = make_splits(dataset, names, train_size, val_size, test_size, seed, augment)
     config["search"] = bool(search)
-    if out is None:
-        out = _latest_out(dataset.name) if resume else default_out(dataset.name)
-    out = Path(out)
-    check_writable(out)
-    done = _load_done(out, config, resume)
-    check_memory([(n, splits[n]) for n in names if n not in done])
+    out = output_folder(out, dataset.name, resume=resume)
+    with folder_lock(out):
+        return _run(dataset, names, splits, config, out, search=search, n_jobs=n_jobs,
+                    cache_dir=cache_dir, use_cache=use_cache, resume=resume, quiet=quiet,
+                    make_plots=make_plots, scheduler=scheduler, log=log)
+
+
+def _run(dataset, names, splits, config, out, *, search, n_jobs, cache_dir, use_cache, resume,
+         quiet, make_plots, scheduler, log):
+    jobs = [Job(job_path(out, "rows", name), name, splits[name], config) for name in names]
+    saved = load_saved(out, "rows", jobs, resume, "results", ROW_FIELDS)
+    done = {doc["pipeline"]: doc for doc in saved.values()}
+    check_memory([(job.name, job.split) for job in jobs if job.name not in done])
     cache = open_cache(cache_dir, use_cache)
     if not quiet:
         log(f"{len(names)} pipelines on {dataset.name}: train {config['train_size']} "
@@ -315,31 +158,24 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
             f"{augment_note(config)}")
     if done and not quiet:
         log(f"resuming {out}: {len(done)} of {len(names)} pipelines already done")
-    rows = [done[n] for n in names if n in done]
-    todo = [(name, name, splits[name]) for name in names if name not in done]
+    records, failed = dict(saved), {}
     y_test = splits[names[0]].y_test  # every split has the same test part
-    failed = {}
+
+    def rows():  # the rows so far, in the order of the pipelines
+        return [records[job.path] for job in jobs if job.path in records]
+
     with open_scheduler(scheduler, log=None if quiet else log) as where:
         bar = tqdm(total=len(names), initial=len(done), desc="pipelines", disable=quiet,
                    unit="pipeline")
-        for name, row, failure in where.run(run_pipeline, todo, cache, search=search,
-                                            n_jobs=n_jobs, progress=bar):
-            bar.update()
-            if failure is not None:
-                failed[name] = failure
-                print(f"featbench: {name} failed: {failure}", file=sys.stderr)
-                continue
-            row["config"] = config
-            write_json_atomic(out / "rows" / f"{plots.slug(name)}.json", row)
-            rows.append(row)
-            rows.sort(key=lambda r: names.index(r["pipeline"]))
-            write_results(out, rows, config, y_test)
+        run_jobs(where, run_pipeline, [job for job in jobs if job.name not in done], cache,
+                 bar=bar, records=records, failed=failed, search=search, n_jobs=n_jobs,
+                 saved=lambda: write_results(out, rows(), config, y_test))
         bar.close()
-    if not rows:
+    if not records:
         raise RowsFailedError(failed, out, len(names))
-    frame, comparison, markdown = write_results(out, rows, config, y_test)
+    frame, comparison, markdown = write_results(out, rows(), config, y_test)
     if make_plots:
-        _write_plots(out, rows, frame, splits[names[0]])
+        _write_plots(out, rows(), frame, splits[names[0]])
     if not quiet:
         log(markdown)
         log(f"results written to {out}/")

@@ -33,24 +33,14 @@ INSTALL_HINT = "pip install 'featbench[dask]'"
 
 _LOCAL = re.compile(r"local:(.*)", re.IGNORECASE)
 
-# Seconds (features + fit + predict) of the rows that take more than a few on the
-# CIFAR-10 subset's 5,170 training images; a row not listed counts 1 s. Only their
-# order matters (docs/decisions.md#dask-longest-first).
-_ROW_SECONDS = {
-    "ref:pixels/linearsvc": 254, "pixels/cnn": 206, "ref:pixels/mlp": 199,
-    "ref:pixels/cnn": 140, "all/mlp": 81, "pixels/mlp": 45, "ref:pixels/logreg": 27,
-    "all/softmax": 22, "all/svm": 21, "bovw/softmax": 20, "bovw/svm": 20,
-    "ref:hog+color/linearsvc": 15, "ref:hog+color/mlp": 13, "pixels/knn": 12,
-    "ref:pixels/knn": 12, "ref:hog+color/logreg": 11, "pixels/softmax": 10, "pixels/svm": 8,
-    "hog+color/mlp": 5,
-}
 _MEASURED_TRAIN_SIZE = 5170
 
 
 def job_cost(name, split):
     """Rough seconds of pipeline ``name`` on ``split``, to start the longest jobs first.
 
-    The row's time on the CIFAR-10 subset scaled by the split's training
+    The row's time on the CIFAR-10 subset
+    (:attr:`pipelines.PipelineSpec.seconds`) scaled by the split's training
     images: a learning-curve point at 1,000 images costs a fifth of one at
     5,000.
 
@@ -61,8 +51,10 @@ def job_cost(name, split):
     >>> job_cost("pixels/cnn", half), job_cost("color/svm", half)
     (103.0, 0.5)
     """
+    import pipelines
+
     size = split.config.get("train_size") or _MEASURED_TRAIN_SIZE
-    return _ROW_SECONDS.get(name, 1) * size / _MEASURED_TRAIN_SIZE
+    return pipelines.get_spec(name).seconds * size / _MEASURED_TRAIN_SIZE
 
 
 def scheduler_from_env(value):

@@ -6,26 +6,26 @@ table may be the seed's. The sweep runs every pipeline with every seed and
 tabulates each seed's accuracy, the mean and spread over seeds, and the paired
 differences between one pipeline and each other, with a t interval over the
 seeds. Its points are saved and resumed as the learning curve's are
-(:mod:`~benchmarks.harness.points`), and each seed's splits are made only
+(:mod:`~benchmarks.harness.workflow`), and each seed's splits are made only
 when that seed runs, so memory does not grow with the number of seeds.
 """
-
-from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness import plots
-from benchmarks.harness.atomic import check_writable, write_text_atomic
+from benchmarks.harness.atomic import write_text_atomic
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
+from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
-from benchmarks.harness.points import PointJob, load_points, point_path, run_points
 from benchmarks.harness.results import augment_note, markdown_table
-from benchmarks.harness.runner import _check_n_jobs, _latest_out, _make_splits, default_out
+from benchmarks.harness.saved import COUNT, POINT_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError, check_scheduler, open_scheduler
 from benchmarks.harness.stats import paired_difference
+from benchmarks.harness.workflow import (POINT_KEEP, Job, check_n_jobs, job_path, load_saved,
+                                         make_splits, output_folder, run_jobs)
 from features.checks import check_int
 
 __all__ = ["seed_sweep", "seed_differences"]
@@ -196,7 +196,8 @@ def seed_sweep(dataset, pipeline_names="curve", seeds=(0, 1, 2, 3, 4), *, agains
         pipelines, an unknown ``augment``, a bad ``n_jobs``, points of other
         options in ``out``, a bad ``scheduler``; before any extraction.
     FileExistsError
-        If ``out`` holds points and ``resume`` is False.
+        If ``out`` holds points and ``resume`` is False, or another live
+        command holds its lock.
     benchmarks.harness.memory.InsufficientMemoryError
         Before any extraction, if the largest point would need more memory
         than is available.
@@ -207,6 +208,7 @@ def seed_sweep(dataset, pipeline_names="curve", seeds=(0, 1, 2, 3, 4), *, agains
     --------
     >>> from benchmarks.data.digits import load_digits
     >>> import tempfile
+    >>> from pathlib import Path
     >>> tmp = tempfile.mkdtemp()
     >>> table = seed_sweep(load_digits(), "pixels/softmax", seeds=[0, 1], train_size=300,
     ...                    out=f"{tmp}/s", cache_dir=f"{tmp}/c", quiet=True)
@@ -218,34 +220,40 @@ def seed_sweep(dataset, pipeline_names="curve", seeds=(0, 1, 2, 3, 4), *, agains
     seeds = _check_seeds(seeds)
     if against is not None:
         _check_against(against, names)
-    _check_n_jobs(n_jobs)
+    check_n_jobs(n_jobs)
     check_scheduler(scheduler)
+    out = output_folder(out, dataset.name, "-seeds", resume, holds="points")
+    with folder_lock(out):
+        return _sweep(dataset, names, seeds, out, against=against, train_size=train_size,
+                      val_size=val_size, test_size=test_size, augment=augment, n_jobs=n_jobs,
+                      cache_dir=cache_dir, use_cache=use_cache, resume=resume, quiet=quiet,
+                      scheduler=scheduler, log=log)
 
+
+def _sweep(dataset, names, seeds, out, *, against, train_size, val_size, test_size, augment,
+           n_jobs, cache_dir, use_cache, resume, quiet, scheduler, log):
     def jobs_of(seed):
-        splits, config = _make_splits(dataset, names, train_size, val_size, test_size, seed,
-                                      augment)
-        return [PointJob(point_path(out, name, f"seed{seed}"), name, splits[name],
-                         {"seed": seed}, f"{name} with seed {seed}") for name in names], config
+        splits, config = make_splits(dataset, names, train_size, val_size, test_size, seed,
+                                     augment)
+        return [Job(job_path(out, "points", name, f"seed{seed}"), name, splits[name],
+                    splits[name].config, {"seed": seed}, POINT_KEEP,
+                    f"{name} with seed {seed}") for name in names], config
 
-    if out is None:
-        out = (_latest_out(dataset.name, kind="-seeds", holds="points") if resume
-               else default_out(dataset.name, kind="-seeds"))
-    out = Path(out)
-    check_writable(out)
     # Every seed's splits once before any work, to check the saved points and the
     # memory; then again, one seed at a time, as each runs.
     done, config = {}, None
     for seed in seeds:
         jobs, seed_config = jobs_of(seed)
         config = config or seed_config
-        done.update(load_points(out, jobs, resume, _COLUMNS, "seed-sweep points"))
+        done.update(load_saved(out, "points", jobs, resume, "seed-sweep points",
+                               dict(POINT_FIELDS, seed=COUNT)))
         check_memory([(job.name, job.split) for job in jobs if job.path not in done])
     del jobs
     total = len(seeds) * len(names)
     if done and not quiet:
         log(f"resuming {out}: {len(done)} of {total} points already done")
     cache = open_cache(cache_dir, use_cache)
-    paths = [point_path(out, name, f"seed{seed}") for seed in seeds for name in names]
+    paths = [job_path(out, "points", name, f"seed{seed}") for seed in seeds for name in names]
     records, failed = dict(done), {}
 
     def so_far():  # the points computed so far, seed by seed
@@ -254,13 +262,13 @@ def seed_sweep(dataset, pipeline_names="curve", seeds=(0, 1, 2, 3, 4), *, agains
     with open_scheduler(scheduler, log=None if quiet else log) as where:
         bar = tqdm(total=total, initial=len(done), desc="seeds", disable=quiet)
         for seed in seeds:
-            if all(point_path(out, name, f"seed{seed}") in done for name in names):
+            if all(job_path(out, "points", name, f"seed{seed}") in done for name in names):
                 continue
             jobs, _ = jobs_of(seed)
-            run_points(where, run_pipeline, [j for j in jobs if j.path not in done], cache,
-                       n_jobs=n_jobs, bar=bar, records=records, failed=failed,
-                       saved=lambda: write_text_atomic(out / "seeds.csv",
-                                                       so_far().to_csv(index=False)))
+            run_jobs(where, run_pipeline, [j for j in jobs if j.path not in done], cache,
+                     n_jobs=n_jobs, bar=bar, records=records, failed=failed,
+                     saved=lambda: write_text_atomic(out / "seeds.csv",
+                                                     so_far().to_csv(index=False)))
             del jobs
         bar.close()
     if not records:

@@ -10,16 +10,64 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from benchmarks.harness.augment import (augment_images, augment_steps, check_augment,
-                                        copied_augment, resolve_augment, shift_pixels)
+from benchmarks.harness.augment import check_request, mirror_copies, resolve_augment
+from classifiers import Augment
 from features.checks import check_int, check_real
 
-__all__ = ["Split", "make_split", "validation_split", "stratified_subset"]
+__all__ = ["Split", "SplitInfo", "make_split", "validation_split", "stratified_subset"]
+
+
+@dataclass(frozen=True)
+class SplitInfo:
+    """How a split was made: the data, the sizes, the seed and the augmentation.
+
+    Attributes
+    ----------
+    dataset, source : str
+        The dataset's name and where it was read.
+    train_size, val_size, test_size : int
+        Original images: training (fit + validation), validation, test.
+    seed : int
+    augment : Augment
+        What the fit part trains on: mirror copies it holds, or (with
+        ``in_batches``) what the classifier draws for every mini-batch.
+    in_batches : bool
+        Whether ``augment`` is drawn per mini-batch (never without one).
+
+    Examples
+    --------
+    >>> SplitInfo("digits", "sklearn", 100, 10, 50, 0, Augment(shift=1), True).as_dict()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'dataset': 'digits', 'source': 'sklearn', 'train_size': 100, 'val_size': 10,
+     'test_size': 50, 'seed': 0, 'augment': 'shift', 'shift_pixels': 1,
+     'augment_in_batches': True}
+    """
+
+    dataset: str = ""
+    source: str = ""
+    train_size: int = 0
+    val_size: int = 0
+    test_size: int = 0
+    seed: int = 0
+    augment: Augment = Augment()
+    in_batches: bool = False
+
+    def as_dict(self):
+        """The record saved with every row and point, and compared by ``--resume``."""
+        doc = {"dataset": self.dataset, "source": self.source, "train_size": self.train_size,
+               "val_size": self.val_size, "test_size": self.test_size, "seed": self.seed,
+               "augment": self.augment.name}
+        # Only then, so that the records of runs without them keep their keys.
+        if self.augment.shift:
+            doc["shift_pixels"] = self.augment.shift
+        if self.in_batches:
+            doc["augment_in_batches"] = True
+        return doc
 
 
 @dataclass
 class Split:
-    """The three parts one benchmark run uses, and how they were made."""
+    """The three parts one benchmark run uses, and how they were made (``info``)."""
 
     X_fit: np.ndarray
     y_fit: np.ndarray
@@ -28,7 +76,12 @@ class Split:
     X_test: np.ndarray
     y_test: np.ndarray
     class_names: tuple
-    config: dict
+    info: SplitInfo = SplitInfo()
+
+    @property
+    def config(self):
+        """``info`` as the dict saved with rows and points (:meth:`SplitInfo.as_dict`)."""
+        return self.info.as_dict()
 
 
 def _check_size(value, n, option):
@@ -106,30 +159,24 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
         Test images used; ``None``: all of them.
     seed : int, default=0
         Seed of every subset and split.
-    augment : {"auto", "none", "hflip", "shift", "hflip+shift"} or None, default=None
+    augment : {"auto", "none", "hflip", "shift", "hflip+shift"}, None or Augment, default=None
         Augmentation of the fit part (the validation and test parts never
-        are). Without ``in_batches``, the mirror part of the value is made as
-        copies: ``"hflip"`` and ``"hflip+shift"`` append the left-right
-        mirror image of every fit image (same label), so the pipeline trains
-        on twice the images; shifts are not copied (``"shift"`` gives no
-        copies). With ``in_batches``, no copies are made and the classifier
-        draws the whole value per mini-batch: random mirrors, random shifts
-        of up to :func:`benchmarks.harness.augment.shift_pixels` pixels (zero
-        fill), or both. Meant for CIFAR-10-like photos, not for the digits,
-        whose mirror images change meaning. ``"auto"``: ``auto_augment`` for
-        color images, ``"none"`` for gray ones (see
-        :func:`benchmarks.harness.augment.resolve_augment`). ``None`` or
-        ``"none"``: no augmentation. What the fit part gets (never
-        ``"auto"``) is recorded in ``config["augment"]``, and the shift in
-        ``config["shift_pixels"]``.
+        are), resolved by :func:`benchmarks.harness.augment.resolve_augment`
+        (``"auto"``: ``auto_augment`` on color images, none on gray ones).
+        Without ``in_batches`` its mirror part is made as copies: with
+        mirrors, the left-right mirror image of every fit image is appended
+        (same label), so the pipeline trains on twice the images; shifts are
+        never copied. With ``in_batches`` no copies are made: the classifier
+        draws the whole augmentation per mini-batch. Meant for CIFAR-10-like
+        photos, not for the digits, whose mirror images change meaning.
+        What the fit part gets is ``split.info.augment``.
     auto_augment : {"hflip", "hflip+shift"}, default="hflip"
         What ``augment="auto"`` stands for on color images: the
         :attr:`pipelines.PipelineSpec.auto_augment` of the rows the split is for.
     in_batches : bool, default=False
         For rows whose classifier draws the augmentation per mini-batch
         (:attr:`pipelines.PipelineSpec.augments_in_batches`): the fit part is
-        the fit images alone, ``config["augment"]`` is what the classifier is
-        to draw and ``config["augment_in_batches"]`` is True.
+        the fit images alone.
     train_option : str, default="--train-size"
         The option ``train_size`` came from, named by its errors (a learning
         curve passes ``"--sizes"``).
@@ -154,10 +201,10 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     >>> X, y = np.zeros((80, 8, 8, 3), np.uint8), np.arange(80) % 3
     >>> ds = Dataset(X[:60], y[:60], X[60:], y[60:], ("a", "b", "c"))
     >>> split = make_split(ds, val_size=12, augment="hflip")
-    >>> len(split.y_fit), len(split.y_val), len(split.y_test), split.config["augment"]
+    >>> len(split.y_fit), len(split.y_val), len(split.y_test), split.info.augment.name
     (96, 12, 20, 'hflip')
     """
-    augment = check_augment(augment, dataset.X_train.shape[1:])
+    check_request(augment, dataset.X_train.shape[1:])
     # Checked here, so that a bad seed is not reported by the first scikit-learn
     # call that receives it, as a problem of another option.
     seed = check_int(seed, "--seed", low=0, high=2**32 - 1)
@@ -171,28 +218,18 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     X_te, y_te = stratified_subset(dataset.X_test, dataset.y_test, test_size, seed)
     _check_val_size(val_size, y_tr, train_option)
     X_fit, X_val, y_fit, y_val = validation_split(X_tr, y_tr, val_size, seed)
-    # Resolved here, so "auto" and the value it stands for give the same
-    # config (and share cached rows); on all the training images, not the
-    # train_size in use, so every point of a learning curve gets the same.
-    augment = resolve_augment(augment, dataset.X_train, auto_augment)
+    # Resolved here, so "auto" and the value it stands for give the same info
+    # (and share cached rows).
+    augment = resolve_augment(augment, dataset.X_train, auto_augment, in_batches)
     if not in_batches:
         # Mirrors are added after the validation split, so no mirror of a
         # validation image is ever trained on.
-        augment = copied_augment(augment)
-        X_fit, y_fit = augment_images(X_fit, y_fit, augment)
+        X_fit, y_fit = mirror_copies(X_fit, y_fit, augment)
     # train_size and val_size count original images; the fit part holds
     # (train_size - val_size) images, twice that with mirror copies.
-    config = {
-        "dataset": dataset.name, "source": dataset.source,
-        "train_size": int(len(y_tr)), "val_size": int(len(y_val)),
-        "test_size": int(len(y_te)), "seed": int(seed), "augment": augment,
-    }
-    # Only then, so that the other configs (cache keys) stay as they were.
-    if "shift" in augment_steps(augment):
-        config["shift_pixels"] = shift_pixels(X_fit.shape[1:])
-    if in_batches and augment != "none":
-        config["augment_in_batches"] = True
-    return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), config)
+    info = SplitInfo(dataset.name, dataset.source, int(len(y_tr)), int(len(y_val)),
+                     int(len(y_te)), int(seed), augment, bool(in_batches and augment))
+    return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), info)
 
 
 def validation_split(X, y, val_size=0.1, random_state=0):

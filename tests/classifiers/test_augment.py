@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from classifiers.augment import (
-    AUGMENTS, augment_batch, check_augment, check_image_shape, flip_images, minibatches,
-    random_flip, random_shift, shift_images,
+    AUGMENTS, Augment, augment_batch, check_augment, check_image_shape, default_shift,
+    flip_images, minibatches, random_flip, random_shift, shift_images,
 )
 
 
@@ -74,6 +74,7 @@ def test_random_flip_mirrors_about_half():
 @pytest.mark.parametrize("augment", AUGMENTS[1:])
 def test_same_seed_same_draws_and_fresh_draws_per_batch(augment):
     X = _batch(n=50)
+    augment = Augment.parse(augment)
     a, b = np.random.default_rng(7), np.random.default_rng(7)
     first, again = augment_batch(X, augment, a), augment_batch(X, augment, b)
     np.testing.assert_array_equal(first, again)
@@ -86,21 +87,46 @@ def test_same_seed_same_draws_and_fresh_draws_per_batch(augment):
 def test_augment_batch_keeps_shape_dtype_and_input(augment, dtype):
     X = _batch(dtype=dtype)
     before = X.copy()
-    out = augment_batch(X, augment, np.random.default_rng(0), shift=1)
+    out = augment_batch(X, Augment.parse(augment, shift=1), np.random.default_rng(0))
     assert out.shape == X.shape and out.dtype == dtype
     np.testing.assert_array_equal(X, before)
-    if augment is None:
+    if augment == "none":
         assert out is X
 
 
 @pytest.mark.parametrize("augment,shift,error,match", [
-    ("flip", 2, ValueError, "augment must be one of None, 'hflip', 'shift', 'hflip\\+shift'"),
+    ("flip", 2, ValueError, "augment must be one of 'none', 'hflip', 'shift', 'hflip\\+shift' "
+     "\\(or None for 'none'\\); got 'flip'"),
+    (3, None, ValueError, "augment must be one of"),
     ("shift", 0, ValueError, "shift must be an integer >= 1; got 0"),
     ("shift", 1.5, TypeError, "shift must be an integer >= 1; got 1.5"),
 ])
 def test_check_augment_errors(augment, shift, error, match):
     with pytest.raises(error, match=match):
         check_augment(augment, shift)
+
+
+@pytest.mark.parametrize("name, hflip, shift", [("none", False, 0), (None, False, 0),
+                                                ("hflip", True, 0), ("shift", False, 2),
+                                                ("hflip+shift", True, 2)])
+def test_augment_names_round_trip(name, hflip, shift):
+    augment = Augment.parse(name, image_shape=(32, 32, 3))
+    assert (augment.hflip, augment.shift) == (hflip, shift)
+    assert augment.name == (name or "none") and Augment.parse(augment) is augment
+    assert augment.mirrors == Augment(hflip=hflip)
+
+
+@pytest.mark.parametrize("shape, shift", [((32, 32, 3), 2), ((8, 8), 1), ((64, 48, 3), 3)])
+def test_a_named_shift_moves_a_sixteenth_of_the_smaller_side(shape, shift):
+    assert default_shift(shape) == shift
+    assert Augment.parse("shift", image_shape=shape) == Augment(shift=shift)
+    assert Augment.parse("shift", shift=5, image_shape=shape) == Augment(shift=5)
+
+
+def test_shifts_of_images_under_two_pixels_are_refused():
+    with pytest.raises(ValueError, match=r"augment='shift' moves images by a pixel or more, "
+                                         r"which leaves nothing of images of 1x5 pixels"):
+        Augment.parse("shift", image_shape=(1, 5, 3))
 
 
 @pytest.mark.parametrize("shape,expected", [((4, 5, 3), (4, 5, 3)), ((8, 8), (8, 8, 1)),
@@ -135,7 +161,7 @@ def test_minibatches_known_answer_draws_order_then_each_batch(layout):
     images = _batch(n=7, h=5, w=4, c=2)
     X = images.reshape(7, -1) if layout == "rows" else images
     shape = (5, 4, 2) if layout == "rows" else None
-    got = list(minibatches(X, 3, np.random.default_rng(11), "hflip+shift", 2, shape))
+    got = list(minibatches(X, 3, np.random.default_rng(11), Augment(hflip=True, shift=2), shape))
     rng = np.random.default_rng(11)
     order = rng.permutation(7)
     for start, (idx, batch) in zip(range(0, 7, 3), got):
@@ -151,7 +177,7 @@ def test_minibatches_known_answer_draws_order_then_each_batch(layout):
 def test_minibatches_draw_fresh_augmentation_every_epoch(augment):
     X = _batch(n=64, h=6, w=6, c=1).reshape(64, -1)
     rng = np.random.default_rng(0)
-    epochs = [dict((int(i), row) for idx, b in minibatches(X, 16, rng, augment, 1, (6, 6, 1))
+    epochs = [dict((int(i), row) for idx, b in minibatches(X, 16, rng, Augment.parse(augment, 1), (6, 6, 1))
                    for i, row in zip(idx, b)) for _ in range(2)]
     changed = sum(not np.array_equal(epochs[0][i], epochs[1][i]) for i in range(64))
     assert changed >= 20  # another mirror (1/2) or offset (8/9) for many images

@@ -5,6 +5,7 @@ import pytest
 from sklearn.pipeline import Pipeline
 
 import pipelines
+from classifiers import Augment
 from benchmarks.data.digits import load_digits
 from pipelines.parts import MLP_PIXELS_EPOCHS
 from pipelines.reference import skimage_hog_hue
@@ -166,10 +167,10 @@ def test_torch_rows_are_refused_by_name_without_torch(monkeypatch):
 @pytest.mark.parametrize("name", ["hog+color/svm", "bovw/softmax", "pixels/knn",
                                   "ref:pixels/knn", "ref:hog+color/logreg"])
 def test_make_refuses_batch_augmentation_for_rows_without_batches(name):
-    with pytest.raises(ValueError, match=r"batch_augment='hflip': " + re.escape(name)
-                       + r" does not draw augmentation per mini-batch .*pass None"):
-        pipelines.make(name, batch_augment="hflip")
-    pipelines.make(name, batch_augment="none")  # nothing to draw: accepted
+    with pytest.raises(ValueError, match=r"augment='hflip': " + re.escape(name)
+                       + r" does not draw augmentation per mini-batch .*pass 'none'"):
+        pipelines.make(name, augment="hflip")
+    pipelines.make(name, augment="none")  # nothing to draw: accepted
 
 
 @pytest.mark.parametrize("name", pipelines.available())
@@ -199,17 +200,24 @@ def test_every_raw_pixel_learner_but_knn_draws_per_batch():
 @pytest.mark.parametrize("name", BATCH_ROWS)
 @pytest.mark.parametrize("image_shape", [(32, 32, 3), (8, 8)])
 def test_raw_pixel_classifiers_receive_the_augmentation(name, image_shape):
-    clf = pipelines.make(name, image_shape=image_shape, batch_augment="hflip+shift",
-                         shift=1, random_state=5).named_steps["clf"]
+    clf = pipelines.make(name, image_shape=image_shape, augment=Augment(hflip=True, shift=1),
+                         random_state=5).named_steps["clf"]
     assert (clf.augment, clf.shift, clf.image_shape, clf.random_state) == (
         "hflip+shift", 1, image_shape, 5)
-    for none in (None, "none"):
-        assert pipelines.make(name, batch_augment=none).named_steps["clf"].augment is None
+    for none in (None, "none", Augment()):
+        assert pipelines.make(name, augment=none).named_steps["clf"].augment == "none"
+
+
+@pytest.mark.parametrize("image_shape, shift", [((32, 32, 3), 2), ((8, 8), 1)])
+def test_a_named_augmentation_shifts_by_the_default_of_the_images(image_shape, shift):
+    clf = pipelines.make("pixels/mlp", image_shape=image_shape,
+                         augment="shift").named_steps["clf"]
+    assert (clf.augment, clf.shift) == ("shift", shift)
 
 
 @pytest.mark.parametrize("name", ["pixels/cnn"])
 def test_the_convnet_receives_the_augmentation(name):
-    clf = pipelines.make(name, batch_augment="shift", shift=3).named_steps["clf"]
+    clf = pipelines.make(name, augment=Augment(shift=3)).named_steps["clf"]
     assert (clf.augment, clf.shift) == ("shift", 3)
 
 

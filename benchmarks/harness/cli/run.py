@@ -107,41 +107,43 @@ def _failed(args, exc):
     return 1
 
 
-def _call(args, module, api, **options):
-    """Run ``module.api`` on the dataset and the options every command shares.
+def _call(args, command, **options):
+    """Run ``command`` (a Python API function) on the dataset and the shared options.
 
     A cluster run some of whose rows failed exits with status 1 and says which.
     """
-    import importlib
-
     from benchmarks.harness.scheduler import RowsFailedError
 
     names = _check_first(args)
     try:
-        getattr(importlib.import_module(module), api)(
-            _dataset(args), names, val_size=args.val_size, test_size=args.test_size,
-            augment=args.augment, n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
-            use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
-            scheduler=args.scheduler, **options,
-        )
+        command(_dataset(args), names, val_size=args.val_size, test_size=args.test_size,
+                augment=args.augment, n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
+                use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
+                scheduler=args.scheduler, **options)
     except RowsFailedError as exc:
         return _failed(args, exc)
     return 0
 
 
+# The Python APIs are imported when their command runs, so that parsing stays instant.
 def _cmd_run(args):
-    return _call(args, "benchmarks.harness.runner", "run_benchmark",
-                 train_size=args.train_size, seed=args.seed, search=args.search)
+    from benchmarks.harness.runner import run_benchmark
+
+    return _call(args, run_benchmark, train_size=args.train_size, seed=args.seed,
+                 search=args.search)
 
 
 def _cmd_learning_curve(args):
-    return _call(args, "benchmarks.harness.curve", "learning_curve", sizes=args.sizes,
-                 seed=args.seed)
+    from benchmarks.harness.curve import learning_curve
+
+    return _call(args, learning_curve, sizes=args.sizes, seed=args.seed)
 
 
 def _cmd_seeds(args):
-    return _call(args, "benchmarks.harness.seeds", "seed_sweep", seeds=args.seeds,
-                 against=args.against, train_size=args.train_size)
+    from benchmarks.harness.seeds import seed_sweep
+
+    return _call(args, seed_sweep, seeds=args.seeds, against=args.against,
+                 train_size=args.train_size)
 
 
 def _add_common(p, seed=True):
@@ -154,7 +156,7 @@ def _add_common(p, seed=True):
     if seed:
         p.add_argument("--seed", type=_option_type("--seed", _seed), default=0,
                        help="seed of splits and models, 0 to 2**32 - 1 (default 0)")
-    # benchmarks.harness.augment.AUGMENTS, restated so that parsing options does not
+    # benchmarks.harness.augment.REQUESTS, restated so that parsing options does not
     # import the harness (numpy, scikit-learn); a test checks they agree.
     p.add_argument("--augment", choices=["auto", "none", "hflip", "shift", "hflip+shift"],
                    default="auto",

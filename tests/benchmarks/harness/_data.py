@@ -10,7 +10,7 @@ def tiny_split(seed=0):
     rng = np.random.default_rng(seed)
     X = rng.integers(0, 256, (30, 16, 16, 3), dtype=np.uint8)
     y = np.arange(30) % 3
-    return Split(X[:20], y[:20], X[20:25], y[20:25], X[25:], y[25:], ("a", "b", "c"), {})
+    return Split(X[:20], y[:20], X[20:25], y[20:25], X[25:], y[25:], ("a", "b", "c"))
 
 
 def tiny_dataset(name="cifar10", n_train=60, n_test=20, seed=0):

@@ -222,7 +222,7 @@ def _stacking_split(n=600, seed=0):
     X = rng.integers(0, 256, (n + 100, 16, 16, 3), dtype=np.uint8)
     y = np.arange(n + 100) % 3
     return Split(X[:n], y[:n], X[n:n + 50], y[n:n + 50], X[n + 50:], y[n + 50:],
-                 ("a", "b", "c"), {})
+                 ("a", "b", "c"))
 
 
 @pytest.mark.parametrize("use_cache", [False, True])

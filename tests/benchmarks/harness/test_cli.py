@@ -66,7 +66,7 @@ def test_download_command_reports_a_bad_archive_clearly(tmp_path, monkeypatch, c
 def test_augment_option_choices_and_default(command):
     from benchmarks.harness.cli import build_parser
 
-    from benchmarks.harness.augment import AUGMENTS
+    from benchmarks.harness.augment import REQUESTS as AUGMENTS
 
     parser = build_parser()
     assert parser.parse_args([command]).augment == "auto"

@@ -100,12 +100,11 @@ def test_a_row_records_its_phase_peaks_and_vocabulary_time(tmp_path):
 
 
 def _split(n_fit=100, n_val=10, n_test=20, shape=(32, 32, 3), train_size=None):
-    from benchmarks.harness.split import Split
+    from benchmarks.harness.split import Split, SplitInfo
 
     X, y = np.zeros((n_fit,) + shape, np.uint8), np.arange(n_fit) % 10
-    config = {"train_size": train_size} if train_size else {}
     return Split(X, y, X[:n_val], y[:n_val], X[:n_test], y[:n_test], tuple("abcdefghij"),
-                 config)
+                 SplitInfo(train_size=train_size or 0))
 
 
 @pytest.mark.parametrize("name", ["pixels/svm", "color/svm", "hog+color/svm", "bovw/svm",

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import benchmarks.harness.runner as runner
+import benchmarks.harness.workflow as workflow
 import pipelines
 from benchmarks.harness.cli import main
 from benchmarks.harness.runner import run_benchmark
@@ -192,7 +193,7 @@ def test_raw_pixel_rows_fit_part_takes_the_memory_of_the_plain_fit_part():
 
     names = ["pixels/svm", "pixels/softmax", "pixels/mlp", "ref:pixels/logreg",
              "pixels/knn", "hog/svm"]
-    splits, _ = runner._make_splits(color_dataset(), names, None, 15, None, 0, "auto")
+    splits, _ = workflow.make_splits(color_dataset(), names, None, 15, None, 0, "auto")
     plain = make_split(color_dataset(), val_size=15, augment="none")
     for name in names[:5]:
         assert splits[name].X_fit.nbytes == plain.X_fit.nbytes, name
@@ -204,7 +205,7 @@ def test_raw_pixel_rows_fit_part_takes_the_memory_of_the_plain_fit_part():
 def test_the_splits_of_one_run_hold_each_image_once(field):
     # kNN and per-batch rows: the first half of the feature rows' mirrored fit part.
     names = ["pixels/svm", "pixels/knn", "hog/svm"]
-    splits, _ = runner._make_splits(color_dataset(), names, None, 15, None, 0, "auto")
+    splits, _ = workflow.make_splits(color_dataset(), names, None, 15, None, 0, "auto")
     held = getattr(splits["hog/svm"], field)
     for name in names[:2]:
         part = getattr(splits[name], field)
@@ -218,15 +219,15 @@ def test_splits_with_other_images_are_not_shared():
     first = make_split(color_dataset(), val_size=15, seed=0)
     second = make_split(color_dataset(), val_size=15, seed=1)
     before = second.X_fit.copy()
-    runner._share_images([first, second])
+    workflow._share_images([first, second])
     assert not np.shares_memory(first.X_fit, second.X_fit)
     np.testing.assert_array_equal(second.X_fit, before)
 
 
 def test_no_raw_pixel_split_is_made_without_raw_pixel_rows(tmp_path, monkeypatch):
     made = []
-    real = runner.make_split
-    monkeypatch.setattr(runner, "make_split",
+    real = workflow.make_split
+    monkeypatch.setattr(workflow, "make_split",
                         lambda *a, **k: made.append(k.get("raw_pixels", False)) or real(*a, **k))
     run_benchmark(color_dataset(), ["hog/svm", "color/svm"], val_size=15,
                   out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True, make_plots=False)
@@ -251,7 +252,7 @@ def test_same_rows_with_auto_and_with_the_explicit_augmentation(tmp_path):
 def test_gray_images_share_one_split_between_all_rows():
     from benchmarks.data.digits import load_digits
 
-    splits, config = runner._make_splits(load_digits(), ["pixels/svm", "hog/svm"], None,
+    splits, config = workflow.make_splits(load_digits(), ["pixels/svm", "hog/svm"], None,
                                          0.1, None, 0, "auto")
     assert splits["pixels/svm"] is splits["hog/svm"]
     assert config["augment"] == "none" and "augment_per_batch" not in config
@@ -308,7 +309,7 @@ def test_same_seed_same_predictions_in_another_process(tmp_path):
 
 @pytest.mark.parametrize("names", [["pixels/knn"], ["pixels/knn", "pixels/svm", "hog/svm"]])
 def test_knn_rows_alone_or_with_others_get_their_split(names):
-    from benchmarks.harness.runner import _make_splits
+    from benchmarks.harness.workflow import make_splits as _make_splits
     from tests.benchmarks.harness._data import tiny_dataset
 
     splits, config = _make_splits(tiny_dataset(), names, None, 12, None, 0, "auto")
@@ -324,7 +325,7 @@ def test_knn_rows_alone_or_with_others_get_their_split(names):
     ("hflip+shift", "hflip", "hflip+shift")])
 def test_an_explicit_augment_copies_mirrors_and_draws_the_rest_per_batch(augment, features,
                                                                           per_batch):
-    from benchmarks.harness.runner import _make_splits
+    from benchmarks.harness.workflow import make_splits as _make_splits
     from tests.benchmarks.harness._data import tiny_dataset
 
     names = ["hog/svm", "pixels/knn", "pixels/svm"]

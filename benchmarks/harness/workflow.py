@@ -1,0 +1,313 @@
+"""The steps every command shares: splits, the out folder, saved work, and the jobs.
+
+``featbench run`` (:mod:`~benchmarks.harness.runner`), ``learning-curve``
+(:mod:`~benchmarks.harness.curve`) and ``seeds``
+(:mod:`~benchmarks.harness.seeds`) are one skeleton with another table at the
+end: :func:`make_splits` carves each row's split; :func:`output_folder`
+chooses and checks the out folder, whose lock
+(:func:`~benchmarks.harness.lock.folder_lock`) the command holds while it
+works; :func:`load_saved` reads what an earlier run of it saved (``--resume``);
+:func:`run_jobs` computes the others where the scheduler says and saves each
+one atomically as it lands (``rows/<pipeline>.json`` or
+``points/<pipeline>-<tag>.json``), so a command that fails or is killed loses
+at most the job it was on.
+"""
+
+import glob
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+import pipelines
+from benchmarks.harness.atomic import check_writable, write_json_atomic
+from benchmarks.harness.plots import slug
+from benchmarks.harness.saved import read_saved
+from benchmarks.harness.split import make_split
+from features.checks import check_int
+
+__all__ = ["RESULTS_ROOT", "default_out", "latest_out", "output_folder", "check_n_jobs",
+           "make_splits", "Job", "POINT_KEEP", "job_path", "load_saved", "run_jobs"]
+
+RESULTS_ROOT = Path("featbench-results")
+
+
+def default_out(dataset_name, root=RESULTS_ROOT, kind=""):
+    """A new ``<root>/<dataset><kind>-<timestamp>`` folder name that does not exist yet.
+
+    Examples
+    --------
+    >>> import re, tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> out = default_out("digits", root, kind="-curve")
+    >>> out.parent == Path(root), out.exists()
+    (True, False)
+    >>> bool(re.fullmatch("digits-curve-[0-9]{8}-[0-9]{6}", out.name))
+    True
+    """
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(root) / f"{dataset_name}{kind}-{stamp}"
+    out, i = base, 1
+    while out.exists():
+        out, i = Path(f"{base}-{i}"), i + 1
+    return out
+
+
+def latest_out(dataset_name, root=RESULTS_ROOT, kind="", holds="rows"):
+    """The newest ``<root>/<dataset><kind>-*`` folder that holds ``holds``, for --resume.
+
+    The dataset's name is matched as it is written (``d*`` is no pattern).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is none.
+    """
+    pattern = f"{glob.escape(f'{dataset_name}{kind}')}-*/{holds}"
+    found = sorted(Path(root).glob(pattern), key=lambda p: p.stat().st_mtime)
+    if not found:
+        raise FileNotFoundError(
+            f"--resume found no earlier {'run' if not kind else kind.strip('-')} of "
+            f"{dataset_name} under {root}/; pass the folder to resume with --out DIR.")
+    return found[-1].parent
+
+
+def output_folder(out, dataset_name, kind="", resume=False, holds="rows"):
+    """The out folder of a command, checked writable: ``out``, or a new or the newest one.
+
+    Parameters
+    ----------
+    out : str, Path or None
+        None: :func:`default_out`, or with ``resume`` :func:`latest_out`.
+    dataset_name, kind, holds : str
+        Name the folders (``kind``: ``""``, ``"-curve"``, ``"-seeds"``) and
+        what a folder to resume holds (``"rows"`` or ``"points"``).
+    resume : bool, default=False
+
+    Raises
+    ------
+    PermissionError
+        If the folder cannot be written.
+    FileNotFoundError
+        With ``resume`` and no ``out``, if there is nothing to resume.
+    """
+    if out is None:
+        out = (latest_out(dataset_name, kind=kind, holds=holds) if resume
+               else default_out(dataset_name, kind=kind))
+    out = Path(out)
+    check_writable(out)
+    return out
+
+
+def check_n_jobs(n_jobs):
+    """Raise unless ``n_jobs`` is None, -1 or a positive count (``--n-jobs``).
+
+    Checked before any work: a run whose rows all come from the cache would
+    otherwise accept any value.
+
+    Examples
+    --------
+    >>> check_n_jobs(-1), check_n_jobs(2)
+    (None, None)
+    """
+    if n_jobs is not None and not (n_jobs == -1 and not isinstance(n_jobs, bool)):
+        check_int(n_jobs, "--n-jobs", low=1,
+                  fix="Pass a number of workers such as 2, or -1 for every core.")
+
+
+def _share_images(splits):
+    """Make equal image parts of ``splits`` views of one array, in place.
+
+    The splits of one run hold the same images several times: the kNN rows'
+    fit part equals the per-batch rows', and both are the first half of the
+    feature rows' fit part (their mirrors follow). A part equal to another
+    part, or to its first rows, becomes a view of it, so the images are held
+    once (at 50,000 CIFAR-10 images, 0.3 GB less).
+    """
+    parts = sorted(((split, field) for split in splits for field in ("X_fit", "X_val", "X_test")),
+                   key=lambda part: -len(getattr(*part)))
+    kept = []
+    for split, field in parts:
+        mine = getattr(split, field)
+        for big in kept:
+            if (big.dtype == mine.dtype and big.shape[1:] == mine.shape[1:]
+                    and len(big) >= len(mine) and np.array_equal(big[:len(mine)], mine)):
+                setattr(split, field, big[:len(mine)])
+                break
+        else:
+            kept.append(mine)
+
+
+def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, seed=0,
+                augment="auto", train_option="--train-size"):
+    """The split of each pipeline, and the run's configuration.
+
+    Rows whose specs want different augmentation under ``"auto"``
+    (:attr:`pipelines.PipelineSpec.auto_augment`), or draw it per mini-batch
+    (:attr:`pipelines.PipelineSpec.augments_in_batches`), get different
+    splits of the same images: the validation and test parts are the same.
+    The configuration is that of the feature rows' split; when the other
+    rows' splits differ, ``augment_per_batch`` (and ``shift_pixels``) says
+    what the raw-pixel learners draw per mini-batch and ``augment_knn`` what
+    the kNN rows store. Each split is made only when a selected row needs it,
+    and rows whose splits come out the same share one copy.
+
+    Returns
+    -------
+    splits : dict
+        Pipeline name -> :class:`~benchmarks.harness.split.Split`.
+    config : dict
+        What every saved row carries and ``--resume`` compares.
+    """
+    specs = {name: pipelines.get_spec(name) for name in names}
+
+    def key(spec):  # only "auto" asks the spec; any other value is the same for every row
+        return (spec.auto_augment if augment == "auto" else augment, spec.augments_in_batches)
+
+    made = {}
+    for spec in specs.values():
+        if key(spec) not in made:
+            split = make_split(dataset, train_size, val_size, test_size, seed, augment,
+                               auto_augment=spec.auto_augment,
+                               in_batches=spec.augments_in_batches, train_option=train_option)
+            # Gray images resolve every "auto" to none: keep one copy of the arrays.
+            made[key(spec)] = next((s for s in made.values() if s.info == split.info), split)
+    _share_images(list(made.values()))
+    splits = {name: made[key(spec)] for name, spec in specs.items()}
+    feature_rows = [splits[n] for n in names if not specs[n].learned]
+    # Raw pixels stored as they are (kNN): the only learned rows without batches.
+    knn_rows = [splits[n] for n in names if specs[n].learned and not specs[n].augments_in_batches]
+    batch_rows = [splits[n] for n in names if specs[n].augments_in_batches]
+    config = (feature_rows or knn_rows or batch_rows)[0].config
+    if feature_rows and knn_rows and knn_rows[0].info != feature_rows[0].info:
+        config["augment_knn"] = knn_rows[0].info.augment.name
+    if batch_rows and batch_rows[0].info != (feature_rows or knn_rows or batch_rows)[0].info:
+        config["augment_per_batch"] = batch_rows[0].info.augment.name
+        config.update({k: v for k, v in batch_rows[0].config.items()
+                       if k not in config and k != "augment_in_batches"})
+    return splits, config
+
+
+#: What a point of a learning curve or a seed sweep keeps of its row.
+POINT_KEEP = ("accuracy", "ci_low", "ci_high", "val_accuracy", "fit_images", "fit_time")
+
+
+class Job(NamedTuple):
+    """One row or point to compute, and where and how it is saved.
+
+    ``config`` is saved with it and compared by ``--resume``; ``fields`` are
+    the setting's columns of a point (``{"train_size": 500}``); ``keep``
+    names what a point keeps of its row (None: the whole row, as ``run``
+    saves it); ``label`` names it in messages ("bovw/svm at 500 images").
+    """
+
+    path: Path
+    name: str
+    split: object
+    config: dict
+    fields: dict = {}
+    keep: tuple = None
+    label: str = ""
+
+    def record(self, row):
+        """What is saved of ``row`` (without ``config``)."""
+        if self.keep is None:
+            return dict(row)
+        return {"pipeline": self.name, **self.fields, **{k: row[k] for k in self.keep}}
+
+
+def job_path(out, folder, name, tag=None):
+    """``out/<folder>/<pipeline slug>[-<tag>].json``.
+
+    Examples
+    --------
+    >>> job_path(Path("lc"), "points", "hog+color/svm", 500).as_posix()
+    'lc/points/hog+color-svm-500.json'
+    """
+    return out / folder / f"{slug(name)}{'' if tag is None else f'-{tag}'}.json"
+
+
+def load_saved(out, folder, jobs, resume, what, fields):
+    """What ``out/<folder>`` already holds for ``jobs``, by path.
+
+    Parameters
+    ----------
+    out : Path
+    folder : {"rows", "points"}
+    jobs : list of Job
+    resume : bool
+        Without it, saved files are refused (nothing is overwritten).
+    what : str
+        The saved things' name in messages ("learning-curve points").
+    fields : dict
+        What each must hold (:data:`~benchmarks.harness.saved.ROW_FIELDS` or
+        :data:`~benchmarks.harness.saved.POINT_FIELDS`); one that does not is
+        damaged: said, left out and computed again.
+
+    Raises
+    ------
+    FileExistsError
+        If ``out`` holds saved work and ``resume`` is False.
+    ValueError
+        If a saved job was computed with another configuration.
+    """
+    if not resume and any((out / folder).glob("*.json")):
+        raise FileExistsError(
+            f"--out folder {out} already holds {what}; pass --resume to continue that run "
+            f"or choose a new --out folder (nothing there is overwritten).")
+    done = {}
+    for job in jobs:
+        if not job.path.is_file():
+            continue
+        more = {k: (lambda v, want=v: None if v == want else repr(want))
+                for k, v in job.fields.items()}
+        doc = read_saved(job.path, fields, {"pipeline": lambda v, n=job.name: None if v == n
+                                            else repr(n), **more})
+        if doc is None:
+            continue
+        if doc["config"] != job.config:
+            raise ValueError(
+                f"--resume: {job.path} was produced with {doc['config']}, not {job.config}; "
+                f"resume with the same options, or start a new --out folder.")
+        done[job.path] = doc
+    return done
+
+
+def run_jobs(where, evaluate, jobs, cache, *, bar, records, failed, saved, **options):
+    """Compute ``jobs`` where the scheduler says; save each as it lands.
+
+    Parameters
+    ----------
+    where : scheduler
+        From :func:`~benchmarks.harness.scheduler.open_scheduler`.
+    evaluate : callable
+        :func:`~benchmarks.harness.evaluate.run_pipeline` (passed in, so a
+        caller's tests can replace it).
+    jobs : list of Job
+    cache : ResultCache
+    bar : tqdm
+        Advanced once per job.
+    records : dict
+        Path -> saved record (with ``config``); each finished job is added.
+    failed : dict
+        Label -> error; each failed job is added (and said on stderr).
+    saved : callable
+        Called after each job is written (to rewrite the command's table).
+    **options
+        Passed to ``evaluate`` (``search``, ``n_jobs``).
+    """
+    by_path = {job.path: job for job in jobs}
+    todo = [(job.path, job.name, job.split) for job in jobs]
+    for path, row, failure in where.run(evaluate, todo, cache, progress=bar, **options):
+        bar.update()
+        job = by_path[path]
+        if failure is not None:
+            failed[job.label or job.name] = failure
+            print(f"featbench: {job.label or job.name} failed: {failure}", file=sys.stderr)
+            continue
+        record = {**job.record(row), "config": job.config}
+        write_json_atomic(path, record)
+        records[path] = record
+        saved()
