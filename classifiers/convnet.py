@@ -9,11 +9,11 @@ from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
-from features._validation import check_images, to_float_images
+from features import check_images, to_float_images
 from features.checks import check_int, check_real
 
 from ._convnet_network import ConvNetwork, init_params
-from ._training import (check_common_params, encode_labels, make_est_schedule,
+from .training import (check_common_params, encode_labels, make_est_schedule,
                         split_validation, train_loop)
 from .augment import check_augment, minibatches
 from .losses import softmax, softmax_loss

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from features.checks import check_choice, check_int, check_real
 
 from ._linear_doc import fill_params_doc
-from ._training import check_common_params, encode_labels, split_validation, train_loop
+from .training import check_common_params, encode_labels, split_validation, train_loop
 from .augment import check_augment, check_image_shape, minibatches
 from .losses import (ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss,
                      squared_svm_loss, svm_loss)
@@ -71,7 +71,7 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
             Invalid hyper-parameters, data (an ``image_shape`` that does not match
             the number of features when ``augment`` is set), a single class, or a
             diverging loss: NaN or infinite, or grown 1e3 times past the first
-            epoch's (see :func:`classifiers._training.train_loop`); lower
+            epoch's (see :func:`classifiers.training.train_loop`); lower
             ``learning_rate``.
         TypeError
             Hyper-parameters of the wrong type.

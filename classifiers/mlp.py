@@ -12,8 +12,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from features.checks import check_bool, check_choice, check_int, check_real
 
-from ._mlp_network import _Network, init_batchnorm, init_weights, max_pieces
-from ._training import check_common_params, encode_labels, split_validation, train_loop
+from ._mlp_network import MLPNetwork, init_batchnorm, init_weights, max_pieces
+from .training import check_common_params, encode_labels, split_validation, train_loop
 from .augment import check_augment, check_image_shape, minibatches
 from .layers import ACTIVATIONS as LAYER_ACTIVATIONS
 from .layers import activate_inplace, batchnorm_forward
@@ -202,7 +202,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ValueError
             Invalid hyper-parameters or data, a single class, or a diverging loss: NaN or
             infinite, or grown 1e3 times past the first epoch's (see
-            :func:`classifiers._training.train_loop`); lower ``learning_rate``.
+            :func:`classifiers.training.train_loop`); lower ``learning_rate``.
         TypeError
             Hyper-parameters of the wrong type.
         """
@@ -229,7 +229,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
 
         n_tr = X_tr.shape[0]
-        net = _Network(Ws, bs_, self.activation, float(self.dropout), float(self.alpha),
+        net = MLPNetwork(Ws, bs_, self.activation, float(self.dropout), float(self.alpha),
                        min(self.batch_size, n_tr), gen, bn, pieces)
         B = net.batch_size
 

@@ -17,10 +17,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from classifiers import ConvNetClassifier
 from classifiers._convnet_network import BN_EPS, BN_MOMENTUM, init_params
-from classifiers._training import encode_labels, make_est_schedule
+from classifiers.training import encode_labels, make_est_schedule
 from classifiers.augment import minibatches
 from classifiers.layers import dropout_mask
-from features._validation import check_images, to_float_images
+from features import check_images, to_float_images
 
 __all__ = ["TorchConvNetClassifier", "build_module"]
 

@@ -5,7 +5,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
-from classifiers._training import split_validation
+from classifiers.training import split_validation
 from classifiers.linear import LinearSVM, SoftmaxClassifier
 from classifiers.losses import svm_loss
 from classifiers.optimizers import OPTIMIZERS

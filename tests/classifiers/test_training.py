@@ -3,7 +3,7 @@ import pytest
 from sklearn.base import BaseEstimator
 
 from classifiers import LinearSVM, MLPClassifier, SoftmaxClassifier
-from classifiers._training import (check_common_params, encode_labels, split_validation,
+from classifiers.training import (check_common_params, encode_labels, split_validation,
                                    train_loop)
 
 
