@@ -10,5 +10,5 @@ from .color import ColorHistogram, rgb_to_hsv
 from .hog import HOG, hog_image, plot_hog
 from .pixels import RawPixels
 
-__all__ = ["BagOfVisualWords", "save_words_image", "words_image", "ColorHistogram", "HOG", "RawPixels", "hog_image",
-           "plot_hog", "rgb_to_hsv", "check_images", "to_float_images"]
+__all__ = ["BagOfVisualWords", "save_words_image", "words_image", "ColorHistogram", "HOG",
+           "RawPixels", "hog_image", "plot_hog", "rgb_to_hsv", "check_images", "to_float_images"]
