@@ -250,7 +250,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             Invalid parameters, images (wrong dimensions, too small, values out
-            of range), a single class, or a diverging loss.
+            of range), a single class, or a diverging loss (see
+            :func:`classifiers.training.train_loop`).
         TypeError
             Parameters of the wrong type.
         """
@@ -283,6 +284,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         net = ConvNetwork(params, image_shape, float(self.dropout), float(self.alpha), B, gen)
         schedule, n_batches, epochs_done = make_est_schedule(self), -(-n_tr // B), [0]
         trainable, gradients = params.trainable(), net.grads.trainable()
+        start = []
 
         def train_epoch(opt):
             total = 0.0
@@ -290,7 +292,10 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             for i, (idx, batch) in enumerate(batches):
                 opt.learning_rate = schedule(self.learning_rate, epochs_done[0] + i / n_batches)
                 m = net.set_input(to_float_images(batch, np.float32))
-                total += net.loss_and_grads(m, y_tr[idx]) * m
+                loss = net.loss_and_grads(m, y_tr[idx])
+                if not start:  # before the first update: the loss the model starts from
+                    start.append(loss + net.penalty())
+                total += loss * m
                 opt.update(trainable, gradients)
             epochs_done[0] += 1
             return total / n_tr + net.penalty()
@@ -303,6 +308,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
          self.n_iter_, self.best_validation_score_) = train_loop(
             self, train_epoch, validate if self.early_stopping else None,
+            start_loss=lambda: start[0], zero_loss=float(np.log(classes.shape[0])),
             get_state=lambda: [q.copy() for q in state],
             set_state=lambda saved: [np.copyto(q, v) for q, v in zip(state, saved)],
             epoch_callback=self.epoch_callback,

@@ -201,7 +201,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             Invalid hyper-parameters or data, a single class, or a diverging loss: NaN or
-            infinite, or grown 1e3 times past the first epoch's (see
+            infinite, grown 1e3 times past the first epoch's (the first epoch: past
+            the starting loss's), or blown up and left at chance (see
             :func:`classifiers.training.train_loop`); lower ``learning_rate``.
         TypeError
             Hyper-parameters of the wrong type.
@@ -230,13 +231,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         n_tr = X_tr.shape[0]
         net = MLPNetwork(Ws, bs_, self.activation, float(self.dropout), float(self.alpha),
-                       min(self.batch_size, n_tr), gen, bn, pieces)
+                         min(self.batch_size, n_tr), gen, bn, pieces)
         B = net.batch_size
+        start = []
 
         def train_epoch(opt):
             total = 0.0
             for idx, batch in minibatches(X_tr, B, gen, self.augment, self.shift, shape):
-                total += net.loss_and_grads(batch, y_tr[idx]) * idx.shape[0]
+                loss = net.loss_and_grads(batch, y_tr[idx])
+                if not start:  # before the first update: the loss the model starts from
+                    start.append(loss + net.penalty())
+                total += loss * idx.shape[0]
                 opt.update(net.params, net.grads)
             return total / n_tr + net.penalty()
 
@@ -253,6 +258,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
              self.n_iter_, self.best_validation_score_) = (
                 train_loop(
                     self, train_epoch, validate if self.early_stopping else None,
+                    start_loss=lambda: start[0],
+                    zero_loss=float(np.log(self.classes_.shape[0])),
                     get_state=lambda: [q.copy() for q in state],
                     set_state=lambda st: [np.copyto(q, v) for q, v in zip(state, st)],
                 )
