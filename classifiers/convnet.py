@@ -343,6 +343,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         images = _check_images(X)
         if tuple(images.shape[1:]) != self.image_shape_:
+            if np.ndim(X) == 3:  # e.g. one colour image, without its batch axis
+                N, H, W = images.shape[:3]
+                raise ValueError(
+                    f"X has shape {(N, H, W)}, read as a batch of {N} grayscale images of "
+                    f"{H}x{W} pixels, but the network was trained on images of shape "
+                    f"{self.image_shape_}. For one image, add a batch axis: X[None]."
+                )
             raise ValueError(
                 f"X has images of shape {tuple(images.shape[1:])} (H, W, C) but the network "
                 f"was trained on images of shape {self.image_shape_}. Resize the images or "
@@ -356,6 +363,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_images, H, W) or (n_images, H, W, C)
+            A batch, even of one image (``image[None]``).
 
         Returns
         -------

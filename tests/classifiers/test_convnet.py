@@ -356,3 +356,16 @@ def test_odd_image_sizes_pool_by_rounding_down():
     clf = ConvNetClassifier((2, 3, 4), batch_size=4, max_epochs=2, random_state=0).fit(X, y)
     assert clf.coefs_[0].shape == (1 * 1 * 4, 3)   # 10 -> 5 -> 2 -> 1 and 9 -> 4 -> 2 -> 1
     assert clf.predict(X).shape == (12,)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba", "score"])
+@pytest.mark.parametrize("channels", [3, 1])
+def test_one_image_without_a_batch_axis_is_refused_with_the_fix(method, channels):
+    X, y = _images(c=channels)
+    clf = ConvNetClassifier(**FAST).fit(X, y)
+    one = X[0] if channels == 3 else X[0, ..., 0][..., None]   # (8, 8, 3) or (8, 8, 1)
+    args = (one, y[:1]) if method == "score" else (one,)
+    with pytest.raises(ValueError, match=rf"X has shape \(8, 8, {channels}\), read as a batch "
+                                         r"of 8 grayscale images .* add a batch axis: X\[None\]"):
+        getattr(clf, method)(*args)
+    np.testing.assert_array_equal(clf.predict(one[None]), clf.predict(X[:1]))
