@@ -5,11 +5,14 @@ Estimators (scikit-learn compatible): :class:`LinearSVM`,
 :class:`ConvNetClassifier`. The numerics they are built from are public too:
 losses, regularizers, update rules and learning-rate schedules, layers
 (forward/backward pairs), per-batch image augmentation (and the mini-batch loop
-that draws it) and the gradient check.
+that draws it) and the gradient check. :class:`ConvNetParams` holds the
+ConvNet's arrays by name (:class:`ConvBlockParams`, :class:`DenseParams`), for
+code that builds the same network elsewhere (the PyTorch twin).
 """
 
 from .augment import AUGMENTS, Augment, augment_batch, default_shift, minibatches
 from .convnet import ConvNetClassifier
+from .convnet_params import ConvBlockParams, ConvNetParams, DenseParams
 from .gradient_check import check_gradient, numerical_gradient, relative_error
 from .layers import (
     affine_backward, affine_forward, batchnorm_backward, batchnorm_forward, col2im,
@@ -30,6 +33,7 @@ from .schedules import ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_s
 
 __all__ = [
     "LinearSVM", "SoftmaxClassifier", "MLPClassifier", "KNNClassifier", "ConvNetClassifier",
+    "ConvNetParams", "ConvBlockParams", "DenseParams",
     "AUGMENTS", "Augment", "default_shift", "augment_batch", "minibatches",
     "svm_loss", "squared_svm_loss", "ovr_svm_loss", "ovr_squared_svm_loss", "softmax_loss",
     "softmax",

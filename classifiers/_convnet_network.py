@@ -1,4 +1,6 @@
-"""The network of :class:`classifiers.ConvNetClassifier`: weights, buffers, forward, backward.
+"""The network of :class:`classifiers.ConvNetClassifier`: buffers, forward, backward.
+
+The weights are a :class:`classifiers.ConvNetParams`, read by name.
 
 Blocks of conv 3x3 (stride 1, zero padding 1, no bias: batch normalization's
 shift replaces it) - batch normalization - ReLU - 2x2 max pooling, in NHWC
@@ -33,9 +35,11 @@ The formulas are those of :mod:`classifiers.layers`, arranged for speed:
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from .convnet_params import BN_EPS, BN_MOMENTUM
 from .layers import conv2d_forward, dropout_mask
 
-BN_MOMENTUM, BN_EPS = 0.9, 1e-5
+__all__ = ["ConvNetwork"]
+
 # Filter gradients with fewer entries run on one BLAS thread: the first
 # layer's (27 x 32 from a sum over 131,072 positions at batch 128) took a
 # median 20 ms and up to 1.6 s on two threads of a busy 2-core machine, 4 ms
@@ -43,43 +47,14 @@ BN_MOMENTUM, BN_EPS = 0.9, 1e-5
 _ONE_THREAD_OUTPUT = 2**12
 
 
-def init_params(image_shape, conv_channels, hidden_size, n_classes, rng, dtype=np.float32):
-    """He-initialized conv filters, unit gamma, zero beta and head weights.
-
-    Returns
-    -------
-    params : list of ndarray
-        Per block ``W (3, 3, C_in, C_out), gamma, beta``; then the head's
-        ``W, b`` pairs (hidden layer first when there is one).
-    stats : list of ndarray
-        Per block running mean (zeros) and running variance (ones).
-    """
-    H, W, C = image_shape
-    params, stats = [], []
-    for c_out in conv_channels:
-        std = np.sqrt(2.0 / (9 * C))
-        params += [(std * rng.standard_normal((3, 3, C, c_out))).astype(dtype),
-                   np.ones(c_out, dtype), np.zeros(c_out, dtype)]
-        stats += [np.zeros(c_out, dtype), np.ones(c_out, dtype)]
-        H, W, C = H // 2, W // 2, c_out
-    fan_in = H * W * C
-    if hidden_size is not None:
-        params += [(np.sqrt(2.0 / fan_in) * rng.standard_normal((fan_in, hidden_size))
-                    ).astype(dtype), np.zeros(hidden_size, dtype)]
-        fan_in = hidden_size
-    params += [(np.sqrt(1.0 / fan_in) * rng.standard_normal((fan_in, n_classes))).astype(dtype),
-               np.zeros(n_classes, dtype)]
-    return params, stats
-
-
 class ConvNetwork:
     """Parameters plus the buffers of one mini-batch step of at most ``batch_size`` images.
 
     Parameters
     ----------
-    params, stats : lists from :func:`init_params` (updated in place by training)
+    params : ConvNetParams
+        Updated in place by training (running statistics included).
     image_shape : tuple ``(H, W, C)``
-    n_blocks : int
     dropout : float
         Drop probability before the last affine layer.
     alpha : float
@@ -89,15 +64,20 @@ class ConvNetwork:
         Source of the dropout masks.
     training : bool, default=True
         False allocates only what :meth:`scores` needs in inference mode.
+
+    Attributes
+    ----------
+    grads : ConvNetParams or None
+        Gradients of the last :meth:`loss_and_grads`, by the parameters' names
+        (None when not training).
     """
 
-    def __init__(self, params, stats, image_shape, n_blocks, dropout, alpha, batch_size, gen,
-                 training=True):
-        self.params, self.stats, self.n_blocks = params, stats, n_blocks
+    def __init__(self, params, image_shape, dropout, alpha, batch_size, gen, training=True):
+        self.params, self.n_blocks = params, len(params.blocks)
         self.p, self.alpha2, self.gen, self.B = dropout, 2.0 * alpha, gen, batch_size
-        self.hidden = len(params) - 3 * n_blocks == 4
-        self.grads = [np.empty_like(q) for q in params] if training else None
-        dt, B = params[0].dtype, batch_size
+        self.hidden = params.hidden is not None
+        self.grads = params.empty_gradients() if training else None
+        dt, B = params.blocks[0].weight.dtype, batch_size
 
         def train_buffer(shape, dtype=dt):
             return np.empty(shape, dtype) if training else None
@@ -106,8 +86,8 @@ class ConvNetwork:
         H, W, C = image_shape
         self.shapes, self.xp, self.cols, self.z, self.dz, self.dxp = [], [], [], [], [], []
         self.zp, self.tmp, self.win, self.dyp = [], [], [], []
-        for b in range(n_blocks):
-            F = params[3 * b].shape[3]
+        for b, block in enumerate(params.blocks):
+            F = block.weight.shape[3]
             Ho, Wo = H // 2, W // 2
             self.shapes.append((H, W, C, F, Ho, Wo))
             self.xp.append(np.zeros((B, H + 2, W + 2, C), dt))
@@ -121,7 +101,7 @@ class ConvNetwork:
             self.win.append([train_buffer((B, Ho, Wo, F), bool) for _ in range(3)])
             H, W, C = Ho, Wo, F
         self.feat = np.empty((B, H, W, C), dt)  # output of the last block
-        self.bn = [None] * n_blocks
+        self.bn = [None] * self.n_blocks
         self.blas = ThreadpoolController()
 
     def dropout_mask(self, shape):
@@ -130,16 +110,13 @@ class ConvNetwork:
 
     def penalty(self):
         """Weight-decay term ``alpha * sum W**2``."""
-        return 0.5 * self.alpha2 * sum(float(np.vdot(W, W)) for W in self._weights(self.params))
-
-    def _weights(self, seq):
-        head = seq[3 * self.n_blocks:]
-        return [seq[3 * b] for b in range(self.n_blocks)] + head[::2]
+        return 0.5 * self.alpha2 * sum(float(np.vdot(W, W)) for W in self.params.decayed())
 
     def _block_forward(self, b, m, training):
         H, W, C, F, Ho, Wo = self.shapes[b]
-        Wc, gamma, beta = self.params[3 * b:3 * b + 3]
-        rmean, rvar = self.stats[2 * b:2 * b + 2]
+        block = self.params.blocks[b]
+        Wc, gamma, beta = block.weight, block.gamma, block.beta
+        rmean, rvar = block.running_mean, block.running_var
         M = m * H * W
         # The input buffer is padded already; im2col and the product write into buffers.
         conv2d_forward(self.xp[b][:m], Wc, cols=self.cols[b][:M], out=self.z[b][:M])
@@ -193,7 +170,7 @@ class ConvNetwork:
     def _block_backward(self, b, m, dout):
         """``dout``: gradient of the block's pooled output; returns that of its input (or None)."""
         H, W, C, F, Ho, Wo = self.shapes[b]
-        Wc, gamma = self.params[3 * b:3 * b + 2]
+        Wc = self.params.blocks[b].weight
         mu, inv_std, scale, a = self.bn[b]
         M = m * H * W
         dyp = np.multiply(dout, a > 0, out=self.dyp[b][:m])   # ReLU, on the pooled maps
@@ -224,14 +201,14 @@ class ConvNetwork:
         dz4[:, 0:2 * Ho:2, 1:2 * Wo:2] += zp
         dyp -= zp
         dz4[:, 0:2 * Ho:2, 0:2 * Wo:2] += dyp
-        g = self.grads
+        g = self.grads.blocks[b]
         if 9 * C * F < _ONE_THREAD_OUTPUT:
             with self.blas.limit(limits=1, user_api="blas"):
-                np.matmul(self.cols[b][:M].T, dz, out=g[3 * b].reshape(9 * C, F))
+                np.matmul(self.cols[b][:M].T, dz, out=g.weight.reshape(9 * C, F))
         else:
-            np.matmul(self.cols[b][:M].T, dz, out=g[3 * b].reshape(9 * C, F))
-        g[3 * b + 1][...] = dgamma
-        g[3 * b + 2][...] = dbeta
+            np.matmul(self.cols[b][:M].T, dz, out=g.weight.reshape(9 * C, F))
+        g.gamma[...] = dgamma
+        g.beta[...] = dbeta
         if b == 0:
             return None
         # One (M, C) slab per kernel offset, in the im2col buffer (free now): each add
@@ -255,15 +232,15 @@ class ConvNetwork:
         """Class scores of the ``m`` images set by :meth:`set_input`."""
         for b in range(self.n_blocks):
             self._block_forward(b, m, training)
-        head = self.params[3 * self.n_blocks:]
+        hidden, output = self.params.hidden, self.params.output
         self.flat = h = self.feat[:m].reshape(m, -1)
         if self.hidden:
-            self.h_act = h = np.maximum(h @ head[0] + head[1], 0)
+            self.h_act = h = np.maximum(h @ hidden.weight + hidden.bias, 0)
         self.mask = self.dropout_mask(h.shape) if training and self.p > 0 else None
         if self.mask is not None:
             h = h * self.mask
         self.head_in = h
-        return h @ head[-2] + head[-1]
+        return h @ output.weight + output.bias
 
     def loss_and_grads(self, m, y):
         """Mean cross-entropy of the ``m`` images set; fills ``grads`` (weight decay included)."""
@@ -275,21 +252,21 @@ class ConvNetwork:
         loss = -np.log(np.maximum(s[rows, y], 1e-30)).sum(dtype=np.float64) / m
         s[rows, y] -= 1.0
         d = s / s.dtype.type(m)
-        nb, g, head = 3 * self.n_blocks, self.grads, self.params[3 * self.n_blocks:]
-        np.matmul(self.head_in.T, d, out=g[-2])
-        np.sum(d, axis=0, out=g[-1])
-        d = d @ head[-2].T
+        params, g = self.params, self.grads
+        np.matmul(self.head_in.T, d, out=g.output.weight)
+        np.sum(d, axis=0, out=g.output.bias)
+        d = d @ params.output.weight.T
         if self.mask is not None:
             d *= self.mask
         if self.hidden:
             d *= self.h_act > 0
-            np.matmul(self.flat.T, d, out=g[nb])
-            np.sum(d, axis=0, out=g[nb + 1])
-            d = d @ head[0].T
+            np.matmul(self.flat.T, d, out=g.hidden.weight)
+            np.sum(d, axis=0, out=g.hidden.bias)
+            d = d @ params.hidden.weight.T
         d = d.reshape(self.feat[:m].shape)
         for b in range(self.n_blocks - 1, -1, -1):
             d = self._block_backward(b, m, d)
         if self.alpha2 > 0:
-            for W, gW in zip(self._weights(self.params), self._weights(g)):
+            for W, gW in zip(params.decayed(), g.decayed()):
                 gW += self.alpha2 * W
         return float(loss)

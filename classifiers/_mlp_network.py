@@ -73,7 +73,7 @@ def unmax_pieces(d, arg, pieces):
     return dz.reshape(d.shape[0], -1)
 
 
-class _Network:
+class MLPNetwork:
     """Weights plus the buffers of one mini-batch step (forward, softmax loss, backward).
 
     Buffers are allocated once in the weights' dtype; views ``[:m]`` serve a

@@ -9,16 +9,17 @@ from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
-from features._validation import check_images, to_float_images
+from features import check_images, to_float_images
 from features.checks import check_int, check_real
 
-from ._convnet_network import ConvNetwork, init_params
-from ._training import (check_common_params, encode_labels, make_est_schedule,
-                        split_validation, train_loop)
+from ._convnet_network import ConvNetwork
 from .augment import check_augment, minibatches
+from .convnet_params import ConvBlockParams, ConvNetParams, DenseParams
 from .losses import softmax, softmax_loss
+from .training import (check_common_params, encode_labels, make_est_schedule,
+                       split_validation, train_loop)
 
-__all__ = ["ConvNetClassifier"]
+__all__ = ["ConvNetClassifier", "check_convnet_params", "check_image_size"]
 
 
 def _check_channels(value):
@@ -42,6 +43,69 @@ def _check_images(X):
             "images (N, H, W) or (N, H, W, C). Use X.toarray() and reshape it."
         )
     return check_images(X, convert=False)
+
+
+def check_convnet_params(est):
+    """Validate the parameters of a :class:`ConvNetClassifier` (start of fit).
+
+    Parameters
+    ----------
+    est : ConvNetClassifier
+        Or any object with its parameters as attributes (e.g. the PyTorch twin's
+        numpy counterpart).
+
+    Returns
+    -------
+    conv_channels : tuple of int
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter, the value received and a valid one.
+
+    Examples
+    --------
+    >>> check_convnet_params(ConvNetClassifier((8, 16)))
+    (8, 16)
+    >>> check_convnet_params(ConvNetClassifier(dropout=1.0))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: dropout must be a finite number in [0, 1); got 1.0. ...
+    """
+    check_common_params(est)
+    channels = _check_channels(est.conv_channels)
+    if est.hidden_size is not None:
+        check_int(est.hidden_size, "hidden_size", low=1,
+                  fix="Pass e.g. hidden_size=256, or None for a linear head.")
+    check_real(est.dropout, "dropout", low=0, high=1, high_open=True)
+    check_augment(est.augment, est.shift)
+    if est.epoch_callback is not None and not callable(est.epoch_callback):
+        raise TypeError(
+            f"epoch_callback must be callable (epoch, loss, validation_score) or None; "
+            f"got {est.epoch_callback!r}."
+        )
+    return channels
+
+
+def check_image_size(image_shape, n_blocks):
+    """Raise a ValueError when images of ``image_shape`` are too small for ``n_blocks`` poolings.
+
+    Examples
+    --------
+    >>> check_image_size((8, 8, 3), 3)  # 8 -> 4 -> 2 -> 1: fits
+    >>> check_image_size((8, 8, 3), 4)
+    Traceback (most recent call last):
+        ...
+    ValueError: images of 8x8 pixels are too small for 4 blocks of 2x2 pooling: they need at \
+least 16x16. Pass fewer conv_channels or larger images.
+    """
+    need = 2 ** n_blocks
+    if min(image_shape[:2]) < need:
+        raise ValueError(
+            f"images of {image_shape[0]}x{image_shape[1]} pixels are too small for "
+            f"{n_blocks} blocks of 2x2 pooling: they need at least {need}x{need}. "
+            "Pass fewer conv_channels or larger images."
+        )
 
 
 class ConvNetClassifier(ClassifierMixin, BaseEstimator):
@@ -167,28 +231,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def _check_params(self):
-        check_common_params(self)
-        channels = _check_channels(self.conv_channels)
-        if self.hidden_size is not None:
-            check_int(self.hidden_size, "hidden_size", low=1,
-                      fix="Pass e.g. hidden_size=256, or None for a linear head.")
-        check_real(self.dropout, "dropout", low=0, high=1, high_open=True)
-        check_augment(self.augment, self.shift)
-        if self.epoch_callback is not None and not callable(self.epoch_callback):
-            raise TypeError(
-                f"epoch_callback must be callable (epoch, loss, validation_score) or None; "
-                f"got {self.epoch_callback!r}."
-            )
-        return channels
-
-    def _check_size(self, image_shape, n_blocks):
-        need = 2 ** n_blocks
-        if min(image_shape[:2]) < need:
-            raise ValueError(
-                f"images of {image_shape[0]}x{image_shape[1]} pixels are too small for "
-                f"{n_blocks} blocks of 2x2 pooling: they need at least {need}x{need}. "
-                "Pass fewer conv_channels or larger images."
-            )
+        return check_convnet_params(self)
 
     def fit(self, X, y):
         """Train the network.
@@ -208,7 +251,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             Invalid parameters, images (wrong dimensions, too small, values out
-            of range), a single class, or a diverging loss.
+            of range), a single class, or a diverging loss (see
+            :func:`classifiers.training.train_loop`).
         TypeError
             Parameters of the wrong type.
         """
@@ -224,7 +268,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         check_consistent_length(images, y)
         self.classes_ = classes
         image_shape = tuple(int(s) for s in images.shape[1:])
-        self._check_size(image_shape, len(channels))
+        check_image_size(image_shape, len(channels))
         rng = check_random_state(self.random_state)
 
         if self.early_stopping:
@@ -233,14 +277,15 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         else:
             X_tr, y_tr, X_va, y_va = images, y_idx, None, None
 
-        params, stats = init_params(image_shape, channels, self.hidden_size,
-                                    self.classes_.shape[0], rng)
+        params = ConvNetParams.initialize(image_shape, channels, self.hidden_size,
+                                          self.classes_.shape[0], rng)
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         n_tr = X_tr.shape[0]
         B = min(self.batch_size, n_tr)
-        net = ConvNetwork(params, stats, image_shape, len(channels), float(self.dropout),
-                          float(self.alpha), B, gen)
+        net = ConvNetwork(params, image_shape, float(self.dropout), float(self.alpha), B, gen)
         schedule, n_batches, epochs_done = make_est_schedule(self), -(-n_tr // B), [0]
+        trainable, gradients = params.trainable(), net.grads.trainable()
+        start = []
 
         augment = check_augment(self.augment, self.shift, image_shape)
 
@@ -250,38 +295,48 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
             for i, (idx, batch) in enumerate(batches):
                 opt.learning_rate = schedule(self.learning_rate, epochs_done[0] + i / n_batches)
                 m = net.set_input(to_float_images(batch, np.float32))
-                total += net.loss_and_grads(m, y_tr[idx]) * m
-                opt.update(net.params, net.grads)
+                loss = net.loss_and_grads(m, y_tr[idx])
+                if not start:  # before the first update: the loss the model starts from
+                    start.append(loss + net.penalty())
+                total += loss * m
+                opt.update(trainable, gradients)
             epochs_done[0] += 1
             return total / n_tr + net.penalty()
 
         def validate():
-            scores = self._predict_scores(X_va, params, stats, image_shape)
+            scores = self._predict_scores(X_va, params, image_shape)
             return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
 
-        state = params + stats
+        state = params.arrays()
         (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
          self.n_iter_, self.best_validation_score_) = train_loop(
             self, train_epoch, validate if self.early_stopping else None,
+            start_loss=lambda: start[0], zero_loss=float(np.log(classes.shape[0])),
             get_state=lambda: [q.copy() for q in state],
             set_state=lambda saved: [np.copyto(q, v) for q, v in zip(state, saved)],
             epoch_callback=self.epoch_callback,
         )
-        n = len(channels)
         self.image_shape_ = image_shape
-        self.conv_weights_ = params[0:3 * n:3]
-        self.bn_params_ = [(params[3 * b + 1], params[3 * b + 2]) for b in range(n)]
-        self.bn_running_ = [(stats[2 * b], stats[2 * b + 1]) for b in range(n)]
-        self.coefs_, self.intercepts_ = params[3 * n::2], params[3 * n + 1::2]
+        self.conv_weights_ = [block.weight for block in params.blocks]
+        self.bn_params_ = [(block.gamma, block.beta) for block in params.blocks]
+        self.bn_running_ = [(block.running_mean, block.running_var) for block in params.blocks]
+        self.coefs_ = [layer.weight for layer in params.dense_layers()]
+        self.intercepts_ = [layer.bias for layer in params.dense_layers()]
         return self
 
-    def _predict_scores(self, images, params, stats, image_shape):
+    def _fitted_params(self):
+        """The fitted attributes as a :class:`classifiers.ConvNetParams` (same arrays)."""
+        blocks = [ConvBlockParams(W, gamma, beta, mean, var) for W, (gamma, beta), (mean, var)
+                  in zip(self.conv_weights_, self.bn_params_, self.bn_running_)]
+        dense = [DenseParams(W, b) for W, b in zip(self.coefs_, self.intercepts_)]
+        # The output layer comes last; a hidden layer, when fitted, before it.
+        return ConvNetParams(blocks, output=dense.pop(), hidden=dense.pop() if dense else None)
+
+    def _predict_scores(self, images, params, image_shape):
         """Class scores (float32) of validated images, in chunks of ``batch_size``."""
-        n_blocks = len(stats) // 2
         chunk = min(self.batch_size, images.shape[0])
-        net = ConvNetwork(params, stats, image_shape, n_blocks, 0.0, 0.0, chunk, None,
-                          training=False)
-        out = np.empty((images.shape[0], params[-1].shape[0]), np.float32)
+        net = ConvNetwork(params, image_shape, 0.0, 0.0, chunk, None, training=False)
+        out = np.empty((images.shape[0], params.n_classes), np.float32)
         for start in range(0, images.shape[0], chunk):
             m = net.set_input(to_float_images(images[start:start + chunk], np.float32))
             out[start:start + m] = net.scores(m, training=False)
@@ -291,19 +346,19 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         images = _check_images(X)
         if tuple(images.shape[1:]) != self.image_shape_:
+            if np.ndim(X) == 3:  # e.g. one colour image, without its batch axis
+                N, H, W = images.shape[:3]
+                raise ValueError(
+                    f"X has shape {(N, H, W)}, read as a batch of {N} grayscale images of "
+                    f"{H}x{W} pixels, but the network was trained on images of shape "
+                    f"{self.image_shape_}. For one image, add a batch axis: X[None]."
+                )
             raise ValueError(
                 f"X has images of shape {tuple(images.shape[1:])} (H, W, C) but the network "
                 f"was trained on images of shape {self.image_shape_}. Resize the images or "
                 "fit again."
             )
-        params, stats = [], []
-        for W, (gamma, beta), (mean, var) in zip(self.conv_weights_, self.bn_params_,
-                                                 self.bn_running_):
-            params += [W, gamma, beta]
-            stats += [mean, var]
-        for W, b in zip(self.coefs_, self.intercepts_):
-            params += [W, b]
-        return self._predict_scores(images, params, stats, self.image_shape_)
+        return self._predict_scores(images, self._fitted_params(), self.image_shape_)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -311,6 +366,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_images, H, W) or (n_images, H, W, C)
+            A batch, even of one image (``image[None]``).
 
         Returns
         -------

@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from features.checks import check_choice, check_int
 
-from ._training import encode_labels
+from .training import encode_labels
 
 __all__ = ["KNNClassifier"]
 

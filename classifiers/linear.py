@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from features.checks import check_choice, check_int, check_real
 
 from ._linear_doc import fill_params_doc
-from ._training import check_common_params, encode_labels, split_validation, train_loop
+from .training import check_common_params, encode_labels, split_validation, train_loop
 from .augment import augment_for_rows, check_augment, minibatches
 from .losses import (ovr_squared_svm_loss, ovr_svm_loss, softmax, softmax_loss,
                      squared_svm_loss, svm_loss)
@@ -70,8 +70,9 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         ValueError
             Invalid hyper-parameters, data (an ``image_shape`` that does not match
             the number of features when ``augment`` is set), a single class, or a
-            diverging loss: NaN or infinite, or grown 1e3 times past the first
-            epoch's (see :func:`classifiers._training.train_loop`); lower
+            diverging loss: NaN or infinite, grown 1e3 times past the first
+            epoch's (the first epoch: past the starting loss's), or blown up and
+            left at chance (see :func:`classifiers.training.train_loop`); lower
             ``learning_rate``.
         TypeError
             Hyper-parameters of the wrong type.
@@ -99,7 +100,7 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         # Averaging starts at epoch `start_avg` (1-based); 0 means never.
         start_avg = int(self.average)
         avg = IterateAverage()
-        epoch = [0]
+        epoch, start = [0], []
 
         def current():
             # The weights that predict: the running mean once averaging has begun.
@@ -118,6 +119,8 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
                     r, g = regularization(W, self.penalty, self.l1_ratio)
                     loss += alpha * r
                     dW += (alpha * g).astype(dtype, copy=False)
+                if not start:  # before the first update: the loss the model starts from
+                    start.append(loss)
                 opt.update([W, b], [dW, d.sum(axis=0)])
                 if averaging:
                     avg.update([W, b])
@@ -143,6 +146,8 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
              self.n_iter_, self.best_validation_score_) = (
                 train_loop(
                     self, train_epoch, validate if self.early_stopping else None,
+                    start_loss=lambda: start[0],
+                    zero_loss=float(loss_fn(np.zeros((n_tr, n_classes), dtype), y_tr)[0]),
                     get_state=get_state, set_state=set_state,
                 )
             )

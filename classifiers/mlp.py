@@ -12,8 +12,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from features.checks import check_bool, check_choice, check_int, check_real
 
-from ._mlp_network import _Network, init_batchnorm, init_weights, max_pieces
-from ._training import check_common_params, encode_labels, split_validation, train_loop
+from ._mlp_network import MLPNetwork, init_batchnorm, init_weights, max_pieces
+from .training import check_common_params, encode_labels, split_validation, train_loop
 from .augment import augment_for_rows, check_augment, minibatches
 from .layers import ACTIVATIONS as LAYER_ACTIVATIONS
 from .layers import activate_inplace, batchnorm_forward
@@ -203,8 +203,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             Invalid hyper-parameters or data, a single class, or a diverging loss: NaN or
-            infinite, or grown 1e3 times past the first epoch's (see
-            :func:`classifiers._training.train_loop`); lower ``learning_rate``.
+            infinite, grown 1e3 times past the first epoch's (the first epoch: past
+            the starting loss's), or blown up and left at chance (see
+            :func:`classifiers.training.train_loop`); lower ``learning_rate``.
         TypeError
             Hyper-parameters of the wrong type.
         """
@@ -230,14 +231,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
 
         n_tr = X_tr.shape[0]
-        net = _Network(Ws, bs_, self.activation, float(self.dropout), float(self.alpha),
-                       min(self.batch_size, n_tr), gen, bn, pieces)
+        net = MLPNetwork(Ws, bs_, self.activation, float(self.dropout), float(self.alpha),
+                         min(self.batch_size, n_tr), gen, bn, pieces)
         B = net.batch_size
+        start = []
 
         def train_epoch(opt):
             total = 0.0
             for idx, batch in minibatches(X_tr, B, gen, augment, shape):
-                total += net.loss_and_grads(batch, y_tr[idx]) * idx.shape[0]
+                loss = net.loss_and_grads(batch, y_tr[idx])
+                if not start:  # before the first update: the loss the model starts from
+                    start.append(loss + net.penalty())
+                total += loss * idx.shape[0]
                 opt.update(net.params, net.grads)
             return total / n_tr + net.penalty()
 
@@ -254,6 +259,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
              self.n_iter_, self.best_validation_score_) = (
                 train_loop(
                     self, train_epoch, validate if self.early_stopping else None,
+                    start_loss=lambda: start[0],
+                    zero_loss=float(np.log(self.classes_.shape[0])),
                     get_state=lambda: [q.copy() for q in state],
                     set_state=lambda st: [np.copyto(q, v) for q, v in zip(state, st)],
                 )

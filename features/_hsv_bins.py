@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["rgb_to_hsv"]
+__all__ = ["rgb_to_hsv", "exact_bin_indices", "bin_indices"]
 
 
 def rgb_to_hsv(images, channels=(0, 1, 2)):
@@ -85,14 +85,14 @@ def _float32_bin_lut(bins):
     values share a bin holds only that bin; no rounding is involved (the
     table is looked up with the value's own bits). Buckets that straddle an
     edge, or lie outside [0, 1], are -1 and their values take
-    :func:`_exact_bin_indices`.
+    :func:`exact_bin_indices`.
     """
     high = np.arange(1 << 16, dtype=np.uint32) << _HIGH_BITS
     lo, hi = high.view(np.float32), (high | 0xFFFF).view(np.float32)
     with np.errstate(invalid="ignore"):
         inside = (lo >= 0) & (hi <= 1) & ~np.signbit(lo)
-    lo_bin = _exact_bin_indices(np.where(inside, lo, 0), bins)
-    hi_bin = _exact_bin_indices(np.where(inside, hi, 0), bins)
+    lo_bin = exact_bin_indices(np.where(inside, lo, 0), bins)
+    hi_bin = exact_bin_indices(np.where(inside, hi, 0), bins)
     lut = np.where(inside & (lo_bin == hi_bin), lo_bin, -1)
     # The bucket of 1.0 also holds values above 1, which validated images
     # and HSV never produce; 1.0 itself is in the last bin.
@@ -100,8 +100,14 @@ def _float32_bin_lut(bins):
     return lut
 
 
-def _exact_bin_indices(values, bins):
-    """Bin index of every value in [0, 1], exactly as :func:`numpy.histogram` bins."""
+def exact_bin_indices(values, bins):
+    """Bin index of every value in [0, 1], exactly as :func:`numpy.histogram` bins.
+
+    Examples
+    --------
+    >>> exact_bin_indices(np.array([0.0, 0.25, 0.5, 1.0]), 4).tolist()
+    [0, 1, 2, 3]
+    """
     edges = np.linspace(0.0, 1.0, bins + 1, dtype=values.dtype)
     idx = (values * values.dtype.type(bins)).astype(np.intp)
     np.minimum(idx, bins - 1, out=idx)
@@ -112,15 +118,21 @@ def _exact_bin_indices(values, bins):
     return idx
 
 
-def _bin_indices(values, bins):
-    """:func:`_exact_bin_indices`, by table lookup for float32 values."""
+def bin_indices(values, bins):
+    """:func:`exact_bin_indices`, by table lookup for float32 values.
+
+    Examples
+    --------
+    >>> bin_indices(np.array([0.0, 0.25, 0.5, 1.0], np.float32), 4).tolist()
+    [0, 1, 2, 3]
+    """
     if values.dtype != np.float32:
-        return _exact_bin_indices(values, bins)
+        return exact_bin_indices(values, bins)
     shape = values.shape
     values = values.reshape(-1)  # C order, so flat positions agree below
     key = values.view(np.uint32) >> _HIGH_BITS
     idx = _float32_bin_lut(bins)[key.astype(np.intp)]
     unsure = np.flatnonzero(idx < 0)
     if unsure.size:
-        idx[unsure] = _exact_bin_indices(values[unsure], bins)
+        idx[unsure] = exact_bin_indices(values[unsure], bins)
     return idx.reshape(shape)

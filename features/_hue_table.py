@@ -23,7 +23,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ._hsv_bins import _exact_bin_indices, rgb_to_hsv
+from ._hsv_bins import exact_bin_indices, rgb_to_hsv
 from ._validation import to_float_images
 
 __all__ = ["hue_table", "cached_hue_table", "color_keys", "MAX_TABLE_BINS"]
@@ -69,7 +69,7 @@ def _build(bins):
             rgb = np.stack([k & 255, (k >> 8) & 255, k >> 16], axis=-1)
             # The float64 hue skimage computes for these 8-bit colors.
             (hue,) = rgb_to_hsv(to_float_images(rgb, np.float64), (0,))
-            out[edge] = _exact_bin_indices(hue, bins)
+            out[edge] = exact_bin_indices(hue, bins)
         table[start:start + step] = out
     table.flags.writeable = False
     return table

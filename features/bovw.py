@@ -16,7 +16,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from . import _patches
+# The module, not its names: calls go through it, so tests can patch them.
+import features._patches as _patches
+
 from ._base import ImageTransformerMixin
 from ._chunks import iter_chunks
 from ._validation import output_dtype, to_float_images

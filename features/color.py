@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
-from ._hsv_bins import _bin_indices, rgb_to_hsv
+from ._hsv_bins import bin_indices, rgb_to_hsv
 from ._hue_table import MAX_TABLE_BINS, cached_hue_table, color_keys, hue_table
 from ._validation import to_float_images
 from .checks import check_bool, check_choice, check_int
@@ -231,7 +231,7 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
         values = dict(zip(missing, self._channel_values(images, missing))) if missing else {}
         flat = None
         for k, c in enumerate(channels):
-            idx = known[c] if c in known else _bin_indices(values[c], bins)
+            idx = known[c] if c in known else bin_indices(values[c], bins)
             idx = idx.reshape(n, n_pixels)
             if len(channels) == 1:
                 flat = idx

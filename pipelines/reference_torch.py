@@ -15,12 +15,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from classifiers import ConvNetClassifier
-from classifiers._convnet_network import BN_EPS, BN_MOMENTUM, init_params
-from classifiers._training import encode_labels, make_est_schedule
+from classifiers import ConvNetClassifier, ConvNetParams
 from classifiers.augment import check_augment, minibatches
+from classifiers.convnet import check_convnet_params, check_image_size
+from classifiers.convnet_params import BN_EPS, BN_MOMENTUM
 from classifiers.layers import dropout_mask
-from features._validation import check_images, to_float_images
+from classifiers.training import encode_labels, make_est_schedule
+from features import check_images, to_float_images
 
 __all__ = ["TorchConvNetClassifier", "build_module"]
 
@@ -36,24 +37,23 @@ def _torch():
     return torch
 
 
-def build_module(params, stats, conv_channels, image_shape, hidden_size, dropout):
-    """A ``torch.nn.Module`` holding the numpy network's ``params`` and ``stats``.
+def build_module(params, dropout):
+    """A ``torch.nn.Module`` holding a copy of the numpy network's ``params``.
 
     Parameters
     ----------
-    params, stats : lists of ndarray
-        As made by :func:`classifiers._convnet_network.init_params` (NHWC
-        filters ``(3, 3, C_in, C_out)``, head weights ``(fan_in, fan_out)``).
-    conv_channels : tuple of int
-    image_shape : tuple ``(H, W, C)``
-    hidden_size : int or None
+    params : classifiers.ConvNetParams
+        E.g. from :meth:`classifiers.ConvNetParams.initialize` (NHWC filters
+        ``(3, 3, C_in, C_out)``, head weights ``(fan_in, fan_out)``).
     dropout : float
 
     Returns
     -------
     torch.nn.Module
         Takes NCHW float32 batches; flattens the last block's maps in NHWC
-        order, as the numpy network does, so the head weights carry over.
+        order, as the numpy network does, so the head weights carry over. Its
+        ``dropout`` attribute is the dropout layer, which applies its ``mask``
+        in training when one is set.
     """
     torch = _torch()
     nn = torch.nn
@@ -68,37 +68,37 @@ def build_module(params, stats, conv_channels, image_shape, hidden_size, dropout
                 return x * self.mask
             return super().forward(x)
 
-    H, W, C = image_shape
+    def copy(tensor, array):
+        with torch.no_grad():
+            tensor.copy_(torch.from_numpy(np.ascontiguousarray(array)))
+
+    def linear(layer):
+        module = nn.Linear(*layer.weight.shape)
+        copy(module.weight, layer.weight.T)
+        copy(module.bias, layer.bias)
+        return module
+
     layers = []
-    for b, c_out in enumerate(conv_channels):
-        conv = nn.Conv2d(C, c_out, 3, padding=1, bias=False)
+    for block in params.blocks:
+        c_in, c_out = block.weight.shape[2:]
+        conv = nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)
         bn = nn.BatchNorm2d(c_out, eps=BN_EPS, momentum=1.0 - BN_MOMENTUM)
-        with torch.no_grad():
-            conv.weight.copy_(torch.from_numpy(np.ascontiguousarray(
-                params[3 * b].transpose(3, 2, 0, 1))))
-            bn.weight.copy_(torch.from_numpy(params[3 * b + 1]))
-            bn.bias.copy_(torch.from_numpy(params[3 * b + 2]))
-            bn.running_mean.copy_(torch.from_numpy(stats[2 * b]))
-            bn.running_var.copy_(torch.from_numpy(stats[2 * b + 1]))
+        copy(conv.weight, block.weight.transpose(3, 2, 0, 1))
+        copy(bn.weight, block.gamma)
+        copy(bn.bias, block.beta)
+        copy(bn.running_mean, block.running_mean)
+        copy(bn.running_var, block.running_var)
         layers += [conv, bn, nn.ReLU(), nn.MaxPool2d(2)]
-        H, W, C = H // 2, W // 2, c_out
-    head = []
-    dense = params[3 * len(conv_channels):]
-    for i in range(0, len(dense), 2):
-        linear = nn.Linear(*dense[i].shape)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(dense[i].T)))
-            linear.bias.copy_(torch.from_numpy(dense[i + 1]))
-        if i + 2 < len(dense):
-            head += [linear, nn.ReLU()]
-        else:
-            head += [_Dropout(dropout), linear]
+    head = [linear(params.hidden), nn.ReLU()] if params.hidden is not None else []
+    drop = _Dropout(dropout)
+    head += [drop, linear(params.output)]
 
     class _Net(nn.Module):
         def __init__(self):
             super().__init__()
             self.blocks = nn.Sequential(*layers)
             self.head = nn.Sequential(*head)
+            self.dropout = drop  # the head's, by name (it holds no parameters)
 
         def forward(self, x):
             # NHWC flattening order, like the numpy network's head.
@@ -166,7 +166,7 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
         self.n_threads = n_threads
 
     def _twin(self):
-        """The numpy ConvNet with these parameters: it validates them, one family of checks."""
+        """The numpy ConvNet with these parameters: one family of checks validates them."""
         params = self.get_params()
         params.pop("n_threads")
         return ConvNetClassifier(**params)
@@ -193,25 +193,23 @@ class TorchConvNetClassifier(ClassifierMixin, BaseEstimator):
         ValueError, TypeError
             Bad parameters (as :class:`classifiers.ConvNetClassifier`) or images.
         """
-        twin = self._twin()
-        channels = twin._check_params()
+        channels = check_convnet_params(self._twin())
         torch = _torch()
         if self.n_threads is not None:
             torch.set_num_threads(int(self.n_threads))
         self.classes_, y_idx = encode_labels(np.asarray(y))
         images = check_images(X, convert=False)
         image_shape = tuple(int(s) for s in images.shape[1:])
-        twin._check_size(image_shape, len(channels))
+        check_image_size(image_shape, len(channels))
         rng = check_random_state(self.random_state)
-        params, stats = init_params(image_shape, channels, self.hidden_size,
-                                    len(self.classes_), rng)
+        params = ConvNetParams.initialize(image_shape, channels, self.hidden_size,
+                                          len(self.classes_), rng)
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         # gen draws the mini-batches, their flips and shifts and the dropout masks in
         # the numpy network's order; PyTorch's own generator is seeded from rng.
         torch.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
-        net = build_module(params, stats, channels, image_shape, self.hidden_size,
-                           float(self.dropout))
-        drop, width, rate = net.head[-2], net.head[-1].in_features, float(self.dropout)
+        net = build_module(params, float(self.dropout))
+        drop, width, rate = net.dropout, params.output.weight.shape[0], float(self.dropout)
         # Conv filters and head weights decay; batch-norm scales and biases do not.
         decayed, others = [], []
         for name, p in net.named_parameters():

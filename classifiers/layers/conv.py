@@ -16,7 +16,8 @@ over images or pixels). Every array keeps the input's float dtype.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-__all__ = ["conv_output_size", "im2col", "col2im", "conv2d_forward", "conv2d_backward"]
+__all__ = ["conv_output_size", "window_view", "im2col", "col2im", "conv2d_forward",
+           "conv2d_backward"]
 
 
 def conv_output_size(size, kernel, stride=1, pad=0):
@@ -73,8 +74,25 @@ def _padded(x, pad, dtype):
     return xp
 
 
-def _windows(xp, kh, kw, stride, Ho, Wo):
-    """Read-only view ``(N, Ho, Wo, kh, kw, C)`` of every filter window of the padded batch."""
+def window_view(xp, kh, kw, stride, Ho, Wo):
+    """Read-only view ``(N, Ho, Wo, kh, kw, C)`` of every filter window of the padded batch.
+
+    Parameters
+    ----------
+    xp : ndarray of shape (N, H, W, C)
+        The batch, padded already.
+    kh, kw : int
+        Window height and width.
+    stride : int
+    Ho, Wo : int
+        Output positions along height and width (:func:`conv_output_size`).
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> window_view(x, 2, 2, 2, 2, 2)[0, 1, 0, :, :, 0].tolist()  # bottom-left window
+    [[8.0, 9.0], [12.0, 13.0]]
+    """
     sN, sH, sW, sC = xp.strides
     return as_strided(xp, (xp.shape[0], Ho, Wo, kh, kw, xp.shape[3]),
                       (sN, stride * sH, stride * sW, sH, sW, sC), writeable=False)
@@ -127,7 +145,7 @@ def im2col(x, kh, kw, stride=1, pad=0, out=None):
         return out
     xp = _padded(x, pad, out.dtype)
     if kw * C * out.itemsize > _ELEMENT_BYTES:
-        np.copyto(out.reshape(N, Ho, Wo, kh, kw, C), _windows(xp, kh, kw, stride, Ho, Wo))
+        np.copyto(out.reshape(N, Ho, Wo, kh, kw, C), window_view(xp, kh, kw, stride, Ho, Wo))
         return out
     sN, sH, sW, sC = xp.strides
     rows = out.reshape(N, Ho, Wo, kh, kw * C)

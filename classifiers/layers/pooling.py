@@ -8,7 +8,7 @@ overlap (stride < pool size) add their gradients where they share an input.
 
 import numpy as np
 
-from .conv import _windows, conv_output_size
+from .conv import conv_output_size, window_view
 
 __all__ = ["maxpool_forward", "maxpool_backward", "global_avgpool_forward",
            "global_avgpool_backward"]
@@ -65,7 +65,7 @@ def maxpool_forward(x, pool=2, stride=None):
             winners.append(win)
         winners.append(~taken)
         return out, ("2x2", x.shape, winners)
-    view = _windows(x, pool, pool, stride, Ho, Wo).reshape(N, Ho, Wo, pool * pool, C)
+    view = window_view(x, pool, pool, stride, Ho, Wo).reshape(N, Ho, Wo, pool * pool, C)
     arg = view.argmax(axis=3)
     out = np.take_along_axis(view, arg[:, :, :, None], axis=3)[:, :, :, 0]
     return out, ("general", x.shape, (arg, pool, stride))

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from classifiers import layers as L
-from classifiers._mlp_network import _Network, init_batchnorm, init_weights
+from classifiers._mlp_network import MLPNetwork, init_batchnorm, init_weights
 from classifiers.gradient_check import check_gradient
 from classifiers.losses import softmax_loss
 from classifiers.mlp import ACTIVATIONS
@@ -20,7 +20,7 @@ def _network(activation, dropout, sizes=(5, 7, 6, 3), alpha=0.01, seed=0, batch_
         bn = init_batchnorm(Ws, np.float64)
         bn = [(g + 0.2 * rng.standard_normal(g.shape), b + 0.1 * rng.standard_normal(b.shape),
                m, v) for g, b, m, v in bn]
-    net = _Network(Ws, bs, activation, dropout, alpha, batch_size=8, gen=None, bn=bn,
+    net = MLPNetwork(Ws, bs, activation, dropout, alpha, batch_size=8, gen=None, bn=bn,
                    pieces=pieces)
     X = rng.standard_normal((8, sizes[0]))
     y = rng.randint(0, sizes[-1], 8)
@@ -76,7 +76,7 @@ def test_network_handles_a_last_smaller_batch():
     idx = np.arange(5)
     loss = net.loss_and_grads(X[idx], y[:5])
     grads = [g.copy() for g in net.grads]
-    exact = _Network(net.Ws, net.bs, "relu", 0.0, 0.01, batch_size=5, gen=None)
+    exact = MLPNetwork(net.Ws, net.bs, "relu", 0.0, 0.01, batch_size=5, gen=None)
     assert loss == pytest.approx(exact.loss_and_grads(X[idx], y[:5]))
     for g, e in zip(grads, exact.grads):
         np.testing.assert_allclose(g, e)

@@ -3,9 +3,9 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 import classifiers.augment as augment_module
-from classifiers import ConvNetClassifier
+from classifiers import ConvNetClassifier, ConvNetParams
 from classifiers import layers as L
-from classifiers._convnet_network import ConvNetwork, init_params
+from classifiers._convnet_network import ConvNetwork
 from classifiers.gradient_check import check_gradient
 from classifiers.losses import softmax_loss
 
@@ -22,12 +22,13 @@ def _images(n=24, h=8, w=8, c=3, seed=0):
 def _network(shape=(8, 8, 2), channels=(3, 4), hidden=None, dropout=0.0, n=6, seed=0,
              negative_gamma=False):
     rng = np.random.RandomState(seed)
-    params, stats = init_params(shape, channels, hidden, 3, rng, np.float64)
-    params = [p + 0.1 * rng.standard_normal(p.shape) for p in params]
+    params = ConvNetParams.initialize(shape, channels, hidden, 3, rng, np.float64)
+    for p in params.trainable():
+        p += 0.1 * rng.standard_normal(p.shape)
     if negative_gamma:  # channels whose normalization flips the sign pool the minimum
-        params[1][::2] *= -1.0
-        params[4][1::2] *= -1.0
-    net = ConvNetwork(params, stats, shape, len(channels), dropout, 0.01, n, None)
+        params.blocks[0].gamma[::2] *= -1.0
+        params.blocks[1].gamma[1::2] *= -1.0
+    net = ConvNetwork(params, shape, dropout, 0.01, n, None)
     X = rng.standard_normal((n,) + shape)
     y = rng.randint(0, 3, n)
     return net, X, y
@@ -36,17 +37,16 @@ def _network(shape=(8, 8, 2), channels=(3, 4), hidden=None, dropout=0.0, n=6, se
 def _reference_scores(net, X, training):
     """Forward pass composed from the readable layers of classifiers.layers."""
     h = X
-    for b in range(net.n_blocks):
-        W, gamma, beta = net.params[3 * b:3 * b + 3]
-        mean, var = (s.copy() for s in net.stats[2 * b:2 * b + 2])
-        z, _ = L.conv2d_forward(h, W, None, stride=1, pad=1)
-        z, _ = L.batchnorm_forward(z, gamma, beta, mean, var, training=training)
+    for block in net.params.blocks:
+        mean, var = block.running_mean.copy(), block.running_var.copy()
+        z, _ = L.conv2d_forward(h, block.weight, None, stride=1, pad=1)
+        z, _ = L.batchnorm_forward(z, block.gamma, block.beta, mean, var, training=training)
         h, _ = L.maxpool_forward(np.maximum(z, 0))
     h = h.reshape(X.shape[0], -1)
-    head = net.params[3 * net.n_blocks:]
-    if net.hidden:
-        h = np.maximum(h @ head[0] + head[1], 0)
-    return h @ head[-2] + head[-1]
+    hidden, output = net.params.hidden, net.params.output
+    if hidden is not None:
+        h = np.maximum(h @ hidden.weight + hidden.bias, 0)
+    return h @ output.weight + output.bias
 
 
 @pytest.mark.parametrize("shape", [(8, 8, 2), (9, 7, 3)])
@@ -61,8 +61,8 @@ def test_network_backward_gradient_check(shape, hidden, dropout, negative_gamma)
         return net.loss_and_grads(X.shape[0], y) + net.penalty()
 
     f()
-    analytic = [g.copy() for g in net.grads]
-    for param, grad in zip(net.params, analytic):
+    analytic = [g.copy() for g in net.grads.trainable()]
+    for param, grad in zip(net.params.trainable(), analytic):
         assert check_gradient(f, param, grad) < 1e-6
 
 
@@ -72,7 +72,7 @@ def test_network_backward_gradient_check(shape, hidden, dropout, negative_gamma)
 def test_network_forward_equals_the_composed_layers(shape, training, negative_gamma):
     # Pooling before normalization is exact: same scores as conv-bn-relu-pool.
     net, X, _ = _network(shape, hidden=5, negative_gamma=negative_gamma)
-    for s in net.stats:
+    for s in net.params.running_stats():
         s += 0.5  # running statistics other than the initial ones
     expected = _reference_scores(net, X, training)
     net.set_input(X)
@@ -82,13 +82,14 @@ def test_network_forward_equals_the_composed_layers(shape, training, negative_ga
 
 def test_network_updates_running_stats_like_batchnorm_forward():
     net, X, _ = _network()
-    z, _ = L.conv2d_forward(X, net.params[0], None, stride=1, pad=1)
-    mean, var = net.stats[0].copy(), net.stats[1].copy()
-    L.batchnorm_forward(z, net.params[1], net.params[2], mean, var)
+    block = net.params.blocks[0]
+    z, _ = L.conv2d_forward(X, block.weight, None, stride=1, pad=1)
+    mean, var = block.running_mean.copy(), block.running_var.copy()
+    L.batchnorm_forward(z, block.gamma, block.beta, mean, var)
     net.set_input(X)
     net.scores(X.shape[0], training=True)
-    np.testing.assert_allclose(net.stats[0], mean, rtol=1e-12)
-    np.testing.assert_allclose(net.stats[1], var, rtol=1e-10)
+    np.testing.assert_allclose(block.running_mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(block.running_var, var, rtol=1e-10)
 
 
 def test_network_handles_a_last_smaller_batch():
@@ -96,12 +97,12 @@ def test_network_handles_a_last_smaller_batch():
     m = 4
     net.set_input(X[:m])
     loss = net.loss_and_grads(m, y[:m])
-    grads = [g.copy() for g in net.grads]
-    exact = ConvNetwork(net.params, [s.copy() for s in net.stats], (8, 8, 2), 2, 0.0, 0.01,
-                        m, None)
+    grads = [g.copy() for g in net.grads.trainable()]
+    # Training normalizes by batch statistics: the running ones both update do not matter.
+    exact = ConvNetwork(net.params, (8, 8, 2), 0.0, 0.01, m, None)
     exact.set_input(X[:m])
     assert loss == pytest.approx(exact.loss_and_grads(m, y[:m]))
-    for g, e in zip(grads, exact.grads):
+    for g, e in zip(grads, exact.grads.trainable()):
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-14)
 
 
@@ -177,8 +178,8 @@ def test_hidden_layer_head_shapes():
 def test_augmentation_draws_fresh_per_batch_and_repeats_with_the_seed(monkeypatch):
     calls, original = [], augment_module.augment_batch
 
-    def recording(batch, augment, rng, shift):
-        out = original(batch, augment, rng, shift)
+    def recording(batch, augment, rng):
+        out = original(batch, augment, rng)
         calls.append((batch.copy(), out))
         return out
 
@@ -235,7 +236,7 @@ def test_divergence_raises_with_advice():
     ("conv_channels", (), ValueError, "conv_channels must be a non-empty tuple"),
     ("hidden_size", 0, ValueError, "hidden_size must be an integer >= 1; got 0"),
     ("dropout", 1.0, ValueError, r"dropout must be a finite number in \[0, 1\); got 1.0"),
-    ("augment", "rotate", ValueError, "augment must be one of None, 'hflip'"),
+    ("augment", "rotate", ValueError, "augment must be one of 'none', 'hflip'"),
     ("shift", 0, ValueError, "shift must be an integer >= 1; got 0"),
     ("epoch_callback", "print", TypeError, "epoch_callback must be callable"),
     ("optimizer", "adamw", ValueError, "optimizer must be one of"),
@@ -299,16 +300,15 @@ def test_bad_images_are_refused(bad, match):
 def _reference_grads(net, X, y):
     """Loss gradients by the readable layers' backward passes (no dropout, no weight decay)."""
     caches, h = [], X
-    for b in range(net.n_blocks):
-        W, gamma, beta = net.params[3 * b:3 * b + 3]
-        mean, var = (s.copy() for s in net.stats[2 * b:2 * b + 2])
-        z, c_conv = L.conv2d_forward(h, W, None, stride=1, pad=1)
-        z, c_bn = L.batchnorm_forward(z, gamma, beta, mean, var)
+    for block in net.params.blocks:
+        mean, var = block.running_mean.copy(), block.running_var.copy()
+        z, c_conv = L.conv2d_forward(h, block.weight, None, stride=1, pad=1)
+        z, c_bn = L.batchnorm_forward(z, block.gamma, block.beta, mean, var)
         a, c_relu = L.relu_forward(z)
         h, c_pool = L.maxpool_forward(a)
         caches.append((c_conv, c_bn, c_relu, c_pool))
     flat = h.reshape(X.shape[0], -1)
-    scores, c_head = L.affine_forward(flat, *net.params[-2:])
+    scores, c_head = L.affine_forward(flat, net.params.output.weight, net.params.output.bias)
     _, d = softmax_loss(scores, y)
     d, dW, db = L.affine_backward(d, c_head)
     grads, d = [dW, db], d.reshape(h.shape)
@@ -331,14 +331,15 @@ def test_network_gradients_equal_the_layers_backward_with_ties(negative_gamma):
     net.alpha2 = 0.0
     rng = np.random.default_rng(3)
     X = rng.integers(0, 2, X.shape).astype(float)
-    net.params[0][...] = rng.integers(-1, 2, net.params[0].shape)
-    z, _ = L.conv2d_forward(X, net.params[0], None, stride=1, pad=1)
+    W = net.params.blocks[0].weight
+    W[...] = rng.integers(-1, 2, W.shape)
+    z, _ = L.conv2d_forward(X, W, None, stride=1, pad=1)
     windows = z.reshape(6, 4, 2, 4, 2, 3)
     assert ((windows == windows.max(axis=(2, 4), keepdims=True)).sum(axis=(2, 4)) > 1).sum() > 50
     expected = _reference_grads(net, X, y)
     net.set_input(X)
     net.loss_and_grads(X.shape[0], y)
-    for got, want in zip(net.grads, expected):
+    for got, want in zip(net.grads.trainable(), expected):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
@@ -355,3 +356,16 @@ def test_odd_image_sizes_pool_by_rounding_down():
     clf = ConvNetClassifier((2, 3, 4), batch_size=4, max_epochs=2, random_state=0).fit(X, y)
     assert clf.coefs_[0].shape == (1 * 1 * 4, 3)   # 10 -> 5 -> 2 -> 1 and 9 -> 4 -> 2 -> 1
     assert clf.predict(X).shape == (12,)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba", "score"])
+@pytest.mark.parametrize("channels", [3, 1])
+def test_one_image_without_a_batch_axis_is_refused_with_the_fix(method, channels):
+    X, y = _images(c=channels)
+    clf = ConvNetClassifier(**FAST).fit(X, y)
+    one = X[0] if channels == 3 else X[0, ..., 0][..., None]   # (8, 8, 3) or (8, 8, 1)
+    args = (one, y[:1]) if method == "score" else (one,)
+    with pytest.raises(ValueError, match=rf"X has shape \(8, 8, {channels}\), read as a batch "
+                                         r"of 8 grayscale images .* add a batch axis: X\[None\]"):
+        getattr(clf, method)(*args)
+    np.testing.assert_array_equal(clf.predict(one[None]), clf.predict(X[:1]))

@@ -5,7 +5,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
-from classifiers._training import split_validation
+from classifiers.training import split_validation
 from classifiers.linear import LinearSVM, SoftmaxClassifier
 from classifiers.losses import svm_loss
 from classifiers.optimizers import OPTIMIZERS
@@ -345,9 +345,9 @@ def test_augment_batches_are_flipped_and_shifted_images_of_the_rows(cls, monkeyp
 
     calls, original = [], augment_module.augment_batch
 
-    def recording(images, augment, rng, shift):
-        out = original(images, augment, rng, shift)
-        calls.append((images.copy(), out, augment, shift))
+    def recording(images, augment, rng):
+        out = original(images, augment, rng)
+        calls.append((images.copy(), out, augment.name, augment.shift))
         return out
 
     monkeypatch.setattr(augment_module, "augment_batch", recording)
@@ -392,7 +392,8 @@ def test_hflip_hides_which_side_is_bright(cls):
      r"n_features = 60 when augment='shift'; got \(4, 5\)"),
     (dict(augment="shift", image_shape=(4, 5, 3.0)), ValueError, r"got \(4, 5, 3\.0\)"),
     (dict(augment="vflip", image_shape=(4, 5, 3)), ValueError,
-     r"augment must be one of None, 'hflip', 'shift', 'hflip\+shift'; got 'vflip'"),
+     r"augment must be one of .none., .hflip., .shift., .hflip\+shift. \(or None for .none.\); "
+     r"got .vflip."),
     (dict(augment="shift", shift=0, image_shape=(4, 5, 3)), ValueError,
      r"shift must be an integer >= 1; got 0"),
     (dict(augment="shift", shift=1.5, image_shape=(4, 5, 3)), TypeError,

@@ -165,8 +165,8 @@ def test_augment_draws_fresh_images_per_batch(monkeypatch):
 
     calls, original = [], augment_module.augment_batch
 
-    def recording(images, augment, rng, shift):
-        out = original(images, augment, rng, shift)
+    def recording(images, augment, rng):
+        out = original(images, augment, rng)
         calls.append((images.copy(), out))
         return out
 
@@ -199,7 +199,7 @@ def test_augment_draws_fresh_images_per_batch(monkeypatch):
     ("augment", "hflip", ValueError,
      r"image_shape must be \(H, W\) or \(H, W, C\) with H \* W \* C = n_features = 6 when "
      r"augment='hflip'; got None"),
-    ("augment", "rot90", ValueError, "augment must be one of None, 'hflip'"),
+    ("augment", "rot90", ValueError, "augment must be one of 'none', 'hflip'"),
 ])
 def test_invalid_new_parameters(param, value, error, match, blobs):
     X, y = blobs

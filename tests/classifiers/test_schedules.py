@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from classifiers import schedules as S
-from classifiers._training import make_est_schedule
+from classifiers.training import make_est_schedule
 from classifiers.mlp import MLPClassifier
 
 

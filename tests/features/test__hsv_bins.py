@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from skimage.color import rgb2hsv
 
-from features._hsv_bins import _bin_indices, _exact_bin_indices, rgb_to_hsv
+from features._hsv_bins import bin_indices, exact_bin_indices, rgb_to_hsv
 from features._validation import check_images
 
 DTYPES = [np.uint8, np.float32, np.float64]
@@ -44,6 +44,6 @@ def test_table_binning_equals_numpy_histogram_at_edges(bins):
     values = np.concatenate([near, rng.random(5000, dtype=np.float32),
                              np.float32([0.0, -0.0, 1.0, 1e-40, 1e-30])])
     values = np.clip(values, 0, 1).astype(np.float32)
-    counts = np.bincount(_bin_indices(values, bins), minlength=bins)
+    counts = np.bincount(bin_indices(values, bins), minlength=bins)
     np.testing.assert_array_equal(counts, np.histogram(values, bins=bins, range=(0, 1))[0])
-    np.testing.assert_array_equal(_bin_indices(values, bins), _exact_bin_indices(values, bins))
+    np.testing.assert_array_equal(bin_indices(values, bins), exact_bin_indices(values, bins))

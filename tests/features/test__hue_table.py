@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 
 from features._hue_table import _rational_bins, cached_hue_table, color_keys, hue_table
-from features._hsv_bins import _exact_bin_indices, rgb_to_hsv
+from features._hsv_bins import exact_bin_indices, rgb_to_hsv
 
 
 def float_hue_bins(keys, bins):
     """The float64 path: skimage's HSV of the 8-bit color, then numpy.histogram's bin."""
     rgb = np.stack([keys & 255, (keys >> 8) & 255, keys >> 16], axis=-1)
     (hue,) = rgb_to_hsv(rgb.astype(np.float64) * (1 / 255), (0,))
-    return _exact_bin_indices(hue, bins)
+    return exact_bin_indices(hue, bins)
 
 
 @pytest.mark.parametrize("bins", [10, 300])

@@ -110,7 +110,7 @@ def test_partial_fit_of_sgd_learns_and_delegates_predictions():
      r"estimator must have a partial_fit method; got LinearSVC\(\)\. Pass e\.g\."),
     (dict(max_epochs=0), ValueError, r"max_epochs must be an integer >= 1; got 0"),
     (dict(batch_size=1.5), TypeError, r"batch_size must be an integer >= 1; got 1\.5"),
-    (dict(augment="vflip"), ValueError, r"augment must be one of None, 'hflip'"),
+    (dict(augment="vflip"), ValueError, r"augment must be one of 'none', 'hflip'"),
     (dict(augment="shift", shift=0, image_shape=(4, 5, 3)), ValueError,
      r"shift must be an integer >= 1; got 0"),
     (dict(augment="hflip"), ValueError,

@@ -6,8 +6,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch (an optional extra) is not installed: "
                                             "pip install 'torch==2.13.0+cpu'")
 
-from classifiers import ConvNetClassifier  # noqa: E402
-from classifiers._convnet_network import ConvNetwork, init_params  # noqa: E402
+from classifiers import ConvNetClassifier, ConvNetParams  # noqa: E402
+from classifiers._convnet_network import ConvNetwork  # noqa: E402
 from pipelines.reference_torch import TorchConvNetClassifier, build_module  # noqa: E402
 
 
@@ -15,13 +15,14 @@ from pipelines.reference_torch import TorchConvNetClassifier, build_module  # no
 def test_module_computes_the_numpy_networks_scores_from_the_same_weights(hidden_size):
     rng = np.random.RandomState(0)
     shape, channels = (8, 8, 3), (4, 6)
-    params, stats = init_params(shape, channels, hidden_size, 5, rng)
-    stats[0][:] = rng.rand(4).astype(np.float32)        # running statistics used in eval
-    stats[1][:] = 1 + rng.rand(4).astype(np.float32)
+    params = ConvNetParams.initialize(shape, channels, hidden_size, 5, rng)
+    block = params.blocks[0]                            # running statistics used in eval
+    block.running_mean[:] = rng.rand(4).astype(np.float32)
+    block.running_var[:] = 1 + rng.rand(4).astype(np.float32)
     images = rng.rand(7, *shape).astype(np.float32)
-    net = ConvNetwork(params, stats, shape, len(channels), 0.0, 0.0, 7, None, training=False)
+    net = ConvNetwork(params, shape, 0.0, 0.0, 7, None, training=False)
     ours = net.scores(net.set_input(images), training=False)
-    module = build_module(params, stats, channels, shape, hidden_size, 0.0).eval()
+    module = build_module(params, 0.0).eval()
     with torch.no_grad():
         theirs = module(torch.from_numpy(images.transpose(0, 3, 1, 2).copy())).numpy()
     np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-5)

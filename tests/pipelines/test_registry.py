@@ -223,7 +223,7 @@ def test_the_convnet_receives_the_augmentation(name):
 
 @pytest.mark.parametrize("name", ["hog+color/svm", "hog+color/softmax", "all/mlp"])
 def test_feature_classifiers_augment_nothing(name):
-    assert pipelines.make(name).named_steps["clf"].augment is None
+    assert pipelines.make(name).named_steps["clf"].augment == "none"
 
 
 def test_raw_pixel_references_fit_scikit_learn_by_partial_fit():

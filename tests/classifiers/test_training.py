@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
 
-from classifiers import LinearSVM, MLPClassifier, SoftmaxClassifier
-from classifiers._training import (check_common_params, encode_labels, split_validation,
+from classifiers import ConvNetClassifier, LinearSVM, MLPClassifier, SoftmaxClassifier
+from classifiers.training import (check_common_params, encode_labels, split_validation,
                                    train_loop)
 
 
@@ -182,6 +182,94 @@ def test_every_estimator_refuses_a_finite_divergence(cls, params, early_stopping
     clf = cls(random_state=0, max_epochs=20, early_stopping=early_stopping, **params)
     with pytest.raises(ValueError, match=r"diverged: the loss grew .*Lower learning_rate"):
         clf.fit(X, y)
+
+
+def _run(curve, start, zero_loss=None, **params):
+    losses = iter(curve)
+    est = _Params(early_stopping=False, max_epochs=len(curve), n_iter_no_change=10, **params)
+    return train_loop(est, lambda opt: next(losses), None, lambda: 0, lambda s: None,
+                      start_loss=lambda: start, zero_loss=zero_loss)
+
+
+def test_train_loop_judges_the_first_epoch_against_the_starting_loss():
+    # 1e3 times the loss before the first update: the first epoch blew up.
+    with pytest.raises(ValueError, match=r"diverged: the loss grew to 3e\+03 in the first "
+                                         r"epoch \(from 2.3 at the start\)"):
+        _run([3000.0, 2900.0], start=2.3)
+    assert _run([2000.0, 3.0], start=2.3)[0] == [2000.0, 3.0]  # under 1e3 times
+
+
+@pytest.mark.parametrize("curve", [
+    [14.0, 60.0, 45.0],        # rose 26x, ended far above chance
+    [22.0, 12.0, 2.2],         # rose, ended within 10% of chance
+])
+def test_train_loop_refuses_a_blow_up_that_ends_at_chance(curve):
+    with pytest.raises(ValueError, match=r"diverged: the loss rose from 2.3 at the start to .* "
+                                         r"no better than chance \(2.3, all-zero "
+                                         r"scores\).*Lower learning_rate"):
+        _run(curve, start=2.3, zero_loss=2.3)
+
+
+@pytest.mark.parametrize("curve", [
+    [23.0, 5.0, 1.0, 0.7],     # rose 10x, recovered below chance
+    [2.5, 2.4, 2.35, 2.3],     # at chance but never rose: nothing to learn, not diverged
+])
+def test_train_loop_lets_a_recovery_or_a_flat_run_end(curve):
+    assert _run(curve, start=2.3, zero_loss=2.3)[0] == curve
+
+
+def test_a_lucky_first_mini_batch_is_judged_as_chance():
+    # 0.5 before the first update on a few images, then at chance (1.1): not a blow-up.
+    assert _run([1.11, 1.12], start=0.5, zero_loss=1.1)[0] == [1.11, 1.12]
+
+
+def test_train_loop_judges_the_kept_epoch_with_early_stopping():
+    # Blew up after the best validation epoch: the weights kept are those of epoch 1.
+    losses, accs = iter([1.0, 30.0, 40.0]), iter([0.9, 0.1, 0.1])
+    est = _Params(max_epochs=3, n_iter_no_change=10)
+    out = train_loop(est, lambda opt: next(losses), lambda: (next(accs), 1.0), lambda: 0,
+                     lambda s: None, start_loss=lambda: 2.3, zero_loss=2.3)
+    assert out[0] == [1.0, 30.0, 40.0]
+
+
+def _digits(images=False):
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return ((X.reshape(-1, 8, 8, 1) * 15).astype(np.uint8) if images else X / 16), y
+
+
+# Each ended silently at chance (or, the SVM, at 0.92 training accuracy after a
+# first epoch 2,300 times its starting loss) before training was judged
+# against the loss the model started from.
+BLOWN_UP_IN_THE_FIRST_EPOCH = [
+    (lambda: SoftmaxClassifier(learning_rate=10, random_state=0), "x16", "rose"),
+    (lambda: MLPClassifier(learning_rate=1e3, random_state=0), "x16", "rose"),
+    (lambda: ConvNetClassifier(learning_rate=1, max_epochs=4, random_state=0), "images",
+     "rose"),
+    (lambda: LinearSVM(learning_rate=10, random_state=0), "raw", "grew"),
+]
+
+
+@pytest.mark.parametrize("make,data,word", BLOWN_UP_IN_THE_FIRST_EPOCH,
+                         ids=["softmax", "mlp", "convnet", "svm"])
+def test_a_blow_up_inside_the_first_epoch_is_refused(make, data, word):
+    X, y = _digits(images=data == "images")
+    X = X * 16 if data == "raw" else X
+    with pytest.raises(ValueError, match=rf"training diverged: the loss {word} .*"
+                                         r"Lower learning_rate"):
+        make().fit(X, y)
+
+
+@pytest.mark.parametrize("make,data", [
+    (lambda: SoftmaxClassifier(random_state=0), "x16"),
+    (lambda: LinearSVM(random_state=0), "x16"),
+    (lambda: MLPClassifier((64,), max_epochs=10, random_state=0), "x16"),
+    (lambda: ConvNetClassifier((8, 16), max_epochs=3, random_state=0), "images"),
+], ids=["softmax", "svm", "mlp", "convnet"])
+def test_the_default_learning_rates_train_on_the_digits(make, data):
+    X, y = _digits(images=data == "images")
+    assert make().fit(X, y).score(X, y) > 0.5  # chance: 0.1
 
 
 @pytest.mark.parametrize("with_validation", [False, True])

@@ -21,7 +21,18 @@ __all__ = ["check_common_params", "encode_labels", "split_validation", "make_est
 #: first epoch's and this many times the best epoch's, has diverged. Runs that
 #: recover climb about 10x at most; a diverging one grows by orders of magnitude
 #: per epoch, so 1e3 is crossed within an epoch or two and never by a recovery.
+#: The first epoch is judged against the loss the model started from (before any
+#: update), as a run that blows up inside it has an inflated first epoch: on the
+#: unscaled digits, first epochs that recovered reached 575 times it at most.
 DIVERGENCE_FACTOR = 1e3
+
+#: A run whose epoch loss rose past BLOWUP_FACTOR times its starting loss and that
+#: ends above CHANCE_FRACTION of the loss of all-zero scores (log(n_classes) for
+#: softmax) has diverged too, into a model no better than chance. On the digits
+#: (every estimator, learning rates up to 1e3), runs that rose that far and
+#: recovered ended at 0.75 of that loss at most, those left at chance at 0.94 or
+#: more; a run that never rises (any healthy one) is never judged so.
+BLOWUP_FACTOR, CHANCE_FRACTION = 2.0, 0.9
 
 
 def check_common_params(est):
@@ -117,7 +128,8 @@ def make_est_schedule(est):
                          total_epochs=est.max_epochs)
 
 
-def train_loop(est, train_epoch, validate, get_state, set_state, epoch_callback=None):
+def train_loop(est, train_epoch, validate, get_state, set_state, epoch_callback=None,
+               start_loss=None, zero_loss=None):
     """Run epochs until ``max_epochs``, the tolerance test or early stopping.
 
     With early stopping, an epoch counts as an improvement when the validation
@@ -139,6 +151,13 @@ def train_loop(est, train_epoch, validate, get_state, set_state, epoch_callback=
     epoch_callback : callable ``(epoch, loss, validation_score)`` or None
         Called after every epoch (epochs counted from 1; the score is None
         without validation), e.g. to drive a progress bar.
+    start_loss : callable ``() -> float`` or None
+        The loss the model started from, before its first update (e.g. of the
+        first mini-batch, weight decay included); read after the first epoch.
+        Divergence is judged against it, or against ``zero_loss`` when larger.
+    zero_loss : float or None
+        The data loss of all-zero scores (chance), e.g. ``log(n_classes)``
+        for a softmax output.
 
     Returns
     -------
@@ -152,10 +171,12 @@ def train_loop(est, train_epoch, validate, get_state, set_state, epoch_callback=
     ------
     ValueError
         If training diverges: the loss becomes NaN or infinite, or grows past
-        ``DIVERGENCE_FACTOR`` (1e3) times the first epoch's loss, or above the
-        first epoch's loss and past 1e3 times the best epoch's. Training stops
-        there (no diverged weights are kept) and the message says to lower
-        ``learning_rate``.
+        ``DIVERGENCE_FACTOR`` (1e3) times the first epoch's loss (the first
+        epoch: the starting loss), or above the first epoch's loss and past
+        1e3 times the best epoch's. Training stops there (no diverged weights
+        are kept). Or, at the end: the loss rose past twice its starting value
+        and the model kept ends above 0.9 times ``zero_loss`` (no better than
+        chance). The message says to lower ``learning_rate``.
 
     Examples
     --------
@@ -175,13 +196,21 @@ def train_loop(est, train_epoch, validate, get_state, set_state, epoch_callback=
     schedule = make_est_schedule(est)
     losses, scores, val_losses = [], [], []
     best_loss, best_acc, best_key, best_state, stale = np.inf, -np.inf, None, None, 0
-    epoch = 0
+    epoch, kept, start = 0, 0, None
     for epoch in range(1, est.max_epochs + 1):
         optimizer.learning_rate = schedule(est.learning_rate, epoch - 1)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss = float(train_epoch(optimizer))
+        if epoch == 1 and start_loss is not None:
+            start = float(start_loss())
+            # One mini-batch can start below chance by luck (a few images): never
+            # judge against less than chance.
+            start = max(start, zero_loss or 0.0) if np.isfinite(start) else None
         if not np.isfinite(loss):
             _diverged(est, f"the loss became {loss} at epoch {epoch}")
+        if not losses and start is not None and loss > DIVERGENCE_FACTOR * start:
+            _diverged(est, f"the loss grew to {loss:.3g} in the first epoch (from {start:.3g} "
+                           "at the start)")
         if losses and (loss > DIVERGENCE_FACTOR * losses[0] or (
                 loss > losses[0] and loss > DIVERGENCE_FACTOR * min(losses))):
             _diverged(est, f"the loss grew to {loss:.3g} at epoch {epoch} (first epoch "
@@ -196,7 +225,7 @@ def train_loop(est, train_epoch, validate, get_state, set_state, epoch_callback=
             stale = 0 if improved else stale + 1
             best_acc, best_loss = max(best_acc, acc), min(best_loss, vloss)
             if best_key is None or (acc, -vloss) > best_key:
-                best_key, best_state = (acc, -vloss), get_state()
+                best_key, best_state, kept = (acc, -vloss), get_state(), epoch
         else:
             stale = 0 if loss < best_loss - est.tol else stale + 1
             best_loss = min(best_loss, loss)
@@ -208,9 +237,21 @@ def train_loop(est, train_epoch, validate, get_state, set_state, epoch_callback=
             print(f"epoch {epoch}: loss {loss:.5f}, lr {optimizer.learning_rate:.3g}{extra}")
         if stale >= est.n_iter_no_change:
             break
+    _check_chance(est, losses, losses[(kept or epoch) - 1], start, zero_loss)
     if best_state is not None:
         set_state(best_state)
     return losses, scores, val_losses, epoch, (best_key[0] if best_key else None)
+
+
+def _check_chance(est, losses, final, start, zero_loss):
+    """Raise when the loss blew up and the model kept (loss ``final``) is left at chance."""
+    if start is None or zero_loss is None:
+        return
+    peak = max(losses)
+    if peak > BLOWUP_FACTOR * start and final > CHANCE_FRACTION * zero_loss:
+        _diverged(est, f"the loss rose from {start:.3g} at the start to "
+                       f"{peak:.3g} at epoch {losses.index(peak) + 1} and ended at "
+                       f"{final:.3g}, no better than chance ({zero_loss:.3g}, all-zero scores)")
 
 
 def _diverged(est, what):
