@@ -16,7 +16,8 @@ import numpy as np
 
 __all__ = ["RestrictedUnpickler", "UnsafePickleError", "restricted_loads"]
 
-_RECONSTRUCT = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct")}
+_RECONSTRUCT = {("numpy.core.multiarray", "_reconstruct"),
+                ("numpy._core.multiarray", "_reconstruct")}
 _FIX = ("The file is not an official batch (or has been tampered with); download it again.")
 
 
@@ -134,7 +135,8 @@ class RestrictedUnpickler(pickle._Unpickler):
 
     def _reconstruct(self, subtype, shape, dtype):
         if subtype is not _NDARRAY:
-            raise UnsafePickleError(f"refusing to reconstruct {subtype!r}: not numpy.ndarray. {_FIX}")
+            raise UnsafePickleError(
+                f"refusing to reconstruct {subtype!r}: not numpy.ndarray. {_FIX}")
         shape, dt = _check_shape(shape), _check_dtype(dtype)
         self._spend("array", math.prod(shape) * dt.itemsize, f"an array of shape {shape} {dt}")
         array = np.ndarray(shape, dt)
@@ -170,7 +172,8 @@ class RestrictedUnpickler(pickle._Unpickler):
                 raise UnsafePickleError(f"refusing dtype state {state!r}. {_FIX}")
         else:
             if not isinstance(state, tuple) or len(state) != 5:
-                raise UnsafePickleError(f"refusing array state of type {type(state).__name__}. {_FIX}")
+                raise UnsafePickleError(
+                    f"refusing array state of type {type(state).__name__}. {_FIX}")
             _, shape, dtype, _, raw = state
             shape, dt = _check_shape(shape), _check_dtype(dtype)
             need = math.prod(shape) * dt.itemsize

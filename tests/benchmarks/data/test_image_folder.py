@@ -337,7 +337,8 @@ def test_skip_unreadable_logs_each_file_with_its_reason(with_bad_files):
     folder, bad = with_bad_files
     logged = []
     ds = load_image_folder(folder, skip_unreadable=True, log=logged.append)
-    assert len(logged) == 1 and logged[0].startswith(f"skipped 2 unreadable file(s) under {folder}:")
+    assert len(logged) == 1
+    assert logged[0].startswith(f"skipped 2 unreadable file(s) under {folder}:")
     for path, reason in ds.extra["skipped"]:
         assert f"\n  {path}: {reason}" in logged[0]
     assert [path for path, _ in ds.extra["skipped"]] == [str(p) for p in bad]

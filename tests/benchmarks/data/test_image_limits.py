@@ -62,7 +62,8 @@ def test_png_declaring_too_many_pixels_is_refused_before_decoding(folder, monkey
     message = str(info.value)
     assert (f"  {path}: 12000x12000 PNG image has 144,000,000 pixels, over the limit of "
             f"100,000,000") in message
-    assert "raise the pixel limit (100,000,000) with max_pixels= or $FEATBENCH_MAX_PIXELS" in message
+    assert ("raise the pixel limit (100,000,000) with max_pixels= or $FEATBENCH_MAX_PIXELS"
+            in message)
 
 
 def test_tiff_declaring_too_many_pixels_is_refused_before_decoding(folder, monkeypatch):
