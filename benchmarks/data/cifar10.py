@@ -195,7 +195,7 @@ def _check_names(names, meta_path, labels):
     """Class names from ``meta_path``: distinct, not empty, one per label the batches use."""
     blank = [i for i, n in enumerate(names) if not n.strip()]
     twice = sorted({n for n in names if names.count(n) > 1})
-    used = int(max(int(y.max()) for y in labels if len(y))) + 1
+    used = max((int(y.max()) for y in labels if len(y)), default=-1) + 1
     problem = (f"name {blank[0]} is empty" if blank
                else f"{', '.join(map(repr, twice))} appear(s) more than once" if twice
                else f"it lists {len(names)} class names but the batches' labels only go "
