@@ -8,8 +8,15 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from benchmarks.data.dataset import DownloadError, UnsafeArchiveError
 from benchmarks.data.paths import fsync_dir
+from benchmarks.harness.atomic import explain_write_error
 
-__all__ = ["safe_extract"]
+__all__ = ["safe_extract", "MAX_EXTRACT_BYTES", "MAX_RATIO"]
+
+#: Default most bytes the members of an archive may declare together (the
+#: official CIFAR-10 archives unpack to about 180 MB).
+MAX_EXTRACT_BYTES = 4 * 2**30
+#: Default most bytes unpacked per byte of archive (the CIFAR-10 archives: 1.1).
+MAX_RATIO = 100
 
 
 def _is_absolute(name):
@@ -43,10 +50,43 @@ def _member_problem(member):
     return "device, fifo or other special file"
 
 
-def safe_extract(archive, dest):
+def _check_limit(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number; got {value!r}.")
+
+
+def _read_members(tar, archive, max_bytes, max_ratio):
+    """Every member's header, refusing as soon as their sizes pass a limit.
+
+    The sizes are the headers' own: an archive cannot unpack more than it
+    declares, and is refused before a byte of a member too large is read.
+    """
+    size = max(archive.stat().st_size, 1)
+    members, total = [], 0
+    for member in tar:
+        members.append(member)
+        total += member.size if member.isfile() else 0
+        if total > max_bytes:
+            why = (f"its members declare {total:,} bytes (so far), over the limit of "
+                   f"{max_bytes:,}", "max_bytes")
+        elif total > max_ratio * size:
+            why = (f"its members declare {total:,} bytes (so far), {total / size:,.0f} times "
+                   f"its {size:,} bytes, over the limit of {max_ratio:g} times", "max_ratio")
+        else:
+            continue
+        raise UnsafeArchiveError(
+            f"refusing to extract {archive}: {why[0]}. Nothing was extracted. A dataset "
+            f"archive unpacks to about its own size; if this one is genuine, raise "
+            f"{why[1]} of safe_extract."
+        )
+    return members
+
+
+def safe_extract(archive, dest, max_bytes=MAX_EXTRACT_BYTES, max_ratio=MAX_RATIO):
     """Extract a tar archive into ``dest`` after checking every member.
 
-    All members are checked before anything is written, then extracted into a
+    All members are checked before anything is written (paths, links, types,
+    and the sizes they declare against ``max_bytes`` and ``max_ratio``), then extracted into a
     temporary folder in ``dest`` (tarfile's ``"data"`` filter as a second line of
     defence) whose top-level entries are moved into ``dest`` with :func:`os.replace`.
 
@@ -56,6 +96,11 @@ def safe_extract(archive, dest):
         A tar file, compressed or not.
     dest : str or Path
         Folder to extract into; created if missing.
+    max_bytes : int, default=MAX_EXTRACT_BYTES (4 GiB)
+        Most bytes the members may declare together.
+    max_ratio : float, default=MAX_RATIO (100)
+        Most bytes the members may declare per byte of ``archive``: a small
+        archive that unpacks to gigabytes is refused.
 
     Returns
     -------
@@ -67,7 +112,11 @@ def safe_extract(archive, dest):
     UnsafeArchiveError
         If any member has an absolute path, a ``..`` component, is a link
         whose target is absolute or contains ``..``, or is a device or fifo.
-        The message lists every such member. Nothing is extracted.
+        The message lists every such member. Also if the members declare more
+        than ``max_bytes``, or ``max_ratio`` times the archive's size. Nothing
+        is extracted.
+    ValueError
+        If ``max_bytes`` or ``max_ratio`` is not a positive number.
     DownloadError
         If the archive cannot be read, or a top-level entry already exists in
         ``dest`` (nothing is overwritten).
@@ -77,10 +126,12 @@ def safe_extract(archive, dest):
     >>> safe_extract("cifar-10-python.tar.gz", "data")  # doctest: +SKIP
     [PosixPath('data/cifar-10-batches-py')]
     """
+    _check_limit(max_bytes, "max_bytes")
+    _check_limit(max_ratio, "max_ratio")
     archive, dest = Path(archive), Path(dest)
     try:
         with tarfile.open(archive) as tar:
-            members = tar.getmembers()
+            members = _read_members(tar, archive, max_bytes, max_ratio)
             bad = [(m.name, why) for m in members if (why := _member_problem(m))]
             if bad:
                 listed = "; ".join(f"{name!r}: {why}" for name, why in bad)
@@ -105,6 +156,9 @@ def safe_extract(archive, dest):
                     tar.extractall(staging, members=members)
                 for top in tops:
                     os.replace(staging / top, dest / top)
+            except OSError as exc:  # a full disk: say where, and what to do
+                err = explain_write_error(exc, dest, doing=f"extracting {archive} into")
+                raise DownloadError(err.errno, err.strerror) from exc
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
     except (tarfile.TarError, EOFError) as exc:

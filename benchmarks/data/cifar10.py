@@ -2,19 +2,21 @@
 
 CIFAR-10's python layout is a pickle. Unpickling runs code named by the file,
 so it is read with :class:`RestrictedUnpickler`, which resolves only the
-numpy names an array needs and refuses everything else.
+numpy names an array needs, refuses everything else, and never allocates more
+than the file holds. A batch file's size is checked before it is read.
 """
 
-import io
 import numbers
 import os
 import pickle
+import struct
 from pathlib import Path
 
 import numpy as np
 
 from benchmarks.data.paths import cache_dir
 from benchmarks.data.dataset import Dataset, DatasetError
+from benchmarks.data.safe_pickle import RestrictedUnpickler, UnsafePickleError, restricted_loads
 
 __all__ = [
     "RestrictedUnpickler",
@@ -33,68 +35,6 @@ PY_DIR, BIN_DIR = "cifar-10-batches-py", "cifar-10-batches-bin"
 TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST_BATCH = "test_batch"
 IMAGE_BYTES = 32 * 32 * 3
-
-# What an official batch file needs: ndarray reconstruction (under numpy 1 and
-# numpy 2 module names) and dtypes. Python 3 writes bytes at protocol 2 through
-# _codecs.encode (a pure function), so copies re-pickled by Python 3 need it too.
-_ALLOWED_GLOBALS = {
-    ("_codecs", "encode"),
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
-}
-
-
-class UnsafePickleError(pickle.UnpicklingError):
-    """A pickle named a global outside the allowed set.
-
-    A subclass of :class:`pickle.UnpicklingError`, so code that catches that
-    catches this too.
-
-    Examples
-    --------
-    >>> try:
-    ...     restricted_loads(pickle.dumps(os.system))
-    ... except pickle.UnpicklingError as exc:
-    ...     type(exc).__name__
-    'UnsafePickleError'
-    """
-
-
-class RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler that only resolves the globals CIFAR-10's batch files need.
-
-    Examples
-    --------
-    >>> restricted_loads(pickle.dumps({b"labels": [1, 2]}))
-    {b'labels': [1, 2]}
-    """
-
-    def find_class(self, module, name):
-        if (module, name) in _ALLOWED_GLOBALS:
-            return super().find_class(module, name)
-        raise UnsafePickleError(
-            f"refusing to load global {module}.{name}: a CIFAR-10 batch file only "
-            f"holds numpy arrays, lists and dicts. The file is not an official batch "
-            f"(or has been tampered with); download it again."
-        )
-
-
-def restricted_loads(data):
-    """Unpickle ``data`` (bytes) with :class:`RestrictedUnpickler`, Python-2 strings as bytes.
-
-    Examples
-    --------
-    >>> restricted_loads(pickle.dumps([1, "a", (2.5, None)]))
-    [1, 'a', (2.5, None)]
-    >>> restricted_loads(pickle.dumps(os.system))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    benchmarks.data.cifar10.UnsafePickleError: refusing to load global ...system: ...
-    """
-    return RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
-
 
 def _has_layout(folder):
     if (folder / PY_DIR).is_dir() or (folder / BIN_DIR).is_dir():
@@ -205,10 +145,13 @@ def _images_from_rows(rows):
 
 def _read_python_batch(path, n_classes):
     try:
+        # Arrays may take no more bytes than the file holds: a batch stores every
+        # pixel, so a larger declared image count is refused before any allocation.
         batch = restricted_loads(path.read_bytes())
     except UnsafePickleError as exc:
         raise DatasetError(f"{path}: {exc}") from exc
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError,
+            AttributeError, struct.error) as exc:
         raise DatasetError(
             f"{path} is truncated or corrupt ({type(exc).__name__}: {exc}). "
             f"Download it again with 'featbench download cifar10'."
@@ -232,16 +175,38 @@ def _read_python_batch(path, n_classes):
 
 
 def _read_binary_batch(path, n_classes):
-    raw = np.fromfile(path, dtype=np.uint8)
     record = IMAGE_BYTES + 1
-    if raw.size == 0 or raw.size % record:
+    size = path.stat().st_size  # the image count follows from it: check before reading
+    if size == 0 or size % record:
         raise DatasetError(
-            f"{path} is truncated or corrupt: {raw.size} bytes is not a whole number of "
+            f"{path} is truncated or corrupt: {size:,} bytes is not a whole number of "
             f"{record}-byte records. Download it again with 'featbench download cifar10'."
         )
+    raw = np.fromfile(path, dtype=np.uint8)
+    if raw.size != size:  # changed while being read
+        raise DatasetError(f"{path} changed while being read ({size:,} then {raw.size:,} "
+                           f"bytes); read it again once nothing writes it.")
     raw = raw.reshape(-1, record)
     labels = _check_labels(raw[:, 0], n_classes, path)
     return _images_from_rows(raw[:, 1:]), labels
+
+
+def _check_names(names, meta_path, labels):
+    """Class names from ``meta_path``: distinct, not empty, one per label the batches use."""
+    blank = [i for i, n in enumerate(names) if not n.strip()]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    used = max((int(y.max()) for y in labels if len(y)), default=-1) + 1
+    problem = (f"name {blank[0]} is empty" if blank
+               else f"{', '.join(map(repr, twice))} appear(s) more than once" if twice
+               else f"it lists {len(names)} class names but the batches' labels only go "
+                    f"up to {used - 1} ({used} classes)" if len(names) != used
+               else None)
+    if problem:
+        raise DatasetError(
+            f"{meta_path} does not match the batches: {problem}. It must name each class "
+            f"the labels use, once, in label order ({len(CIFAR10_CLASSES)} for CIFAR-10); "
+            f"download the dataset again, or delete the file to use the CIFAR-10 names."
+        )
 
 
 def _read_layout(folder, layout):
@@ -267,6 +232,8 @@ def _read_layout(folder, layout):
             f"Download the dataset again with 'featbench download cifar10'."
         )
     parts = [reader(f, len(names)) for f in files]
+    if meta_path.is_file():
+        _check_names(names, meta_path, [p[1] for p in parts])
     X_train = np.concatenate([p[0] for p in parts[:-1]])
     y_train = np.concatenate([p[1] for p in parts[:-1]])
     return X_train, y_train, parts[-1][0], parts[-1][1], names
@@ -310,7 +277,9 @@ def load_cifar10(root=None, layout=None):
         If no CIFAR-10 folder is found.
     DatasetError
         If a batch file is missing, truncated, corrupt, or has a label out of
-        range, or a pickle names anything but numpy arrays.
+        range; a pickle names anything but numpy arrays of numbers or declares
+        more images than its bytes hold (refused before allocating them); or a
+        meta file does not name each class the labels use, once.
     ValueError
         If ``layout`` is not one of the allowed values.
 

@@ -9,6 +9,7 @@ when complete; nothing already on disk is overwritten.
 
 import hashlib
 import os
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,10 +25,12 @@ except ImportError:  # Windows: downloads into one folder are not locked
 from benchmarks.data.archive import safe_extract
 from benchmarks.data.dataset import DownloadError, UnsafeArchiveError
 from benchmarks.data.paths import cache_dir, fsync_dir
+from benchmarks.harness.atomic import explain_write_error
 
 __all__ = [
-    "BASE_URL", "URL_ENV", "ARCHIVES", "DownloadError", "UnsafeArchiveError",
-    "archive_url", "file_md5", "fetch", "safe_extract", "download_cifar10",
+    "BASE_URL", "URL_ENV", "ARCHIVES", "SIZES", "DEADLINE", "DownloadError",
+    "UnsafeArchiveError", "archive_url", "file_md5", "fetch", "safe_extract",
+    "download_cifar10",
 ]
 
 BASE_URL = "https://www.cs.toronto.edu/~kriz/"
@@ -40,6 +43,11 @@ ARCHIVES = {
     "binary": ("cifar-10-binary.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530",
                "cifar-10-batches-bin"),
 }
+
+#: format -> size in bytes of the official archive: no more is ever downloaded.
+SIZES = {"python": 170_498_071, "binary": 170_052_171}
+#: Default seconds a whole download may take (the official archives: 163 MB).
+DEADLINE = 7200.0
 
 _CHUNK = 1 << 16
 
@@ -116,7 +124,7 @@ def file_md5(path, chunk_size=_CHUNK):
     return digest.hexdigest()
 
 
-def fetch(url, path, md5, progress=True, timeout=60.0):
+def fetch(url, path, md5, progress=True, timeout=60.0, max_bytes=None, deadline=DEADLINE):
     """Download ``url`` to ``path`` atomically, checking its md5 while streaming.
 
     Parameters
@@ -131,6 +139,12 @@ def fetch(url, path, md5, progress=True, timeout=60.0):
         Show a tqdm progress bar on stderr.
     timeout : float, default=60.0
         Seconds to wait for the connection and for each read.
+    max_bytes : int or None, default=None
+        Most bytes to accept; the transfer stops as soon as more arrive (or
+        the server announces more). ``None``: only the announced length, if any.
+    deadline : float, default=DEADLINE (7200)
+        Most seconds the whole transfer may take. It is checked whenever data
+        arrives; a silent server is stopped by ``timeout``.
 
     Returns
     -------
@@ -141,7 +155,9 @@ def fetch(url, path, md5, progress=True, timeout=60.0):
     ------
     DownloadError
         On a network or HTTP error, a transfer shorter than its Content-Length,
-        an md5 mismatch, if ``path`` exists with another md5 (never
+        longer than ``max_bytes`` or slower than ``deadline``, a write error
+        (a full disk: the errno is kept, the message names the file and how to
+        fix it), an md5 mismatch, if ``path`` exists with another md5 (never
         overwritten), or if another download is writing ``path`` now. The
         temporary ``.<name>.part`` file is removed; one left by a killed
         download is taken over by the next.
@@ -166,28 +182,35 @@ def fetch(url, path, md5, progress=True, timeout=60.0):
     fd, tmp = _claim_part(path)
     try:
         digest, received = hashlib.md5(usedforsecurity=False), 0
+        started = time.monotonic()
         try:
             with os.fdopen(fd, "wb", closefd=False) as out, urllib.request.urlopen(
                 request, timeout=timeout
             ) as response:
                 length = response.headers.get("Content-Length")
                 expected = int(length) if length and length.isdigit() else None
+                _check_size(url, expected, max_bytes, "the server announces")
+                # read1 returns whatever has arrived: a server that sends a byte
+                # at a time cannot hold one read (and the deadline) for ever.
+                read = getattr(response, "read1", response.read)
                 with tqdm(total=expected, unit="B", unit_scale=True, unit_divisor=1024,
                           desc=path.name, disable=not progress, leave=False) as bar:
-                    for chunk in iter(lambda: response.read(_CHUNK), b""):
-                        out.write(chunk)
-                        digest.update(chunk)
+                    for chunk in iter(lambda: read(_CHUNK), b""):
                         received += len(chunk)
+                        _check_size(url, received, max_bytes, "received")
+                        _check_deadline(url, started, deadline, received)
+                        _write(out, chunk, path)
+                        digest.update(chunk)
                         bar.update(len(chunk))
-                out.flush()
-                os.fsync(out.fileno())
+                _write(out, None, path)
+        except DownloadError:
+            raise
         except OSError as exc:  # URLError and HTTPError are OSErrors too
             reason = (f"HTTP {exc.code} {exc.reason}" if isinstance(exc, urllib.error.HTTPError)
                       else getattr(exc, "reason", exc))
             raise DownloadError(
                 f"downloading {url} failed after {received} bytes: {reason}. Check the "
-                f"network connection, the URL (or ${URL_ENV}) and the free space in "
-                f"{path.parent}, then run the download again."
+                f"network connection and the URL (or ${URL_ENV}), then run the download again."
             ) from exc
         # http.client returns b"" instead of raising when the peer closes early,
         # so a short body has to be detected by counting.
@@ -211,6 +234,38 @@ def fetch(url, path, md5, progress=True, timeout=60.0):
         tmp.unlink(missing_ok=True)
         os.close(fd)  # and with it the lock, once the name is free
     return path
+
+
+def _check_size(url, size, max_bytes, what):
+    if size is not None and max_bytes is not None and size > max_bytes:
+        raise DownloadError(
+            f"downloading {url} stopped: {what} {size:,} bytes, more than the {max_bytes:,} "
+            f"expected (the archive's size). The server does not serve the expected file, "
+            f"or sends without end; nothing was saved. Check the URL (or ${URL_ENV})."
+        )
+
+
+def _check_deadline(url, started, deadline, received):
+    spent = time.monotonic() - started
+    if spent > deadline:
+        raise DownloadError(
+            f"downloading {url} stopped after {spent:.1f} s, over the deadline of "
+            f"{deadline:g} s ({received:,} bytes received); nothing was saved. On a slow "
+            f"connection, pass a longer deadline= (download_cifar10, fetch)."
+        )
+
+
+def _write(out, chunk, path):
+    """Write ``chunk`` (``None``: flush and fsync); a write error names ``path``."""
+    try:
+        if chunk is None:
+            out.flush()
+            os.fsync(out.fileno())
+        else:
+            out.write(chunk)
+    except OSError as exc:
+        err = explain_write_error(exc, path, doing="saving the download to")
+        raise DownloadError(err.errno, err.strerror) from exc
 
 
 def _claim_part(path):
@@ -237,7 +292,7 @@ def _claim_part(path):
 
 
 def download_cifar10(dest=None, fmt="python", url=None, progress=True, timeout=60.0,
-                     md5=None):
+                     md5=None, max_bytes=None, deadline=DEADLINE):
     """Download and unpack the official CIFAR-10 archive.
 
     Parameters
@@ -256,6 +311,11 @@ def download_cifar10(dest=None, fmt="python", url=None, progress=True, timeout=6
         Network timeout in seconds (connection and each read).
     md5 : str or None, default=None
         Expected md5 of the archive; ``None`` is the official value (see ``ARCHIVES``).
+    max_bytes : int or None, default=None
+        Most bytes to download. ``None``: the official archive's size (see
+        ``SIZES``); with another ``md5``, twice that.
+    deadline : float, default=DEADLINE (7200)
+        Most seconds the download may take.
 
     Returns
     -------
@@ -267,10 +327,11 @@ def download_cifar10(dest=None, fmt="python", url=None, progress=True, timeout=6
     Raises
     ------
     ValueError
-        If ``fmt`` is not "python" or "binary", ``timeout`` is not positive or
-        the URL is not http(s) or file.
+        If ``fmt`` is not "python" or "binary", ``timeout``, ``deadline`` or
+        ``max_bytes`` is not positive or the URL is not http(s) or file.
     DownloadError
-        On network failure, truncated transfer, md5 mismatch, an unreadable
+        On network failure, truncated transfer, one longer than ``max_bytes``
+        or slower than ``deadline``, a full disk, md5 mismatch, an unreadable
         archive or one without the expected folder, or a ``dest`` that is a file.
     UnsafeArchiveError
         If the archive holds members that would escape ``dest``.
@@ -282,10 +343,18 @@ def download_cifar10(dest=None, fmt="python", url=None, progress=True, timeout=6
     'cifar-10-batches-bin'
     """
     _check_fmt(fmt)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}.")
+    for name, value in (("timeout", timeout), ("deadline", deadline)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{name} must be a positive number of seconds; got {value!r}.")
+    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int)
+                                  or max_bytes < 1):
+        raise ValueError(f"max_bytes must be a positive number of bytes or None; got "
+                         f"{max_bytes!r}.")
     full_url = archive_url(fmt, url)
     filename, official_md5, folder_name = ARCHIVES[fmt]
+    if max_bytes is None:
+        official = md5 is None or md5.lower() == official_md5
+        max_bytes = SIZES[fmt] if official else 2 * SIZES[fmt]
     dest = Path(dest).expanduser() if dest is not None else cache_dir()
     if dest.exists() and not dest.is_dir():
         raise DownloadError(f"dest {dest} exists and is not a folder; choose another dest.")
@@ -293,7 +362,7 @@ def download_cifar10(dest=None, fmt="python", url=None, progress=True, timeout=6
     if folder.is_dir():
         return folder
     archive = fetch(full_url, dest / filename, md5 or official_md5, progress=progress,
-                    timeout=timeout)
+                    timeout=timeout, max_bytes=max_bytes, deadline=deadline)
     created = safe_extract(archive, dest)
     if not folder.is_dir():
         raise DownloadError(

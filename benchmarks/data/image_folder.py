@@ -1,14 +1,16 @@
 """Load your own images from ``root/<class>/<image>`` as a :class:`Dataset`."""
 
 import math
-import warnings
+import sys
 from pathlib import Path
 
 import numpy as np
-from skimage import color, io, transform, util
 from sklearn.model_selection import train_test_split
 
 from benchmarks.data.dataset import Dataset, DatasetError
+from benchmarks.data.image_decode import (
+    MAX_PIXELS_ENV, ImageTooLargeError, NotAnImageError, max_pixels_limit, read_image,
+)
 
 __all__ = ["IMAGE_EXTENSIONS", "load_image_folder"]
 
@@ -105,55 +107,24 @@ def _check_splittable(counts, test_fraction, where):
         )
 
 
-def _to_rgb_float(image):
-    """Any 2-D gray, gray+alpha, RGB or RGBA array -> float RGB in [0, 1]."""
-    image = np.asarray(image)
-    if image.dtype.kind == "f" and not np.isfinite(image).all():
-        # Cast to uint8, NaN would become an arbitrary 0 or 255 with only a numpy warning.
-        n = int(np.size(image) - np.count_nonzero(np.isfinite(image)))
-        raise ValueError(f"NaN or infinite pixel values ({n} of {image.size})")
-    if image.dtype.kind == "f" and (image.min() < 0 or image.max() > 1):
-        raise ValueError(f"float pixel values outside [0, 1] (range "
-                         f"{image.min():g}..{image.max():g})")
-    image = util.img_as_float(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if image.ndim == 2:
-        return color.gray2rgb(image)
-    if image.ndim == 3 and image.shape[-1] == 2:
-        image = np.dstack([image[..., 0]] * 3 + [image[..., 1]])
-    if image.ndim == 3 and image.shape[-1] == 4:
-        # Transparent pixels become white, like on a typical viewer background.
-        return color.rgba2rgb(image, background=(1, 1, 1))
-    if image.ndim == 3 and image.shape[-1] == 3:
-        return image
-    raise ValueError(f"unsupported image shape {image.shape}; expected (H, W) gray, "
-                     f"(H, W, 3) RGB or (H, W, 4) RGBA")
-
-
-def _read(path, image_size):
-    with warnings.catch_warnings():
-        # On an undecodable file imageio tries every plugin, and some of them
-        # emit deprecation notices that say nothing about the user's file.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        raw = io.imread(path)
-    image = _to_rgb_float(raw)
-    if image.shape[:2] != image_size:
-        image = transform.resize(image, image_size, anti_aliasing=True)
-    # Rounding, not truncation: uint8 -> float -> uint8 must give back the same values.
-    return np.clip(np.rint(image * 255), 0, 255).astype(np.uint8)
-
-
-def _read_all(paths, image_size):
-    """Images, and (path, reason) for every file that could not be decoded."""
-    images, bad = {}, []
+def _read_all(paths, image_size, max_pixels):
+    """Images, (path, reason) for every file that could not be decoded, and whether
+    one of them was over the pixel limit."""
+    images, bad, too_large = {}, [], False
     for path in paths:
         try:
-            images[path] = _read(path, image_size)
+            images[path] = read_image(path, image_size, max_pixels)
+        except (NotAnImageError, ImageTooLargeError) as exc:  # the message says it all
+            bad.append((str(path), str(exc)))
+            too_large |= isinstance(exc, ImageTooLargeError)
         # Decoders (Pillow, imageio, tifffile) fail with many unrelated types.
         except Exception as exc:  # noqa: BLE001
             bad.append((str(path), f"{type(exc).__name__}: {exc}"))
-    return images, bad
+    return images, bad, too_large
+
+
+def _stderr(message):
+    print(message, file=sys.stderr)
 
 
 def _stack(paths, images, labels):
@@ -163,7 +134,7 @@ def _stack(paths, images, labels):
 
 
 def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state=0,
-                      skip_unreadable=False, name=None):
+                      skip_unreadable=False, name=None, max_pixels=None, log=None):
     """Load images laid out as ``root/<class>/<image>`` into a :class:`Dataset`.
 
     Classes are the sub-folders, sorted by name (label ``i`` is the ``i``-th
@@ -172,7 +143,9 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
     ignored. Each image is read with :func:`skimage.io.imread`, converted to
     RGB (gray replicated to three channels; RGBA and gray+alpha composited on a
     white background), resized with anti-aliasing to ``image_size`` if it has
-    another size, and rounded to uint8.
+    another size, and rounded to uint8. Its header is read first: a file that
+    is not an image, or has more than ``max_pixels`` pixels, is refused before
+    it is decoded.
 
     If ``root`` has ``train`` and ``test`` sub-folders (each holding the same
     class folders), they are the split and ``test_fraction`` is ignored;
@@ -193,10 +166,18 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
         Seed of that split; the same seed gives the same split.
     skip_unreadable : bool, default=False
         If True, files that cannot be decoded (or are float images with NaN,
-        infinite or out-of-range pixels) are skipped, listed in a warning and
+        infinite or out-of-range pixels, or have more than ``max_pixels``
+        pixels) are skipped, listed through ``log`` (each with its reason) and
         in ``extra["skipped"]``; if False they are an error.
     name : str or None, default=None
         Dataset name in reports; defaults to the folder's name.
+    max_pixels : int or None, default=None
+        Most pixels (width x height, x frames) one image may have; checked on
+        the header, before decoding. ``None`` reads ``$FEATBENCH_MAX_PIXELS``,
+        else 100,000,000 (an 8-bit RGB image of that size decodes to 300 MB).
+    log : callable or None, default=None
+        Receives the list of skipped files, one message; ``None`` prints it on
+        stderr.
 
     Returns
     -------
@@ -214,7 +195,8 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
     NotADirectoryError
         If ``root`` is a file.
     ValueError
-        If ``image_size`` or ``test_fraction`` is invalid.
+        If ``image_size``, ``test_fraction`` or ``max_pixels`` (or
+        ``$FEATBENCH_MAX_PIXELS``) is invalid.
     DatasetError
         If there are no class folders or images, a class folder is empty,
         there is only one class, train and test have different classes, a
@@ -231,6 +213,8 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
     """
     image_size = _check_image_size(image_size)
     test_fraction = _check_test_fraction(test_fraction)
+    max_pixels = max_pixels_limit(max_pixels)
+    log = _stderr if log is None else log
     root = Path(root).expanduser()
     if not root.exists():
         raise FileNotFoundError(
@@ -279,21 +263,19 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
         all_paths = [p for cls in class_names for p in files[cls]]
         all_labels = [lab for lab, cls in enumerate(class_names) for _ in files[cls]]
 
-    images, bad = _read_all(all_paths, image_size)
+    images, bad, too_large = _read_all(all_paths, image_size, max_pixels)
+    listed = "\n".join(f"  {path}: {reason}" for path, reason in bad)
     if bad and not skip_unreadable:
-        listed = "\n".join(f"  {path}: {reason}" for path, reason in bad)
         raise DatasetError(
             f"{len(bad)} of {len(all_paths)} file(s) under {root} could not be read as "
             f"images:\n{listed}\nFix or remove them, or pass skip_unreadable=True "
-            f"(--skip-unreadable on the command line) to skip them."
+            f"(--skip-unreadable on the command line) to skip them"
+            + (f"; raise the pixel limit ({max_pixels:,}) with max_pixels= or "
+               f"${MAX_PIXELS_ENV} for genuine large images."
+               if too_large else ".")
         )
     if bad:
-        warnings.warn(
-            f"skipped {len(bad)} unreadable file(s) under {root}: "
-            + ", ".join(path for path, _ in bad),
-            UserWarning,
-            stacklevel=2,
-        )
+        log(f"skipped {len(bad)} unreadable file(s) under {root}:\n{listed}")
 
     if layout == "train/test":
         X_train, y_train, f_train = _stack(paths["train"], images, labels["train"])

@@ -1,12 +1,45 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one."""
 
+import errno
 import json
 import os
 import secrets
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_bytes_atomic", "write_text_atomic", "write_json_atomic", "check_writable"]
+__all__ = ["write_bytes_atomic", "write_text_atomic", "write_json_atomic", "check_writable",
+           "explain_write_error"]
+
+_HINTS = {
+    errno.ENOSPC: "the disk is full: free space on it, or write somewhere else",
+    errno.EDQUOT: "your disk quota is used up: free space in it, or write somewhere else",
+    errno.EFBIG: ("the file would exceed the file-size limit of this process (ulimit -f) "
+                  "or of the file system: raise the limit, or write somewhere else"),
+}
+
+
+def explain_write_error(exc, path, doing="writing"):
+    """``exc`` (an OSError met while writing ``path``) as one that names the path, with a hint.
+
+    The result has the same errno (so the same OSError subclass), and the
+    original is its cause. An error without an errno is returned unchanged.
+
+    Examples
+    --------
+    >>> err = explain_write_error(OSError(errno.ENOSPC, "No space left on device"), "out/a.csv")
+    >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+    [Errno 28] writing out/a.csv failed: No space left on device; the disk is full:
+    free space on it, or write somewhere else
+    >>> type(explain_write_error(PermissionError(errno.EACCES, "Permission denied"), "a")).__name__
+    'PermissionError'
+    """
+    if exc.errno is None:
+        return exc
+    hint = _HINTS.get(exc.errno)
+    new = OSError(exc.errno, f"{doing} {path} failed: {exc.strerror or exc}"
+                  + (f"; {hint}" if hint else ""))
+    new.__cause__ = exc
+    return new
 
 
 def write_bytes_atomic(path, data):
@@ -14,7 +47,9 @@ def write_bytes_atomic(path, data):
 
     The temporary file is fsynced and renamed over ``path``, so an interrupted
     write leaves the previous content (or nothing) under the final name. The
-    file gets the mode the user's umask gives new files (0644 under 022).
+    file gets the mode the user's umask gives new files (0644 under 022). An
+    OSError (a full disk, a file-size limit) is raised again naming ``path``,
+    with a hint: see :func:`explain_write_error`.
 
     Examples
     --------
@@ -25,14 +60,21 @@ def write_bytes_atomic(path, data):
     (b'abc', ['a.bin'])
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temp(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temp(path)
+    except OSError as exc:
+        raise explain_write_error(exc, path) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        # A full disk or a file-size limit otherwise says "[Errno 28]" and nothing else.
+        Path(tmp).unlink(missing_ok=True)
+        raise explain_write_error(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

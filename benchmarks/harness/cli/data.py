@@ -20,7 +20,8 @@ def _cmd_datasets(args):
 def _cmd_download(args):
     from benchmarks.data.download import download_cifar10
 
-    path = download_cifar10(dest=args.dest, fmt=args.format, progress=not args.quiet)
+    path = download_cifar10(dest=args.dest, fmt=args.format, progress=not args.quiet,
+                            **({} if args.deadline is None else {"deadline": args.deadline}))
     print(f"CIFAR-10 ({args.format} layout) is in {path}")
     return 0
 
@@ -32,6 +33,8 @@ def add_download_parser(sub):
     p.add_argument("--format", choices=["python", "binary"], default="python")
     p.add_argument("--dest", default=None, help="target folder (default: the cache folder)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--deadline", type=float, default=None, metavar="SECONDS",
+                   help="most seconds the whole download may take (default 7200)")
     p.set_defaults(func=_cmd_download)
     return p
 

@@ -79,7 +79,8 @@ GOOD_MD5 = hashlib.md5(GOOD).hexdigest()
 
 
 class _Server:
-    """Routes: path -> (body, mode) with mode 'ok' or 'truncate'; counts GETs."""
+    """Routes: path -> (body, mode) with mode 'ok', 'truncate', 'stall', 'endless' or
+    'drip'; counts GETs."""
 
     def __init__(self):
         self.routes = {}
@@ -96,6 +97,9 @@ class _Server:
                 body, mode = server.routes[self.path]
                 self.send_response(200)
                 self.send_header("Content-Type", "application/gzip")
+                if mode in ("endless", "drip"):
+                    self._dribble(body, mode)
+                    return
                 # 'truncate' promises more than it sends, then hangs up.
                 extra = 1000 if mode == "truncate" else 0
                 self.send_header("Content-Length", str(len(body) + extra))
@@ -108,6 +112,24 @@ class _Server:
                     return
                 self.wfile.write(body)
                 self.close_connection = True
+
+            def _dribble(self, body, mode):
+                """'endless': no length, ``body`` again and again (64 MB at most);
+                'drip': the length of ``body``, then one byte every 50 ms."""
+                if mode == "drip":
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.close_connection = True
+                pieces = ([body] * (64 * 2**20 // len(body)) if mode == "endless"
+                          else [body[i:i + 1] for i in range(len(body))])
+                try:
+                    for piece in pieces:
+                        self.wfile.write(piece)
+                        self.wfile.flush()
+                        if mode == "drip" and server.release.wait(0.05):
+                            return
+                except OSError:  # the client hung up: what the tests expect
+                    return
 
             def log_message(self, *args):
                 pass

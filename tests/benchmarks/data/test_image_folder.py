@@ -238,7 +238,7 @@ def no_reading(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("an image was read before the layout was checked")
 
-    monkeypatch.setattr(image_folder.io, "imread", fail)
+    monkeypatch.setattr(image_folder, "read_image", fail)
 
 
 def test_missing_root(tmp_path, no_reading):
@@ -333,12 +333,14 @@ def test_unreadable_files_all_listed(with_bad_files):
     assert "skip_unreadable=True" in message
 
 
-def test_skip_unreadable_warns_and_lists(with_bad_files):
+def test_skip_unreadable_logs_each_file_with_its_reason(with_bad_files):
     folder, bad = with_bad_files
-    with pytest.warns(UserWarning, match="skipped 2 unreadable file") as record:
-        ds = load_image_folder(folder, skip_unreadable=True)
-    message = next(str(w.message) for w in record if "skipped" in str(w.message))
-    assert all(str(p) in message for p in bad)
+    logged = []
+    ds = load_image_folder(folder, skip_unreadable=True, log=logged.append)
+    assert len(logged) == 1
+    assert logged[0].startswith(f"skipped 2 unreadable file(s) under {folder}:")
+    for path, reason in ds.extra["skipped"]:
+        assert f"\n  {path}: {reason}" in logged[0]
     assert [path for path, _ in ds.extra["skipped"]] == [str(p) for p in bad]
     assert all(reason for _, reason in ds.extra["skipped"])
     assert len(ds.y_train) + len(ds.y_test) == 15
@@ -353,8 +355,8 @@ def test_nothing_skipped_means_empty_list(folder):
 def test_skipping_that_leaves_a_class_too_small(folder):
     for i in range(4):  # 'ant' keeps a single readable image
         (folder / "ant" / f"{i}.{LOSSLESS[i % 3]}").write_bytes(b"garbage")
-    with pytest.warns(UserWarning), pytest.raises(DatasetError, match=r"ant \(1\)"):
-        load_image_folder(folder, skip_unreadable=True)
+    with pytest.raises(DatasetError, match=r"ant \(1\)"):
+        load_image_folder(folder, skip_unreadable=True, log=lambda message: None)
 
 
 def test_skipping_all_test_images_of_a_class(tmp_path):
@@ -362,9 +364,8 @@ def test_skipping_all_test_images_of_a_class(tmp_path):
     _make_classes(root / "train", n_per_class=2)
     _make_classes(root / "test", n_per_class=1)
     (root / "test" / "bee" / "0.png").write_bytes(b"garbage")
-    with pytest.warns(UserWarning), pytest.raises(DatasetError, match=r"test has no readable "
-                                                                     r"image for class\(es\) bee"):
-        load_image_folder(root, skip_unreadable=True)
+    with pytest.raises(DatasetError, match=r"test has no readable image for class\(es\) bee"):
+        load_image_folder(root, skip_unreadable=True, log=lambda message: None)
 
 
 # ---- float images with values that are not pixels ------------------------------
@@ -385,7 +386,8 @@ def test_float_tiff_with_nan_or_inf_is_refused_naming_the_file(folder, bad, chan
 def test_float_tiff_with_nan_is_skipped_under_skip_unreadable(folder):
     image = np.full((32, 32), np.nan, np.float32)
     path = _save(folder / "bee" / "float.tif", image)
-    with pytest.warns(UserWarning, match="skipped 1 unreadable file"):
-        ds = load_image_folder(folder, skip_unreadable=True)
+    logged = []
+    ds = load_image_folder(folder, skip_unreadable=True, log=logged.append)
+    assert logged[0].startswith("skipped 1 unreadable file")
     assert [p for p, _ in ds.extra["skipped"]] == [str(path)]
     assert len(ds.y_train) + len(ds.y_test) == 15
