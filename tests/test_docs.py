@@ -1,6 +1,7 @@
 """docs/decisions.md: every link to it from the packages' code names one of its sections,
 and every section records a measurement (at least one number)."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -107,3 +108,162 @@ def test_every_section_has_a_number():
     assert decisions, "docs/decisions.md has no '## ' sections"
     empty = [a for a, body in decisions if not re.search(r"\d", body)]
     assert not empty, f"sections of docs/decisions.md with no measurement (no number): {empty}"
+
+
+# ---------------------------------------------------------------------------
+# The "**Code.**" pointers of docs/decisions.md name files and names that exist.
+
+POINTER = re.compile(r"^- \*\*Code\.\*\*")
+BACKTICKED = re.compile(r"`([^`\n]+)`")
+DOTTED = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+IDENTIFIER = re.compile(rf"({DOTTED})(?:\[.*\])?")  # `PRESETS["default"]` -> PRESETS
+CALL = re.compile(rf"({DOTTED})\(.*\)")              # `HOG(...)` -> HOG
+
+
+def code_pointers(text):
+    """``(line, pointer)`` of every ``- **Code.**`` item of ``text``, continuation lines
+    joined: an item runs to a blank line, the next item or the next heading."""
+    pointers, current = [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        if POINTER.match(line):
+            current = [number, line]
+            pointers.append(current)
+        elif current is not None and line.startswith("  ") and line.strip():
+            current[1] += " " + line.strip()
+        else:
+            current = None
+    return [(number, pointer) for number, pointer in pointers]
+
+
+def _targets(target):
+    """The names an assignment target binds (``a, b = ...`` binds both)."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [name for t in target.elts for name in _targets(t)]
+    return []
+
+
+def _bound(statements):
+    """Names bound by ``statements``: defs, classes, assignments and imports, looking into
+    ``if``/``try``/``with`` blocks but not into functions or classes."""
+    names = set()
+    for node in statements:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(n for t in node.targets for n in _targets(t))
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            names.update(_targets(node.target))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        for block in ("body", "orelse", "finalbody", "handlers"):
+            if isinstance(node, (ast.If, ast.Try, ast.With, ast.ExceptHandler)):
+                names |= _bound(getattr(node, block, []))
+    return names
+
+
+class ModuleNames:
+    """What a Python file defines, read with ``ast`` (nothing is imported)."""
+
+    def __init__(self, path):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        self.top = _bound(tree.body)
+        self.members = {node.name: _bound(node.body) for node in ast.walk(tree)
+                        if isinstance(node, ast.ClassDef)}
+        self.params, self.identifiers, self.strings = set(), set(), set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.arg):
+                self.params.add(node.arg)
+            elif isinstance(node, ast.Name):
+                self.identifiers.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                self.identifiers.add(node.attr)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                self.strings.add(node.value)
+        self.identifiers |= self.top | self.params
+        self.identifiers.update(m for ms in self.members.values() for m in ms)
+
+    def defines(self, dotted):
+        """``name`` is bound at module level, in a class body (a method, a field) or as a
+        parameter (``the `loss` parameter of ...``); ``Class.member`` is a member of a
+        class the module defines."""
+        parts = dotted.split(".")
+        if len(parts) == 1:
+            return (dotted in self.top or dotted in self.params
+                    or any(dotted in ms for ms in self.members.values()))
+        return len(parts) == 2 and parts[1] in self.members.get(parts[0], ())
+
+
+def check_pointer(pointer):
+    """The problems of one pointer: no file, a missing file, a name no named file has."""
+    files, names = [], []
+    for token in BACKTICKED.findall(pointer):
+        if token.endswith(".py") or "/" in token:
+            files.append(token)
+        else:
+            names.append(token)
+    if not files:
+        return ["names no file (write its path, e.g. `pipelines/parts.py`)"]
+    missing = [f for f in files if not (REPO / f).is_file()]
+    if missing:
+        return [f"no file {f}" for f in missing]
+    modules = [ModuleNames(REPO / f) for f in files if f.endswith(".py")]
+    problems = []
+    for token in names:
+        if token[0] in "\"'":  # a string literal: a branch like `"svm"`
+            try:
+                value = ast.literal_eval(token)
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(value, str) and not any(value in m.strings for m in modules):
+                problems.append(f"no string {token} in {', '.join(files)}")
+            continue
+        call, name = CALL.fullmatch(token), IDENTIFIER.fullmatch(token)
+        if call:  # a call snippet like `HOG(...)`: the callee is used in the file
+            callee = call.group(1).split(".")[-1]
+            if not any(callee in m.identifiers for m in modules):
+                problems.append(f"no {callee} (from `{token}`) in {', '.join(files)}")
+        elif name:
+            if not any(m.defines(name.group(1)) for m in modules):
+                problems.append(f"no {name.group(1)} (from `{token}`) in {', '.join(files)}")
+        # Anything else (an expression, a shape) is not a name: nothing to look up.
+    return problems
+
+
+def test_check_pointer_finds_moved_and_missing_names():
+    ok = ("- **Code.** `pipelines/parts.py`, `features_for` (the `HOG(...)` call), "
+          '`classifier_for`, `"svm"` branch, `_REF_C`; `pipelines/registry.py` '
+          '(`PRESETS["default"]`, `PipelineSpec.auto_augment`, `augments_in_batches`); '
+          "the `loss` parameter of `LinearSVM` in `classifiers/linear.py`.")
+    assert check_pointer(ok) == []
+    assert check_pointer("- **Code.** `pipelines/registry.py`, `_scale_for`.") == [
+        "no _scale_for (from `_scale_for`) in pipelines/registry.py"]
+    assert check_pointer("- **Code.** `pipelines/nowhere.py`.") == ["no file pipelines/nowhere.py"]
+    assert check_pointer("- **Code.** `resolve_augment` in the augmentation module.") == [
+        "names no file (write its path, e.g. `pipelines/parts.py`)"]
+    assert check_pointer("- **Code.** `pipelines/parts.py`, `PipelineSpec.nothing`, "
+                         '`NOPE(...)`, `"no-such-branch"`.') == [
+        "no PipelineSpec.nothing (from `PipelineSpec.nothing`) in pipelines/parts.py",
+        "no NOPE (from `NOPE(...)`) in pipelines/parts.py",
+        'no string "no-such-branch" in pipelines/parts.py']
+
+
+def test_code_pointers_joins_continuation_lines():
+    text = "## a\n\n- **Code.** `a.py` (`x`,\n  `y`).\n- **Decision.** `z`.\n"
+    assert code_pointers(text) == [(3, "- **Code.** `a.py` (`x`, `y`).")]
+
+
+def test_every_decision_names_its_code():
+    sections = parse_sections(DECISIONS.read_text(encoding="utf-8"))
+    without = [a for a, level, body in sections
+               if level == 2 and not code_pointers(body)]
+    assert not without, f"sections of docs/decisions.md without a '- **Code.**' item: {without}"
+
+
+def test_code_pointers_name_existing_files_and_names():
+    pointers = code_pointers(DECISIONS.read_text(encoding="utf-8"))
+    assert len(pointers) >= 30, pointers  # guards against passing on nothing
+    broken = [f"docs/decisions.md:{line}: {problem}"
+              for line, pointer in pointers for problem in check_pointer(pointer)]
+    assert not broken, "\n".join(["'**Code.**' pointers that do not match the code:", *broken])
