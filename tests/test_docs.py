@@ -267,3 +267,107 @@ def test_code_pointers_name_existing_files_and_names():
     broken = [f"docs/decisions.md:{line}: {problem}"
               for line, pointer in pointers for problem in check_pointer(pointer)]
     assert not broken, "\n".join(["'**Code.**' pointers that do not match the code:", *broken])
+
+
+# ---------------------------------------------------------------------------
+# README.md and docs/**/*.md: short README, links that lead somewhere.
+
+README = REPO / "README.md"
+RESULTS_INDEX = REPO / "docs" / "results" / "README.md"
+README_MAX_LINES = 210
+# [text](target) and ![alt](target), the target up to a space or ')' (a title may follow).
+MD_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+INLINE_CODE = re.compile(r"(`+).+?\1")
+
+
+def markdown_files():
+    return [README, *sorted((REPO / "docs").rglob("*.md"))]
+
+
+def relative_links(path):
+    """``(line, target)`` of every link in ``path`` to a file of this repository: links in
+    fenced or inline code, to web addresses and to e-mail addresses are left out."""
+    links, fence = [], None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        opening = FENCE.match(line)
+        if fence is None and opening:
+            fence = opening.group(1)[0]
+            continue
+        if fence is not None:
+            if opening and opening.group(1)[0] == fence:
+                fence = None
+            continue
+        for match in MD_LINK.finditer(INLINE_CODE.sub("", line)):
+            target = match.group(1)
+            if not re.match(r"[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):
+                links.append((number, target))
+    return links
+
+
+def broken_link(source, target, root=REPO):
+    """Why ``target``, linked from the file ``source``, leads nowhere; None when it is fine.
+
+    A link must stay inside ``root``; ``#anchor`` must be a heading of the Markdown file.
+    """
+    path, _, anchor = target.partition("#")
+    destination = (source.parent / path).resolve() if path else source.resolve()
+    if not destination.exists():
+        return "no such file"
+    if destination != root.resolve() and root.resolve() not in destination.parents:
+        return "outside the repository"
+    if anchor:
+        if destination.is_dir() or destination.suffix != ".md":
+            return f"#{anchor} on a file that is not Markdown"
+        anchors = {a for a, _, _ in parse_sections(destination.read_text(encoding="utf-8"))}
+        if anchor not in anchors:
+            return f"no heading #{anchor} in {destination.relative_to(root.resolve())}"
+    return None
+
+
+def test_relative_links_skips_code_and_web_addresses(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("[a](b.md#c) ![p](d.png) [w](https://x.org/y.md) `[no](e.md)`\n"
+                    "```\n[no](f.md)\n```\n[g](h.md \"title\") [m](mailto:x@y.z)\n",
+                    encoding="utf-8")
+    assert relative_links(page) == [(1, "b.md#c"), (1, "d.png"), (5, "h.md")]
+
+
+def test_broken_link_checks_files_and_headings(tmp_path):
+    (tmp_path / "other.md").write_text("# Title\n## A section\n", encoding="utf-8")
+    page = tmp_path / "page.md"
+    page.write_text("# Here\n", encoding="utf-8")
+    assert broken_link(page, "other.md#a-section", root=tmp_path) is None
+    assert broken_link(page, "#here", root=tmp_path) is None
+    assert broken_link(page, "missing.md", root=tmp_path) == "no such file"
+    assert broken_link(page, "other.md#nothing", root=tmp_path) == (
+        "no heading #nothing in other.md")
+    assert broken_link(page, "#nowhere", root=tmp_path) == "no heading #nowhere in page.md"
+    assert broken_link(page, "../", root=tmp_path) == "outside the repository"
+
+
+def test_readme_is_short():
+    lines = len(README.read_text(encoding="utf-8").splitlines())
+    assert lines <= README_MAX_LINES, (
+        f"README.md has {lines} lines (at most {README_MAX_LINES}): it is the guide for a "
+        f"first run; put results, their history and details in docs/ and link to them")
+
+
+def test_every_relative_link_leads_somewhere():
+    checked, broken = 0, []
+    for path in markdown_files():
+        for line, target in relative_links(path):
+            checked += 1
+            reason = broken_link(path, target)
+            if reason:
+                broken.append(f"{path.relative_to(REPO)}:{line}: ({target}) {reason}")
+    assert checked >= 20, checked  # guards against passing on nothing
+    assert not broken, "\n".join(["links that lead nowhere:", *broken])
+
+
+def test_results_index_lists_every_results_page():
+    index = {(RESULTS_INDEX.parent / target.partition("#")[0]).resolve()
+             for _, target in relative_links(RESULTS_INDEX)}
+    pages = {p.resolve() for p in (REPO / "docs" / "results").rglob("*.md")
+             if p != RESULTS_INDEX}
+    missing = sorted(str(p.relative_to(REPO)) for p in pages - index)
+    assert not missing, f"pages of docs/results/ missing from its README.md index: {missing}"
