@@ -1,5 +1,11 @@
-"""docs/decisions.md: every link to it from the packages' code names one of its sections,
-and every section records a measurement (at least one number)."""
+"""The docs match the repository.
+
+docs/decisions.md: every link to it from the packages' code names one of its sections,
+every section records a measurement (at least one number), and its ``**Code.**`` item
+names files that exist and names (functions, classes, constants, methods) defined in them.
+README.md stays short, and every relative link of README.md and docs/**/*.md reaches a
+file (and a heading, for ``#anchor``); docs/results/README.md lists every results page.
+"""
 
 import ast
 import re
@@ -118,6 +124,8 @@ BACKTICKED = re.compile(r"`([^`\n]+)`")
 DOTTED = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 IDENTIFIER = re.compile(rf"({DOTTED})(?:\[.*\])?")  # `PRESETS["default"]` -> PRESETS
 CALL = re.compile(rf"({DOTTED})\(.*\)")              # `HOG(...)` -> HOG
+# A path with an extension: `features/bovw.py`, `conftest.py` (not `pixels/cnn`, a pipeline).
+FILE = re.compile(r"(?:[\w.-]+/)*[\w-]+\.py|(?:[\w.-]+/)+[\w.-]+\.\w+")
 
 
 def code_pointers(text):
@@ -157,8 +165,8 @@ def _bound(statements):
             names.update(_targets(node.target))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        for block in ("body", "orelse", "finalbody", "handlers"):
-            if isinstance(node, (ast.If, ast.Try, ast.With, ast.ExceptHandler)):
+        if isinstance(node, (ast.If, ast.Try, ast.With, ast.ExceptHandler)):
+            for block in ("body", "orelse", "finalbody", "handlers"):
                 names |= _bound(getattr(node, block, []))
     return names
 
@@ -199,7 +207,7 @@ def check_pointer(pointer):
     """The problems of one pointer: no file, a missing file, a name no named file has."""
     files, names = [], []
     for token in BACKTICKED.findall(pointer):
-        if token.endswith(".py") or "/" in token:
+        if FILE.fullmatch(token):
             files.append(token)
         else:
             names.append(token)
@@ -240,6 +248,7 @@ def test_check_pointer_finds_moved_and_missing_names():
     assert check_pointer("- **Code.** `pipelines/registry.py`, `_scale_for`.") == [
         "no _scale_for (from `_scale_for`) in pipelines/registry.py"]
     assert check_pointer("- **Code.** `pipelines/nowhere.py`.") == ["no file pipelines/nowhere.py"]
+    assert check_pointer("- **Code.** `pipelines/parts.py`, the `pixels/cnn` row.") == []
     assert check_pointer("- **Code.** `resolve_augment` in the augmentation module.") == [
         "names no file (write its path, e.g. `pipelines/parts.py`)"]
     assert check_pointer("- **Code.** `pipelines/parts.py`, `PipelineSpec.nothing`, "
