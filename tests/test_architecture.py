@@ -147,3 +147,66 @@ def test_wheel_holds_the_product_and_not_the_developer_benchmarks(tmp_path):
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "featbench = benchmarks.harness.cli:main" in zipfile.ZipFile(wheel).read(
         entry_points).decode()
+
+
+def _private(part):
+    return part.startswith("_") and not part.startswith("__")
+
+
+def _private_imports(name, path, modules):
+    """``(line, what)`` of each private name ``name`` takes from another module.
+
+    A private name (``_x``) imported from another module, and a private module
+    (``pkg._mod``) imported from outside its package ``pkg``, are both refused;
+    a package's modules may import its own private modules.
+    """
+    is_package = path.name == "__init__.py"
+    package = name if is_package else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            pairs = [(alias.name, None) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[:len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            pairs = [(base, alias.name) for alias in node.names]
+        else:
+            continue
+        for module, imported in pairs:
+            full = f"{module}.{imported}" if imported else module
+            target = full if full in modules else module
+            if target.split(".")[0] not in PACKAGES:
+                continue  # another library's names are its own business
+            parts = target.split(".")
+            for i, part in enumerate(parts):
+                owner = ".".join(parts[:i])  # the package that holds the private module
+                if _private(part) and not (name == owner or name.startswith(owner + ".")):
+                    found.append((node.lineno, target))
+            own = name == module or name.startswith(module + ".")
+            if imported and full not in modules and _private(imported) and not own:
+                found.append((node.lineno, full))
+    return found
+
+
+def test_private_import_finder_knows_what_is_private(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("from features._patches import x\nfrom features.hog import _cells\n"
+                    "from . import _own\nfrom features.checks import check_int\n")
+    modules = {"features._patches": path, "features.hog": path, "features.checks": path,
+               "classifiers.m": path, "features.m": path}
+    assert _private_imports("classifiers.m", path, modules) == [
+        (1, "features._patches"), (2, "features.hog._cells")]
+    # Inside its package a private module is the package's own business.
+    assert _private_imports("features.m", path, {**modules, "features._own": path}) == [
+        (2, "features.hog._cells")]
+
+
+def test_no_module_imports_another_modules_private_names():
+    modules = _modules()
+    found = [f"{path.relative_to(ROOT)}:{line} imports {what}"
+             for name, path in modules.items()
+             for line, what in _private_imports(name, path, modules)]
+    assert found == []
