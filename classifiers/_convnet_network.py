@@ -33,18 +33,14 @@ The formulas are those of :mod:`classifiers.layers`, arranged for speed:
 """
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
+
+from features.threads import blas_limit, product_blas_threads
 
 from .convnet_params import BN_EPS, BN_MOMENTUM
 from .layers import conv2d_forward, dropout_mask
 
 __all__ = ["ConvNetwork"]
 
-# Filter gradients with fewer entries run on one BLAS thread: the first
-# layer's (27 x 32 from a sum over 131,072 positions at batch 128) took a
-# median 20 ms and up to 1.6 s on two threads of a busy 2-core machine, 4 ms
-# on one.
-_ONE_THREAD_OUTPUT = 2**12
 
 
 class ConvNetwork:
@@ -102,7 +98,6 @@ class ConvNetwork:
             H, W, C = Ho, Wo, F
         self.feat = np.empty((B, H, W, C), dt)  # output of the last block
         self.bn = [None] * self.n_blocks
-        self.blas = ThreadpoolController()
 
     def dropout_mask(self, shape):
         """Inverted-dropout mask of ``shape`` (:func:`~classifiers.layers.dropout_mask`)."""
@@ -202,10 +197,10 @@ class ConvNetwork:
         dyp -= zp
         dz4[:, 0:2 * Ho:2, 0:2 * Wo:2] += dyp
         g = self.grads.blocks[b]
-        if 9 * C * F < _ONE_THREAD_OUTPUT:
-            with self.blas.limit(limits=1, user_api="blas"):
-                np.matmul(self.cols[b][:M].T, dz, out=g.weight.reshape(9 * C, F))
-        else:
+        # A small filter gradient (the first layer's 27 x 32, summed over 131,072
+        # positions at batch 128) took a median 20 ms and up to 1.6 s on two threads of
+        # a busy 2-core machine, 4 ms on one: the thread policy gives it one.
+        with blas_limit(product_blas_threads(output_entries=9 * C * F)):
             np.matmul(self.cols[b][:M].T, dz, out=g.weight.reshape(9 * C, F))
         g.gamma[...] = dgamma
         g.beta[...] = dbeta

@@ -9,11 +9,11 @@ penalized).
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from features.checks import check_choice, check_int, check_real
+from features.threads import blas_limit, product_blas_threads
 
 from ._linear_doc import fill_params_doc
 from .training import check_common_params, encode_labels, split_validation, train_loop
@@ -139,9 +139,8 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
             # Write into W and b (the arrays read below), whichever weights the state holds.
             W[...], b[...] = state
 
-        # The products here are small (batch x features x classes): one BLAS thread
-        # is faster than several, and far faster when other processes share the cores.
-        with threadpool_limits(limits=1, user_api="blas"):
+        # Products of batch x features x classes: the thread policy decides their threads.
+        with blas_limit(product_blas_threads(bs * X.shape[1] * n_classes)):
             (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
              self.n_iter_, self.best_validation_score_) = (
                 train_loop(

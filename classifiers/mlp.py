@@ -6,11 +6,11 @@ The network's forward and backward passes are in :mod:`classifiers._mlp_network`
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from features.checks import check_bool, check_choice, check_int, check_real
+from features.threads import blas_limit, product_blas_threads
 
 from ._mlp_network import MLPNetwork, init_batchnorm, init_weights, max_pieces
 from .training import check_common_params, encode_labels, split_validation, train_loop
@@ -23,7 +23,6 @@ __all__ = ["MLPClassifier"]
 
 ACTIVATIONS = tuple(LAYER_ACTIVATIONS) + ("maxout",)
 INITS = ("he", "xavier")
-_SMALL_PRODUCT = 10**7  # multiply-adds of the largest per-batch product
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -250,11 +249,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             scores = self._forward(X_va, Ws, bs_, bn)
             return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
 
-        # Small products run on one BLAS thread: threads save little there and cost far
-        # more when other processes share the cores (docs/decisions.md#mlp-blas-threads).
+        # Small products run on one BLAS thread (docs/decisions.md#mlp-blas-threads).
         biggest = B * max(W.shape[0] * W.shape[1] for W in Ws)
         state = net.params + ([a for _, _, m, v in bn for a in (m, v)] if bn else [])
-        with threadpool_limits(limits=1 if biggest < _SMALL_PRODUCT else None, user_api="blas"):
+        with blas_limit(product_blas_threads(biggest)):
             (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
              self.n_iter_, self.best_validation_score_) = (
                 train_loop(

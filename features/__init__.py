@@ -1,7 +1,9 @@
 """Classic image features as batched scikit-learn transformers.
 
 The image-batch validation they share (:func:`check_images`,
-:func:`to_float_images`) is public too, for the classifiers that take images.
+:func:`to_float_images`) is public too, for the classifiers that take images;
+how many threads each piece of work may use is decided in :mod:`features.threads`,
+for the whole project.
 """
 
 from ._validation import check_images, to_float_images

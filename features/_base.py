@@ -30,9 +30,10 @@ a lookup table worth it for the batch, say) and may return a dict of keyword
 arguments for every chunk of that batch; ``_transform_raw_chunk(self, images,
 work_dtype, **batch)`` gets each chunk in its own dtype, for kernels that are
 faster on 8-bit input (the default converts it to floats of ``work_dtype``
-and calls ``_transform_chunk``). ``_work_dtype``, ``_default_chunk_size``
-and ``_chunk_blas_limit`` set the float dtype of the kernels, the chunk size
-when ``chunk_size`` is None and the BLAS threads while chunks run.
+and calls ``_transform_chunk``). ``_work_dtype`` and ``_default_chunk_size``
+set the float dtype of the kernels and the chunk size when ``chunk_size`` is
+None; ``_chunk_products`` says what the chunks spend their time on, from
+which :func:`features.threads.chunk_blas_threads` decides their BLAS threads.
 
 It may override ``_check_images_kwargs`` (e.g. ``{"n_channels": 3}``) to
 restrict the accepted input, and set ``_fit_uses_images = False`` when
@@ -50,7 +51,8 @@ from scipy import sparse
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._chunks import blas_limit, iter_chunks, n_workers, thread_map
+from ._chunks import iter_chunks
+from .threads import blas_limit, chunk_blas_threads, n_workers, thread_map
 from ._validation import check_image_shape, check_images, output_dtype, to_float_images
 from .checks import check_int
 
@@ -97,7 +99,9 @@ class ImageTransformerMixin(TransformerMixin):
     #: BLAS threads while chunks are transformed (None: no cap). Kernels whose
     #: matrix products are small per chunk set 1: BLAS threads would only
     #: spin beside the chunk threads (or beside the other core's work).
-    _chunk_blas_threads = None
+    # What the chunks spend their time on, for the thread policy
+    # (features.threads.chunk_blas_threads): None, no product to speak of.
+    _chunk_products = None
 
     def _check_images_kwargs(self):
         return {}
@@ -296,9 +300,9 @@ class ImageTransformerMixin(TransformerMixin):
         """Images per chunk when ``chunk_size`` is None: the whole batch."""
         return n_images
 
-    def _chunk_blas_limit(self, n_workers):
-        """BLAS threads while chunks run on ``n_workers`` threads (None: no cap)."""
-        return self._chunk_blas_threads
+    def _chunk_blas_limit(self, workers):
+        """BLAS threads while chunks run on ``workers`` threads (None: no cap)."""
+        return chunk_blas_threads(workers, self._chunk_products)
 
     def _map_chunks(self, func, images, work_dtype, out=None):
         """Apply ``func`` to chunks of ``images`` and stack the (n, D) results (into ``out``).

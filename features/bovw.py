@@ -14,7 +14,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 # The module, not its names: calls go through it, so tests can patch them.
 import features._patches as _patches
@@ -23,6 +22,7 @@ from ._base import ImageTransformerMixin
 from ._chunks import iter_chunks
 from ._validation import output_dtype, to_float_images
 from .checks import check_bool, check_choice, check_int, check_real
+from .threads import blas_limit
 
 __all__ = ["BagOfVisualWords"]
 
@@ -258,7 +258,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
                         random_state=seed)
         # k-means' OpenMP threads follow n_jobs too: left at all cores, their
         # barrier spinning makes the fit crawl on a machine that is already busy.
-        with threadpool_limits(limits=effective_n_jobs(self.n_jobs), user_api="openmp"):
+        with blas_limit(effective_n_jobs(self.n_jobs), user_api="openmp"):
             km.fit(patches)
         self.kmeans_ = km
         self.n_iter_ = int(km.n_iter_)
@@ -294,16 +294,12 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         # the (patches x words) block is the cost, and float32 halves it.
         return output_dtype(dtype)
 
+    _chunk_products = True  # the (patches x words) products of the encoding
+
     def _default_chunk_size(self, n_images, work_dtype):
         # As many images as keep the (patches x words) block near _CHUNK_BYTES.
         nh, nw = self.grid_shape_
         return max(1, _CHUNK_BYTES // (nh * nw * self.n_words * np.dtype(work_dtype).itemsize))
-
-    def _chunk_blas_limit(self, n_workers):
-        # Threads share the images; one BLAS thread each avoids n_jobs x
-        # BLAS-threads oversubscription while the element-wise passes run in
-        # parallel too. On one thread BLAS keeps all its threads.
-        return 1 if n_workers > 1 else None
 
     def _before_transform(self, images):
         return {"words_aug": _patches.augment_words(self.words_, self._work_dtype(images.dtype))}

@@ -195,7 +195,7 @@ class HOG(ImageTransformerMixin, BaseEstimator):
     _fit_uses_images = False  # fit only validates and records the image shape
 
     # The luminance is one small matrix-vector product per chunk.
-    _chunk_blas_threads = 1
+    _chunk_products = False  # small products among element-wise passes
 
     def __init__(self, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                  block_norm="L2-Hys", transform_sqrt=False, color="gray",

@@ -358,7 +358,7 @@ def test_chunk_blas_threads_caps_blas_during_transform_only(n_jobs):
     seen = []
 
     class CappedMeanColor(MeanColor):
-        _chunk_blas_threads = 1
+        _chunk_products = False  # one BLAS thread always (features.threads)
 
         def _transform_chunk(self, images):
             seen.append(blas_threads())

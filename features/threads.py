@@ -1,0 +1,160 @@
+"""How many threads each piece of work may use: the one thread policy of featbench.
+
+Every decision about threads is made here and asked for elsewhere: how many
+threads a batch of feature chunks runs on (:func:`n_workers`,
+:func:`thread_map`), how many BLAS threads each gets while they run
+(:func:`chunk_blas_threads`), which products run on one BLAS thread
+(:func:`product_blas_threads`), and what a task of a dask worker may use
+(:func:`task_limits`). Capping goes through one
+:class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
+"""
+
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
+from joblib import effective_n_jobs
+from threadpoolctl import ThreadpoolController
+
+__all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
+           "product_blas_threads", "SMALL_PRODUCT", "SMALL_OUTPUT", "task_limits"]
+
+#: Multiply-adds below which a training product runs on one BLAS thread: threads save
+#: little there and cost far more when other processes share the cores
+#: (docs/decisions.md#mlp-blas-threads).
+SMALL_PRODUCT = 10**7
+#: Entries below which a product's output (a filter gradient summed over every
+#: position of a batch) runs on one BLAS thread.
+SMALL_OUTPUT = 2**12
+
+_CONTROLLER = []
+
+
+def _controller():
+    # threadpool_limits scans the loaded libraries on every call (about 5 ms, as
+    # long as a whole small batch); a controller scans once.
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
+def blas_limit(n_threads, user_api="blas"):
+    """Context manager capping BLAS (or ``user_api``; None: every library) at ``n_threads``.
+
+    ``n_threads=None`` caps nothing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with blas_limit(1):
+    ...     float(np.ones((4, 4)).dot(np.ones(4)).sum())
+    16.0
+    """
+    if n_threads is None:
+        return contextlib.nullcontext()
+    return _controller().limit(limits=n_threads, user_api=user_api)
+
+
+def n_workers(n_jobs, n_items):
+    """Threads :func:`thread_map` runs ``n_items`` calls on for ``n_jobs``.
+
+    Examples
+    --------
+    >>> n_workers(2, 5), n_workers(-1, 1), n_workers(None, 5)
+    (2, 1, 1)
+    """
+    return min(effective_n_jobs(n_jobs), n_items)
+
+
+def chunk_blas_threads(workers, products):
+    """BLAS threads of each chunk while ``workers`` chunks run at once (None: no cap).
+
+    Parameters
+    ----------
+    workers : int
+    products : bool or None
+        True for chunks whose time goes to large products (the visual-word
+        encoding): every BLAS thread when they run alone, one each beside
+        other workers, which avoids ``workers x BLAS threads``
+        oversubscription. False for chunks of small products among
+        element-wise passes (HoG): one BLAS thread always. None for chunks
+        with no product to speak of: no cap.
+
+    Examples
+    --------
+    >>> chunk_blas_threads(1, True), chunk_blas_threads(4, True), chunk_blas_threads(1, False)
+    (None, 1, 1)
+    """
+    if products is None:
+        return None
+    return 1 if workers > 1 or not products else None
+
+
+def product_blas_threads(multiply_adds=None, output_entries=None):
+    """BLAS threads of a training product: 1 for a small one, None (no cap) otherwise.
+
+    Parameters
+    ----------
+    multiply_adds : int or None
+        Multiply-adds of the largest per-batch product (small: under
+        :data:`SMALL_PRODUCT`).
+    output_entries : int or None
+        Entries of a product's output (small: under :data:`SMALL_OUTPUT`).
+
+    Examples
+    --------
+    >>> product_blas_threads(200 * 3072 * 10), product_blas_threads(128 * 3072 * 512)
+    (1, None)
+    >>> product_blas_threads(output_entries=27 * 32)
+    1
+    """
+    small = ((multiply_adds is not None and multiply_adds < SMALL_PRODUCT)
+             or (output_entries is not None and output_entries < SMALL_OUTPUT))
+    return 1 if small else None
+
+
+def task_limits():
+    """Every BLAS and OpenMP library held to one thread: a task of a one-thread dask worker.
+
+    Process-wide limits are what such a worker wants: two tasks of one worker
+    never compute at once, and more threads would fight the other workers for
+    the cores.
+    """
+    return blas_limit(1, user_api=None)
+
+
+def thread_map(func, items, n_jobs):
+    """``[func(item) for item in items]``, run on up to ``n_jobs`` threads.
+
+    ``n_jobs`` means what it means to joblib (-1: every CPU; None: 1, or the
+    ``n_jobs`` of an enclosing :func:`joblib.parallel_config`). The threads
+    are the standard library's rather than :class:`joblib.Parallel`'s:
+    joblib's result loop polls every 10 ms, and a whole batch of small images
+    takes about that long (the 10-bin hue histograms of 5,170 CIFAR images
+    take 17 ms on one core), so ``Parallel`` made two threads slower than one.
+
+    Parameters
+    ----------
+    func : callable
+        Called once per item; its calls must be thread-safe.
+    items : iterable
+    n_jobs : int or None
+
+    Returns
+    -------
+    results : list
+        In the order of ``items``. The first exception raised by ``func``
+        is raised again here.
+
+    Examples
+    --------
+    >>> thread_map(lambda x: x * x, range(4), n_jobs=2)
+    [0, 1, 4, 9]
+    """
+    items = list(items)
+    workers = n_workers(n_jobs, len(items))
+    if workers <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(func, items))
+
+
