@@ -11,9 +11,10 @@ write to (a shared ``--cache-dir`` or ``$FEATBENCH_CACHE``) cannot make
 featbench run theirs: arrays are ``.npy`` files read with pickling refused,
 everything else is JSON. Pickles (what ``joblib.Memory`` stores) are never
 read. An entry that does not parse or does not fit its key (truncated, edited,
-planted) is said in one line and computed again. Someone who can write to the
-folder can still leave wrong numbers under a right key: keep the cache private
-(the default, under the home folder) when that matters.
+planted, nested too deep) is said in one line, removed and computed again; one
+process at a time writes an entry. Someone who can write to the folder can
+still leave wrong numbers under a right key: keep the cache private (the
+default, under the home folder) when that matters.
 """
 
 import functools
@@ -30,18 +31,14 @@ import joblib
 import numpy as np
 
 from benchmarks.data.paths import cache_dir
+from benchmarks.harness.lock import FolderLockedError, hold_lock
+from benchmarks.harness.saved import DamagedFileError, load_json
 
 __all__ = ["ResultCache", "StoredArray", "open_cache", "code_fingerprint",
            "pipeline_fingerprint", "CACHE_FORMAT"]
 
-#: Written into every entry; an entry of another format is computed again.
-CACHE_FORMAT = 1
-#: Rows per read of :meth:`StoredArray.read_into`.
-READ_ROWS = 4096
-
-
-def _stderr_line(message):
-    print(message, file=sys.stderr)
+CACHE_FORMAT = 1  # written into every entry; an entry of another format is computed again
+READ_ROWS = 4096  # rows per read of StoredArray.read_into
 
 
 class StoredArray:
@@ -161,7 +158,7 @@ class ResultCache:
 
     def __init__(self, location, notice=None):
         self.location = Path(location) if location is not None else None
-        self.notice = notice if notice is not None else _stderr_line
+        self.notice = notice if notice is not None else functools.partial(print, file=sys.stderr)
 
     @property
     def enabled(self):
@@ -221,7 +218,7 @@ class ResultCache:
         if not entry.is_dir():
             return None
         try:
-            doc = json.loads((entry / "entry.json").read_text(encoding="utf-8"))
+            doc = load_json(entry / "entry.json")
             if not isinstance(doc, dict) or doc.get("format") != CACHE_FORMAT:
                 raise ValueError(f"not a featbench cache entry of format {CACHE_FORMAT}")
             n = doc.get("arrays")
@@ -238,8 +235,9 @@ class ResultCache:
             if check is not None:
                 check(doc["document"], arrays)
             return doc["document"], arrays
-        except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
-            reason = (exc.strerror if isinstance(exc, OSError) and exc.strerror
+        except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError) as exc:
+            reason = (exc.reason if isinstance(exc, DamagedFileError)
+                      else exc.strerror if isinstance(exc, OSError) and exc.strerror
                       else str(exc) or type(exc).__name__)
             self.notice(f"featbench: cache entry {entry}{f' ({what})' if what else ''} is "
                         f"unreadable ({reason}); computing it again.")
@@ -257,27 +255,36 @@ class ResultCache:
         entry = self._entry(kind, key)
         tmp = entry.parent / f".tmp-{key}-{secrets.token_hex(4)}"
         try:
-            tmp.mkdir(parents=True)
-            for i, array in enumerate(arrays):
-                array = np.asarray(array)
-                with open(tmp / f"{i}.npy", "wb") as fh:
-                    # A column slice (one block of stacked features) goes through
-                    # _Writer: numpy writes it in blocks, to a file an element at a time.
-                    np.lib.format.write_array(fh if array.flags.c_contiguous else _Writer(fh),
-                                              array, allow_pickle=False)
-            doc = {"format": CACHE_FORMAT, "arrays": len(arrays), "document": document}
-            (tmp / "entry.json").write_text(json.dumps(doc), encoding="utf-8")
-            try:
-                os.rename(tmp, entry)
-            except OSError:
-                if not entry.is_dir():  # not a concurrent writer's entry: a real failure
-                    raise
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            # One writer per entry: another command storing the same result now wins.
+            with hold_lock(entry.parent / f".{key}.lock", f"cache entry {entry}"):
+                self._write(entry, tmp, document, arrays)
+        except FolderLockedError:
+            pass  # the same result, stored by the lock's holder
         except (OSError, ValueError, TypeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             self.notice(f"featbench: could not store cache entry {entry} ({reason}); "
                         f"continuing without it.")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    @staticmethod
+    def _write(entry, tmp, document, arrays):
+        tmp.mkdir()
+        for i, array in enumerate(arrays):
+            array = np.asarray(array)
+            with open(tmp / f"{i}.npy", "wb") as fh:
+                # A column slice (one block of stacked features) goes through
+                # _Writer: numpy writes it in blocks, to a file an element at a time.
+                np.lib.format.write_array(fh if array.flags.c_contiguous else _Writer(fh),
+                                          array, allow_pickle=False)
+        doc = {"format": CACHE_FORMAT, "arrays": len(arrays), "document": document}
+        (tmp / "entry.json").write_text(json.dumps(doc), encoding="utf-8")
+        try:
+            os.rename(tmp, entry)
+        except OSError:
+            if not entry.is_dir():  # not an earlier writer's entry: a real failure
+                raise
 
 
 def open_cache(cache=None, enabled=True, notice=None):

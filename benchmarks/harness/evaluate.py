@@ -19,6 +19,7 @@ import pipelines
 from benchmarks.harness.cache import ResultCache, code_fingerprint, pipeline_fingerprint
 from benchmarks.harness.fitting import fit_head, predict_chunked
 from benchmarks.harness.memory import phase_peak, process_peak_rss
+from benchmarks.harness.saved import ROW_FIELDS, check_fields
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 
 __all__ = ["extract_features", "run_pipeline"]
@@ -243,16 +244,10 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     return row
 
 
-_ROW_KEYS = {"pipeline", "accuracy", "ci_low", "ci_high", "balanced_accuracy", "val_accuracy",
-             "n_features", "feature_time", "fit_time", "predict_time", "cache",
-             "per_class_accuracy", "best_params", "loss_curve", "predictions"}
-
-
 def _row_checker(name, split):
     def check(row, arrays):
-        if not (isinstance(row, dict) and _ROW_KEYS <= set(row) and row["pipeline"] == name
-                and isinstance(row["predictions"], list)
-                and len(row["predictions"]) == len(split.y_test)):
+        check_fields(row, ROW_FIELDS)
+        if row["pipeline"] != name or len(row["predictions"]) != len(split.y_test):
             raise ValueError(f"not a row of {name} on this split")
     return check
 

@@ -1,4 +1,4 @@
-"""One writer per folder: a lock file taken before any work, said when another holds it.
+"""One writer at a time: a lock file taken before any work, said when another holds it.
 
 ``featbench run``, ``learning-curve`` and ``seeds`` take the lock of their
 ``--out`` folder, and the feature cache takes one per entry it writes, so two
@@ -13,7 +13,7 @@ import os
 import socket
 from pathlib import Path
 
-__all__ = ["FolderLockedError", "folder_lock", "LOCK_NAME"]
+__all__ = ["FolderLockedError", "folder_lock", "hold_lock", "LOCK_NAME"]
 
 #: Name of the lock file inside a locked folder.
 LOCK_NAME = ".featbench.lock"
@@ -57,6 +57,40 @@ def _take(path):
 
 
 @contextlib.contextmanager
+def hold_lock(path, what):
+    """Hold the lock file ``path`` inside the block; ``what`` names the locked thing.
+
+    Raises
+    ------
+    FolderLockedError
+        If a live process holds it (the message names the process and host),
+        or a process of another host (which cannot be checked from here).
+    """
+    path = Path(path)
+    here = socket.gethostname()
+    for _ in range(3):  # a lock freed or taken over between two steps: try again
+        if _take(path):
+            break
+        owner = _owner(path)
+        if owner is not None and owner[0] == os.getpid() and owner[1] == here:
+            raise FolderLockedError(f"{what} is already in use by this process.")
+        if owner is not None and (owner[1] != here or _alive(owner[0])):
+            raise FolderLockedError(
+                f"{what} is in use by process {owner[0]} on {owner[1]} (its lock: {path}); "
+                f"wait for it to finish or choose another. If that process is gone, delete "
+                f"{path}.")
+        # Its owner is gone (or it was never written whole): take it over.
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        raise FolderLockedError(f"{what}: could not take its lock {path}.")
+    try:
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
 def folder_lock(folder, what="--out folder"):
     """Hold the lock of ``folder`` (created if missing) inside the block.
 
@@ -69,8 +103,8 @@ def folder_lock(folder, what="--out folder"):
     Raises
     ------
     FolderLockedError
-        If a live process holds it (the message names the process and host),
-        or a process of another host (which cannot be checked from here).
+        If another live process holds it: the message names the process and
+        its host, and says to wait or to choose another folder.
 
     Examples
     --------
@@ -84,26 +118,4 @@ def folder_lock(folder, what="--out folder"):
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOCK_NAME
-    here = socket.gethostname()
-    for _ in range(3):  # a lock freed or taken over between two steps: try again
-        if _take(path):
-            break
-        owner = _owner(path)
-        if owner is not None and owner[0] == os.getpid() and owner[1] == here:
-            raise FolderLockedError(f"{what} {folder} is already in use by this process.")
-        if owner is not None and (owner[1] != here or _alive(owner[0])):
-            raise FolderLockedError(
-                f"{what} {folder} is in use by process {owner[0]} on {owner[1]} (its lock: "
-                f"{path}); wait for it to finish or choose another {what.split()[0]}. If "
-                f"that process is gone, delete {path}.")
-        # Its owner is gone (or it was never written whole): take it over.
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-    else:
-        raise FolderLockedError(f"{what} {folder}: could not take its lock {path}.")
-    try:
-        yield path
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+    return hold_lock(folder / LOCK_NAME, f"{what} {folder}")

@@ -1,6 +1,7 @@
 """benchmarks/harness/cache.py: feature blocks and rows cached under keys that cannot go
 stale, in files that cannot run code."""
 
+import json
 import os
 import pickle
 
@@ -151,7 +152,9 @@ def test_object_arrays_are_never_stored(tmp_path):
     lambda entry: (entry / "entry.json").write_text('{"format": 99}'),
     lambda entry: (entry / "1.npy").unlink(),
     lambda entry: np.save(entry / "0.npy", np.ones((3, 2))),  # not one row per image
-], ids=["truncated", "bad-json", "other-format", "missing-array", "wrong-shape"])
+    lambda entry: (entry / "entry.json").write_text("[" * 200_000 + "]" * 200_000),
+], ids=["truncated", "bad-json", "other-format", "missing-array", "wrong-shape",
+        "nested-200000-deep"])
 def test_a_damaged_block_is_computed_again_with_one_line(tmp_path, damage):
     split, notices = tiny_split(), []
     store = ResultCache(tmp_path, notices.append)
@@ -290,3 +293,38 @@ def test_a_damaged_lazy_entry_is_computed_again(tmp_path, damage):
             np.lib.format.write_array(fh, np.array([None, 1], dtype=object), allow_pickle=True)
     assert store.fetch("blocks", "k", lazy=True) is None
     assert "unreadable" in notices[0] and not (tmp_path / "blocks" / "k").exists()
+
+
+@pytest.mark.parametrize("damage", [
+    lambda doc: {k: v for k, v in doc.items() if k != "per_class_accuracy"},
+    lambda doc: {**doc, "accuracy": "high"},
+    lambda doc: {**doc, "predictions": doc["predictions"][:-1]},
+], ids=["missing-key", "string-accuracy", "short-predictions"])
+def test_a_damaged_cached_row_is_removed_and_computed_again(tmp_path, damage):
+    from benchmarks.harness.evaluate import run_pipeline
+
+    split, notices = tiny_split(), []
+    store = ResultCache(tmp_path, notices.append)
+    first = run_pipeline("hog/svm", split, store)
+    (entry,) = (tmp_path / "rows").iterdir()
+    doc = json.loads((entry / "entry.json").read_text())
+    doc["document"] = damage(doc["document"])
+    (entry / "entry.json").write_text(json.dumps(doc))
+    again = run_pipeline("hog/svm", split, store)
+    assert again["cache"] != "row" and again["accuracy"] == first["accuracy"]
+    assert len(notices) == 1 and "row hog/svm" in notices[0] and "computing it again" in notices[0]
+    assert run_pipeline("hog/svm", split, store)["cache"] == "row"  # stored again, whole
+
+
+def test_a_cache_entry_being_written_by_another_process_is_left_to_it(tmp_path):
+    import socket
+
+    notices = []
+    store = ResultCache(tmp_path, notices.append)
+    (tmp_path / "rows").mkdir()
+    # A live process (this test's parent) holds the entry's lock.
+    (tmp_path / "rows" / ".k.lock").write_text(json.dumps({"pid": os.getppid(),
+                                                            "host": socket.gethostname()}))
+    store.store("rows", "k", {"a": 1})
+    assert store.fetch("rows", "k") is None and notices == []
+    assert sorted(p.name for p in (tmp_path / "rows").iterdir()) == [".k.lock"]

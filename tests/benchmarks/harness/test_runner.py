@@ -268,8 +268,23 @@ def test_run_says_what_it_trains_on_before_the_work(tmp_path):
                        "1-pixel shifts drawn per mini-batch)")
 
 
-@pytest.mark.parametrize("damage", ['{"pipeline": "hog/svm", "accur', "[]", "\udcff"],
-                         ids=["cut-short", "not-a-row", "not-utf8"])
+_DEEP = "[" * 200_000 + "]" * 200_000
+
+
+def _row_without(key):
+    return lambda doc: json.dumps({k: v for k, v in doc.items() if k != key})
+
+
+def _row_with(key, value):
+    return lambda doc: json.dumps({**doc, key: value})
+
+
+@pytest.mark.parametrize("damage", [
+    '{"pipeline": "hog/svm", "accur', "[]", "\udcff", _DEEP,
+    _row_without("per_class_accuracy"), _row_without("accuracy"), _row_with("accuracy", "0.5"),
+    _row_with("accuracy", 1.5), _row_with("pipeline", "color/svm"),
+], ids=["cut-short", "not-a-row", "not-utf8", "nested-200000-deep", "no-per-class-accuracy",
+        "no-accuracy", "string-accuracy", "accuracy-out-of-range", "another-pipeline"])
 def test_resume_names_a_damaged_row_file_and_computes_that_row_again(damage, tmp_path,
                                                                      capsys, monkeypatch):
     kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
@@ -277,6 +292,8 @@ def test_resume_names_a_damaged_row_file_and_computes_that_row_again(damage, tmp
     names = ["hog/svm", "color/svm"]
     first = run_benchmark(color_dataset(), names, **kw)
     damaged = tmp_path / "r" / "rows" / "hog-svm.json"
+    if callable(damage):
+        damage = damage(json.loads(damaged.read_text()))
     damaged.write_bytes(damage.encode("utf-8", "surrogateescape"))
     computed, real = [], runner.run_pipeline
     monkeypatch.setattr(runner, "run_pipeline",
