@@ -107,6 +107,16 @@ class PipelineSpec:
         return "hflip+shift" if self.learned else "hflip"
 
     @property
+    def tuned(self):
+        """Whether ``--search`` (and each size of a learning curve) tunes this row's grid.
+
+        Every row but the ConvNets: three more fits of 60 epochs would take
+        longer than the rest of a default run, so they keep their fixed
+        settings (docs/decisions.md#search-fixed-convnets).
+        """
+        return self.classifier not in ("cnn", "torchcnn")
+
+    @property
     def classifier_bytes(self):
         """Bytes per feature value of the fit part that the classifier copies while fitting.
 

@@ -8,6 +8,8 @@ it was on, and ``resume=True`` carries on from the points it finds. With a
 :func:`~benchmarks.harness.runner.run_benchmark` are.
 """
 
+import json
+
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -28,7 +30,7 @@ from features.checks import check_int
 __all__ = ["learning_curve"]
 
 _COLUMNS = ["pipeline", "train_size", "accuracy", "ci_low", "ci_high", "fit_images",
-            "fit_time"]
+            "fit_time", "tuned", "best_params"]
 
 
 def _check_sizes(sizes, n):
@@ -61,10 +63,34 @@ def _check_sizes(sizes, n):
     return resolved
 
 
+def _params(value):
+    """Chosen settings as ``alpha=0.001``; ``fixed`` for a row that was not tuned."""
+    if not isinstance(value, dict) or not value:
+        return "fixed"
+    return ", ".join(f"{k.rpartition('__')[2]}={v:g}" if isinstance(v, float)
+                     else f"{k.rpartition('__')[2]}={v}" for k, v in sorted(value.items()))
+
+
+def _settings_markdown(table, names):
+    """The settings each size's validation split chose, one column per pipeline."""
+    shown = table.assign(settings=[_params(p) if t else "fixed"
+                                   for p, t in zip(table["best_params"], table["tuned"])])
+    wide = shown.pivot(index="train_size", columns="pipeline",
+                       values="settings").reindex(columns=names)
+    return ("Settings chosen on each size's validation split (fixed: the row keeps its "
+            "settings):\n\n" + markdown_table(wide.reset_index()) + "\n")
+
+
+def _csv(table):
+    """``table`` as CSV, the chosen settings as JSON."""
+    return table.assign(best_params=[json.dumps(p, sort_keys=True) if isinstance(p, dict)
+                                     else "" for p in table["best_params"]]).to_csv(index=False)
+
+
 def learning_curve(dataset,
                    pipeline_names="curve",
                    sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
-                   seed=0, augment="auto", n_jobs=None, out=None, cache_dir=None,
+                   seed=0, augment="auto", search=True, n_jobs=None, out=None, cache_dir=None,
                    use_cache=True, resume=False, quiet=False, scheduler=None, log=print):
     """Test accuracy against training-set size, to see where the two sides cross.
 
@@ -77,6 +103,14 @@ def learning_curve(dataset,
         Training images (fit + validation) per point; ``None`` means all.
         Sizes larger than the training set, and a size given twice (a number
         equal to the whole training set counts as ``None``), are errors.
+    search : bool, default=True
+        Tune each point's small grid of classifier settings
+        (:func:`pipelines.search_space`) on the validation split of its own
+        size: the features are computed once per size and only the
+        classifier is fitted again. Rows that are not
+        :attr:`~pipelines.PipelineSpec.tuned` (the ConvNets) keep their
+        settings. The chosen settings are in each point's ``best_params``
+        and in the second table of ``learning-curve.md``.
     resume : bool, default=False
         Keep the points ``out`` already holds (same options only) and compute
         the others; ``out=None`` then means the newest learning curve of this
@@ -122,20 +156,22 @@ def learning_curve(dataset,
                         train_option="--sizes") for s in sizes]
     out = output_folder(out, dataset.name, "-curve", resume, holds="points")
     with folder_lock(out):
-        return _curve(dataset, names, runs, out, seed=seed, n_jobs=n_jobs, cache_dir=cache_dir,
+        return _curve(dataset, names, runs, out, seed=seed, search=bool(search), n_jobs=n_jobs,
+                      cache_dir=cache_dir,
                       use_cache=use_cache, resume=resume, quiet=quiet, scheduler=scheduler,
                       log=log)
 
 
-def _curve(dataset, names, runs, out, *, seed, n_jobs, cache_dir, use_cache, resume, quiet,
-           scheduler, log):
+def _curve(dataset, names, runs, out, *, seed, search, n_jobs, cache_dir, use_cache, resume,
+           quiet, scheduler, log):
     jobs = []
     for splits, _ in runs:
         for name in names:
             split = splits[name]
             size = split.info.train_size
-            jobs.append(Job(job_path(out, "points", name, size), name, split, split.config,
-                            {"train_size": size}, POINT_KEEP, f"{name} at {size} images"))
+            jobs.append(Job(job_path(out, "points", name, size), name, split,
+                            {**split.config, "search": search}, {"train_size": size},
+                            POINT_KEEP + ("tuned", "best_params"), f"{name} at {size} images"))
     done = load_saved(out, "points", jobs, resume, "learning-curve points",
                       dict(POINT_FIELDS, train_size=COUNT))
     check_memory([(job.name, job.split) for job in jobs if job.path not in done],
@@ -152,9 +188,8 @@ def _curve(dataset, names, runs, out, *, seed, n_jobs, cache_dir, use_cache, res
     with open_scheduler(scheduler, log=None if quiet else log) as where:
         bar = tqdm(total=len(jobs), initial=len(done), desc="learning curve", disable=quiet)
         run_jobs(where, run_pipeline, [j for j in jobs if j.path not in done], cache,
-                 n_jobs=n_jobs, bar=bar, records=records, failed=failed,
-                 saved=lambda: write_text_atomic(out / "learning-curve.csv",
-                                                 so_far().to_csv(index=False)))
+                 search=search, n_jobs=n_jobs, bar=bar, records=records, failed=failed,
+                 saved=lambda: write_text_atomic(out / "learning-curve.csv", _csv(so_far())))
         bar.close()
     if not records:
         raise RowsFailedError(failed, out, len(jobs), what="learning-curve points")
@@ -166,7 +201,9 @@ def _curve(dataset, names, runs, out, *, seed, n_jobs, cache_dir, use_cache, res
     md = (f"# Learning curve: {dataset.name} (test {config['test_size']} images, "
           f"seed {seed}, of {len(dataset.y_train)} training images{augment_note(config)})\n\n"
           + markdown_table(wide.reset_index(), floatfmt=".3f") + "\n")
-    write_text_atomic(out / "learning-curve.csv", table.to_csv(index=False))
+    if search:
+        md += "\n" + _settings_markdown(table, names)
+    write_text_atomic(out / "learning-curve.csv", _csv(table))
     write_text_atomic(out / "learning-curve.md", md)
     plots.learning_curve_plot(table, out / "learning-curve.png")
     if not quiet:

@@ -204,7 +204,9 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     cache : ResultCache
         From :func:`~benchmarks.harness.cache.open_cache`.
     search : bool, default=False
-        Tune the pipeline's grid on the validation part.
+        Tune the pipeline's grid on the validation part, if its spec is
+        :attr:`~pipelines.PipelineSpec.tuned` (the ConvNets keep their
+        settings); the row's ``tuned`` says whether it was.
     n_jobs : int or None, default=None
         Threads of the feature extractors, workers of the search.
     progress : tqdm or None, default=None
@@ -227,6 +229,7 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
         else "none".
     """
     info = split.info
+    search = bool(search) and pipelines.get_spec(name).tuned
     pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:], random_state=info.seed,
                           augment=info.augment if info.in_batches else "none")
     key, found = cache.lookup("rows", ("row", name, pipeline_fingerprint(pipe), split,
@@ -241,6 +244,7 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     # (counted in fit_images) or flips and shifts drawn per mini-batch (not counted).
     row["augment"] = info.augment.name + (" per batch" if info.in_batches else "")
     row["fit_images"] = int(len(split.y_fit))
+    row["tuned"] = search
     return row
 
 

@@ -136,7 +136,8 @@ def _cmd_run(args):
 def _cmd_learning_curve(args):
     from benchmarks.harness.curve import learning_curve
 
-    return _call(args, learning_curve, sizes=args.sizes, seed=args.seed)
+    return _call(args, learning_curve, sizes=args.sizes, seed=args.seed,
+                 search=not args.no_search)
 
 
 def _cmd_seeds(args):
@@ -228,6 +229,10 @@ def add_learning_curve_parser(sub):
                    default=[250, 500, 1000, 2500, None],
                    help="training-set sizes, each once; 'all' for every image "
                         "(default: 250 500 1000 2500 all)")
+    p.add_argument("--no-search", action="store_true",
+                   help="keep every row's settings at every size; by default each row's "
+                        "small grid (the regularization above all) is tuned on the "
+                        "validation split of each size, the ConvNets aside")
     p.add_argument("--resume", action="store_true",
                    help="continue the learning curve in --out (default: the newest one of "
                         "this dataset), keeping its finished points")

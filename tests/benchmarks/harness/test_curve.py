@@ -142,3 +142,52 @@ def test_resume_without_any_earlier_curve_says_so(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="--resume found no earlier curve of tiny"):
         learning_curve(color_dataset(), ["hog/svm"], sizes=(30,), val_size=15,
                        cache_dir=tmp_path / "c", quiet=True, resume=True)
+
+
+def test_each_size_is_tuned_on_its_own_validation_split(tmp_path):
+    import json
+
+    from sklearn.base import clone
+
+    import pipelines
+    from benchmarks.harness.cache import open_cache
+    from benchmarks.harness.evaluate import extract_features
+    from benchmarks.harness.split import make_split
+
+    table = learning_curve(color_dataset(), ["color/svm"], sizes=(45, None), val_size=15,
+                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    assert table["tuned"].tolist() == [True, True]
+    grid = pipelines.search_space("color/svm")["clf__alpha"]
+    for size, chosen in zip(table["train_size"], table["best_params"]):
+        # The grid value with the best validation accuracy at this size (the first on a tie).
+        split = make_split(color_dataset(), size, 15, augment="hflip")
+        pipe = pipelines.make("color/svm", image_shape=split.X_fit.shape[1:])
+        F, _, _ = extract_features(pipe.named_steps["features"], split, open_cache(enabled=False))
+        head = pipelines.make("color/svm").steps[1:]
+        scores = []
+        for alpha in grid:
+            from sklearn.pipeline import Pipeline
+
+            model = clone(Pipeline(head)).set_params(clf__alpha=alpha).fit(F[0], split.y_fit)
+            scores.append(model.score(F[1], split.y_val))
+        assert chosen == {"clf__alpha": grid[scores.index(max(scores))]}
+        point = json.loads((tmp_path / "lc" / "points" / f"color-svm-{size}.json").read_text())
+        assert point["best_params"] == chosen and point["config"]["search"] is True
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "Settings chosen on each size's validation split" in md and "alpha=" in md
+
+
+def test_without_search_every_point_keeps_its_settings(tmp_path):
+    table = learning_curve(color_dataset(), ["color/svm"], sizes=(45,), val_size=15,
+                           search=False, out=tmp_path / "lc", cache_dir=tmp_path / "c",
+                           quiet=True)
+    assert table["tuned"].tolist() == [False] and table["best_params"].tolist() == [{}]
+    assert "Settings chosen" not in (tmp_path / "lc" / "learning-curve.md").read_text()
+
+
+def test_points_of_another_search_setting_are_not_resumed(tmp_path):
+    kw = dict(sizes=(45,), val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c",
+              quiet=True)
+    learning_curve(color_dataset(), ["color/svm"], search=False, **kw)
+    with pytest.raises(ValueError, match="--resume: .* was produced with .*'search': False"):
+        learning_curve(color_dataset(), ["color/svm"], resume=True, **kw)

@@ -103,3 +103,19 @@ def test_a_network_row_shows_its_epochs_on_the_progress_bar(monkeypatch):
     epochs = [s for s in bar.shown if s.startswith("fit: epoch")]
     assert [s.split(",")[0] for s in epochs] == ["fit: epoch 1/2", "fit: epoch 2/2"]
     assert f"loss {row['loss_curve'][-1]:.3f}" in epochs[-1]
+
+
+def test_the_convnet_keeps_its_settings_under_search(monkeypatch):
+    import pipelines
+    from benchmarks.harness import evaluate
+
+    real = pipelines.make
+    monkeypatch.setattr(evaluate.pipelines, "make",
+                        lambda name, **kw: real(name, **kw).set_params(
+                            clf__max_epochs=1, clf__conv_channels=(4,)))
+    split = make_split(tiny_dataset(), val_size=12, augment="none", in_batches=True)
+    row = run_pipeline("pixels/cnn", split, open_cache(enabled=False), search=True)
+    assert row["tuned"] is False and row["best_params"] == {}
+    assert pipelines.get_spec("pixels/cnn").tuned is False
+    assert all(pipelines.get_spec(n).tuned for n in pipelines.available()
+               if pipelines.get_spec(n).classifier not in ("cnn", "torchcnn"))
