@@ -12,9 +12,8 @@ featbench run theirs: arrays are ``.npy`` files read with pickling refused,
 everything else is JSON. Pickles (what ``joblib.Memory`` stores) are never
 read. An entry that does not parse or does not fit its key (truncated, edited,
 planted, nested too deep) is said in one line, removed and computed again; one
-process at a time writes an entry. Someone who can write to the folder can
-still leave wrong numbers under a right key: keep the cache private (the
-default, under the home folder) when that matters.
+process at a time writes an entry. Someone who can write to the folder can still
+leave wrong numbers under a right key: keep the cache private (the default).
 """
 
 import functools
@@ -39,6 +38,10 @@ __all__ = ["ResultCache", "StoredArray", "open_cache", "code_fingerprint",
 
 CACHE_FORMAT = 1  # written into every entry; an entry of another format is computed again
 READ_ROWS = 4096  # rows per read of StoredArray.read_into
+
+
+def _stderr_line(message):  # a module function: a cache sent to dask workers pickles it
+    print(message, file=sys.stderr)
 
 
 class StoredArray:
@@ -150,15 +153,13 @@ class ResultCache:
     True
     >>> cache.store("blocks", key, {"seconds": 0.5}, [np.eye(2)])
     >>> doc, arrays = cache.fetch("blocks", key)
-    >>> doc["seconds"], arrays[0].tolist()
-    (0.5, [[1.0, 0.0], [0.0, 1.0]])
-    >>> ResultCache(None).fetch("blocks", key) is None
-    True
+    >>> doc["seconds"], arrays[0].tolist(), ResultCache(None).fetch("blocks", key)
+    (0.5, [[1.0, 0.0], [0.0, 1.0]], None)
     """
 
     def __init__(self, location, notice=None):
         self.location = Path(location) if location is not None else None
-        self.notice = notice if notice is not None else functools.partial(print, file=sys.stderr)
+        self.notice = notice if notice is not None else _stderr_line
 
     @property
     def enabled(self):

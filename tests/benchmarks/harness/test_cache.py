@@ -328,3 +328,8 @@ def test_a_cache_entry_being_written_by_another_process_is_left_to_it(tmp_path):
     store.store("rows", "k", {"a": 1})
     assert store.fetch("rows", "k") is None and notices == []
     assert sorted(p.name for p in (tmp_path / "rows").iterdir()) == [".k.lock"]
+
+
+def test_a_cache_pickles_to_be_sent_to_dask_workers(tmp_path):
+    store = pickle.loads(pickle.dumps(ResultCache(tmp_path)))
+    assert store.location == tmp_path and store.fetch("rows", "nothing") is None
