@@ -25,6 +25,16 @@ def _modules():
     return found
 
 
+def _from_module(node, package):
+    """The absolute module of ``from ... import`` ``node`` in a module of ``package``."""
+    base = node.module or ""
+    if node.level:
+        anchor = package.split(".")
+        anchor = anchor[:len(anchor) - (node.level - 1)]
+        base = ".".join(anchor + ([base] if base else []))
+    return base
+
+
 def _imports(name, path, modules):
     """Project modules that ``name`` imports anywhere in its file (function bodies too)."""
     is_package = path.name == "__init__.py"
@@ -34,11 +44,7 @@ def _imports(name, path, modules):
         if isinstance(node, ast.Import):
             candidates = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[:len(anchor) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
+            base = _from_module(node, package)
             candidates = [base] + [f"{base}.{alias.name}" for alias in node.names]
         else:
             continue
@@ -167,11 +173,7 @@ def _private_imports(name, path, modules):
         if isinstance(node, ast.Import):
             pairs = [(alias.name, None) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[:len(anchor) - (node.level - 1)]
-                base = ".".join(anchor + ([base] if base else []))
+            base = _from_module(node, package)
             pairs = [(base, alias.name) for alias in node.names]
         else:
             continue

@@ -31,23 +31,29 @@ def github_slug(title):
     return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
 
 
+def outside_fences(lines, start=0):
+    """``(number, line)`` of the lines of ``lines`` outside fenced code blocks."""
+    fence = None
+    for number, line in enumerate(lines, start):
+        opening = FENCE.match(line)
+        if fence is None and opening:
+            fence = opening.group(1)[0]
+        elif fence is not None:
+            if opening and opening.group(1)[0] == fence:
+                fence = None
+        else:
+            yield number, line
+
+
 def parse_sections(text):
     """``(anchor, level, body)`` of every heading of ``text``, in order.
 
     ``body`` runs to the next heading of the same or a higher level. Headings in fenced
     code blocks are not headings; a repeated slug gets ``-1``, ``-2``, ... as on GitHub.
     """
-    headings, seen, fence = [], {}, None
+    headings, seen = [], {}
     lines = text.splitlines()
-    for i, line in enumerate(lines):
-        opening = FENCE.match(line)
-        if fence is None and opening:
-            fence = opening.group(1)[0]
-            continue
-        if fence is not None:
-            if opening and opening.group(1)[0] == fence:
-                fence = None
-            continue
+    for i, line in outside_fences(lines):
         match = HEADING.match(line)
         if match:
             slug = github_slug(match.group(2))
@@ -296,16 +302,8 @@ def markdown_files():
 def relative_links(path):
     """``(line, target)`` of every link in ``path`` to a file of this repository: links in
     fenced or inline code, to web addresses and to e-mail addresses are left out."""
-    links, fence = [], None
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        opening = FENCE.match(line)
-        if fence is None and opening:
-            fence = opening.group(1)[0]
-            continue
-        if fence is not None:
-            if opening and opening.group(1)[0] == fence:
-                fence = None
-            continue
+    links = []
+    for number, line in outside_fences(path.read_text(encoding="utf-8").splitlines(), 1):
         for match in MD_LINK.finditer(INLINE_CODE.sub("", line)):
             target = match.group(1)
             if not re.match(r"[a-z][a-z0-9+.-]*:", target, re.IGNORECASE):
