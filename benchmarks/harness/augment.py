@@ -6,8 +6,9 @@ which each row's :attr:`pipelines.PipelineSpec.auto_augment` resolves on
 color images (gray ones get none). :func:`resolve_augment` turns the request
 into the row's :class:`~classifiers.Augment` once; the split carries it
 (:class:`benchmarks.harness.split.SplitInfo`) and it is read where it acts:
-:func:`mirror_copies` appends mirror images to the fit part of the rows that
-train on extracted features or on a stored set (kNN); the rows that learn from
+:func:`benchmarks.harness.split.mirror_copies` appends mirror images to the
+fit part of the rows that train on extracted features or on a stored set (kNN);
+the rows that learn from
 raw pixels draw it per mini-batch instead
 (:attr:`pipelines.PipelineSpec.augments_in_batches`), so no row's memory
 grows with the shifts.
@@ -18,7 +19,7 @@ import numpy as np
 from classifiers import AUGMENTS as NAMES
 from classifiers import Augment
 
-__all__ = ["REQUESTS", "check_request", "resolve_augment", "mirror_copies"]
+__all__ = ["REQUESTS", "check_request", "resolve_augment"]
 
 #: Values accepted by ``make_split(augment=...)`` and ``--augment``.
 REQUESTS = ("auto",) + NAMES
@@ -118,41 +119,3 @@ def resolve_augment(augment, X, auto="hflip", in_batches=True):
         augment = "none" if not _is_color(X) else auto if min(X.shape[1:3]) >= 2 else "hflip"
     augment = Augment.parse(augment, image_shape=X.shape[1:])
     return augment if in_batches else augment.mirrors
-
-
-def mirror_copies(X, y, augment):
-    """Images ``X`` and labels ``y`` followed by their mirror images when ``augment`` says so.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, H, W) or (n, H, W, C)
-    y : ndarray of shape (n,)
-    augment : Augment
-        Its mirror part: with ``hflip``, the left-right mirror image of every
-        image (``X[:, :, ::-1]``) is appended. Shifts are never copied.
-
-    Returns
-    -------
-    X_aug : ndarray of shape (k * n, ...)
-        ``X`` first, then the mirror images; k is 1 or 2.
-    y_aug : ndarray of shape (k * n,)
-
-    Raises
-    ------
-    ValueError
-        For an augmentation with shifts: they are drawn per mini-batch.
-
-    Examples
-    --------
-    >>> X, y = mirror_copies(np.arange(8).reshape(2, 2, 2), np.array([0, 1]),
-    ...                      Augment(hflip=True))
-    >>> X[2].tolist(), y.tolist()
-    ([[1, 0], [3, 2]], [0, 1, 0, 1])
-    """
-    if augment.shift:
-        raise ValueError(
-            f"mirror_copies makes mirror copies only; got {augment.name!r}. Shifts are drawn "
-            "per mini-batch by the raw-pixel classifiers; pass augment.mirrors.")
-    if augment.hflip:
-        X, y = np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
-    return X, y

@@ -10,7 +10,7 @@ from sklearn.metrics import confusion_matrix
 
 from benchmarks.harness.atomic import write_bytes_atomic
 
-__all__ = ["save_figure", "accuracy_bars", "confusion_matrices", "loss_curves",
+__all__ = ["save_figure", "run_plots", "accuracy_bars", "confusion_matrices", "loss_curves",
            "hog_pictures", "learning_curve_plot", "seeds_plot", "slug"]
 
 
@@ -227,3 +227,32 @@ def seeds_plot(table, path):
     ax.set_ylabel("test accuracy (dots: seeds, line: mean)")
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def run_plots(out, rows, frame, split, n_pictures=6):
+    """Every plot of ``featbench run`` in ``out``: accuracy, confusion, loss curves, HoG.
+
+    Parameters
+    ----------
+    out : Path
+    rows : list of dict
+        The run's rows.
+    frame : pandas.DataFrame
+        The table of the rows.
+    split : Split
+        A split of the run: its test images and labels.
+    n_pictures : int, default=6
+        Test images drawn beside their HoG.
+    """
+    import pipelines
+    from features import hog_image
+
+    accuracy_bars(frame, out / "accuracy.png")
+    confusion_matrices(rows, split.y_test, split.class_names, out / "confusion")
+    loss_curves(rows, out / "loss-curves.png")
+    # The HOG step of the hog pipelines, so the pictures show what they compute.
+    hog = pipelines.hog_step(split.X_test.shape[1:])
+    images = split.X_test[:n_pictures]
+    pictures = [hog_image(img, **hog.get_params()) for img in images]
+    titles = [split.class_names[y] for y in split.y_test[:n_pictures]]
+    hog_pictures(images, pictures, out / "hog-pictures.png", titles)

@@ -25,24 +25,6 @@ from benchmarks.harness.workflow import (Job, check_n_jobs, job_path, load_saved
 __all__ = ["run_benchmark"]
 
 
-def _hog_figure(split, out, n=6):
-    from features import hog_image
-
-    # The HOG step of the hog pipelines, so the pictures show what they compute.
-    hog = pipelines.hog_step(split.X_test.shape[1:])
-    images = split.X_test[:n]
-    pictures = [hog_image(img, **hog.get_params()) for img in images]
-    titles = [split.class_names[y] for y in split.y_test[:n]]
-    plots.hog_pictures(images, pictures, out / "hog-pictures.png", titles)
-
-
-def _write_plots(out, rows, frame, split):
-    plots.accuracy_bars(frame, out / "accuracy.png")
-    plots.confusion_matrices(rows, split.y_test, split.class_names, out / "confusion")
-    plots.loss_curves(rows, out / "loss-curves.png")
-    _hog_figure(split, out)
-
-
 def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_size=0.1,
                   test_size=None, seed=0, augment="auto", search=False, n_jobs=None,
                   out=None, cache_dir=None, use_cache=True, resume=False, quiet=False,
@@ -175,7 +157,7 @@ def _run(dataset, names, splits, config, out, *, search, n_jobs, cache_dir, use_
         raise RowsFailedError(failed, out, len(names))
     frame, comparison, markdown = write_results(out, rows(), config, y_test)
     if make_plots:
-        _write_plots(out, rows(), frame, splits[names[0]])
+        plots.run_plots(out, rows(), frame, splits[names[0]])
     if not quiet:
         log(markdown)
         log(f"results written to {out}/")

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from benchmarks.harness.augment import check_request, mirror_copies, resolve_augment
+from benchmarks.harness.augment import resolve_augment
 from classifiers import Augment
 from features.checks import check_int, check_real
 
-__all__ = ["Split", "SplitInfo", "make_split", "validation_split", "stratified_subset"]
+__all__ = ["Split", "SplitInfo", "make_split", "mirror_copies", "validation_split",
+           "stratified_subset"]
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,10 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     >>> len(split.y_fit), len(split.y_val), len(split.y_test), split.info.augment.name
     (96, 12, 20, 'hflip')
     """
-    check_request(augment, dataset.X_train.shape[1:])
+    # Resolved first, so that a bad value is refused before any work, and once, so
+    # that "auto" and the value it stands for give the same info (and share cached
+    # rows); on all the training images, so every point of a learning curve gets the same.
+    augment = resolve_augment(augment, dataset.X_train, auto_augment, in_batches)
     # Checked here, so that a bad seed is not reported by the first scikit-learn
     # call that receives it, as a problem of another option.
     seed = check_int(seed, "--seed", low=0, high=2**32 - 1)
@@ -218,9 +222,6 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     X_te, y_te = stratified_subset(dataset.X_test, dataset.y_test, test_size, seed)
     _check_val_size(val_size, y_tr, train_option)
     X_fit, X_val, y_fit, y_val = validation_split(X_tr, y_tr, val_size, seed)
-    # Resolved here, so "auto" and the value it stands for give the same info
-    # (and share cached rows).
-    augment = resolve_augment(augment, dataset.X_train, auto_augment, in_batches)
     if not in_batches:
         # Mirrors are added after the validation split, so no mirror of a
         # validation image is ever trained on.
@@ -307,3 +308,41 @@ def stratified_subset(X, y, size, random_state=0):
         X, y, train_size=int(size), stratify=stratify, random_state=random_state
     )
     return X_sub, y_sub
+
+
+def mirror_copies(X, y, augment):
+    """Images ``X`` and labels ``y`` followed by their mirror images when ``augment`` says so.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H, W) or (n, H, W, C)
+    y : ndarray of shape (n,)
+    augment : Augment
+        Its mirror part: with ``hflip``, the left-right mirror image of every
+        image (``X[:, :, ::-1]``) is appended. Shifts are never copied.
+
+    Returns
+    -------
+    X_aug : ndarray of shape (k * n, ...)
+        ``X`` first, then the mirror images; k is 1 or 2.
+    y_aug : ndarray of shape (k * n,)
+
+    Raises
+    ------
+    ValueError
+        For an augmentation with shifts: they are drawn per mini-batch.
+
+    Examples
+    --------
+    >>> X, y = mirror_copies(np.arange(8).reshape(2, 2, 2), np.array([0, 1]),
+    ...                      Augment(hflip=True))
+    >>> X[2].tolist(), y.tolist()
+    ([[1, 0], [3, 2]], [0, 1, 0, 1])
+    """
+    if augment.shift:
+        raise ValueError(
+            f"mirror_copies makes mirror copies only; got {augment.name!r}. Shifts are drawn "
+            "per mini-batch by the raw-pixel classifiers; pass augment.mirrors.")
+    if augment.hflip:
+        X, y = np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
+    return X, y

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from benchmarks.harness.augment import REQUESTS, check_request, mirror_copies, resolve_augment
+from benchmarks.harness.augment import REQUESTS, check_request, resolve_augment
+from benchmarks.harness.split import mirror_copies
 from classifiers import Augment
 
 
