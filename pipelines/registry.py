@@ -70,6 +70,11 @@ class PipelineSpec:
         return self.features in ("pixels", "images")
 
     @property
+    def reads_images(self):
+        """Whether the classifier reads the images themselves (the ConvNets), not features."""
+        return self.features == "images"
+
+    @property
     def augments_in_batches(self):
         """Whether the classifier draws its own augmentation for every mini-batch.
 
@@ -390,7 +395,7 @@ def make(name, *, image_shape=(32, 32, 3), random_state=0, augment="none", **par
     pipe = Pipeline([
         ("features", features_for(spec.features, image_shape, random_state, spec.reference)),
         # Distances and networks read pixels as they are; linear models want them centred.
-        ("scale", "passthrough" if spec.features == "images" or spec.classifier in
+        ("scale", "passthrough" if spec.reads_images or spec.classifier in
          ("knn", "skknn") else StandardScaler(with_std=spec.features != "pixels")),
         ("clf", classifier_for(spec.classifier, random_state, spec.features, augment,
                                image_shape)),

@@ -226,7 +226,7 @@ def estimate_row(name, split):
     shape = tuple(split.X_fit.shape[1:])
     n_fit, n_all = len(split.y_fit), len(split.y_fit) + len(split.y_val) + len(split.y_test)
     row = {"width": 0, "features": 0, "vocabulary": 0, "classifier": 0}
-    if spec.features != "images":  # the networks read the images they are given
+    if not spec.reads_images:  # the networks read the images they are given
         features = pipelines.make(name, image_shape=shape).named_steps["features"]
         width, itemsize = feature_width(features, shape)
         row.update(width=width, features=n_all * width * itemsize,
