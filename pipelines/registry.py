@@ -16,6 +16,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from classifiers import Augment
+from pipelines.catalog import (DESCRIBE_CLASSIFIERS, DESCRIBE_FEATURES, DESCRIBE_REF_PIXELS,
+                               SEARCH, SEARCH_REF_PIXELS, SECONDS)
 from pipelines.parts import classifier_for, features_for
 
 __all__ = ["PipelineSpec", "available", "make", "get_spec", "select", "PRESETS",
@@ -132,72 +134,18 @@ class PipelineSpec:
         return 24 if self.classifier == "linearsvc" and not self.learned else 0
 
 
-_ALPHA = {"clf__alpha": [1e-4, 1e-3, 1e-2]}
-_C = {"clf__C": [1e-4, 1e-3, 1e-2, 0.1]}
-_K = {"clf__n_neighbors": [1, 5, 10, 20]}
-_SEARCH = {"svm": _ALPHA, "softmax": _ALPHA, "mlp": _ALPHA, "linearsvc": _C, "logreg": _C,
-           "skmlp": {"clf__alpha": [1e-4, 1e-2, 1.0]}, "knn": _K, "skknn": _K,
-           "cnn": {"clf__alpha": [1e-4, 5e-4, 2e-3]}, "torchcnn": {"clf__alpha": [5e-4]}}
-# The raw-pixel references are scikit-learn estimators inside PartialFitAugmented.
-_SEARCH_REF_PIXELS = {"linearsvc": {"clf__estimator__alpha": [1e-5, 1e-4, 1e-3]},
-                      "logreg": {"clf__estimator__alpha": [1e-4, 1e-2, 1.0]},
-                      "skmlp": {"clf__estimator__alpha": [1e-4, 1e-2, 1.0]}}
-_DESCRIBE_FEATURES = {
-    "pixels": "raw pixels in [0, 1], mean-centered",
-    "color": "hue, saturation and value histograms (10 bins each)",
-    "hog": "HoG (dominant channel, 9 orientations, 4x4 cells, 2x2 blocks L1-sqrt, sqrt gamma)",
-    "hog+color": "HoG + HSV histograms",
-    "bovw": "bag of visual words (6x6 patches, whitened, triangle codes, square roots of "
-            "image and quadrant sums)",
-    "all": "HoG + HSV histograms + bag of visual words",
-    "images": "the images themselves (NHWC, [0, 1])",
-}
-_DESCRIBE_CLF = {
-    "svm": "featbench LinearSVM (one-vs-rest squared hinge)",
-    "softmax": "featbench SoftmaxClassifier", "mlp": "featbench MLPClassifier",
-    "linearsvc": "scikit-learn LinearSVC",
-    "logreg": "scikit-learn LogisticRegression", "skmlp": "scikit-learn MLPClassifier(500)",
-    "knn": "featbench KNNClassifier (L1 distance)",
-    "skknn": "scikit-learn KNeighborsClassifier (manhattan, brute force)",
-    "cnn": "featbench ConvNetClassifier (conv-batchnorm-ReLU-pool blocks of 32, 64, 128 "
-           "channels, dropout, linear head; flips and shifts drawn per mini-batch)",
-    "torchcnn": "the same ConvNet, initialization, batches and schedule in PyTorch (CPU)",
-}
-
-
-_DESCRIBE_REF_PIXELS = {
-    "linearsvc": "scikit-learn SGDClassifier (LinearSVC's one-vs-rest squared hinge, averaged)",
-    "logreg": "scikit-learn MLPClassifier without hidden layer (LogisticRegression's "
-              "multinomial model, Adam)",
-    "skmlp": "scikit-learn MLPClassifier(500)",
-}
-
-
-# Seconds (features + fit + predict) of the rows that take more than a few on the
-# CIFAR-10 subset's 5,170 training images; a row not listed counts 1 s
-# (docs/decisions.md#dask-longest-first).
-_SECONDS = {
-    "ref:pixels/linearsvc": 254, "pixels/cnn": 206, "ref:pixels/mlp": 199,
-    "ref:pixels/cnn": 140, "all/mlp": 81, "pixels/mlp": 45, "ref:pixels/logreg": 27,
-    "all/softmax": 22, "all/svm": 21, "bovw/softmax": 20, "bovw/svm": 20,
-    "ref:hog+color/linearsvc": 15, "ref:hog+color/mlp": 13, "pixels/knn": 12,
-    "ref:pixels/knn": 12, "ref:hog+color/logreg": 11, "pixels/softmax": 10, "pixels/svm": 8,
-    "hog+color/mlp": 5,
-}
-
-
 def _spec(name, features, classifier):
-    desc = f"{_DESCRIBE_FEATURES[features]} -> {_DESCRIBE_CLF[classifier]}"
-    search = _SEARCH[classifier]
+    desc = f"{DESCRIBE_FEATURES[features]} -> {DESCRIBE_CLASSIFIERS[classifier]}"
+    search = SEARCH[classifier]
     if name.startswith("ref:") and features not in ("pixels", "images"):
-        desc = "per-image skimage hog + hue histogram -> " + _DESCRIBE_CLF[classifier]
-    elif name.startswith("ref:") and classifier in _DESCRIBE_REF_PIXELS:
-        desc = (f"{_DESCRIBE_FEATURES[features]} -> {_DESCRIBE_REF_PIXELS[classifier]}, "
+        desc = "per-image skimage hog + hue histogram -> " + DESCRIBE_CLASSIFIERS[classifier]
+    elif name.startswith("ref:") and classifier in DESCRIBE_REF_PIXELS:
+        desc = (f"{DESCRIBE_FEATURES[features]} -> {DESCRIBE_REF_PIXELS[classifier]}, "
                 "partial_fit on flips and shifts drawn per mini-batch")
-        search = _SEARCH_REF_PIXELS[classifier]
+        search = SEARCH_REF_PIXELS[classifier]
     elif features == "pixels" and classifier in ("svm", "softmax", "mlp"):
         desc += ", flips and shifts drawn per mini-batch"
-    return PipelineSpec(name, features, classifier, desc, search, _SECONDS.get(name, 1.0))
+    return PipelineSpec(name, features, classifier, desc, search, SECONDS.get(name, 1.0))
 
 
 _OURS = [
