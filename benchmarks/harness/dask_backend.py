@@ -16,10 +16,14 @@ or runs uncached with a notice where it cannot write there. Rows are written
 by the client only, so ``--resume`` never depends on the workers' disks.
 """
 
+import asyncio
 import collections
 import contextlib
 import os
+import socket
 import sys
+import threading
+import time
 import traceback
 import uuid
 
@@ -28,10 +32,16 @@ import joblib
 from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
 from threadpoolctl import threadpool_limits
 
-__all__ = ["connect", "local_cluster", "DaskRunner", "run_task", "CONNECT_TIMEOUT"]
+__all__ = ["connect", "probe_scheduler", "local_cluster", "DaskRunner", "run_task",
+           "CONNECT_TIMEOUT", "HANDSHAKE_TIMEOUT"]
 
-#: How long a scheduler's address is tried before the run gives up.
-CONNECT_TIMEOUT = "10s"
+#: Seconds a refused connection to a scheduler's address is tried again (one starting up).
+CONNECT_TIMEOUT = 10
+#: Seconds the server at a scheduler's address has to send its dask handshake once connected.
+HANDSHAKE_TIMEOUT = 5
+# A dask handshake is a few hundred bytes; the first 8 bytes of a server speaking
+# another protocol ("SSH-2.0-") read as a length of exabytes.
+_MAX_HANDSHAKE = 1 << 20
 
 
 def run_task(func, name, split, cache, kwargs):
@@ -131,6 +141,141 @@ class DaskRunner:
             self.client.cancel(list(futures) + list(sent.values()))
 
 
+class _NotDask(Exception):
+    """Why the server at an address is no dask scheduler, in a few words."""
+
+
+def _receive(sock, count, end, got=b""):
+    """``got`` and what ``sock`` sends next, up to ``count`` bytes, until it closes or ``end``.
+
+    Returns the bytes and whether the server closed the connection.
+    """
+    while len(got) < count:
+        left = end - time.monotonic()
+        if left <= 0:
+            return got, False
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(count - len(got))
+        except TimeoutError:
+            continue
+        if not chunk:
+            return got, True
+        got += chunk
+    return got, False
+
+
+def _tcp_handshake(host, port):
+    """Read the handshake a dask server sends as soon as it accepts a connection.
+
+    A dask scheduler (or worker) writes its handshake first: 8 bytes giving
+    the length of the message that follows, then the message, whose first 8
+    bytes count its frames. Anything else (an SSH banner, silence from an
+    HTTP server that waits for a request) is no dask scheduler. The
+    server's handshake is sent back so that it logs no broken connection.
+    """
+    end = time.monotonic() + CONNECT_TIMEOUT
+    while True:
+        try:
+            sock = socket.create_connection((host, port), timeout=max(end - time.monotonic(), .1))
+            break
+        except ConnectionRefusedError as exc:  # tried again: a scheduler may be starting
+            if time.monotonic() >= end:
+                raise _NotDask(f"nothing listens there (connection refused for "
+                               f"{CONNECT_TIMEOUT:g} s)") from exc
+            time.sleep(0.1)
+        except OSError as exc:  # no answer, an unknown host, no route
+            raise _NotDask(f"could not connect ({exc.strerror or exc or type(exc).__name__})"
+                           ) from exc
+    with sock:
+        end = time.monotonic() + HANDSHAKE_TIMEOUT
+        got, closed = _receive(sock, 8, end)
+        size = int.from_bytes(got[:8], sys.byteorder)
+        if len(got) == 8 and 16 <= size <= _MAX_HANDSHAKE:
+            got, closed = _receive(sock, 8 + size, end, got)
+            frames = int.from_bytes(got[8:16], sys.byteorder)
+            if len(got) == 8 + size and 1 <= frames and 8 * (1 + frames) <= size:
+                with contextlib.suppress(OSError):
+                    sock.sendall(got)
+                return
+        if got:  # the rest of its first line, for the message
+            got, _ = _receive(sock, 61, min(end, time.monotonic() + 0.2), got)
+    if got:
+        more = "..." if len(got) > 60 else ""
+        raise _NotDask(f"it sent {bytes(got[:60])!r}{more}, not a dask handshake (is it "
+                       f"another kind of server, SSH or HTTP?)")
+    if closed:
+        raise _NotDask("it closed the connection without sending a dask handshake")
+    raise _NotDask(f"it accepted the connection but sent no dask handshake within "
+                   f"{HANDSHAKE_TIMEOUT:g} s (a dask scheduler sends one at once)")
+
+
+def _comm_handshake(address):
+    """Connect to ``address`` through dask's own comms (tls://, ws://...) and close."""
+    from distributed.comm import connect as comm_connect
+    from distributed.security import Security
+
+    async def handshake():
+        comm = await comm_connect(address, timeout=CONNECT_TIMEOUT,
+                                  **Security().get_connection_args("client"))
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(handshake(), CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT))
+    except (asyncio.TimeoutError, TimeoutError) as exc:
+        raise _NotDask(f"no dask handshake within {CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT:g} s"
+                       ) from exc
+
+
+def _no_scheduler(option, address, why):
+    return OSError(f"{option}: no dask scheduler at {address}: {why}. Start one with "
+                   f"'dask scheduler' and workers with 'dask worker ADDRESS', or use "
+                   f"{option} local:N for N worker processes on this machine.")
+
+
+def probe_scheduler(address, option="--scheduler"):
+    """Check that a dask server answers at ``address``, in seconds, whatever listens there.
+
+    A refused connection is tried again for :data:`CONNECT_TIMEOUT` seconds
+    (a scheduler may be starting); once connected, the server has
+    :data:`HANDSHAKE_TIMEOUT` seconds to send its dask handshake. The whole
+    check runs in a thread given that long (and a second), so that no server
+    and no name lookup can hang the run.
+
+    Raises
+    ------
+    OSError
+        ``"{option}: no dask scheduler at {address}: {why}. Start one..."``
+        where nothing speaking dask answers: nothing listens, the server
+        stays silent (an HTTP server, a stalled process), or it speaks
+        another protocol (an SSH banner).
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    outcome = {}
+
+    def attempt():
+        try:
+            scheme, location = parse_address(address)
+            if scheme == "tcp":
+                _tcp_handshake(*parse_host_port(location, 8786))
+            else:
+                _comm_handshake(address)
+            outcome["why"] = None
+        except _NotDask as exc:
+            outcome["why"] = str(exc)
+        except Exception as exc:  # whatever a malformed address or a strange server raises
+            outcome["why"] = _reason(exc)
+
+    seconds = CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT
+    thread = threading.Thread(target=attempt, name="featbench-probe", daemon=True)
+    thread.start()
+    thread.join(seconds + 1)
+    why = outcome.get("why", f"no dask handshake within {seconds:g} s")
+    if why is not None:
+        raise _no_scheduler(option, address, why)
+
+
 def _dashboard(client):
     try:
         link = client.dashboard_link
@@ -180,7 +325,7 @@ def connect(kind, log=print, option="--scheduler", cost=None):
     Raises
     ------
     OSError
-        If no scheduler answers at the address within :data:`CONNECT_TIMEOUT`.
+        If no dask scheduler answers at the address (see :func:`probe_scheduler`).
     """
     cluster, environ = None, {}
     if kind[0] == "local":
@@ -191,14 +336,11 @@ def connect(kind, log=print, option="--scheduler", cost=None):
         cluster = local_cluster(kind[1])
         client = Client(cluster)
     else:
+        probe_scheduler(kind[1], option)
         try:
             client = Client(kind[1], timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise OSError(
-                f"{option} {kind[1]}: no dask scheduler answered ({exc}); start one with "
-                f"'dask scheduler' and workers with 'dask worker ADDRESS', or use "
-                f"{option} local:N for N worker processes on this machine."
-            ) from exc
+        except Exception as exc:  # a dask server that is no scheduler (a worker) raises anything
+            raise _no_scheduler(option, kind[1], _reason(exc)) from exc
     try:
         if log is not None:
             info = client.scheduler_info(n_workers=-1)

@@ -10,7 +10,9 @@ the one switch, read by :func:`open_scheduler` for
 - ``local:N``: a dask ``LocalCluster`` of N worker processes on this machine,
   one thread each, closed when the run ends;
 - any other value: the address of a running dask scheduler
-  (``tcp://host:8786``), whose workers must have featbench installed.
+  (``tcp://host:8786``), whose workers must have featbench installed. It
+  is checked before any work, within seconds: whatever else listens there
+  (an SSH or HTTP server, a silent process) is refused with one line.
 
 On a cluster the rows are tasks (:mod:`~benchmarks.harness.dask_backend`),
 the longest first, each on one BLAS thread; their results come back to this
@@ -130,7 +132,7 @@ def parse_scheduler(value, option="--scheduler"):
 
 
 def check_scheduler(value, option="--scheduler"):
-    """:func:`parse_scheduler`, and for a cluster, dask.distributed installed.
+    """:func:`parse_scheduler`; a cluster needs dask.distributed, an address a scheduler.
 
     Raises
     ------
@@ -138,6 +140,9 @@ def check_scheduler(value, option="--scheduler"):
         As :func:`parse_scheduler`, or if a cluster is asked for and
         dask.distributed is not installed (the message gives the install
         command).
+    OSError
+        If no dask scheduler answers at an address, within seconds
+        (:func:`~benchmarks.harness.dask_backend.probe_scheduler`).
 
     Examples
     --------
@@ -148,6 +153,10 @@ def check_scheduler(value, option="--scheduler"):
     if kind is not None and not _dask_installed():
         raise ValueError(f"{option} {value.strip()} needs dask.distributed, which is not "
                          f"installed: {INSTALL_HINT} (or leave {option} out to run here).")
+    if kind is not None and kind[0] == "address":
+        from benchmarks.harness.dask_backend import probe_scheduler
+
+        probe_scheduler(kind[1], option)  # before any data is loaded
     return kind
 
 

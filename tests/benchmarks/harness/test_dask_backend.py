@@ -238,19 +238,6 @@ def test_the_api_raises_with_the_table_of_the_rows_that_landed(address, tmp_path
     assert info.value.out == tmp_path / "r"
 
 
-def test_an_address_where_no_scheduler_answers_is_said(tmp_path, monkeypatch):
-    import socket
-
-    with socket.socket() as sock:  # a free port on this machine, with no one listening
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", "2s")
-    with pytest.raises(OSError, match=rf"^--scheduler tcp://127.0.0.1:{port}: no dask "
-                                      r"scheduler answered .*'dask scheduler'"):
-        run_benchmark(_digits(), ["color/svm"], out=tmp_path / "r", use_cache=False,
-                      quiet=True, scheduler=f"tcp://127.0.0.1:{port}")
-
-
 def test_failed_learning_curve_points_are_reported_and_the_others_written(address, tmp_path,
                                                                          monkeypatch):
     import benchmarks.harness.curve as curve
