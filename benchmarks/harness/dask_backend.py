@@ -4,10 +4,11 @@ Each row (or learning-curve point) is one task, submitted longest first
 (by :func:`~benchmarks.harness.scheduler.job_cost`, given by
 :func:`~benchmarks.harness.scheduler.open_scheduler`) so that the long rows
 do not end up last on one worker. Each distinct split is sent to the cluster
-once. A task runs with every BLAS and OpenMP pool held to one thread (the
-cluster's workers, not BLAS, are the parallelism) and returns the row to the
-client, which writes it; the rows of a worker that died are reported as
-failed, the others still land.
+once (again if a worker that died took its last copy). A task runs with
+every BLAS and OpenMP pool held to one thread (the cluster's workers, not
+BLAS, are the parallelism) and returns the row to the client, which writes
+it; a row whose worker died is run again, and reported as failed only after
+dask's ``allowed-failures`` more tries; the others still land.
 
 The feature cache is the client's ``--cache-dir`` path, opened by each
 worker: on a LocalCluster, or workers sharing that folder (NFS), they share
@@ -26,6 +27,7 @@ import threading
 import time
 import traceback
 import uuid
+from concurrent.futures import CancelledError
 
 import dask
 import joblib
@@ -57,8 +59,11 @@ def run_task(func, name, split, cache, kwargs):
         return func(name, split, cache, **kwargs)
 
 
-def _reason(exc):
-    """One line saying why a task failed."""
+def _reason(exc, tries=1):
+    """One line saying why a task failed (``tries``: times it was cancelled)."""
+    if isinstance(exc, CancelledError):
+        return (f"the cluster cancelled it {tries} time{'s' * (tries > 1)} (the split it "
+                f"reads lost with a worker that died?; dask {type(exc).__name__}: {exc})")
     if isinstance(exc, KilledWorker):
         tries = exc.allowed_failures + 1
         return (f"the worker running it died (tried on {tries} worker{'s' * (tries > 1)}; "
@@ -78,9 +83,11 @@ class DaskRunner:
         submitted first. None: in the order given.
     """
 
-    def __init__(self, client, cost=None):
+    def __init__(self, client, cost=None, retries=None):
         self.client = client
         self.cost = cost
+        self.retries = (dask.config.get("distributed.scheduler.allowed-failures")
+                        if retries is None else retries)
 
     def _free_threads(self, running):
         # Asked again after each row: workers may have joined, left or died.
@@ -94,11 +101,14 @@ class DaskRunner:
         joblib workers are tasks of the cluster too (joblib's dask backend).
         ``failure`` is None, or why the job failed: the worker running it
         died (dask retries it on another worker first), or it raised (its
-        traceback is printed on stderr). Jobs are submitted costliest first,
-        one per free worker thread, so that a worker holds only the row it
-        runs: the next longest goes to whichever worker frees first, and a
-        worker that dies takes no waiting row down with it. Tasks not yet
-        finished when the caller stops reading are cancelled.
+        traceback is printed on stderr). A job the cluster cancels (the last
+        copy of its split died with a worker: dask cannot compute scattered
+        data again) is submitted again, its split sent again, up to
+        ``retries`` times. Jobs are submitted costliest first, one per free
+        worker thread, so that a worker holds only the row it runs: the next
+        longest goes to whichever worker frees first, and a worker that dies
+        takes no waiting row down with it. Tasks not yet finished when the
+        caller stops reading are cancelled.
         """
         kwargs = {"search": search, "n_jobs": n_jobs, "progress": None}
         if n_jobs not in (None, 1):
@@ -106,36 +116,51 @@ class DaskRunner:
         # sorted() is stable: rows of equal cost keep the order they were given.
         waiting = collections.deque(jobs if self.cost is None else sorted(
             jobs, key=lambda job: -self.cost(job[1], job[2])))
-        sent, futures, running = {}, {}, as_completed()
+        sent, futures, running, cancelled = {}, {}, as_completed(), collections.Counter()
+
+        def scattered(split):
+            # Sent once, however many rows read it, and to every worker: data scattered
+            # to one worker only would die with it. Sent again if lost all the same.
+            if id(split) not in sent or sent[id(split)].status != "finished":
+                sent[id(split)] = self.client.scatter(split, hash=False, broadcast=True)
+            return sent[id(split)]
+
+        def submit(job):
+            data = scattered(job[2])
+            future = self.client.submit(run_task, func, job[1], data, cache, kwargs,
+                                        key=f"{job[1]}-{uuid.uuid4().hex}")
+            futures[future] = (job, data)
+            running.add(future)
+
         try:
             for _, _, split in waiting:
-                if id(split) not in sent:
-                    # Sent once, however many rows read it, and to every worker: data
-                    # scattered to one worker only would die with it, failing every row.
-                    sent[id(split)] = self.client.scatter(split, hash=False, broadcast=True)
-
-            def submit_while_free():
-                for _ in range(min(self._free_threads(running.count()), len(waiting))):
-                    key, name, split = waiting.popleft()
-                    future = self.client.submit(run_task, func, name, sent[id(split)], cache,
-                                                kwargs, key=f"{name}-{uuid.uuid4().hex}")
-                    futures[future] = (key, name)
-                    running.add(future)
-
-            submit_while_free()
+                scattered(split)
+            for _ in range(min(self._free_threads(running.count()), len(waiting))):
+                submit(waiting.popleft())
             for future in running:
-                key, name = futures.pop(future)
+                job, data = futures.pop(future)
+                (key, name, split), again = job, False
                 if progress is not None:
                     progress.set_description(name)
                 try:
                     row, failure = future.result(), None
+                except CancelledError as exc:
+                    row, failure = None, _reason(exc, cancelled[key] + 1)
+                    again = cancelled[key] < self.retries
                 except Exception as exc:  # a row's failure is reported, not raised
                     row, failure = None, _reason(exc)
                     if not isinstance(exc, KilledWorker):
                         text = "".join(traceback.format_exception(exc)).rstrip()
                         print(f"featbench: {name} failed on a worker:\n{text}", file=sys.stderr)
                 future.release()
-                submit_while_free()
+                if again:
+                    cancelled[key] += 1
+                    if sent.get(id(split)) is data:  # whatever its status says by now
+                        del sent[id(split)]
+                    submit(job)
+                    continue
+                for _ in range(min(self._free_threads(running.count()), len(waiting))):
+                    submit(waiting.popleft())
                 yield key, row, failure
         finally:
             self.client.cancel(list(futures) + list(sent.values()))
@@ -293,7 +318,9 @@ def local_cluster(n_workers, **kwargs):
     frees first, and a worker that dies takes no queued row down with it.
     Port 0: a free dashboard port, printed by :func:`connect`. The worker
     processes start with BLAS and OpenMP on one thread (dask's default), and
-    without dask's ``MALLOC_TRIM_THRESHOLD_``.
+    without dask's ``MALLOC_TRIM_THRESHOLD_``. Every worker keeps its copy of
+    each split: dask's active memory manager would drop all but one
+    (``ReduceReplicas``), and a worker that dies would take it down with it.
     """
     options = dict(n_workers=n_workers, threads_per_worker=1, processes=True,
                    dashboard_address=":0")
@@ -302,8 +329,12 @@ def local_cluster(n_workers, **kwargs):
     spawn_environ = {name: value for name, value in
                      dask.config.get("distributed.nanny.pre-spawn-environ").items()
                      if name != "MALLOC_TRIM_THRESHOLD_"}
+    amm = "distributed.scheduler.active-memory-manager.policies"
+    policies = [policy for policy in dask.config.get(amm)
+                if not str(policy.get("class")).endswith("ReduceReplicas")]
     with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
-                          "distributed.nanny.pre-spawn-environ": spawn_environ}):
+                          "distributed.nanny.pre-spawn-environ": spawn_environ,
+                          amm: policies}):
         return LocalCluster(**{**options, **kwargs})
 
 
