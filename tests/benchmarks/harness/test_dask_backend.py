@@ -77,7 +77,11 @@ def _same_table(a, b):
                                   b.drop(columns=drop).reset_index(drop=True))
 
 
-def test_cli_local_cluster_on_the_digits_equals_the_local_run(digits_here, tmp_path, capsys):
+def test_cli_local_cluster_on_the_digits_equals_the_local_run(digits_here, tmp_path, capsys,
+                                                              monkeypatch):
+    import benchmarks.harness.scheduler as scheduler
+
+    monkeypatch.setattr(scheduler, "usable_cores", lambda: 2)  # local:2 on one core too
     before = os.environ.get("OMP_NUM_THREADS")
     assert main(["run", "--dataset", "digits", "--pipelines", ",".join(DIGITS_ROWS),
                  "--no-cache", "--scheduler", "local:2", "--out", str(tmp_path)]) == 0
