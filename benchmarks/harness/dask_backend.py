@@ -81,6 +81,10 @@ class DaskRunner:
     cost : callable or None, default=None
         ``cost(name, split)``, rough seconds of a job: the costliest are
         submitted first. None: in the order given.
+    retries : int or None, default=None
+        Times a job the cluster cancels is submitted again (its split lost
+        with a worker); None: dask's ``distributed.scheduler.allowed-failures``
+        (3), as for a job whose worker died.
     """
 
     def __init__(self, client, cost=None, retries=None):
