@@ -4,10 +4,11 @@ Each row (or learning-curve point) is one task, submitted longest first
 (by :func:`~benchmarks.harness.scheduler.job_cost`, given by
 :func:`~benchmarks.harness.scheduler.open_scheduler`) so that the long rows
 do not end up last on one worker. Each distinct split is sent to the cluster
-once. A task runs with every BLAS and OpenMP pool held to one thread (the
-cluster's workers, not BLAS, are the parallelism) and returns the row to the
-client, which writes it; the rows of a worker that died are reported as
-failed, the others still land.
+once (again if a worker that died took its last copy). A task runs with
+every BLAS and OpenMP pool held to one thread (the cluster's workers, not
+BLAS, are the parallelism) and returns the row to the client, which writes
+it; a row whose worker died is run again, and reported as failed only after
+dask's ``allowed-failures`` more tries; the others still land.
 
 The feature cache is the client's ``--cache-dir`` path, opened by each
 worker: on a LocalCluster, or workers sharing that folder (NFS), they share
@@ -16,22 +17,33 @@ or runs uncached with a notice where it cannot write there. Rows are written
 by the client only, so ``--resume`` never depends on the workers' disks.
 """
 
+import asyncio
 import collections
 import contextlib
 import os
+import socket
 import sys
+import threading
+import time
 import traceback
 import uuid
+from concurrent.futures import CancelledError
 
 import dask
 import joblib
 from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
 from threadpoolctl import threadpool_limits
 
-__all__ = ["connect", "local_cluster", "DaskRunner", "run_task", "CONNECT_TIMEOUT"]
+__all__ = ["connect", "probe_scheduler", "local_cluster", "DaskRunner", "run_task",
+           "CONNECT_TIMEOUT", "HANDSHAKE_TIMEOUT"]
 
-#: How long a scheduler's address is tried before the run gives up.
-CONNECT_TIMEOUT = "10s"
+#: Seconds a refused connection to a scheduler's address is tried again (one starting up).
+CONNECT_TIMEOUT = 10
+#: Seconds the server at a scheduler's address has to send its dask handshake once connected.
+HANDSHAKE_TIMEOUT = 5
+# A dask handshake is a few hundred bytes; the first 8 bytes of a server speaking
+# another protocol ("SSH-2.0-") read as a length of exabytes.
+_MAX_HANDSHAKE = 1 << 20
 
 
 def run_task(func, name, split, cache, kwargs):
@@ -47,8 +59,11 @@ def run_task(func, name, split, cache, kwargs):
         return func(name, split, cache, **kwargs)
 
 
-def _reason(exc):
-    """One line saying why a task failed."""
+def _reason(exc, tries=1):
+    """One line saying why a task failed (``tries``: times it was cancelled)."""
+    if isinstance(exc, CancelledError):
+        return (f"the cluster cancelled it {tries} time{'s' * (tries > 1)} (the split it "
+                f"reads lost with a worker that died?; dask {type(exc).__name__}: {exc})")
     if isinstance(exc, KilledWorker):
         tries = exc.allowed_failures + 1
         return (f"the worker running it died (tried on {tries} worker{'s' * (tries > 1)}; "
@@ -66,11 +81,17 @@ class DaskRunner:
     cost : callable or None, default=None
         ``cost(name, split)``, rough seconds of a job: the costliest are
         submitted first. None: in the order given.
+    retries : int or None, default=None
+        Times a job the cluster cancels is submitted again (its split lost
+        with a worker); None: dask's ``distributed.scheduler.allowed-failures``
+        (3), as for a job whose worker died.
     """
 
-    def __init__(self, client, cost=None):
+    def __init__(self, client, cost=None, retries=None):
         self.client = client
         self.cost = cost
+        self.retries = (dask.config.get("distributed.scheduler.allowed-failures")
+                        if retries is None else retries)
 
     def _free_threads(self, running):
         # Asked again after each row: workers may have joined, left or died.
@@ -84,11 +105,14 @@ class DaskRunner:
         joblib workers are tasks of the cluster too (joblib's dask backend).
         ``failure`` is None, or why the job failed: the worker running it
         died (dask retries it on another worker first), or it raised (its
-        traceback is printed on stderr). Jobs are submitted costliest first,
-        one per free worker thread, so that a worker holds only the row it
-        runs: the next longest goes to whichever worker frees first, and a
-        worker that dies takes no waiting row down with it. Tasks not yet
-        finished when the caller stops reading are cancelled.
+        traceback is printed on stderr). A job the cluster cancels (the last
+        copy of its split died with a worker: dask cannot compute scattered
+        data again) is submitted again, its split sent again, up to
+        ``retries`` times. Jobs are submitted costliest first, one per free
+        worker thread, so that a worker holds only the row it runs: the next
+        longest goes to whichever worker frees first, and a worker that dies
+        takes no waiting row down with it. Tasks not yet finished when the
+        caller stops reading are cancelled.
         """
         kwargs = {"search": search, "n_jobs": n_jobs, "progress": None}
         if n_jobs not in (None, 1):
@@ -96,39 +120,189 @@ class DaskRunner:
         # sorted() is stable: rows of equal cost keep the order they were given.
         waiting = collections.deque(jobs if self.cost is None else sorted(
             jobs, key=lambda job: -self.cost(job[1], job[2])))
-        sent, futures, running = {}, {}, as_completed()
+        sent, futures, running, cancelled = {}, {}, as_completed(), collections.Counter()
+
+        def scattered(split):
+            # Sent once, however many rows read it, and to every worker: data scattered
+            # to one worker only would die with it. Sent again if lost all the same.
+            if id(split) not in sent or sent[id(split)].status != "finished":
+                sent[id(split)] = self.client.scatter(split, hash=False, broadcast=True)
+            return sent[id(split)]
+
+        def submit(job):
+            data = scattered(job[2])
+            future = self.client.submit(run_task, func, job[1], data, cache, kwargs,
+                                        key=f"{job[1]}-{uuid.uuid4().hex}")
+            futures[future] = (job, data)
+            running.add(future)
+
         try:
             for _, _, split in waiting:
-                if id(split) not in sent:
-                    # Sent once, however many rows read it, and to every worker: data
-                    # scattered to one worker only would die with it, failing every row.
-                    sent[id(split)] = self.client.scatter(split, hash=False, broadcast=True)
-
-            def submit_while_free():
-                for _ in range(min(self._free_threads(running.count()), len(waiting))):
-                    key, name, split = waiting.popleft()
-                    future = self.client.submit(run_task, func, name, sent[id(split)], cache,
-                                                kwargs, key=f"{name}-{uuid.uuid4().hex}")
-                    futures[future] = (key, name)
-                    running.add(future)
-
-            submit_while_free()
+                scattered(split)
+            for _ in range(min(self._free_threads(running.count()), len(waiting))):
+                submit(waiting.popleft())
             for future in running:
-                key, name = futures.pop(future)
+                job, data = futures.pop(future)
+                (key, name, split), again = job, False
                 if progress is not None:
                     progress.set_description(name)
                 try:
                     row, failure = future.result(), None
+                except CancelledError as exc:
+                    row, failure = None, _reason(exc, cancelled[key] + 1)
+                    again = cancelled[key] < self.retries
                 except Exception as exc:  # a row's failure is reported, not raised
                     row, failure = None, _reason(exc)
                     if not isinstance(exc, KilledWorker):
                         text = "".join(traceback.format_exception(exc)).rstrip()
                         print(f"featbench: {name} failed on a worker:\n{text}", file=sys.stderr)
                 future.release()
-                submit_while_free()
+                if again:
+                    cancelled[key] += 1
+                    if sent.get(id(split)) is data:  # whatever its status says by now
+                        del sent[id(split)]
+                    submit(job)
+                    continue
+                for _ in range(min(self._free_threads(running.count()), len(waiting))):
+                    submit(waiting.popleft())
                 yield key, row, failure
         finally:
             self.client.cancel(list(futures) + list(sent.values()))
+
+
+class _NotDask(Exception):
+    """Why the server at an address is no dask scheduler, in a few words."""
+
+
+def _receive(sock, count, end, got=b""):
+    """``got`` and what ``sock`` sends next, up to ``count`` bytes, until it closes or ``end``.
+
+    Returns the bytes and whether the server closed the connection.
+    """
+    while len(got) < count:
+        left = end - time.monotonic()
+        if left <= 0:
+            return got, False
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(count - len(got))
+        except TimeoutError:
+            continue
+        if not chunk:
+            return got, True
+        got += chunk
+    return got, False
+
+
+def _tcp_handshake(host, port):
+    """Read the handshake a dask server sends as soon as it accepts a connection.
+
+    A dask scheduler (or worker) writes its handshake first: 8 bytes giving
+    the length of the message that follows, then the message, whose first 8
+    bytes count its frames. Anything else (an SSH banner, silence from an
+    HTTP server that waits for a request) is no dask scheduler. The
+    server's handshake is sent back so that it logs no broken connection.
+    """
+    end = time.monotonic() + CONNECT_TIMEOUT
+    while True:
+        try:
+            sock = socket.create_connection((host, port), timeout=max(end - time.monotonic(), .1))
+            break
+        except ConnectionRefusedError as exc:  # tried again: a scheduler may be starting
+            if time.monotonic() >= end:
+                raise _NotDask(f"nothing listens there (connection refused for "
+                               f"{CONNECT_TIMEOUT:g} s)") from exc
+            time.sleep(0.1)
+        except OSError as exc:  # no answer, an unknown host, no route
+            raise _NotDask(f"could not connect ({exc.strerror or exc or type(exc).__name__})"
+                           ) from exc
+    with sock:
+        end = time.monotonic() + HANDSHAKE_TIMEOUT
+        got, closed = _receive(sock, 8, end)
+        size = int.from_bytes(got[:8], sys.byteorder)
+        if len(got) == 8 and 16 <= size <= _MAX_HANDSHAKE:
+            got, closed = _receive(sock, 8 + size, end, got)
+            frames = int.from_bytes(got[8:16], sys.byteorder)
+            if len(got) == 8 + size and 1 <= frames and 8 * (1 + frames) <= size:
+                with contextlib.suppress(OSError):
+                    sock.sendall(got)
+                return
+        if got:  # the rest of its first line, for the message
+            got, _ = _receive(sock, 61, min(end, time.monotonic() + 0.2), got)
+    if got:
+        more = "..." if len(got) > 60 else ""
+        raise _NotDask(f"it sent {bytes(got[:60])!r}{more}, not a dask handshake (is it "
+                       f"another kind of server, SSH or HTTP?)")
+    if closed:
+        raise _NotDask("it closed the connection without sending a dask handshake")
+    raise _NotDask(f"it accepted the connection but sent no dask handshake within "
+                   f"{HANDSHAKE_TIMEOUT:g} s (a dask scheduler sends one at once)")
+
+
+def _comm_handshake(address):
+    """Connect to ``address`` through dask's own comms (tls://, ws://...) and close."""
+    from distributed.comm import connect as comm_connect
+    from distributed.security import Security
+
+    async def handshake():
+        comm = await comm_connect(address, timeout=CONNECT_TIMEOUT,
+                                  **Security().get_connection_args("client"))
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(handshake(), CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT))
+    except (asyncio.TimeoutError, TimeoutError) as exc:
+        raise _NotDask(f"no dask handshake within {CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT:g} s"
+                       ) from exc
+
+
+def _no_scheduler(option, address, why):
+    return OSError(f"{option}: no dask scheduler at {address}: {why}. Start one with "
+                   f"'dask scheduler' and workers with 'dask worker ADDRESS', or use "
+                   f"{option} local:N for N worker processes on this machine.")
+
+
+def probe_scheduler(address, option="--scheduler"):
+    """Check that a dask server answers at ``address``, in seconds, whatever listens there.
+
+    A refused connection is tried again for :data:`CONNECT_TIMEOUT` seconds
+    (a scheduler may be starting); once connected, the server has
+    :data:`HANDSHAKE_TIMEOUT` seconds to send its dask handshake. The whole
+    check runs in a thread given that long (and a second), so that no server
+    and no name lookup can hang the run.
+
+    Raises
+    ------
+    OSError
+        ``"{option}: no dask scheduler at {address}: {why}. Start one..."``
+        where nothing speaking dask answers: nothing listens, the server
+        stays silent (an HTTP server, a stalled process), or it speaks
+        another protocol (an SSH banner).
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    outcome = {}
+
+    def attempt():
+        try:
+            scheme, location = parse_address(address)
+            if scheme == "tcp":
+                _tcp_handshake(*parse_host_port(location, 8786))
+            else:
+                _comm_handshake(address)
+            outcome["why"] = None
+        except _NotDask as exc:
+            outcome["why"] = str(exc)
+        except Exception as exc:  # whatever a malformed address or a strange server raises
+            outcome["why"] = _reason(exc)
+
+    seconds = CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT
+    thread = threading.Thread(target=attempt, name="featbench-probe", daemon=True)
+    thread.start()
+    thread.join(seconds + 1)
+    why = outcome.get("why", f"no dask handshake within {seconds:g} s")
+    if why is not None:
+        raise _no_scheduler(option, address, why)
 
 
 def _dashboard(client):
@@ -148,7 +322,9 @@ def local_cluster(n_workers, **kwargs):
     frees first, and a worker that dies takes no queued row down with it.
     Port 0: a free dashboard port, printed by :func:`connect`. The worker
     processes start with BLAS and OpenMP on one thread (dask's default), and
-    without dask's ``MALLOC_TRIM_THRESHOLD_``.
+    without dask's ``MALLOC_TRIM_THRESHOLD_``. Every worker keeps its copy of
+    each split: dask's active memory manager would drop all but one
+    (``ReduceReplicas``), and a worker that dies would take it down with it.
     """
     options = dict(n_workers=n_workers, threads_per_worker=1, processes=True,
                    dashboard_address=":0")
@@ -157,8 +333,12 @@ def local_cluster(n_workers, **kwargs):
     spawn_environ = {name: value for name, value in
                      dask.config.get("distributed.nanny.pre-spawn-environ").items()
                      if name != "MALLOC_TRIM_THRESHOLD_"}
+    amm = "distributed.scheduler.active-memory-manager.policies"
+    policies = [policy for policy in dask.config.get(amm)
+                if not str(policy.get("class")).endswith("ReduceReplicas")]
     with dask.config.set({"distributed.scheduler.worker-saturation": 1.0,
-                          "distributed.nanny.pre-spawn-environ": spawn_environ}):
+                          "distributed.nanny.pre-spawn-environ": spawn_environ,
+                          amm: policies}):
         return LocalCluster(**{**options, **kwargs})
 
 
@@ -180,7 +360,7 @@ def connect(kind, log=print, option="--scheduler", cost=None):
     Raises
     ------
     OSError
-        If no scheduler answers at the address within :data:`CONNECT_TIMEOUT`.
+        If no dask scheduler answers at the address (see :func:`probe_scheduler`).
     """
     cluster, environ = None, {}
     if kind[0] == "local":
@@ -191,14 +371,11 @@ def connect(kind, log=print, option="--scheduler", cost=None):
         cluster = local_cluster(kind[1])
         client = Client(cluster)
     else:
+        probe_scheduler(kind[1], option)
         try:
             client = Client(kind[1], timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise OSError(
-                f"{option} {kind[1]}: no dask scheduler answered ({exc}); start one with "
-                f"'dask scheduler' and workers with 'dask worker ADDRESS', or use "
-                f"{option} local:N for N worker processes on this machine."
-            ) from exc
+        except Exception as exc:  # a dask server that is no scheduler (a worker) raises anything
+            raise _no_scheduler(option, kind[1], _reason(exc)) from exc
     try:
         if log is not None:
             info = client.scheduler_info(n_workers=-1)

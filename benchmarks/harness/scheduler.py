@@ -8,9 +8,12 @@ the one switch, read by :func:`open_scheduler` for
 - unset: each row (or learning-curve point) runs in this process, in order,
   and an error stops the run, as it always has;
 - ``local:N``: a dask ``LocalCluster`` of N worker processes on this machine,
-  one thread each, closed when the run ends;
+  one thread each, closed when the run ends; at most one per core
+  (:func:`usable_cores`): a larger N starts that many, with a warning;
 - any other value: the address of a running dask scheduler
-  (``tcp://host:8786``), whose workers must have featbench installed.
+  (``tcp://host:8786``), whose workers must have featbench installed. It
+  is checked before any work, within seconds: whatever else listens there
+  (an SSH or HTTP server, a silent process) is refused with one line.
 
 On a cluster the rows are tasks (:mod:`~benchmarks.harness.dask_backend`),
 the longest first, each on one BLAS thread; their results come back to this
@@ -22,9 +25,11 @@ import contextlib
 import importlib.util
 import os
 import re
+import sys
 
-__all__ = ["open_scheduler", "parse_scheduler", "check_scheduler", "scheduler_from_env", "RowsFailedError",
-           "LocalRunner", "job_cost", "ENV_VAR", "INSTALL_HINT"]
+__all__ = ["open_scheduler", "parse_scheduler", "check_scheduler", "scheduler_from_env",
+           "RowsFailedError", "LocalRunner", "job_cost", "usable_cores", "cap_n_jobs",
+           "ENV_VAR", "INSTALL_HINT"]
 
 #: Read when ``--scheduler`` is not given.
 ENV_VAR = "FEATBENCH_SCHEDULER"
@@ -88,7 +93,7 @@ def parse_scheduler(value, option="--scheduler"):
     Raises
     ------
     ValueError
-        If ``local:N`` has no whole number N >= 1.
+        If ``local:N`` has no whole number N >= 1 written in the digits 0-9.
     TypeError
         If ``value`` is neither a string nor None.
 
@@ -98,10 +103,10 @@ def parse_scheduler(value, option="--scheduler"):
     (True, ('local', 2))
     >>> parse_scheduler("tcp://127.0.0.1:8786")
     ('address', 'tcp://127.0.0.1:8786')
-    >>> parse_scheduler("local:0")
+    >>> parse_scheduler("local:0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
-    ValueError: --scheduler local:N needs a whole number N >= 1 of worker processes; got 'local:0'.
+    ValueError: --scheduler local:N needs a whole number N >= 1 of worker processes, ...
     """
     if value is None:
         return None
@@ -115,14 +120,15 @@ def parse_scheduler(value, option="--scheduler"):
     if local is None:
         return ("address", value)
     count = local.group(1).strip()
-    if not count.isdigit() or int(count) < 1:
-        raise ValueError(f"{option} local:N needs a whole number N >= 1 of worker processes; "
-                         f"got {value!r}.")
+    # Not str.isdigit(), which takes '²' (that int() refuses) and other scripts' digits.
+    if not re.fullmatch(r"[0-9]+", count) or int(count) < 1:
+        raise ValueError(f"{option} local:N needs a whole number N >= 1 of worker processes, "
+                         f"in the digits 0-9 (such as local:4); got {value!r}.")
     return ("local", int(count))
 
 
 def check_scheduler(value, option="--scheduler"):
-    """:func:`parse_scheduler`, and for a cluster, dask.distributed installed.
+    """:func:`parse_scheduler`; a cluster needs dask.distributed, an address a scheduler.
 
     Raises
     ------
@@ -130,6 +136,9 @@ def check_scheduler(value, option="--scheduler"):
         As :func:`parse_scheduler`, or if a cluster is asked for and
         dask.distributed is not installed (the message gives the install
         command).
+    OSError
+        If no dask scheduler answers at an address, within seconds
+        (:func:`~benchmarks.harness.dask_backend.probe_scheduler`).
 
     Examples
     --------
@@ -140,7 +149,98 @@ def check_scheduler(value, option="--scheduler"):
     if kind is not None and not _dask_installed():
         raise ValueError(f"{option} {value.strip()} needs dask.distributed, which is not "
                          f"installed: {INSTALL_HINT} (or leave {option} out to run here).")
+    if kind is not None and kind[0] == "address":
+        from benchmarks.harness.dask_backend import probe_scheduler
+
+        probe_scheduler(kind[1], option)  # before any data is loaded
     return kind
+
+
+def _warn(message):
+    print(message, file=sys.stderr)
+
+
+def usable_cores():
+    """The cores this process may run on (its CPU affinity, where the system has one).
+
+    Examples
+    --------
+    >>> usable_cores() >= 1
+    True
+    """
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _grid_points(name):
+    from sklearn.model_selection import ParameterGrid
+
+    import pipelines
+
+    return len(ParameterGrid(pipelines.search_space(name)))
+
+
+def cap_n_jobs(n_jobs, names=(), search=False, scheduler=None, option="--n-jobs", warn=_warn):
+    """The ``--n-jobs`` a run uses: no more workers than the cores, nor with search the grid.
+
+    ``n_jobs`` is each feature extractor's threads and the ``--search``
+    grid's joblib workers (processes, each with a copy of the features).
+    Where the rows run on this machine (no ``scheduler``, or ``local:N``),
+    workers beyond :func:`usable_cores` would only share the cores; with
+    ``search``, workers beyond the points of the largest grid of ``names``
+    would start and wait (a 3-point grid uses 3). Both caps hold for the
+    extractor threads too: one number sets both.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        As validated by the run: None, -1 (every core) or a count >= 1.
+    names : sequence of str, default=()
+        The pipelines of the run, whose grids bound the workers with ``search``.
+    search : bool, default=False
+    scheduler : str or None, default=None
+        The run's ``--scheduler``: with an address, the cores of this machine
+        bound nothing.
+    option : str, default="--n-jobs"
+        Named in the warning.
+    warn : callable, default=print on stderr
+        Receives the one-line warning when a count given is lowered.
+
+    Returns
+    -------
+    int or None
+        ``n_jobs`` capped; -1 becomes the cap where there is one, silently.
+
+    Examples
+    --------
+    >>> cap_n_jobs(40, ["hog/svm"], search=True, warn=print)  # doctest: +ELLIPSIS
+    featbench: --n-jobs 40 is more workers than ... using ...
+    ...
+    >>> cap_n_jobs(None), cap_n_jobs(1)
+    (None, 1)
+    """
+    if n_jobs is None or n_jobs == 1:
+        return n_jobs
+    limits = []
+    kind = parse_scheduler(scheduler)
+    if kind is None or kind[0] == "local":
+        cores = usable_cores()
+        limits.append((cores, f"the {cores} cores of this machine"))
+    if search and names:
+        points = max(_grid_points(name) for name in names)
+        limits.append((points, f"the {points} points of the largest --search grid"))
+    if not limits:
+        return n_jobs
+    cap, why = min(limits)
+    if n_jobs == -1:
+        return cap
+    if n_jobs > cap:
+        warn(f"featbench: {option} {n_jobs} is more workers than {why}: using {cap} "
+             f"({option} {cap}).")
+        return cap
+    return n_jobs
 
 
 class RowsFailedError(RuntimeError):
@@ -196,7 +296,9 @@ def open_scheduler(scheduler=None, log=print, option="--scheduler"):
     log : callable or None, default=print
         Receives the line that names the cluster and its dashboard (None: silent).
     option : str, default="--scheduler"
-        Named in the error messages.
+        Named in the error messages, and in the warning on stderr when
+        ``local:N`` asks for more workers than :func:`usable_cores` (as many
+        as the cores are started).
 
     Yields
     ------
@@ -216,6 +318,12 @@ def open_scheduler(scheduler=None, log=print, option="--scheduler"):
     if kind is None:
         yield LocalRunner()
         return
+    if kind[0] == "local" and kind[1] > usable_cores():
+        # More would only share the cores, each process holding its own copy of the data.
+        cores = usable_cores()
+        _warn(f"featbench: {option} local:{kind[1]} asks for more worker processes than the "
+              f"{cores} cores of this machine: starting {cores} ({option} local:{cores}).")
+        kind = ("local", cores)
     from benchmarks.harness.dask_backend import connect
 
     with connect(kind, log=log, option=option, cost=job_cost) as runner:

@@ -5,6 +5,7 @@ None of these needs dask; the runs on a cluster are in test_dask_backend.py.
 
 import importlib
 import os
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -13,9 +14,10 @@ import pytest
 
 import benchmarks.harness.runner as runner
 from benchmarks.harness.cli import main
+import benchmarks.harness.scheduler as scheduler
 from benchmarks.harness.scheduler import (INSTALL_HINT, LocalRunner, RowsFailedError,
-                                          check_scheduler, job_cost, open_scheduler,
-                                          parse_scheduler, scheduler_from_env)
+                                          cap_n_jobs, check_scheduler, job_cost,
+                                          open_scheduler, parse_scheduler, scheduler_from_env)
 from tests.benchmarks.harness._data import tiny_dataset
 
 
@@ -29,11 +31,24 @@ def test_scheduler_values_parse(value, expected):
     assert parse_scheduler(value) == expected
 
 
-@pytest.mark.parametrize("value", ["local:0", "local:", "local:x", "local:-1", "local:1.5"])
+# '²' passes str.isdigit() but not int(); '١' (Arabic-Indic one) and '２' (full width)
+# pass both: digits of other scripts are refused all the same.
+@pytest.mark.parametrize("value", ["local:0", "local:", "local:x", "local:-1", "local:1.5",
+                                   "local:²", "local:١", "local:２", "local:+2"])
 def test_local_needs_a_positive_worker_count(value):
     with pytest.raises(ValueError, match=r"^--scheduler local:N needs a whole number N >= 1 "
-                                         rf"of worker processes; got '{value}'\.$"):
+                                         r"of worker processes, in the digits 0-9 \(such as "
+                                         rf"local:4\); got '{re.escape(value)}'\.$"):
         parse_scheduler(value)
+
+
+def test_cli_says_a_non_ascii_worker_count_as_a_usage_error(no_work, capsys):
+    assert main(["run", "--dataset", "digits", "--scheduler", "local:²"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("featbench run: error: --scheduler local:N needs a whole number N "
+                          ">= 1 of worker processes, in the digits 0-9 (such as local:4); "
+                          "got 'local:²'.")
+    assert "Traceback" not in err
 
 
 def test_a_scheduler_that_is_not_a_string_is_refused():
@@ -171,3 +186,80 @@ def test_a_run_without_scheduler_never_imports_dask(tmp_path):
                             env={**os.environ, "FEATBENCH_SCHEDULER": ""}, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[]"
+
+
+# -- more workers than can work ----------------------------------------------------------
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    monkeypatch.setattr(scheduler, "usable_cores", lambda: 2)
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """The ``kind`` each cluster is started with, dask and its cluster replaced by a stand-in."""
+    import contextlib
+    import types
+
+    kinds = []
+
+    @contextlib.contextmanager
+    def connect(kind, **kwargs):
+        kinds.append(kind)
+        yield "runner"
+
+    monkeypatch.setattr(scheduler, "_dask_installed", lambda: True)
+    monkeypatch.setitem(sys.modules, "benchmarks.harness.dask_backend",
+                        types.SimpleNamespace(connect=connect))
+    return kinds
+
+
+def test_local_workers_beyond_the_cores_are_capped_with_a_warning(two_cores, started,
+                                                                  capsys):
+    with open_scheduler("local:100000") as runner_:
+        assert runner_ == "runner"
+    assert started == [("local", 2)]
+    assert capsys.readouterr().err == (
+        "featbench: --scheduler local:100000 asks for more worker processes than the 2 cores "
+        "of this machine: starting 2 (--scheduler local:2).\n")
+
+
+def test_local_workers_up_to_the_cores_are_started_as_asked(two_cores, started, capsys):
+    with open_scheduler("local:2"):
+        pass
+    assert started == [("local", 2)]
+    assert capsys.readouterr().err == ""
+
+
+def test_n_jobs_beyond_the_cores_is_capped_with_a_warning(two_cores):
+    said = []
+    assert cap_n_jobs(40, ["hog/svm"], warn=said.append) == 2
+    assert said == ["featbench: --n-jobs 40 is more workers than the 2 cores of this "
+                    "machine: using 2 (--n-jobs 2)."]
+
+
+def test_search_n_jobs_beyond_the_largest_grid_is_capped_with_a_warning(monkeypatch):
+    monkeypatch.setattr(scheduler, "usable_cores", lambda: 64)
+    said = []
+    # hog/svm tunes 3 values of alpha, pixels/knn 4 numbers of neighbours.
+    assert cap_n_jobs(40, ["hog/svm", "pixels/knn"], search=True, warn=said.append) == 4
+    assert said == ["featbench: --n-jobs 40 is more workers than the 4 points of the largest "
+                    "--search grid: using 4 (--n-jobs 4)."]
+    assert cap_n_jobs(40, ["hog/svm"], search=False, warn=said.append) == 40
+
+
+@pytest.mark.parametrize("n_jobs,search,scheduler_,expected", [
+    (None, True, None, None), (1, True, None, 1), (2, False, None, 2),
+    (-1, False, None, 2), (-1, True, None, 2),  # every core: as many as can work, unsaid
+    (40, False, "tcp://10.0.0.1:8786", 40),  # the workers' cores are not this machine's
+    (40, True, "tcp://10.0.0.1:8786", 3), (40, False, "local:2", 2),
+])
+def test_n_jobs_caps_hold_where_the_work_runs(n_jobs, search, scheduler_, expected,
+                                              two_cores, monkeypatch):
+    monkeypatch.setattr(scheduler, "check_scheduler", pytest.fail)  # no address is probed
+    said = []
+    assert cap_n_jobs(n_jobs, ["hog/svm"], search=search, scheduler=scheduler_,
+                      warn=said.append) == expected
+    # Said only where a count given was lowered.
+    assert len(said) == (n_jobs not in (None, -1) and expected != n_jobs)
