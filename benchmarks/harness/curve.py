@@ -22,7 +22,8 @@ from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.saved import COUNT, POINT_FIELDS
-from benchmarks.harness.scheduler import RowsFailedError, check_scheduler, open_scheduler
+from benchmarks.harness.scheduler import (RowsFailedError, cap_n_jobs, check_scheduler,
+                                          open_scheduler)
 from benchmarks.harness.workflow import (POINT_KEEP, Job, check_n_jobs, job_path, load_saved, make_splits,
                                          output_folder, run_jobs)
 from features.checks import check_int
@@ -150,6 +151,7 @@ def learning_curve(dataset,
                              else pipeline_names)
     check_n_jobs(n_jobs)
     check_scheduler(scheduler)
+    n_jobs = cap_n_jobs(n_jobs, scheduler=scheduler)
     n = len(dataset.y_train)
     sizes = _check_sizes(sizes, n)
     runs = [make_splits(dataset, names, s, val_size, test_size, seed, augment,

@@ -32,7 +32,8 @@ from concurrent.futures import CancelledError
 import dask
 import joblib
 from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
-from threadpoolctl import threadpool_limits
+
+from features.threads import task_limits
 
 __all__ = ["connect", "probe_scheduler", "local_cluster", "DaskRunner", "run_task",
            "CONNECT_TIMEOUT", "HANDSHAKE_TIMEOUT"]
@@ -55,7 +56,7 @@ def run_task(func, name, split, cache, kwargs):
     """
     # --n-jobs extractor threads are threads: joblib's default process backend would
     # refuse them in a worker process (a daemon), with a warning.
-    with threadpool_limits(limits=1), joblib.parallel_config(backend="threading"):
+    with task_limits(), joblib.parallel_config(backend="threading"):
         return func(name, split, cache, **kwargs)
 
 

@@ -12,7 +12,7 @@ import joblib
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import GridSearchCV, PredefinedSplit
+from sklearn.model_selection import GridSearchCV, ParameterGrid, PredefinedSplit
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 import pipelines
@@ -21,6 +21,7 @@ from benchmarks.harness.fitting import fit_head, predict_chunked
 from benchmarks.harness.memory import phase_peak, process_peak_rss
 from benchmarks.harness.saved import ROW_FIELDS, check_fields
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
+from features.threads import n_workers
 
 __all__ = ["extract_features", "run_pipeline"]
 
@@ -176,8 +177,10 @@ def _fit_classifier(pipe, name, F, split, search, n_jobs, search_backend=None):
     X = np.vstack([F[0], F[1]])
     y = np.concatenate([split.y_fit, split.y_val])
     fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
-    grid = GridSearchCV(head, pipelines.search_space(name), cv=PredefinedSplit(fold),
-                        n_jobs=n_jobs, refit=False)
+    space = pipelines.search_space(name)
+    # No more workers than the grid has points: each would hold a copy of the features.
+    workers = None if n_jobs is None else n_workers(n_jobs, len(ParameterGrid(space)))
+    grid = GridSearchCV(head, space, cv=PredefinedSplit(fold), n_jobs=workers, refit=False)
     with (joblib.parallel_config(backend=search_backend) if search_backend is not None
           else contextlib.nullcontext()):
         grid.fit(X, y)

@@ -18,7 +18,8 @@ from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, write_results
 from benchmarks.harness.saved import ROW_FIELDS
-from benchmarks.harness.scheduler import RowsFailedError, check_scheduler, open_scheduler
+from benchmarks.harness.scheduler import (RowsFailedError, cap_n_jobs, check_scheduler,
+                                          open_scheduler)
 from benchmarks.harness.workflow import (Job, check_n_jobs, job_path, load_saved, make_splits,
                                          output_folder, run_jobs)
 
@@ -118,6 +119,7 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     names = pipelines.select(pipeline_names)
     check_n_jobs(n_jobs)
     check_scheduler(scheduler)
+    n_jobs = cap_n_jobs(n_jobs, scheduler=scheduler)
     splits, config = make_splits(dataset, names, train_size, val_size, test_size, seed, augment)
     config["search"] = bool(search)
     out = output_folder(out, dataset.name, resume=resume)

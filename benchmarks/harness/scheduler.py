@@ -174,32 +174,19 @@ def usable_cores():
         return os.cpu_count() or 1
 
 
-def _grid_points(name):
-    from sklearn.model_selection import ParameterGrid
-
-    import pipelines
-
-    return len(ParameterGrid(pipelines.search_space(name)))
-
-
-def cap_n_jobs(n_jobs, names=(), search=False, scheduler=None, option="--n-jobs", warn=_warn):
-    """The ``--n-jobs`` a run uses: no more workers than the cores, nor with search the grid.
+def cap_n_jobs(n_jobs, scheduler=None, option="--n-jobs", warn=_warn):
+    """The ``--n-jobs`` a run uses: no more workers than the cores that run them.
 
     ``n_jobs`` is each feature extractor's threads and the ``--search``
-    grid's joblib workers (processes, each with a copy of the features).
-    Where the rows run on this machine (no ``scheduler``, or ``local:N``),
-    workers beyond :func:`usable_cores` would only share the cores; with
-    ``search``, workers beyond the points of the largest grid of ``names``
-    would start and wait (a 3-point grid uses 3). Both caps hold for the
-    extractor threads too: one number sets both.
+    grid's joblib workers. Where the rows run on this machine (no
+    ``scheduler``, or ``local:N``), workers beyond :func:`usable_cores`
+    would only share the cores. (A grid's workers are also held to its
+    points where the grid runs: :func:`benchmarks.harness.evaluate.run_pipeline`.)
 
     Parameters
     ----------
     n_jobs : int or None
         As validated by the run: None, -1 (every core) or a count >= 1.
-    names : sequence of str, default=()
-        The pipelines of the run, whose grids bound the workers with ``search``.
-    search : bool, default=False
     scheduler : str or None, default=None
         The run's ``--scheduler``: with an address, the cores of this machine
         bound nothing.
@@ -215,30 +202,20 @@ def cap_n_jobs(n_jobs, names=(), search=False, scheduler=None, option="--n-jobs"
 
     Examples
     --------
-    >>> cap_n_jobs(40, ["hog/svm"], search=True, warn=print)  # doctest: +ELLIPSIS
-    featbench: --n-jobs 40 is more workers than ... using ...
-    ...
-    >>> cap_n_jobs(None), cap_n_jobs(1)
-    (None, 1)
+    >>> cap_n_jobs(None), cap_n_jobs(1), cap_n_jobs(5, "tcp://10.0.0.1:8786")
+    (None, 1, 5)
     """
     if n_jobs is None or n_jobs == 1:
         return n_jobs
-    limits = []
     kind = parse_scheduler(scheduler)
-    if kind is None or kind[0] == "local":
-        cores = usable_cores()
-        limits.append((cores, f"the {cores} cores of this machine"))
-    if search and names:
-        points = max(_grid_points(name) for name in names)
-        limits.append((points, f"the {points} points of the largest --search grid"))
-    if not limits:
+    if kind is not None and kind[0] != "local":
         return n_jobs
-    cap, why = min(limits)
+    cap = usable_cores()
     if n_jobs == -1:
         return cap
     if n_jobs > cap:
-        warn(f"featbench: {option} {n_jobs} is more workers than {why}: using {cap} "
-             f"({option} {cap}).")
+        warn(f"featbench: {option} {n_jobs} is more workers than the {cap} cores of this "
+             f"machine: using {cap} ({option} {cap}).")
         return cap
     return n_jobs
 

@@ -22,7 +22,8 @@ from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.saved import COUNT, POINT_FIELDS
-from benchmarks.harness.scheduler import RowsFailedError, check_scheduler, open_scheduler
+from benchmarks.harness.scheduler import (RowsFailedError, cap_n_jobs, check_scheduler,
+                                          open_scheduler)
 from benchmarks.harness.stats import paired_difference
 from benchmarks.harness.workflow import (POINT_KEEP, Job, check_n_jobs, job_path, load_saved,
                                          make_splits, output_folder, run_jobs)
@@ -222,6 +223,7 @@ def seed_sweep(dataset, pipeline_names="curve", seeds=(0, 1, 2, 3, 4), *, agains
         _check_against(against, names)
     check_n_jobs(n_jobs)
     check_scheduler(scheduler)
+    n_jobs = cap_n_jobs(n_jobs, scheduler=scheduler)
     out = output_folder(out, dataset.name, "-seeds", resume, holds="points")
     with folder_lock(out):
         return _sweep(dataset, names, seeds, out, against=against, train_size=train_size,

@@ -119,3 +119,22 @@ def test_the_convnet_keeps_its_settings_under_search(monkeypatch):
     assert pipelines.get_spec("pixels/cnn").tuned is False
     assert all(pipelines.get_spec(n).tuned for n in pipelines.available()
                if pipelines.get_spec(n).classifier not in ("cnn", "torchcnn"))
+
+
+@pytest.mark.parametrize("name, points", [("hog/svm", 3), ("pixels/knn", 4)])
+def test_a_search_starts_no_more_workers_than_its_grid_has_points(name, points, monkeypatch):
+    from sklearn.model_selection import GridSearchCV
+
+    from benchmarks.harness import evaluate
+
+    seen = []
+
+    class Recording(GridSearchCV):
+        def fit(self, X, y=None, **params):
+            seen.append(self.n_jobs)
+            return super().fit(X, y, **params)
+
+    monkeypatch.setattr(evaluate, "GridSearchCV", Recording)
+    split = make_split(tiny_dataset(), val_size=12, augment="none")
+    run_pipeline(name, split, open_cache(enabled=False), search=True, n_jobs=40)
+    assert seen == [points]

@@ -234,32 +234,21 @@ def test_local_workers_up_to_the_cores_are_started_as_asked(two_cores, started, 
 
 def test_n_jobs_beyond_the_cores_is_capped_with_a_warning(two_cores):
     said = []
-    assert cap_n_jobs(40, ["hog/svm"], warn=said.append) == 2
+    assert cap_n_jobs(40, warn=said.append) == 2
     assert said == ["featbench: --n-jobs 40 is more workers than the 2 cores of this "
                     "machine: using 2 (--n-jobs 2)."]
 
 
-def test_search_n_jobs_beyond_the_largest_grid_is_capped_with_a_warning(monkeypatch):
-    monkeypatch.setattr(scheduler, "usable_cores", lambda: 64)
-    said = []
-    # hog/svm tunes 3 values of alpha, pixels/knn 4 numbers of neighbours.
-    assert cap_n_jobs(40, ["hog/svm", "pixels/knn"], search=True, warn=said.append) == 4
-    assert said == ["featbench: --n-jobs 40 is more workers than the 4 points of the largest "
-                    "--search grid: using 4 (--n-jobs 4)."]
-    assert cap_n_jobs(40, ["hog/svm"], search=False, warn=said.append) == 40
-
-
-@pytest.mark.parametrize("n_jobs,search,scheduler_,expected", [
-    (None, True, None, None), (1, True, None, 1), (2, False, None, 2),
-    (-1, False, None, 2), (-1, True, None, 2),  # every core: as many as can work, unsaid
-    (40, False, "tcp://10.0.0.1:8786", 40),  # the workers' cores are not this machine's
-    (40, True, "tcp://10.0.0.1:8786", 3), (40, False, "local:2", 2),
+@pytest.mark.parametrize("n_jobs,scheduler_,expected", [
+    (None, None, None), (1, None, 1), (2, None, 2),
+    (-1, None, 2),  # every core: as many as can work, unsaid
+    (40, "tcp://10.0.0.1:8786", 40),  # the workers' cores are not this machine's
+    (40, "local:2", 2),
 ])
-def test_n_jobs_caps_hold_where_the_work_runs(n_jobs, search, scheduler_, expected,
-                                              two_cores, monkeypatch):
+def test_n_jobs_caps_hold_where_the_work_runs(n_jobs, scheduler_, expected, two_cores,
+                                              monkeypatch):
     monkeypatch.setattr(scheduler, "check_scheduler", pytest.fail)  # no address is probed
     said = []
-    assert cap_n_jobs(n_jobs, ["hog/svm"], search=search, scheduler=scheduler_,
-                      warn=said.append) == expected
+    assert cap_n_jobs(n_jobs, scheduler=scheduler_, warn=said.append) == expected
     # Said only where a count given was lowered.
     assert len(said) == (n_jobs not in (None, -1) and expected != n_jobs)
