@@ -13,6 +13,7 @@ def _parse(*extra):
 def test_defaults_time_every_phase_but_the_whole_run():
     args = _parse()
     assert args.phases == [p for p in cores.PHASES if p != "run"]
+    assert args.phases[0] == "ceiling"
     assert args.cores is None and args.repeats == 3 and args.n_images is None
     assert args.pipelines == "default" and args.cnn_epochs == 2
 
@@ -77,3 +78,8 @@ def test_a_tiny_phase_runs_in_a_child_process_and_prints_its_table(cifar10_dir, 
     assert "| phase | cores | seconds | speedup | cores busy | 2-core goal |" in out
     assert "| color | 1 |" in out
 
+
+def test_the_ceiling_has_no_goal_and_runs_without_data():
+    table = cores.cores_table({("ceiling", 1): [(2.0, 2.0)], ("ceiling", 2): [(1.5, 2.0)]})
+    assert table.iloc[1]["2-core goal"] == ""
+    assert cores.time_phase("ceiling", 1)["wall"] > 0
