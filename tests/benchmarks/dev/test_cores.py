@@ -1,5 +1,6 @@
 """The cores benchmark: its options, its table from known times, and a tiny phase for real."""
 
+import numpy as np
 import pytest
 
 from benchmarks.dev import cores
@@ -79,7 +80,21 @@ def test_a_tiny_phase_runs_in_a_child_process_and_prints_its_table(cifar10_dir, 
     assert "| color | 1 |" in out
 
 
+def test_knn_phase_predicts_the_same_on_two_threads_as_on_one(cifar10):
+    from classifiers import KNNClassifier
+
+    X = cifar10.X_train[:300].reshape(300, -1).astype(np.float32)
+    T = cifar10.X_test[:41].reshape(41, -1).astype(np.float32)
+    for metric in ("l1", "l2"):
+        one = KNNClassifier(3, metric=metric).fit(X, cifar10.y_train[:300]).kneighbors(T)
+        two = KNNClassifier(3, metric=metric, n_jobs=2).fit(X, cifar10.y_train[:300])
+        assert two._chunks(41)[1:] == (21, 2)  # one chunk per thread
+        for a, b in zip(one, two.kneighbors(T)):
+            np.testing.assert_array_equal(a, b)
+
+
 def test_the_ceiling_has_no_goal_and_runs_without_data():
     table = cores.cores_table({("ceiling", 1): [(2.0, 2.0)], ("ceiling", 2): [(1.5, 2.0)]})
     assert table.iloc[1]["2-core goal"] == ""
     assert cores.time_phase("ceiling", 1)["wall"] > 0
+
