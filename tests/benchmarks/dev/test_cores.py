@@ -98,3 +98,13 @@ def test_the_ceiling_has_no_goal_and_runs_without_data():
     assert table.iloc[1]["2-core goal"] == ""
     assert cores.time_phase("ceiling", 1)["wall"] > 0
 
+
+def test_vocabulary_fit_learns_the_same_on_two_threads_as_on_one(cifar10, monkeypatch):
+    import features.bovw
+    from features import BagOfVisualWords
+
+    monkeypatch.setattr(features.bovw, "_WHITEN_ROWS", 1000)  # several blocks of patches
+    fits = [BagOfVisualWords(n_words=20, patches_per_image=20, max_iter=3, random_state=0,
+                             n_jobs=n_jobs).fit(cifar10.X_train[:300]) for n_jobs in (1, 2)]
+    for name in ("patch_mean_", "whitening_", "words_"):
+        np.testing.assert_array_equal(getattr(fits[0], name), getattr(fits[1], name))
