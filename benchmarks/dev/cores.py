@@ -240,8 +240,9 @@ def cores_table(times, goals=None):
     Examples
     --------
     >>> t = {("knn", 1): [(4.0, 4.0), (5.0, 5.0)], ("knn", 2): [(2.0, 3.6), (2.5, 4.5)]}
-    >>> cores_table(t).iloc[1].tolist()
-    ['knn', 2, 2.25, 2.0, 1.8, 'met (goal 1.8)']
+    >>> row = cores_table(t).iloc[1]
+    >>> float(row["seconds"]), float(row["speedup"]), float(row["cores busy"]), row["2-core goal"]
+    (2.25, 2.0, 1.8, 'met (goal 1.8)')
     """
     rows = []
     for (phase, cores), rounds in times.items():
