@@ -6,6 +6,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from features.checks import check_choice, check_int
+from features.threads import blas_limit, chunk_blas_threads, n_workers, thread_map
 
 from .training import encode_labels
 
@@ -97,8 +98,15 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
         Euclidean (root of the sum of squared differences) or Manhattan (sum
         of absolute differences) distance.
     chunk_size : int or None, default=None
-        Test rows per chunk. None chooses it so that the chunk's largest
-        temporary array holds about 2**24 values (64 MB in float32).
+        Test rows per chunk. None chooses it so that the largest temporary
+        arrays of the chunks in flight hold about 2**24 values together (64 MB
+        in float32), and that every thread gets a chunk.
+    n_jobs : int or None, default=None
+        Threads the chunks of test rows are spread over (each with one BLAS
+        thread when there are several); None means 1 unless in a joblib
+        ``parallel_config`` context, -1 means all cores. Each distance is
+        computed as on one thread, so predictions do not depend on it
+        (docs/decisions.md#knn-n-jobs).
 
     Attributes
     ----------
@@ -124,10 +132,11 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
     array([[0.5, 0.5]])
     """
 
-    def __init__(self, n_neighbors=5, *, metric="l2", chunk_size=None):
+    def __init__(self, n_neighbors=5, *, metric="l2", chunk_size=None, n_jobs=None):
         self.n_neighbors = n_neighbors
         self.metric = metric
         self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
 
     def _check_params(self):
         check_int(self.n_neighbors, "n_neighbors", low=1)
@@ -135,6 +144,11 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
         if self.chunk_size is not None:
             check_int(self.chunk_size, "chunk_size", low=1,
                       fix="Pass e.g. chunk_size=256, or None for an automatic size.")
+        if self.n_jobs is not None:
+            # joblib's meaning, as the features check it: -1 all cores, -2 all but one, ...
+            fix = "Pass None, a number of threads, or -1 for all cores."
+            if check_int(self.n_jobs, "n_jobs", fix=fix) >= 0:
+                check_int(self.n_jobs, "n_jobs", low=1, fix=fix)
 
     def fit(self, X, y):
         """Store the training set.
@@ -173,12 +187,17 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _chunks(self, n_test):
-        n_fit = self.n_samples_fit_
+        """Starts of the chunks of test rows, their rows, and the threads they run on."""
+        workers = n_workers(self.n_jobs, n_test)
         if self.chunk_size is not None:
             rows = self.chunk_size
         else:
-            rows = max(1, _CHUNK_ELEMENTS // n_fit)
-        return range(0, n_test, rows), rows
+            # The budget is shared by the chunks in flight, one per thread, and every
+            # thread gets a chunk.
+            rows = max(1, min(_CHUNK_ELEMENTS // (self.n_samples_fit_ * workers),
+                              -(-n_test // workers)))
+        starts = range(0, n_test, rows)
+        return starts, rows, min(workers, len(starts))
 
     def _distances(self, X):
         Y = self._fit_X.astype(X.dtype, copy=False)
@@ -210,12 +229,18 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
         X = X.astype(dtype, copy=False)
         dist = np.empty((X.shape[0], k), dtype=dtype)
         ind = np.empty((X.shape[0], k), dtype=np.intp)
-        starts, rows = self._chunks(X.shape[0])
-        for start in starts:
+        starts, rows, workers = self._chunks(X.shape[0])
+
+        def chunk(start):
             d = self._distances(X[start:start + rows])
             idx = _nearest(d, k)
             ind[start:start + rows] = idx
             dist[start:start + rows] = np.take_along_axis(d, idx, axis=1)
+
+        # The chunks write disjoint rows; their time is the distances (numpy calls that
+        # release the GIL, or a matrix product), so threads share the work.
+        with blas_limit(chunk_blas_threads(workers, products=True)):
+            thread_map(chunk, starts, workers)
         return dist, ind
 
     def predict_proba(self, X):

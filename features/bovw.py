@@ -22,14 +22,15 @@ from ._base import ImageTransformerMixin
 from ._chunks import iter_chunks
 from ._validation import output_dtype, to_float_images
 from .checks import check_bool, check_choice, check_int, check_real
-from .threads import blas_limit
+from .threads import blas_limit, chunk_blas_threads, n_workers, thread_map
 
 __all__ = ["BagOfVisualWords"]
 
 # Budget for one chunk's (patches x words) block when chunk_size=None: small
 # enough to stay in the last-level cache, where the passes over it are cheap.
 _CHUNK_BYTES = 8 * 2**20
-# Sampled patches whitened per block at fit: a few MB of temporaries, not a copy of all.
+# Sampled patches converted, normalized and whitened per block at fit (on n_jobs
+# threads): a few MB of temporaries, not a copy of all.
 _WHITEN_ROWS = 2**16
 
 
@@ -93,8 +94,9 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         Images encoded per chunk; bounds the memory of the (patches x words)
         block. None: as many as keep that block near 8 MiB (at least one).
     n_jobs : int or None, default=None
-        Threads of k-means (its OpenMP threads) and of the encoding (chunks
-        in parallel, each with a single-threaded BLAS); None means 1 unless
+        Threads of k-means (its OpenMP threads), of the preparation of its
+        patches (blocks of rows in parallel) and of the encoding (chunks in
+        parallel, each with a single-threaded BLAS); None means 1 unless
         in a joblib ``parallel_config`` context, -1 means all cores.
     random_state : int, RandomState or None, default=None
         Seeds the patch sampling and k-means.
@@ -233,17 +235,31 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             # Drawn only when capped, so smaller sets sample exactly as without a cap
             # (the cap's value: docs/decisions.md#bovw-max-patches).
             images = images[np.sort(rng.choice(images.shape[0], n_images, replace=False))]
-        patches = to_float_images(_patches.sample_patches(
-            images, self.patch_size, self.stride, self.patches_per_image, rng),
-            output_dtype(images.dtype))
-        _patches.normalize_patches(patches, self.norm_eps)
+        sample = _patches.sample_patches(images, self.patch_size, self.stride,
+                                         self.patches_per_image, rng)
+        # Blocks of rows on n_jobs threads: each row's conversion, normalization and
+        # whitening is computed alone, so the blocks change no value
+        # (docs/decisions.md#bovw-fit-blocks-on-threads).
+        blocks = list(iter_chunks(sample.shape[0], _WHITEN_ROWS))
+        patches = np.empty(sample.shape, output_dtype(images.dtype))
+
+        def convert(rows):
+            patches[rows] = to_float_images(sample[rows], patches.dtype)
+            _patches.normalize_patches(patches[rows], self.norm_eps)
+
+        thread_map(convert, blocks, self.n_jobs)
+        del sample
         if self.whiten:
             mean, zca = _patches.fit_zca(patches, self.whiten_eps)
             self.patch_mean_ = mean.astype(patches.dtype)
             self.whitening_ = zca.astype(patches.dtype)
-            # In place, a block of rows at a time: no second copy of the patches.
-            for rows in iter_chunks(patches.shape[0], _WHITEN_ROWS):
+
+            def whiten(rows):  # in place: no second copy of the patches
                 patches[rows] = (patches[rows] - self.patch_mean_) @ self.whitening_
+
+            workers = n_workers(self.n_jobs, len(blocks))
+            with blas_limit(chunk_blas_threads(workers, products=True)):
+                thread_map(whiten, blocks, self.n_jobs)
         else:
             self.patch_mean_ = patches.mean(axis=0)
             self.whitening_ = None

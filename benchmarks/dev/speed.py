@@ -1,10 +1,11 @@
 """Speed benchmarks: ``python -m benchmarks.dev.speed TARGET [--data DIR]``.
 
-TARGET is one of features, bovw, classifiers, harness, cnn, scale and cluster.
+TARGET is one of features, bovw, classifiers, harness, cnn, scale, cluster and cores.
 
-Each target but scale compares one of ours against its reference in the same
+Each target but scale and cores compares one of ours against its reference in the same
 process and prints images (or samples) per second and the ratios as a markdown
-table; scale times whole runs on tiled data sets of growing size.
+table; scale times whole runs on tiled data sets of growing size, cores each
+phase at 1, 2, 4, ... cores.
 Targets live in ``benchmarks/dev/<target>.py`` as ``add_speed_arguments(parser)``
 and ``run_speed(args)``.
 """
@@ -13,7 +14,7 @@ import argparse
 import importlib
 import sys
 
-TARGETS = ("features", "bovw", "classifiers", "harness", "cnn", "scale", "cluster")
+TARGETS = ("features", "bovw", "classifiers", "harness", "cnn", "scale", "cluster", "cores")
 
 
 def build_parser(kind):
