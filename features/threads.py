@@ -16,7 +16,8 @@ from joblib import effective_n_jobs
 from threadpoolctl import ThreadpoolController
 
 __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
-           "product_blas_threads", "SMALL_PRODUCT", "SMALL_OUTPUT", "task_limits"]
+           "product_blas_threads", "SMALL_PRODUCT", "SMALL_OUTPUT", "classifier_threads",
+           "task_limits"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -110,6 +111,20 @@ def product_blas_threads(multiply_adds=None, output_entries=None):
     small = ((multiply_adds is not None and multiply_adds < SMALL_PRODUCT)
              or (output_entries is not None and output_entries < SMALL_OUTPUT))
     return 1 if small else None
+
+
+def classifier_threads(n_jobs, searching):
+    """Threads of a classifier that takes ``n_jobs`` in a row given ``n_jobs`` cores.
+
+    The row's cores, unless a grid search runs its fits as workers of their own
+    (``searching``): then each fit takes one.
+
+    Examples
+    --------
+    >>> classifier_threads(2, False), classifier_threads(2, True), classifier_threads(None, False)
+    (2, 1, None)
+    """
+    return 1 if searching and n_jobs not in (None, 1) else n_jobs
 
 
 def task_limits():

@@ -21,7 +21,7 @@ from benchmarks.harness.fitting import fit_head, predict_chunked
 from benchmarks.harness.memory import phase_peak, process_peak_rss
 from benchmarks.harness.saved import ROW_FIELDS, check_fields
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
-from features.threads import n_workers
+from features.threads import classifier_threads, n_workers
 
 __all__ = ["extract_features", "run_pipeline"]
 
@@ -272,6 +272,16 @@ def _report_epochs(clf, progress):
     clf.set_params(epoch_callback=show)
 
 
+def _give_threads(clf, n_jobs, search):
+    """The row's ``--n-jobs`` to a classifier that takes ``n_jobs`` (kNN), unless a search's
+    workers already share the cores (:func:`features.threads.classifier_threads`).
+
+    Set after the row's cache key is computed: the predictions do not depend on it.
+    """
+    if "n_jobs" in clf.get_params():
+        clf.set_params(n_jobs=classifier_threads(n_jobs, search))
+
+
 def _evaluate(name, pipe, split, search, cache, n_jobs, progress, search_backend=None):
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
@@ -282,6 +292,7 @@ def _evaluate(name, pipe, split, search, cache, n_jobs, progress, search_backend
     if progress is not None:
         progress.set_postfix_str("fit")
         _report_epochs(pipe.named_steps["clf"], progress)
+    _give_threads(pipe.named_steps["clf"], n_jobs, search)
     with phase_peak(peaks, "fit"):
         start = time.perf_counter()
         head, best = _fit_classifier(pipe, name, F, split, search, n_jobs, search_backend)

@@ -138,3 +138,27 @@ def test_a_search_starts_no_more_workers_than_its_grid_has_points(name, points, 
     split = make_split(tiny_dataset(), val_size=12, augment="none")
     run_pipeline(name, split, open_cache(enabled=False), search=True, n_jobs=40)
     assert seen == [points]
+
+
+@pytest.mark.parametrize("n_jobs, search, expected", [(2, False, 2), (2, True, 1),
+                                                      (None, False, None)])
+def test_knn_gets_the_rows_cores_unless_a_search_shares_them(n_jobs, search, expected,
+                                                              monkeypatch):
+    from classifiers import KNNClassifier
+
+    seen = []
+    real = KNNClassifier.predict
+
+    def predict(self, X):
+        seen.append(self.n_jobs)
+        return real(self, X)
+
+    monkeypatch.setattr(KNNClassifier, "predict", predict)
+    split = make_split(tiny_dataset(), val_size=12, augment="none")
+    alone = run_pipeline("pixels/knn", split, open_cache(enabled=False))
+    seen.clear()
+    row = run_pipeline("pixels/knn", split, open_cache(enabled=False), search=search,
+                       n_jobs=n_jobs)
+    assert set(seen[-2:]) == {expected}  # the test and validation predictions
+    if not search:
+        assert row["predictions"] == alone["predictions"]
