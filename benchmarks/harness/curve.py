@@ -11,7 +11,6 @@ it was on, and ``resume=True`` carries on from the points it finds. With a
 import json
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness import plots
@@ -22,10 +21,9 @@ from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.saved import COUNT, POINT_FIELDS
-from benchmarks.harness.scheduler import (RowsFailedError, cap_n_jobs, check_scheduler,
-                                          open_scheduler)
-from benchmarks.harness.workflow import (POINT_KEEP, Job, check_n_jobs, job_path, load_saved, make_splits,
-                                         output_folder, run_jobs)
+from benchmarks.harness.scheduler import RowsFailedError
+from benchmarks.harness.workflow import (POINT_KEEP, Job, check_workers, job_path, load_saved,
+                                         make_splits, open_jobs, output_folder, run_jobs)
 from features.checks import check_int
 
 __all__ = ["learning_curve"]
@@ -147,11 +145,8 @@ def learning_curve(dataset,
     benchmarks.harness.scheduler.RowsFailedError
         On a cluster, after every other point was written, if some failed.
     """
-    names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
-                             else pipeline_names)
-    check_n_jobs(n_jobs)
-    check_scheduler(scheduler)
-    n_jobs = cap_n_jobs(n_jobs, scheduler=scheduler)
+    names = pipelines.select(pipeline_names)
+    n_jobs = check_workers(n_jobs, scheduler)
     n = len(dataset.y_train)
     sizes = _check_sizes(sizes, n)
     runs = [make_splits(dataset, names, s, val_size, test_size, seed, augment,
@@ -187,12 +182,11 @@ def _curve(dataset, names, runs, out, *, seed, search, n_jobs, cache_dir, use_ca
         return pd.DataFrame([records[j.path] for j in jobs if j.path in records],
                             columns=_COLUMNS)
 
-    with open_scheduler(scheduler, log=None if quiet else log) as where:
-        bar = tqdm(total=len(jobs), initial=len(done), desc="learning curve", disable=quiet)
+    with open_jobs(scheduler, len(jobs), len(done), "learning curve", quiet,
+                   log) as (where, bar):
         run_jobs(where, run_pipeline, [j for j in jobs if j.path not in done], cache,
                  search=search, n_jobs=n_jobs, bar=bar, records=records, failed=failed,
                  saved=lambda: write_text_atomic(out / "learning-curve.csv", _csv(so_far())))
-        bar.close()
     if not records:
         raise RowsFailedError(failed, out, len(jobs), what="learning-curve points")
     table = so_far()

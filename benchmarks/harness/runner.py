@@ -8,7 +8,6 @@ on a dask cluster, written here as they complete; a row whose worker died is
 reported, the others land, and ``resume=True`` computes only what is missing.
 """
 
-from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness import plots
@@ -18,10 +17,9 @@ from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, write_results
 from benchmarks.harness.saved import ROW_FIELDS
-from benchmarks.harness.scheduler import (RowsFailedError, cap_n_jobs, check_scheduler,
-                                          open_scheduler)
-from benchmarks.harness.workflow import (Job, check_n_jobs, job_path, load_saved, make_splits,
-                                         output_folder, run_jobs)
+from benchmarks.harness.scheduler import RowsFailedError
+from benchmarks.harness.workflow import (Job, check_workers, job_path, load_saved, make_splits,
+                                         open_jobs, output_folder, run_jobs)
 
 __all__ = ["run_benchmark"]
 
@@ -117,9 +115,7 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         (``frame``).
     """
     names = pipelines.select(pipeline_names)
-    check_n_jobs(n_jobs)
-    check_scheduler(scheduler)
-    n_jobs = cap_n_jobs(n_jobs, scheduler=scheduler)
+    n_jobs = check_workers(n_jobs, scheduler)
     splits, config = make_splits(dataset, names, train_size, val_size, test_size, seed, augment)
     config["search"] = bool(search)
     out = output_folder(out, dataset.name, resume=resume)
@@ -148,13 +144,11 @@ def _run(dataset, names, splits, config, out, *, search, n_jobs, cache_dir, use_
     def rows():  # the rows so far, in the order of the pipelines
         return [records[job.path] for job in jobs if job.path in records]
 
-    with open_scheduler(scheduler, log=None if quiet else log) as where:
-        bar = tqdm(total=len(names), initial=len(done), desc="pipelines", disable=quiet,
-                   unit="pipeline")
+    with open_jobs(scheduler, len(names), len(done), "pipelines", quiet, log,
+                   unit="pipeline") as (where, bar):
         run_jobs(where, run_pipeline, [job for job in jobs if job.name not in done], cache,
                  bar=bar, records=records, failed=failed, search=search, n_jobs=n_jobs,
                  saved=lambda: write_results(out, rows(), config, y_test))
-        bar.close()
     if not records:
         raise RowsFailedError(failed, out, len(names))
     frame, comparison, markdown = write_results(out, rows(), config, y_test)

@@ -11,7 +11,6 @@ when that seed runs, so memory does not grow with the number of seeds.
 """
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness import plots
@@ -22,11 +21,10 @@ from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.saved import COUNT, POINT_FIELDS
-from benchmarks.harness.scheduler import (RowsFailedError, cap_n_jobs, check_scheduler,
-                                          open_scheduler)
+from benchmarks.harness.scheduler import RowsFailedError
 from benchmarks.harness.stats import paired_difference
-from benchmarks.harness.workflow import (POINT_KEEP, Job, check_n_jobs, job_path, load_saved,
-                                         make_splits, output_folder, run_jobs)
+from benchmarks.harness.workflow import (POINT_KEEP, Job, check_workers, job_path, load_saved,
+                                         make_splits, open_jobs, output_folder, run_jobs)
 from features.checks import check_int
 
 __all__ = ["seed_sweep", "seed_differences"]
@@ -216,14 +214,11 @@ def seed_sweep(dataset, pipeline_names="curve", seeds=(0, 1, 2, 3, 4), *, agains
     >>> table["seed"].tolist(), sorted(p.name for p in (Path(tmp) / "s").iterdir())
     ([0, 1], ['differences.csv', 'points', 'seeds.csv', 'seeds.md', 'seeds.png'])
     """
-    names = pipelines.select(list(pipeline_names) if not isinstance(pipeline_names, str)
-                             else pipeline_names)
+    names = pipelines.select(pipeline_names)
     seeds = _check_seeds(seeds)
     if against is not None:
         _check_against(against, names)
-    check_n_jobs(n_jobs)
-    check_scheduler(scheduler)
-    n_jobs = cap_n_jobs(n_jobs, scheduler=scheduler)
+    n_jobs = check_workers(n_jobs, scheduler)
     out = output_folder(out, dataset.name, "-seeds", resume, holds="points")
     with folder_lock(out):
         return _sweep(dataset, names, seeds, out, against=against, train_size=train_size,
@@ -261,8 +256,7 @@ def _sweep(dataset, names, seeds, out, *, against, train_size, val_size, test_si
     def so_far():  # the points computed so far, seed by seed
         return pd.DataFrame([records[p] for p in paths if p in records], columns=_COLUMNS)
 
-    with open_scheduler(scheduler, log=None if quiet else log) as where:
-        bar = tqdm(total=total, initial=len(done), desc="seeds", disable=quiet)
+    with open_jobs(scheduler, total, len(done), "seeds", quiet, log) as (where, bar):
         for seed in seeds:
             if all(job_path(out, "points", name, f"seed{seed}") in done for name in names):
                 continue
@@ -272,7 +266,6 @@ def _sweep(dataset, names, seeds, out, *, against, train_size, val_size, test_si
                      saved=lambda: write_text_atomic(out / "seeds.csv",
                                                      so_far().to_csv(index=False)))
             del jobs
-        bar.close()
     if not records:
         raise RowsFailedError(failed, out, total, what="seed-sweep points")
     table = so_far()

@@ -13,6 +13,7 @@ one atomically as it lands (``rows/<pipeline>.json`` or
 at most the job it was on.
 """
 
+import contextlib
 import glob
 import sys
 from datetime import datetime
@@ -20,16 +21,19 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness.atomic import check_writable, write_json_atomic
 from benchmarks.harness.plots import slug
-from benchmarks.harness.saved import read_saved
+from benchmarks.harness.saved import equal_to, read_saved
+from benchmarks.harness.scheduler import cap_n_jobs, check_scheduler, open_scheduler
 from benchmarks.harness.split import make_split
 from features.checks import check_int
 
 __all__ = ["RESULTS_ROOT", "default_out", "latest_out", "output_folder", "check_n_jobs",
-           "make_splits", "Job", "POINT_KEEP", "job_path", "load_saved", "run_jobs"]
+           "check_workers", "open_jobs", "make_splits", "Job", "POINT_KEEP", "job_path",
+           "load_saved", "run_jobs"]
 
 RESULTS_ROOT = Path("featbench-results")
 
@@ -117,6 +121,39 @@ def check_n_jobs(n_jobs):
                   fix="Pass a number of workers such as 2, or -1 for every core.")
 
 
+def check_workers(n_jobs, scheduler):
+    """``--n-jobs`` and ``--scheduler`` checked before any work; ``n_jobs`` capped at the cores.
+
+    Returns
+    -------
+    int or None
+        :func:`benchmarks.harness.scheduler.cap_n_jobs` of ``n_jobs``.
+
+    Examples
+    --------
+    >>> check_workers(None, None), check_workers(1, None)
+    (None, 1)
+    """
+    check_n_jobs(n_jobs)
+    check_scheduler(scheduler)
+    return cap_n_jobs(n_jobs, scheduler=scheduler)
+
+
+@contextlib.contextmanager
+def open_jobs(scheduler, total, done, desc, quiet, log, **bar_options):
+    """``(where, bar)``: the scheduler the jobs run on and the progress bar they advance.
+
+    ``total`` jobs, ``done`` of them already saved; the bar is closed on the way
+    out, and a LocalCluster the scheduler started is shut down.
+    """
+    with open_scheduler(scheduler, log=None if quiet else log) as where:
+        bar = tqdm(total=total, initial=done, desc=desc, disable=quiet, **bar_options)
+        try:
+            yield where, bar
+        finally:
+            bar.close()
+
+
 def _share_images(splits):
     """Make equal image parts of ``splits`` views of one array, in place.
 
@@ -180,10 +217,11 @@ def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, s
     # Raw pixels stored as they are (kNN): the only learned rows without batches.
     knn_rows = [splits[n] for n in names if specs[n].learned and not specs[n].augments_in_batches]
     batch_rows = [splits[n] for n in names if specs[n].augments_in_batches]
-    config = (feature_rows or knn_rows or batch_rows)[0].config
-    if feature_rows and knn_rows and knn_rows[0].info != feature_rows[0].info:
+    first = (feature_rows or knn_rows or batch_rows)[0]
+    config = first.config
+    if feature_rows and knn_rows and knn_rows[0].info != first.info:
         config["augment_knn"] = knn_rows[0].info.augment.name
-    if batch_rows and batch_rows[0].info != (feature_rows or knn_rows or batch_rows)[0].info:
+    if batch_rows and batch_rows[0].info != first.info:
         config["augment_per_batch"] = batch_rows[0].info.augment.name
         config.update({k: v for k, v in batch_rows[0].config.items()
                        if k not in config and k != "augment_in_batches"})
@@ -261,10 +299,8 @@ def load_saved(out, folder, jobs, resume, what, fields):
     for job in jobs:
         if not job.path.is_file():
             continue
-        more = {k: (lambda v, want=v: None if v == want else repr(want))
-                for k, v in job.fields.items()}
-        doc = read_saved(job.path, fields, {"pipeline": lambda v, n=job.name: None if v == n
-                                            else repr(n), **more})
+        same = {k: equal_to(v) for k, v in {"pipeline": job.name, **job.fields}.items()}
+        doc = read_saved(job.path, fields, same)
         if doc is None:
             continue
         if doc["config"] != job.config:
