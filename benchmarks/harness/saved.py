@@ -13,7 +13,7 @@ import math
 import sys
 
 __all__ = ["DamagedFileError", "load_json", "check_fields", "ROW_FIELDS", "POINT_FIELDS",
-           "COUNT", "read_saved"]
+           "COUNT", "equal_to", "read_saved"]
 
 
 class DamagedFileError(ValueError):
@@ -72,6 +72,17 @@ def _count(value):
 
 def _kind(*types, name):
     return lambda value: None if isinstance(value, types) else name
+
+
+def equal_to(want):
+    """The check of a field that must hold ``want`` (a point's pipeline, size or seed).
+
+    Examples
+    --------
+    >>> equal_to(30)(30), equal_to(30)(61)
+    (None, '30')
+    """
+    return lambda value: None if value == want else repr(want)
 
 
 def _nullable(check):
@@ -133,7 +144,8 @@ def read_saved(path, fields, more=None):
         :data:`ROW_FIELDS` or :data:`POINT_FIELDS`; ``config`` (an object) is
         always required.
     more : dict or None, default=None
-        Further fields to check (a point's setting, e.g. ``train_size``).
+        Further checks, made after ``fields`` (a point's setting, e.g.
+        ``train_size`` must equal 500: :func:`equal_to`).
 
     A damaged file (cut short, edited, not JSON, a field missing or out of
     range) is said in one line on stderr; what it held is computed again and
@@ -141,7 +153,8 @@ def read_saved(path, fields, more=None):
     """
     try:
         doc = load_json(path)
-        check_fields(doc, {"config": _kind(dict, name="an object"), **fields, **(more or {})})
+        check_fields(doc, {"config": _kind(dict, name="an object"), **fields})
+        check_fields(doc, more or {})
         return doc
     except DamagedFileError as exc:
         reason = exc.reason
