@@ -13,12 +13,12 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import GridSearchCV, ParameterGrid, PredefinedSplit
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
 
 import pipelines
 from benchmarks.harness.cache import ResultCache, code_fingerprint, pipeline_fingerprint
 from benchmarks.harness.fitting import fit_head, predict_chunked
-from benchmarks.harness.memory import phase_peak, process_peak_rss
+from benchmarks.harness.memory import feature_blocks, phase_peak, process_peak_rss
 from benchmarks.harness.saved import ROW_FIELDS, check_fields
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 from features.threads import classifier_threads, n_workers
@@ -77,12 +77,6 @@ def _transform_into(fitted, X, out):
         out[start:start + _ROWS] = fitted.transform(X[start:start + _ROWS])
 
 
-def _blocks(features):
-    if isinstance(features, FeatureUnion):
-        return [t for _, t in features.transformer_list if t not in (None, "drop")]
-    return [features]
-
-
 def _block_checker(split):
     rows = [len(split.y_fit), len(split.y_val), len(split.y_test)]
 
@@ -131,7 +125,7 @@ def extract_features(features, split, cache, n_jobs=None, progress=None, timings
     """
     images = (split.X_fit, split.X_val, split.X_test)
     check, blocks = _block_checker(split), []
-    for block in _blocks(features):
+    for block in feature_blocks(features):
         block = clone(block)
         if n_jobs is not None and "n_jobs" in block.get_params():
             block.set_params(n_jobs=n_jobs)

@@ -17,8 +17,8 @@ import os
 from pathlib import Path
 
 __all__ = ["peak_rss", "reset_peak_rss", "process_peak_rss", "phase_peak", "available_memory",
-           "format_bytes", "InsufficientMemoryError", "feature_width", "estimate_row",
-           "check_memory"]
+           "format_bytes", "InsufficientMemoryError", "feature_blocks", "feature_width",
+           "estimate_row", "check_memory"]
 
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
@@ -156,6 +156,22 @@ class InsufficientMemoryError(MemoryError, ValueError):
 SLACK = 1.25
 
 
+def feature_blocks(features):
+    """The transformers of a pipeline's ``features`` step: a union's parts, or the step.
+
+    Examples
+    --------
+    >>> import pipelines
+    >>> [type(b).__name__ for b in feature_blocks(pipelines.make("all/svm")["features"])]
+    ['HOG', 'ColorHistogram', 'BagOfVisualWords']
+    """
+    from sklearn.pipeline import FeatureUnion
+
+    if isinstance(features, FeatureUnion):
+        return [t for _, t in features.transformer_list if t not in (None, "drop")]
+    return [features]
+
+
 def feature_width(features, image_shape):
     """Columns and bytes per value of the features a ``features`` step gives images of a shape.
 
@@ -170,13 +186,10 @@ def feature_width(features, image_shape):
     """
     import numpy as np
     from sklearn.base import clone
-    from sklearn.pipeline import FeatureUnion
 
-    blocks = ([t for _, t in features.transformer_list if t not in (None, "drop")]
-              if isinstance(features, FeatureUnion) else [features])
     probe = np.zeros((1,) + tuple(image_shape), np.uint8)
     width, itemsize = 0, 1
-    for block in blocks:
+    for block in feature_blocks(features):
         twin = clone(block)
         try:
             width += int(twin._n_features_out)  # an unfitted vocabulary knows its size
@@ -190,11 +203,7 @@ def feature_width(features, image_shape):
 
 def _patch_bytes(features, n_fit, image_shape):
     """Bytes of the patches a vocabulary samples from ``n_fit`` images at fit (0 without one)."""
-    from sklearn.pipeline import FeatureUnion
-
-    blocks = ([t for _, t in features.transformer_list] if isinstance(features, FeatureUnion)
-              else [features])
-    return max([block.fit_sample_bytes(n_fit, image_shape) for block in blocks
+    return max([block.fit_sample_bytes(n_fit, image_shape) for block in feature_blocks(features)
                 if hasattr(block, "fit_sample_bytes")], default=0)
 
 
