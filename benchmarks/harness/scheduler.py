@@ -127,8 +127,11 @@ def parse_scheduler(value, option="--scheduler"):
     return ("local", int(count))
 
 
-def check_scheduler(value, option="--scheduler"):
+def check_scheduler(value, option="--scheduler", probe=True):
     """:func:`parse_scheduler`; a cluster needs dask.distributed, an address a scheduler.
+
+    ``probe=False`` leaves the address unchecked, for a caller that connects
+    at once (:func:`~benchmarks.harness.dask_backend.connect` probes it first).
 
     Raises
     ------
@@ -149,7 +152,7 @@ def check_scheduler(value, option="--scheduler"):
     if kind is not None and not _dask_installed():
         raise ValueError(f"{option} {value.strip()} needs dask.distributed, which is not "
                          f"installed: {INSTALL_HINT} (or leave {option} out to run here).")
-    if kind is not None and kind[0] == "address":
+    if probe and kind is not None and kind[0] == "address":
         from benchmarks.harness.dask_backend import probe_scheduler
 
         probe_scheduler(kind[1], option)  # before any data is loaded
@@ -291,7 +294,7 @@ def open_scheduler(scheduler=None, log=print, option="--scheduler"):
     ...                     [("k", "hog/svm", None)], None))
     [('k', 'HOG/SVM', None)]
     """
-    kind = check_scheduler(scheduler, option)
+    kind = check_scheduler(scheduler, option, probe=False)  # connect() probes the address
     if kind is None:
         yield LocalRunner()
         return
