@@ -23,8 +23,8 @@ import numpy as np
 from features.checks import check_int
 
 __all__ = ["AUGMENTS", "Augment", "default_shift", "check_augment", "check_image_shape",
-           "augment_for_rows", "flip_images", "shift_images", "random_flip", "random_shift", "augment_batch",
-           "minibatches"]
+           "augment_for_rows", "flip_images", "shift_images", "random_flip", "random_shift",
+           "augment_batch", "minibatches"]
 
 #: Names of the augmentations, in the order of :attr:`Augment.name`.
 AUGMENTS = ("none", "hflip", "shift", "hflip+shift")

@@ -31,13 +31,6 @@ def _make_classes(folder, n_per_class=5, exts=LOSSLESS, shape=(32, 32)):
             _save(folder / cls / f"{i}.{exts[i % len(exts)]}", _solid(color, shape))
 
 
-@pytest.fixture
-def folder(tmp_path):
-    root = tmp_path / "pets"
-    _make_classes(root)
-    return root
-
-
 def _load_one(tmp_path, image, ext):
     """Load ``image`` saved as train/a/x.<ext> (plus filler) and return it as converted."""
     root = tmp_path / "one"

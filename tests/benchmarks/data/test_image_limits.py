@@ -10,14 +10,7 @@ from skimage import io, transform
 
 from benchmarks.data.dataset import DatasetError
 from benchmarks.data.image_folder import load_image_folder
-from tests.benchmarks.data.test_image_folder import _make_classes, _save
-
-
-@pytest.fixture
-def folder(tmp_path):
-    root = tmp_path / "pets"
-    _make_classes(root)
-    return root
+from tests.benchmarks.data.test_image_folder import _save
 
 
 def _png_header_only(width, height):

@@ -20,7 +20,6 @@ distributed = pytest.importorskip(
                           "pip install 'featbench[dask]'")
 
 import benchmarks.harness.dask_backend as dask_backend  # noqa: E402
-import benchmarks.harness.runner as runner  # noqa: E402
 from benchmarks.harness.cli import main  # noqa: E402
 
 # Well above the handshake time these tests allow (1 s), well below a hang.
@@ -31,17 +30,6 @@ DEADLINE = 20
 def short_timeouts(monkeypatch):
     monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 1)
     monkeypatch.setattr(dask_backend, "HANDSHAKE_TIMEOUT", 1)
-
-
-@pytest.fixture
-def no_work(monkeypatch):
-    import benchmarks.data.by_name as by_name
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("data was loaded or a row started before the check")
-
-    monkeypatch.setattr(by_name, "load_dataset", refuse)
-    monkeypatch.setattr(runner, "run_pipeline", refuse)
 
 
 @contextlib.contextmanager
@@ -146,16 +134,11 @@ def test_a_server_that_sends_a_banner_is_no_scheduler(no_work, tmp_path, capsys)
     assert seconds < 5  # the banner is refused as soon as it comes
 
 
-def test_a_server_that_never_answers_is_no_scheduler(no_work, tmp_path, capsys):
-    with _tcp_server(lambda connection: None) as address:
-        code, err, seconds = _run_at(address, tmp_path, capsys)
-    assert code == 2
-    _said(err, address, "it accepted the connection but sent no dask handshake within 1 s")
-    assert seconds < 10
-
-
-def test_an_http_server_is_no_scheduler(no_work, tmp_path, capsys):
-    with _http_server() as address:
+@pytest.mark.parametrize("server", [lambda: _tcp_server(lambda connection: None),
+                                    _http_server], ids=["never-answers", "http"])
+def test_a_server_that_sends_nothing_first_is_no_scheduler(server, no_work, tmp_path,
+                                                            capsys):
+    with server() as address:
         code, err, seconds = _run_at(address, tmp_path, capsys)
     assert code == 2
     _said(err, address, "it accepted the connection but sent no dask handshake within 1 s")

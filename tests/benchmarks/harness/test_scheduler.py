@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 import pytest
 
-import benchmarks.harness.runner as runner
 from benchmarks.harness.cli import main
 import benchmarks.harness.scheduler as scheduler
 from benchmarks.harness.scheduler import (INSTALL_HINT, LocalRunner, RowsFailedError,
@@ -69,17 +68,6 @@ def test_a_cluster_without_dask_names_the_install_command(value, without_dask):
                                          r"'featbench\[dask\]'"):
         check_scheduler(value)
     assert check_scheduler(None) is None  # no cluster asked for: no dask needed
-
-
-@pytest.fixture
-def no_work(monkeypatch):
-    import benchmarks.data.by_name as by_name
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("data was loaded or a row started before the check")
-
-    monkeypatch.setattr(by_name, "load_dataset", refuse)
-    monkeypatch.setattr(runner, "run_pipeline", refuse)
 
 
 @pytest.mark.parametrize("command", ["run", "learning-curve"])

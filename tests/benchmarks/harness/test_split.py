@@ -177,7 +177,8 @@ def test_auto_does_not_shift_color_images_too_small_to_shift():
     X = np.zeros((2, 1, 5, 3), np.uint8)
     X[0, 0, 0] = (255, 0, 0)
     assert resolve_augment("auto", X, auto="hflip+shift").name == "hflip"
-    assert resolve_augment("auto", np.repeat(X, 2, axis=1), auto="hflip+shift").name == "hflip+shift"
+    taller = np.repeat(X, 2, axis=1)
+    assert resolve_augment("auto", taller, auto="hflip+shift").name == "hflip+shift"
 
 
 @pytest.mark.parametrize("bad", ["vflip", "HFLIP", "Auto", "", True, 1])
