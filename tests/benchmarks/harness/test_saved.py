@@ -53,3 +53,12 @@ def test_a_good_point_is_read_as_saved(tmp_path):
 def test_row_fields_name_what_the_table_reads():
     assert {"accuracy", "ci_low", "ci_high", "per_class_accuracy", "predictions"} <= set(
         ROW_FIELDS)
+
+
+def test_a_setting_is_type_checked_before_it_is_compared(tmp_path, capsys):
+    from benchmarks.harness.saved import equal_to
+
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({**_POINT, "seed": True}))  # True == 1 in Python
+    assert read_saved(path, dict(POINT_FIELDS, seed=COUNT), {"seed": equal_to(1)}) is None
+    assert "seed is True, not a whole number" in capsys.readouterr().err
