@@ -184,9 +184,11 @@ PRESETS = {
     "reference": [n for n, _, _ in _REFS] + ["ref:pixels/cnn"],
     "all": list(_SPECS),
     "quick": ["pixels/svm", "hog+color/svm", "ref:hog+color/linearsvc"],
-    # What `featbench learning-curve` follows by default: the best classic rows of
-    # each kind and every learned model on raw pixels but the linear ones.
-    "curve": ["hog+color/svm", "bovw/svm", "pixels/mlp", "pixels/knn", "pixels/cnn"],
+    # What `featbench learning-curve` follows by default: the best row of each classic
+    # feature family and every learned model on raw pixels but the linear ones
+    # (docs/decisions.md#curve-preset).
+    "curve": ["hog+color/mlp", "bovw/svm", "all/svm", "pixels/mlp", "pixels/knn",
+              "pixels/cnn"],
 }
 
 
@@ -272,12 +274,23 @@ def select(patterns):
 def search_space(name):
     """The small grid of ``clf__`` parameters tuned by ``--search`` for ``name``.
 
+    The grid of the row's classifier kind (:data:`pipelines.catalog.SEARCH`)
+    with the row's own setting added where it is not already there, so that a
+    search can always keep the setting the row has without one.
+
     Examples
     --------
     >>> search_space("hog+color/svm")
     {'clf__alpha': [0.0001, 0.001, 0.01]}
+    >>> search_space("pixels/mlp")  # the row's own alpha=0 joins the grid
+    {'clf__alpha': [0.0, 0.0001, 0.001, 0.01]}
     """
-    return dict(get_spec(name).search)
+    spec = get_spec(name)
+    if not spec.tuned or not spec.search:
+        return {key: list(values) for key, values in spec.search.items()}
+    own = make(name).get_params()
+    return {key: list(values) if own[key] in values else sorted([*values, own[key]])
+            for key, values in spec.search.items()}
 
 
 def hog_step(image_shape=(32, 32, 3)):

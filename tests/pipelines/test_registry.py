@@ -33,6 +33,20 @@ def test_make_builds_three_steps_and_search_space_applies(name):
         pipe.set_params(**{key: values[0]})  # every grid key is a real parameter
 
 
+@pytest.mark.parametrize("name", [n for n in ALL if pipelines.get_spec(n).tuned])
+def test_search_space_holds_the_rows_own_setting(name):
+    # A search must be able to keep what the row does without one.
+    own = pipelines.make(name).get_params()
+    for key, values in pipelines.search_space(name).items():
+        assert own[key] in values
+        assert values == sorted(values) and len(set(values)) == len(values)
+
+
+def test_search_space_adds_a_setting_missing_from_the_kinds_grid():
+    assert pipelines.get_spec("pixels/mlp").search == {"clf__alpha": [1e-4, 1e-3, 1e-2]}
+    assert pipelines.search_space("pixels/mlp") == {"clf__alpha": [0.0, 1e-4, 1e-3, 1e-2]}
+
+
 @pytest.fixture(scope="module")
 def digits_small():
     ds = load_digits()
@@ -133,7 +147,8 @@ def test_every_mlp_has_512_hidden_units():
                                  "ref:pixels/mlp", "ref:pixels/knn"]
      + ["ref:pixels/cnn"] * pipelines.registry._HAS_TORCH + ["pixels/svm"]),
     (["quick", "pixels/svm"], pipelines.PRESETS["quick"]),
-    ("curve", ["hog+color/svm", "bovw/svm", "pixels/mlp", "pixels/knn", "pixels/cnn"]),
+    ("curve", ["hog+color/mlp", "bovw/svm", "all/svm", "pixels/mlp", "pixels/knn",
+               "pixels/cnn"]),
 ])
 def test_select_globs_and_presets(pattern, expected):
     assert pipelines.select(pattern) == expected
