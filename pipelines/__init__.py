@@ -13,6 +13,7 @@ from pipelines.registry import (
     PRESETS,
     PipelineSpec,
     available,
+    check_search_space,
     get_spec,
     hog_step,
     make,
@@ -20,5 +21,5 @@ from pipelines.registry import (
     select,
 )
 
-__all__ = ["NEEDS_TORCH", "PRESETS", "PipelineSpec", "available", "get_spec", "hog_step", "make",
-           "search_space", "select"]
+__all__ = ["NEEDS_TORCH", "PRESETS", "PipelineSpec", "available", "check_search_space",
+           "get_spec", "hog_step", "make", "search_space", "select"]

@@ -21,7 +21,7 @@ from pipelines.catalog import (DESCRIBE_CLASSIFIERS, DESCRIBE_FEATURES, DESCRIBE
 from pipelines.parts import classifier_for, features_for
 
 __all__ = ["PipelineSpec", "available", "make", "get_spec", "select", "PRESETS",
-           "search_space", "hog_step"]
+           "search_space", "check_search_space", "hog_step"]
 
 
 @dataclass(frozen=True)
@@ -291,6 +291,44 @@ def search_space(name):
     own = make(name).get_params()
     return {key: list(values) if own[key] in values else sorted([*values, own[key]])
             for key, values in spec.search.items()}
+
+
+def check_search_space(name, fit_images, option="--train-size", without="leave out --search"):
+    """Refuse, before any work, a grid setting ``name`` cannot be fitted with on ``fit_images``.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available`.
+    fit_images : int
+        Images the search fits each setting on.
+    option : str, default="--train-size"
+        The option that set the number of images, named in the message.
+    without : str, default="leave out --search"
+        How to do without the search, named in the message.
+
+    Raises
+    ------
+    ValueError
+        If a setting of :func:`search_space` needs more fit images than there
+        are (a kNN's ``n_neighbors``).
+
+    Examples
+    --------
+    >>> check_search_space("pixels/knn", 30)
+    >>> check_search_space("pixels/knn", 18, "--sizes", "pass --no-search")
+    Traceback (most recent call last):
+        ...
+    ValueError: --sizes leaves pixels/knn 18 fit images, fewer than the n_neighbors=20 of its search grid; pass a larger --sizes, or pass --no-search.
+    """
+    if not get_spec(name).tuned:
+        return
+    for key, values in search_space(name).items():
+        if key.rpartition("__")[2] == "n_neighbors" and max(values) > fit_images:
+            raise ValueError(
+                f"{option} leaves {name} {fit_images} fit images, fewer than the "
+                f"n_neighbors={max(values)} of its search grid; pass a larger {option}, "
+                f"or {without}.")
 
 
 def hog_step(image_shape=(32, 32, 3)):

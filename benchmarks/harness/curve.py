@@ -22,8 +22,9 @@ from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.saved import COUNT, POINT_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError
-from benchmarks.harness.workflow import (POINT_KEEP, Job, check_workers, job_path, load_saved,
-                                         make_splits, open_jobs, output_folder, run_jobs)
+from benchmarks.harness.workflow import (POINT_KEEP, Job, check_searches, check_workers,
+                                         job_path, load_saved, make_splits, open_jobs,
+                                         output_folder, run_jobs)
 from features.checks import check_int
 
 __all__ = ["learning_curve"]
@@ -134,8 +135,9 @@ def learning_curve(dataset,
     ------
     ValueError
         Unknown pipeline, a bad or duplicate size, an unknown ``augment``, a
-        bad ``n_jobs``, points of other options in ``out``, a bad ``scheduler``;
-        before any extraction.
+        bad ``n_jobs``, points of other options in ``out``, a bad ``scheduler``,
+        a search grid setting a row cannot fit at some size (a kNN's
+        ``n_neighbors`` above its fit images); before any extraction.
     FileExistsError
         If ``out`` holds points and ``resume`` is False, or another live
         command holds its lock.
@@ -151,6 +153,9 @@ def learning_curve(dataset,
     sizes = _check_sizes(sizes, n)
     runs = [make_splits(dataset, names, s, val_size, test_size, seed, augment,
                         train_option="--sizes") for s in sizes]
+    if search:
+        for splits, _ in runs:
+            check_searches(splits, "--sizes", "pass --no-search")
     out = output_folder(out, dataset.name, "-curve", resume, holds="points")
     with folder_lock(out):
         return _curve(dataset, names, runs, out, seed=seed, search=bool(search), n_jobs=n_jobs,

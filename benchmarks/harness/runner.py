@@ -18,8 +18,9 @@ from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, write_results
 from benchmarks.harness.saved import ROW_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError
-from benchmarks.harness.workflow import (Job, check_workers, job_path, load_saved, make_splits,
-                                         open_jobs, output_folder, run_jobs)
+from benchmarks.harness.workflow import (Job, check_searches, check_workers, job_path,
+                                         load_saved, make_splits, open_jobs, output_folder,
+                                         run_jobs)
 
 __all__ = ["run_benchmark"]
 
@@ -98,7 +99,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         Unknown pipeline, a size larger than the data, an unknown ``augment``,
         ``n_jobs`` neither -1 nor positive, a configuration that differs from
         the run being resumed, a bad ``scheduler`` or one without dask
-        installed; all before any extraction.
+        installed, a ``search`` grid setting a row cannot fit (a kNN's
+        ``n_neighbors`` above its fit images); all before any extraction.
     PermissionError
         If ``out`` cannot be written.
     FileExistsError
@@ -117,6 +119,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     names = pipelines.select(pipeline_names)
     n_jobs = check_workers(n_jobs, scheduler)
     splits, config = make_splits(dataset, names, train_size, val_size, test_size, seed, augment)
+    if search:
+        check_searches(splits)
     config["search"] = bool(search)
     out = output_folder(out, dataset.name, resume=resume)
     with folder_lock(out):

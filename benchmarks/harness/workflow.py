@@ -32,7 +32,7 @@ from benchmarks.harness.split import make_split
 from features.checks import check_int
 
 __all__ = ["RESULTS_ROOT", "default_out", "latest_out", "output_folder", "check_n_jobs",
-           "check_workers", "open_jobs", "make_splits", "Job", "POINT_KEEP", "job_path",
+           "check_workers", "open_jobs", "make_splits", "check_searches", "Job", "POINT_KEEP", "job_path",
            "load_saved", "run_jobs"]
 
 RESULTS_ROOT = Path("featbench-results")
@@ -226,6 +226,18 @@ def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, s
         config.update({k: v for k, v in batch_rows[0].config.items()
                        if k not in config and k != "augment_in_batches"})
     return splits, config
+
+
+def check_searches(splits, option="--train-size", without="leave out --search"):
+    """Refuse, before any work, a search grid that a row cannot fit on its split.
+
+    Raises
+    ------
+    ValueError
+        From :func:`pipelines.check_search_space`, naming ``option``.
+    """
+    for name, split in splits.items():
+        pipelines.check_search_space(name, len(split.y_fit), option, without)
 
 
 #: What a point of a learning curve or a seed sweep keeps of its row.

@@ -191,3 +191,39 @@ def test_points_of_another_search_setting_are_not_resumed(tmp_path):
     learning_curve(color_dataset(), ["color/svm"], search=False, **kw)
     with pytest.raises(ValueError, match="--resume: .* was produced with .*'search': False"):
         learning_curve(color_dataset(), ["color/svm"], resume=True, **kw)
+
+
+def test_cli_learning_curve_refuses_a_size_beyond_the_images(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(curve, "run_pipeline", lambda *a, **k: pytest.fail("work started"))
+    code = main(["learning-curve", "--dataset", "digits", "--pipelines", "hog/svm",
+                 "--sizes", "100", "5000", "--quiet", "--out", str(tmp_path / "lc")])
+    assert code == 2
+    assert ("--sizes must be an integer in [1, 1347]; got 5000. Pass sizes of at most 1347, "
+            "or 'all'.") in capsys.readouterr().err
+    assert not any((tmp_path / "lc").rglob("*"))  # the writable --out holds nothing
+
+
+@pytest.mark.parametrize("command,size_option,fix", [
+    (["learning-curve", "--sizes", "30"], "--sizes", "pass --no-search"),
+    (["run", "--train-size", "30", "--search"], "--train-size", "leave out --search"),
+])
+def test_cli_refuses_a_grid_setting_the_row_cannot_fit_before_any_work(
+        command, size_option, fix, tmp_path, capsys, monkeypatch):
+    import benchmarks.harness.runner as runner
+
+    for module in (curve, runner):
+        monkeypatch.setattr(module, "run_pipeline", lambda *a, **k: pytest.fail("work started"))
+    # 30 images less 12 for validation leave 18, under the kNN grid's n_neighbors=20.
+    code = main([command[0], "--dataset", "digits", "--pipelines", "pixels/knn",
+                 "--val-size", "12", *command[1:], "--quiet", "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert (f"{size_option} leaves pixels/knn 18 fit images, fewer than the n_neighbors=20 of "
+            f"its search grid; pass a larger {size_option}, or {fix}.") in (
+        capsys.readouterr().err)
+    assert not any((tmp_path / "o").rglob("*"))
+
+
+def test_without_search_a_small_size_keeps_the_knn_row(tmp_path):
+    table = learning_curve(_digits(), ["pixels/knn"], sizes=(30,), val_size=12, search=False,
+                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    assert table["fit_images"].tolist() == [18] and table["tuned"].tolist() == [False]
