@@ -141,7 +141,7 @@ def check_scheduler(value, option="--scheduler", probe=True):
         command).
     OSError
         If no dask scheduler answers at an address, within seconds
-        (:func:`~benchmarks.harness.dask_backend.probe_scheduler`).
+        (:func:`~benchmarks.harness.dask_probe.probe_scheduler`).
 
     Examples
     --------
@@ -153,7 +153,7 @@ def check_scheduler(value, option="--scheduler", probe=True):
         raise ValueError(f"{option} {value.strip()} needs dask.distributed, which is not "
                          f"installed: {INSTALL_HINT} (or leave {option} out to run here).")
     if probe and kind is not None and kind[0] == "address":
-        from benchmarks.harness.dask_backend import probe_scheduler
+        from benchmarks.harness.dask_probe import probe_scheduler
 
         probe_scheduler(kind[1], option)  # before any data is loaded
     return kind
