@@ -4,8 +4,8 @@ Every decision about threads is made here and asked for elsewhere: how many
 threads a batch of feature chunks runs on (:func:`n_workers`,
 :func:`thread_map`), how many BLAS threads each gets while they run
 (:func:`chunk_blas_threads`), which products run on one BLAS thread
-(:func:`product_blas_threads`), and what a task of a dask worker may use
-(:func:`task_limits`). Capping goes through one
+(:func:`product_blas_threads`), and what a row on a dask worker may use
+(:func:`task_limits`, :func:`task_n_jobs`). Capping goes through one
 :class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
 """
 
@@ -17,7 +17,7 @@ from threadpoolctl import ThreadpoolController
 
 __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
            "product_blas_threads", "SMALL_PRODUCT", "SMALL_OUTPUT", "classifier_threads",
-           "task_limits"]
+           "task_limits", "task_n_jobs"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -127,14 +127,43 @@ def classifier_threads(n_jobs, searching):
     return 1 if searching and n_jobs not in (None, 1) else n_jobs
 
 
-def task_limits():
-    """Every BLAS and OpenMP library held to one thread: a task of a one-thread dask worker.
+def task_limits(n_threads=1):
+    """Every BLAS and OpenMP library held to ``n_threads``: a row on a dask worker of that many.
 
-    Process-wide limits are what such a worker wants: two tasks of one worker
-    never compute at once, and more threads would fight the other workers for
-    the cores.
+    Process-wide limits are what such a worker wants: it runs one row at a
+    time, and more threads would fight the other workers for the cores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with task_limits(2):
+    ...     float(np.ones((4, 4)).dot(np.ones(4)).sum())
+    16.0
     """
-    return blas_limit(1, user_api=None)
+    return blas_limit(n_threads, user_api=None)
+
+
+def task_n_jobs(worker_threads, n_jobs):
+    """The ``n_jobs`` of a row run on a dask worker of ``worker_threads``, for ``--n-jobs``.
+
+    A worker of one thread keeps ``n_jobs`` as given: the cluster's workers
+    are the parallelism, a search's fits among them. A worker of several
+    gives its row all of its threads (its extractors' threads, its search's
+    workers): ``n_jobs`` None (the default) or -1 (every core) become the
+    worker's threads, and a smaller count given holds the row to it.
+
+    Examples
+    --------
+    >>> task_n_jobs(1, None), task_n_jobs(1, 4), task_n_jobs(4, None), task_n_jobs(4, -1)
+    (None, 4, 4, 4)
+    >>> task_n_jobs(4, 2), task_n_jobs(4, 8)
+    (2, 4)
+    """
+    if worker_threads <= 1:
+        return n_jobs
+    if n_jobs is None or n_jobs == -1:
+        return worker_threads
+    return min(n_jobs, worker_threads)
 
 
 def thread_map(func, items, n_jobs):

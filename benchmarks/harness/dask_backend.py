@@ -4,59 +4,82 @@ Each row (or learning-curve point) is one task, submitted longest first
 (by :func:`~benchmarks.harness.scheduler.job_cost`, given by
 :func:`~benchmarks.harness.scheduler.open_scheduler`) so that the long rows
 do not end up last on one worker. Each distinct split is sent to the cluster
-once (again if a worker that died took its last copy). A task runs with
-every BLAS and OpenMP pool held to one thread (the cluster's workers, not
-BLAS, are the parallelism) and returns the row to the client, which writes
-it; a row whose worker died is run again, and reported as failed only after
-dask's ``allowed-failures`` more tries; the others still land.
+once (again if a worker that died took its last copy). A worker runs one
+row at a time, with all of its threads: every BLAS and OpenMP pool held to
+the worker's thread count (one on a worker of one thread, where the
+cluster's workers, not BLAS, are the parallelism). The row returns to the
+client, which writes it; a row whose worker died is run again, and
+reported as failed only after dask's ``allowed-failures`` more tries; the
+others still land.
 
 The feature cache is the client's ``--cache-dir`` path, opened by each
 worker: on a LocalCluster, or workers sharing that folder (NFS), they share
 one cache; elsewhere each worker machine keeps its own under the same path,
 or runs uncached with a notice where it cannot write there. Rows are written
 by the client only, so ``--resume`` never depends on the workers' disks.
+Whether a scheduler answers at an address is :mod:`~benchmarks.harness.dask_probe`'s
+to say (:func:`probe_scheduler`, re-exported here).
 """
 
-import asyncio
 import collections
 import contextlib
 import os
-import socket
 import sys
-import threading
-import time
 import traceback
 import uuid
 from concurrent.futures import CancelledError
 
 import dask
 import joblib
-from dask.distributed import Client, KilledWorker, LocalCluster, as_completed
+from dask.distributed import Client, KilledWorker, LocalCluster, as_completed, get_worker
 
-from features.threads import task_limits
+# The module too: connect() reads its CONNECT_TIMEOUT when it runs, as probe_scheduler does.
+import benchmarks.harness.dask_probe as dask_probe
+from benchmarks.harness.dask_probe import (CONNECT_TIMEOUT, HANDSHAKE_TIMEOUT, error_line,
+                                           no_scheduler_error, probe_scheduler)
+from features.threads import task_limits, task_n_jobs
 
 __all__ = ["connect", "probe_scheduler", "local_cluster", "DaskRunner", "run_task",
-           "CONNECT_TIMEOUT", "HANDSHAKE_TIMEOUT"]
+           "worker_threads", "ROW_RESOURCE", "CONNECT_TIMEOUT", "HANDSHAKE_TIMEOUT"]
 
-#: Seconds a refused connection to a scheduler's address is tried again (one starting up).
-CONNECT_TIMEOUT = 10
-#: Seconds the server at a scheduler's address has to send its dask handshake once connected.
-HANDSHAKE_TIMEOUT = 5
-# A dask handshake is a few hundred bytes; the first 8 bytes of a server speaking
-# another protocol ("SSH-2.0-") read as a length of exabytes.
-_MAX_HANDSHAKE = 1 << 20
+#: The dask worker resource of which each row takes one: a worker that declares one
+#: unit (``dask worker --resources featbench-row=1``) runs one row at a time.
+ROW_RESOURCE = "featbench-row"
+
+
+def worker_threads():
+    """Threads of the dask worker running the calling task; 1 outside a worker.
+
+    Examples
+    --------
+    >>> worker_threads()
+    1
+    """
+    try:
+        return get_worker().state.nthreads
+    except ValueError:  # not in a task of a worker
+        return 1
 
 
 def run_task(func, name, split, cache, kwargs):
-    """``func(name, split, cache, **kwargs)`` on a worker, BLAS and OpenMP held to one thread.
+    """``func(name, split, cache, **kwargs)`` on a worker, with all of the worker's threads.
 
-    Process-wide limits are what a worker of one thread wants: two tasks of
-    one worker never compute at once, and BLAS threads would otherwise fight
-    the other workers for the cores.
+    BLAS and OpenMP are held to the worker's thread count (process-wide
+    limits: the worker runs this row alone), and ``kwargs["n_jobs"]``, the
+    command's ``--n-jobs``, becomes the row's
+    (:func:`features.threads.task_n_jobs`). On a worker of one thread, a
+    row with ``n_jobs`` other than None or 1 sends its search's fits to the
+    cluster as tasks (joblib's dask backend); on a worker of several, they
+    run on joblib threads inside this task.
     """
+    threads = worker_threads()
+    n_jobs = task_n_jobs(threads, kwargs.get("n_jobs"))
+    kwargs = {**kwargs, "n_jobs": n_jobs}
+    if threads == 1 and n_jobs not in (None, 1):
+        kwargs["search_backend"] = "dask"
     # --n-jobs extractor threads are threads: joblib's default process backend would
     # refuse them in a worker process (a daemon), with a warning.
-    with task_limits(), joblib.parallel_config(backend="threading"):
+    with task_limits(threads), joblib.parallel_config(backend="threading"):
         return func(name, split, cache, **kwargs)
 
 
@@ -69,8 +92,7 @@ def _reason(exc, tries=1):
         tries = exc.allowed_failures + 1
         return (f"the worker running it died (tried on {tries} worker{'s' * (tries > 1)}; "
                 f"dask KilledWorker, last on {exc.last_worker.address}: see its log)")
-    first = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {first[0] if first else ''}".rstrip(": ")
+    return error_line(exc)
 
 
 class DaskRunner:
@@ -94,30 +116,40 @@ class DaskRunner:
         self.retries = (dask.config.get("distributed.scheduler.allowed-failures")
                         if retries is None else retries)
 
-    def _free_threads(self, running):
-        # Asked again after each row: workers may have joined, left or died.
-        return max(sum(self.client.nthreads().values()), 1) - running
+    def _slots(self, running):
+        """Workers free for a row, and the resources a row asks for (None: none).
+
+        Asked again after each row: workers may have joined, left or died. A row
+        asks for :data:`ROW_RESOURCE` only where every worker has it: a worker
+        without it would never get a row, and a cluster of none none at all.
+        """
+        workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
+        pinned = bool(workers) and all(
+            (worker.get("resources") or {}).get(ROW_RESOURCE, 0) >= 1 for worker in workers)
+        return max(len(workers), 1) - running, ({ROW_RESOURCE: 1} if pinned else None)
 
     def run(self, func, jobs, cache, *, search=False, n_jobs=None, progress=None):
         """Yield ``(key, row, failure)`` for each job ``(key, name, split)`` as it completes.
 
         ``row`` is ``func(name, split, cache, search=, n_jobs=, progress=None)``
-        computed on a worker; with ``n_jobs`` other than None or 1 the search's
-        joblib workers are tasks of the cluster too (joblib's dask backend).
+        computed on a worker by :func:`run_task`, with all of that worker's
+        threads: on a worker of one thread, ``n_jobs`` as given (other than
+        None or 1, the search's joblib workers are tasks of the cluster too,
+        joblib's dask backend); on a worker of T threads, ``n_jobs`` T (or
+        the smaller count given), the search's workers threads of the task.
         ``failure`` is None, or why the job failed: the worker running it
         died (dask retries it on another worker first), or it raised (its
         traceback is printed on stderr). A job the cluster cancels (the last
         copy of its split died with a worker: dask cannot compute scattered
         data again) is submitted again, its split sent again, up to
         ``retries`` times. Jobs are submitted costliest first, one per free
-        worker thread, so that a worker holds only the row it runs: the next
-        longest goes to whichever worker frees first, and a worker that dies
-        takes no waiting row down with it. Tasks not yet finished when the
-        caller stops reading are cancelled.
+        worker (each taking one :data:`ROW_RESOURCE` where every worker has
+        one), so that a worker holds only the row it runs: the next longest
+        goes to whichever worker frees first, and a worker that dies takes
+        no waiting row down with it. Tasks not yet finished when the caller
+        stops reading are cancelled.
         """
         kwargs = {"search": search, "n_jobs": n_jobs, "progress": None}
-        if n_jobs not in (None, 1):
-            kwargs["search_backend"] = "dask"
         # sorted() is stable: rows of equal cost keep the order they were given.
         waiting = collections.deque(jobs if self.cost is None else sorted(
             jobs, key=lambda job: -self.cost(job[1], job[2])))
@@ -130,18 +162,23 @@ class DaskRunner:
                 sent[id(split)] = self.client.scatter(split, hash=False, broadcast=True)
             return sent[id(split)]
 
-        def submit(job):
+        def submit(job, resources):
             data = scattered(job[2])
             future = self.client.submit(run_task, func, job[1], data, cache, kwargs,
-                                        key=f"{job[1]}-{uuid.uuid4().hex}")
+                                        key=f"{job[1]}-{uuid.uuid4().hex}",
+                                        resources=resources)
             futures[future] = (job, data)
             running.add(future)
+
+        def fill():
+            free, resources = self._slots(running.count())
+            for _ in range(min(free, len(waiting))):
+                submit(waiting.popleft(), resources)
 
         try:
             for _, _, split in waiting:
                 scattered(split)
-            for _ in range(min(self._free_threads(running.count()), len(waiting))):
-                submit(waiting.popleft())
+            fill()
             for future in running:
                 job, data = futures.pop(future)
                 (key, name, split), again = job, False
@@ -162,148 +199,12 @@ class DaskRunner:
                     cancelled[key] += 1
                     if sent.get(id(split)) is data:  # whatever its status says by now
                         del sent[id(split)]
-                    submit(job)
+                    submit(job, self._slots(running.count())[1])
                     continue
-                for _ in range(min(self._free_threads(running.count()), len(waiting))):
-                    submit(waiting.popleft())
+                fill()
                 yield key, row, failure
         finally:
             self.client.cancel(list(futures) + list(sent.values()))
-
-
-class _NotDask(Exception):
-    """Why the server at an address is no dask scheduler, in a few words."""
-
-
-def _receive(sock, count, end, got=b""):
-    """``got`` and what ``sock`` sends next, up to ``count`` bytes, until it closes or ``end``.
-
-    Returns the bytes and whether the server closed the connection.
-    """
-    while len(got) < count:
-        left = end - time.monotonic()
-        if left <= 0:
-            return got, False
-        sock.settimeout(left)
-        try:
-            chunk = sock.recv(count - len(got))
-        except TimeoutError:
-            continue
-        if not chunk:
-            return got, True
-        got += chunk
-    return got, False
-
-
-def _tcp_handshake(host, port):
-    """Read the handshake a dask server sends as soon as it accepts a connection.
-
-    A dask scheduler (or worker) writes its handshake first: 8 bytes giving
-    the length of the message that follows, then the message, whose first 8
-    bytes count its frames. Anything else (an SSH banner, silence from an
-    HTTP server that waits for a request) is no dask scheduler. The
-    server's handshake is sent back so that it logs no broken connection.
-    """
-    end = time.monotonic() + CONNECT_TIMEOUT
-    while True:
-        try:
-            sock = socket.create_connection((host, port), timeout=max(end - time.monotonic(), .1))
-            break
-        except ConnectionRefusedError as exc:  # tried again: a scheduler may be starting
-            if time.monotonic() >= end:
-                raise _NotDask(f"nothing listens there (connection refused for "
-                               f"{CONNECT_TIMEOUT:g} s)") from exc
-            time.sleep(0.1)
-        except OSError as exc:  # no answer, an unknown host, no route
-            raise _NotDask(f"could not connect ({exc.strerror or exc or type(exc).__name__})"
-                           ) from exc
-    with sock:
-        end = time.monotonic() + HANDSHAKE_TIMEOUT
-        got, closed = _receive(sock, 8, end)
-        size = int.from_bytes(got[:8], sys.byteorder)
-        if len(got) == 8 and 16 <= size <= _MAX_HANDSHAKE:
-            got, closed = _receive(sock, 8 + size, end, got)
-            frames = int.from_bytes(got[8:16], sys.byteorder)
-            if len(got) == 8 + size and 1 <= frames and 8 * (1 + frames) <= size:
-                with contextlib.suppress(OSError):
-                    sock.sendall(got)
-                return
-        if got:  # the rest of its first line, for the message
-            got, _ = _receive(sock, 61, min(end, time.monotonic() + 0.2), got)
-    if got:
-        more = "..." if len(got) > 60 else ""
-        raise _NotDask(f"it sent {bytes(got[:60])!r}{more}, not a dask handshake (is it "
-                       f"another kind of server, SSH or HTTP?)")
-    if closed:
-        raise _NotDask("it closed the connection without sending a dask handshake")
-    raise _NotDask(f"it accepted the connection but sent no dask handshake within "
-                   f"{HANDSHAKE_TIMEOUT:g} s (a dask scheduler sends one at once)")
-
-
-def _comm_handshake(address):
-    """Connect to ``address`` through dask's own comms (tls://, ws://...) and close."""
-    from distributed.comm import connect as comm_connect
-    from distributed.security import Security
-
-    async def handshake():
-        comm = await comm_connect(address, timeout=CONNECT_TIMEOUT,
-                                  **Security().get_connection_args("client"))
-        await comm.close()
-
-    try:
-        asyncio.run(asyncio.wait_for(handshake(), CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT))
-    except (asyncio.TimeoutError, TimeoutError) as exc:
-        raise _NotDask(f"no dask handshake within {CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT:g} s"
-                       ) from exc
-
-
-def _no_scheduler(option, address, why):
-    return OSError(f"{option}: no dask scheduler at {address}: {why}. Start one with "
-                   f"'dask scheduler' and workers with 'dask worker ADDRESS', or use "
-                   f"{option} local:N for N worker processes on this machine.")
-
-
-def probe_scheduler(address, option="--scheduler"):
-    """Check that a dask server answers at ``address``, in seconds, whatever listens there.
-
-    A refused connection is tried again for :data:`CONNECT_TIMEOUT` seconds
-    (a scheduler may be starting); once connected, the server has
-    :data:`HANDSHAKE_TIMEOUT` seconds to send its dask handshake. The whole
-    check runs in a thread given that long (and a second), so that no server
-    and no name lookup can hang the run.
-
-    Raises
-    ------
-    OSError
-        ``"{option}: no dask scheduler at {address}: {why}. Start one..."``
-        where nothing speaking dask answers: nothing listens, the server
-        stays silent (an HTTP server, a stalled process), or it speaks
-        another protocol (an SSH banner).
-    """
-    from distributed.comm.addressing import parse_address, parse_host_port
-
-    outcome = {}
-
-    def attempt():
-        try:
-            scheme, location = parse_address(address)
-            if scheme == "tcp":
-                _tcp_handshake(*parse_host_port(location, 8786))
-            else:
-                _comm_handshake(address)
-            outcome["why"] = None
-        except _NotDask as exc:
-            outcome["why"] = str(exc)
-        except Exception as exc:  # whatever a malformed address or a strange server raises
-            outcome["why"] = _reason(exc)
-
-    seconds = CONNECT_TIMEOUT + HANDSHAKE_TIMEOUT
-    thread = threading.Thread(target=attempt, name="featbench-probe", daemon=True)
-    thread.start()
-    thread.join(seconds + 1)
-    why = outcome.get("why", f"no dask handshake within {seconds:g} s")
-    if why is not None:
-        raise _no_scheduler(option, address, why)
 
 
 def _dashboard(client):
@@ -314,21 +215,23 @@ def _dashboard(client):
     return link or "none (the scheduler serves no dashboard; it needs bokeh)"
 
 
-def local_cluster(n_workers, **kwargs):
-    """A LocalCluster of ``n_workers`` processes of one thread, each holding one row at a time.
+def local_cluster(n_workers, threads=1, **kwargs):
+    """A LocalCluster of ``n_workers`` processes of ``threads`` threads, each holding one row.
 
-    Processes, not threads: rows hold the GIL in places, and BLAS is held to
-    one thread per task. A worker is sent a row only when it is free (worker
-    saturation 1): the longest rows still waiting go to whichever worker
-    frees first, and a worker that dies takes no queued row down with it.
-    Port 0: a free dashboard port, printed by :func:`connect`. The worker
-    processes start with BLAS and OpenMP on one thread (dask's default), and
+    Processes, not threads: rows hold the GIL in places. Each row gets its
+    worker's ``threads`` (:func:`run_task`). Each worker declares one
+    :data:`ROW_RESOURCE`, of which every row takes one, and is sent a row
+    only when it is free (worker saturation 1): the longest rows still
+    waiting go to whichever worker frees first, and a worker that dies takes
+    no queued row down with it. Port 0: a free dashboard port, printed by
+    :func:`connect`. The worker processes start with BLAS and OpenMP on one
+    thread (dask's default; a task raises that to its worker's threads), and
     without dask's ``MALLOC_TRIM_THRESHOLD_``. Every worker keeps its copy of
     each split: dask's active memory manager would drop all but one
     (``ReduceReplicas``), and a worker that dies would take it down with it.
     """
-    options = dict(n_workers=n_workers, threads_per_worker=1, processes=True,
-                   dashboard_address=":0")
+    options = dict(n_workers=n_workers, threads_per_worker=threads, processes=True,
+                   dashboard_address=":0", resources={ROW_RESOURCE: 1})
     # dask's default MALLOC_TRIM_THRESHOLD_ slows the feature extraction by half
     # (docs/decisions.md#dask-local-cluster-malloc): the workers get glibc's own.
     spawn_environ = {name: value for name, value in
@@ -350,7 +253,8 @@ def connect(kind, log=print, option="--scheduler", cost=None):
     Parameters
     ----------
     kind : tuple
-        ``("local", n_workers)`` or ``("address", address)``, from
+        ``("local", n_workers)``, ``("local", n_workers, threads)`` or
+        ``("address", address)``, from
         :func:`~benchmarks.harness.scheduler.check_scheduler`.
     log : callable or None, default=print
         Receives one line: the cluster's workers and its dashboard link.
@@ -369,14 +273,14 @@ def connect(kind, log=print, option="--scheduler", cost=None):
         # before they start them: put back what the caller had when done.
         names = set(dask.config.get("distributed.nanny.pre-spawn-environ")) | {"PYTHONHASHSEED"}
         environ = {name: os.environ.get(name) for name in names}
-        cluster = local_cluster(kind[1])
+        cluster = local_cluster(*kind[1:])
         client = Client(cluster)
     else:
         probe_scheduler(kind[1], option)
         try:
-            client = Client(kind[1], timeout=CONNECT_TIMEOUT)
+            client = Client(kind[1], timeout=dask_probe.CONNECT_TIMEOUT)
         except Exception as exc:  # a dask server that is no scheduler (a worker) raises anything
-            raise _no_scheduler(option, kind[1], _reason(exc)) from exc
+            raise no_scheduler_error(option, kind[1], error_line(exc)) from exc
     try:
         if log is not None:
             info = client.scheduler_info(n_workers=-1)

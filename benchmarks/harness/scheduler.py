@@ -10,14 +10,19 @@ the one switch, read by :func:`open_scheduler` for
 - ``local:N``: a dask ``LocalCluster`` of N worker processes on this machine,
   one thread each, closed when the run ends; at most one per core
   (:func:`usable_cores`): a larger N starts that many, with a warning;
+- ``local:NxT``: N worker processes of T threads each, each row using its
+  worker's T threads (``local:2x4``: two rows at a time, four threads
+  each); at most N x T threads, one per core: fewer workers (and at most
+  as many threads as cores) are started, with a warning;
 - any other value: the address of a running dask scheduler
   (``tcp://host:8786``), whose workers must have featbench installed. It
   is checked before any work, within seconds: whatever else listens there
   (an SSH or HTTP server, a silent process) is refused with one line.
 
 On a cluster the rows are tasks (:mod:`~benchmarks.harness.dask_backend`),
-the longest first, each on one BLAS thread; their results come back to this
-process, which writes them as they land. dask is imported only then: the
+the longest first, one per worker, each on its worker's threads (one BLAS
+thread on a worker of one); their results come back to this process, which
+writes them as they land. dask is imported only then: the
 core install works without it.
 """
 
@@ -37,6 +42,9 @@ ENV_VAR = "FEATBENCH_SCHEDULER"
 INSTALL_HINT = "pip install 'featbench[dask]'"
 
 _LOCAL = re.compile(r"local:(.*)", re.IGNORECASE)
+# local:NxT, told apart from a malformed local:N by an 'x' beside something.
+_THREADS = re.compile(r"(.*?)x(.*)", re.IGNORECASE)
+_WHOLE = re.compile(r"[0-9]+")  # not str.isdigit(), which takes '²' and other scripts' digits
 
 _MEASURED_TRAIN_SIZE = 5170
 
@@ -80,33 +88,40 @@ def _dask_installed():
 
 
 def parse_scheduler(value, option="--scheduler"):
-    """What ``value`` asks for: None (this process), ``("local", n)`` or ``("address", text)``.
+    """What ``value`` asks for: None (this process), a LocalCluster or ``("address", text)``.
 
     Parameters
     ----------
     value : str or None
         ``None`` or ``""``: no cluster; ``"local:N"``: a LocalCluster of N
-        worker processes; anything else: a dask scheduler's address.
+        worker processes of one thread, ``("local", N)``; ``"local:NxT"``: of
+        T threads each, ``("local", N, T)`` (``("local", N)`` for T 1);
+        anything else: a dask scheduler's address.
     option : str, default="--scheduler"
         Named in the error messages.
 
     Raises
     ------
     ValueError
-        If ``local:N`` has no whole number N >= 1 written in the digits 0-9.
+        If ``local:N`` has no whole number N >= 1 written in the digits 0-9,
+        or ``local:NxT`` no such N and T.
     TypeError
         If ``value`` is neither a string nor None.
 
     Examples
     --------
-    >>> parse_scheduler(None) is None, parse_scheduler("local:2")
-    (True, ('local', 2))
+    >>> parse_scheduler(None) is None, parse_scheduler("local:2"), parse_scheduler("local:2x4")
+    (True, ('local', 2), ('local', 2, 4))
     >>> parse_scheduler("tcp://127.0.0.1:8786")
     ('address', 'tcp://127.0.0.1:8786')
     >>> parse_scheduler("local:0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
     ValueError: --scheduler local:N needs a whole number N >= 1 of worker processes, ...
+    >>> parse_scheduler("local:2x0")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: --scheduler local:NxT needs whole numbers N >= 1 of worker processes and ...
     """
     if value is None:
         return None
@@ -120,8 +135,16 @@ def parse_scheduler(value, option="--scheduler"):
     if local is None:
         return ("address", value)
     count = local.group(1).strip()
-    # Not str.isdigit(), which takes '²' (that int() refuses) and other scripts' digits.
-    if not re.fullmatch(r"[0-9]+", count) or int(count) < 1:
+    pair = _THREADS.fullmatch(count)
+    if pair is not None and any(part.strip() for part in pair.groups()):
+        parts = [part.strip() for part in pair.groups()]
+        if not all(_WHOLE.fullmatch(part) and int(part) >= 1 for part in parts):
+            raise ValueError(f"{option} local:NxT needs whole numbers N >= 1 of worker "
+                             f"processes and T >= 1 of threads each, in the digits 0-9 "
+                             f"(such as local:2x4); got {value!r}.")
+        workers, threads = map(int, parts)
+        return ("local", workers) if threads == 1 else ("local", workers, threads)
+    if not _WHOLE.fullmatch(count) or int(count) < 1:
         raise ValueError(f"{option} local:N needs a whole number N >= 1 of worker processes, "
                          f"in the digits 0-9 (such as local:4); got {value!r}.")
     return ("local", int(count))
@@ -141,7 +164,7 @@ def check_scheduler(value, option="--scheduler", probe=True):
         command).
     OSError
         If no dask scheduler answers at an address, within seconds
-        (:func:`~benchmarks.harness.dask_backend.probe_scheduler`).
+        (:func:`~benchmarks.harness.dask_probe.probe_scheduler`).
 
     Examples
     --------
@@ -153,7 +176,7 @@ def check_scheduler(value, option="--scheduler", probe=True):
         raise ValueError(f"{option} {value.strip()} needs dask.distributed, which is not "
                          f"installed: {INSTALL_HINT} (or leave {option} out to run here).")
     if probe and kind is not None and kind[0] == "address":
-        from benchmarks.harness.dask_backend import probe_scheduler
+        from benchmarks.harness.dask_probe import probe_scheduler
 
         probe_scheduler(kind[1], option)  # before any data is loaded
     return kind
@@ -182,9 +205,11 @@ def cap_n_jobs(n_jobs, scheduler=None, option="--n-jobs", warn=_warn):
 
     ``n_jobs`` is each feature extractor's threads and the ``--search``
     grid's joblib workers. Where the rows run on this machine (no
-    ``scheduler``, or ``local:N``), workers beyond :func:`usable_cores`
-    would only share the cores. (A grid's workers are also held to its
-    points where the grid runs: :func:`benchmarks.harness.evaluate.run_pipeline`.)
+    ``scheduler``, ``local:N`` or ``local:NxT``), workers beyond
+    :func:`usable_cores` would only share the cores. (A grid's workers are
+    also held to its points where the grid runs:
+    :func:`benchmarks.harness.evaluate.run_pipeline`; on a worker of T
+    threads a row's are held to T: :func:`features.threads.task_n_jobs`.)
 
     Parameters
     ----------
@@ -265,6 +290,29 @@ class LocalRunner:
                             progress=progress), None
 
 
+def _cap_local(kind, option):
+    """``kind`` of a LocalCluster, lowered to no more threads than the cores (said on stderr)."""
+    # More would only share the cores, each process holding its own copy of the data.
+    cores = usable_cores()
+    if len(kind) == 2:
+        if kind[1] > cores:
+            _warn(f"featbench: {option} local:{kind[1]} asks for more worker processes than "
+                  f"the {cores} cores of this machine: starting {cores} ({option} "
+                  f"local:{cores}).")
+            return ("local", cores)
+        return kind
+    workers, threads = kind[1:]
+    if workers * threads <= cores:
+        return kind
+    # The threads of a row are what local:NxT asks for: fewer workers before fewer threads.
+    threads = min(threads, cores)
+    workers = min(workers, cores // threads)
+    _warn(f"featbench: {option} local:{kind[1]}x{kind[2]} asks for more threads "
+          f"({kind[1] * kind[2]}) than the {cores} cores of this machine: starting "
+          f"{workers} of {threads} ({option} local:{workers}x{threads}).")
+    return ("local", workers) if threads == 1 else ("local", workers, threads)
+
+
 @contextlib.contextmanager
 def open_scheduler(scheduler=None, log=print, option="--scheduler"):
     """The runner of a run's jobs, as a context manager that shuts a LocalCluster down.
@@ -277,8 +325,8 @@ def open_scheduler(scheduler=None, log=print, option="--scheduler"):
         Receives the line that names the cluster and its dashboard (None: silent).
     option : str, default="--scheduler"
         Named in the error messages, and in the warning on stderr when
-        ``local:N`` asks for more workers than :func:`usable_cores` (as many
-        as the cores are started).
+        ``local:N`` or ``local:NxT`` asks for more threads than
+        :func:`usable_cores` (as many as the cores are started).
 
     Yields
     ------
@@ -298,12 +346,8 @@ def open_scheduler(scheduler=None, log=print, option="--scheduler"):
     if kind is None:
         yield LocalRunner()
         return
-    if kind[0] == "local" and kind[1] > usable_cores():
-        # More would only share the cores, each process holding its own copy of the data.
-        cores = usable_cores()
-        _warn(f"featbench: {option} local:{kind[1]} asks for more worker processes than the "
-              f"{cores} cores of this machine: starting {cores} ({option} local:{cores}).")
-        kind = ("local", cores)
+    if kind[0] == "local":
+        kind = _cap_local(kind, option)
     from benchmarks.harness.dask_backend import connect
 
     with connect(kind, log=log, option=option, cost=job_cost) as runner:

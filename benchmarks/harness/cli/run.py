@@ -179,8 +179,10 @@ def _add_common(p, seed=True):
                         "the --search grid (default 1; -1: every core)")
     p.add_argument("--scheduler", default=None,
                    help="run the rows as tasks on a dask cluster: local:N starts N worker "
-                        "processes on this machine, an address such as tcp://host:8786 "
-                        "uses a running dask scheduler (default: $FEATBENCH_SCHEDULER, "
+                        "processes on this machine, local:NxT N of T threads each (a row "
+                        "uses all of its worker's threads), an address such as "
+                        "tcp://host:8786 uses a running dask scheduler (default: "
+                        "$FEATBENCH_SCHEDULER, "
                         "else one row after another here; needs "
                         "pip install 'featbench[dask]')")
     p.add_argument("--out", default=None, help="output folder (default: "

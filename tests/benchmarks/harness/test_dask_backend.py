@@ -1,8 +1,10 @@
 """benchmarks/harness/dask_backend.py: runs on a dask LocalCluster equal local runs, row for row,
-the cache works from the workers, and a row whose worker dies is retried or reported.
+the cache works from the workers, a row has all of its worker's threads, and a row whose worker
+dies is retried or reported.
 
-Local runs are compared on one BLAS thread, as every task runs: a float32 sum split over
-another number of threads may differ in its last bits (see the README).
+Local runs are compared on one BLAS thread, as every task of a one-thread worker runs (rows
+of a two-thread worker, as the table prints them): a float32 sum split over another number
+of threads may differ in its last bits (see the README).
 """
 
 import functools
@@ -36,6 +38,16 @@ _RUN_DEPENDENT = ("feature_time", "fit_time", "predict_time", "cache")
 def cluster():
     environ = dict(os.environ)  # the nannies set their workers' variables here too
     with dask_backend.local_cluster(2, dashboard_address=None) as cluster:
+        yield cluster
+    os.environ.clear()
+    os.environ.update(environ)
+
+
+@pytest.fixture(scope="module")
+def cluster_1x2():
+    """One worker of two threads: one row at a time, with both."""
+    environ = dict(os.environ)
+    with dask_backend.local_cluster(1, 2) as cluster:
         yield cluster
     os.environ.clear()
     os.environ.update(environ)
@@ -145,16 +157,28 @@ def test_search_folds_are_tasks_of_the_cluster_with_n_jobs(cluster, address, tmp
 
 
 class _Recorder:
-    """A client that notes the pipeline of every task submitted through it."""
+    """A client that notes the pipeline and resources of every task submitted through it.
 
-    def __init__(self, client):
-        self._client, self.submitted = client, []
+    ``bare``: its workers seem to declare no resources, as workers started without
+    ``--resources``.
+    """
+
+    def __init__(self, client, bare=False):
+        self._client, self.submitted, self.resources, self.bare = client, [], [], bare
 
     def __getattr__(self, name):
         return getattr(self._client, name)
 
+    def scheduler_info(self, **kwargs):
+        info = self._client.scheduler_info(**kwargs)
+        if self.bare:  # a copy: the client keeps what it was told
+            info = {**info, "workers": {address: {**worker, "resources": {}}
+                                        for address, worker in info["workers"].items()}}
+        return info
+
     def submit(self, function, func, name, *args, **kwargs):
         self.submitted.append(name)
+        self.resources.append(kwargs.get("resources"))
         return self._client.submit(function, func, name, *args, **kwargs)
 
 
@@ -173,6 +197,79 @@ def test_the_costliest_jobs_are_submitted_first(address):
     # Ties (1 s each) keep the order given.
     assert recorder.submitted == ["pixels/cnn", "all/mlp", "pixels/mlp", "color/svm", "hog/svm"]
     assert sorted(done) == sorted((f"k{i}", n.upper(), None) for i, n in enumerate(names))
+
+
+# -- a row has all of its worker's threads ---------------------------------------------
+
+
+def _threads_seen(name, split, cache, **kwargs):
+    """On a worker: the row's keyword arguments and the thread limits of its libraries."""
+    from threadpoolctl import threadpool_info
+
+    return kwargs, sorted({lib["num_threads"] for lib in threadpool_info()})
+
+
+def _seen_on(address, **options):
+    with distributed.Client(address) as client:
+        [(_, seen, failure)] = dask_backend.DaskRunner(client).run(
+            _threads_seen, [("k", "hog/svm", "the split")], None, **options)
+    assert failure is None
+    return seen
+
+
+@pytest.mark.parametrize("n_jobs,expected", [(None, 2), (-1, 2), (1, 1), (4, 2)])
+def test_a_row_on_a_worker_of_two_threads_has_both(n_jobs, expected, cluster_1x2):
+    kwargs, threads = _seen_on(cluster_1x2.scheduler_address, search=True, n_jobs=n_jobs)
+    # Its search's fits run on joblib threads of the task, not as tasks of the cluster.
+    assert kwargs == {"search": True, "n_jobs": expected, "progress": None}
+    assert threads == [2]
+
+
+@pytest.mark.parametrize("n_jobs,search_backend", [(None, {}), (1, {}),
+                                                   (3, {"search_backend": "dask"})])
+def test_a_row_on_a_worker_of_one_thread_keeps_n_jobs_and_one_blas_thread(
+        n_jobs, search_backend, address):
+    kwargs, threads = _seen_on(address, search=True, n_jobs=n_jobs)
+    assert kwargs == {"search": True, "n_jobs": n_jobs, "progress": None, **search_backend}
+    assert threads == [1]
+
+
+def test_one_row_at_a_time_goes_to_a_worker_of_several_threads(cluster_1x2):
+    jobs = [(f"k{i}", name, "the split") for i, name in enumerate(["a", "b", "c"])]
+    with distributed.Client(cluster_1x2) as client:
+        recorder = _Recorder(client)
+        rows = dask_backend.DaskRunner(recorder).run(_threads_seen, jobs, None)
+        next(rows)
+        # One row sent, then the next as it came back: not one per thread.
+        assert recorder.submitted == ["a", "b"]
+        assert len(list(rows)) == 2
+    assert recorder.resources == [{"featbench-row": 1}] * 3  # pinned: one per worker
+
+
+def test_rows_ask_for_no_resource_where_a_worker_declares_none(address):
+    with distributed.Client(address) as client:
+        recorder = _Recorder(client, bare=True)
+        done = list(dask_backend.DaskRunner(recorder).run(
+            lambda name, split, cache, **kw: name, [("k", "a", 0), ("l", "b", 0)], None))
+    assert sorted(done) == [("k", "a", None), ("l", "b", None)]
+    assert recorder.resources == [None, None]
+
+
+def test_cli_local_cluster_of_two_threads_on_the_digits_equals_the_local_run(
+        digits_here, tmp_path, capsys, monkeypatch):
+    import benchmarks.harness.scheduler as scheduler
+
+    monkeypatch.setattr(scheduler, "usable_cores", lambda: 2)  # local:1x2 on one core too
+    names = ["hog+color/softmax", "pixels/knn"]
+    assert main(["run", "--dataset", "digits", "--pipelines", ",".join(names), "--no-cache",
+                 "--scheduler", "local:1x2", "--out", str(tmp_path)]) == 0
+    assert "dask: 1 workers (2 threads) at tcp://127.0.0.1:" in capsys.readouterr().out
+    there = pd.read_csv(tmp_path / "results.csv")
+    here = digits_here.set_index("pipeline").loc[names].reset_index()
+    # Two BLAS threads may sum floats in another order: equal as results.md prints them.
+    printed = ["pipeline", "accuracy", "ci_low", "ci_high", "balanced_accuracy",
+               "val_accuracy", "n_features", "fit_images", "augment"]
+    pd.testing.assert_frame_equal(there[printed].round(3), here[printed].round(3))
 
 
 # -- a worker that dies, a row that raises ----------------------------------------------

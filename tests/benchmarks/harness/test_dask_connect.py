@@ -1,4 +1,4 @@
-"""benchmarks/harness/dask_backend.py: an address where no dask scheduler speaks fails in seconds.
+"""benchmarks/harness/dask_probe.py: an address where no dask scheduler speaks fails in seconds.
 
 Each server listens on 127.0.0.1 in a thread of the test: one that sends an SSH banner,
 one that accepts and never answers, an HTTP server, none at all. The command says
@@ -19,7 +19,7 @@ distributed = pytest.importorskip(
     "distributed", reason="the --scheduler tests need dask.distributed: "
                           "pip install 'featbench[dask]'")
 
-import benchmarks.harness.dask_backend as dask_backend  # noqa: E402
+import benchmarks.harness.dask_probe as dask_probe  # noqa: E402
 from benchmarks.harness.cli import main  # noqa: E402
 
 # Well above the handshake time these tests allow (1 s), well below a hang.
@@ -28,8 +28,8 @@ DEADLINE = 20
 
 @pytest.fixture(autouse=True)
 def short_timeouts(monkeypatch):
-    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 1)
-    monkeypatch.setattr(dask_backend, "HANDSHAKE_TIMEOUT", 1)
+    monkeypatch.setattr(dask_probe, "CONNECT_TIMEOUT", 1)
+    monkeypatch.setattr(dask_probe, "HANDSHAKE_TIMEOUT", 1)
 
 
 @contextlib.contextmanager

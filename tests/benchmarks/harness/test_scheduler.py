@@ -41,6 +41,25 @@ def test_local_needs_a_positive_worker_count(value):
         parse_scheduler(value)
 
 
+@pytest.mark.parametrize("value,expected", [
+    ("local:2x4", ("local", 2, 4)), ("LOCAL:1X2", ("local", 1, 2)),
+    ("local: 3 x 2 ", ("local", 3, 2)),
+    ("local:3x1", ("local", 3)),  # one thread each: local:3
+])
+def test_local_workers_of_several_threads_parse(value, expected):
+    assert parse_scheduler(value) == expected
+
+
+@pytest.mark.parametrize("value", ["local:2x0", "local:x3", "local:2x", "local:0x2",
+                                   "local:2x²", "local:2x4x1", "local:2x-1", "local:1.5x2"])
+def test_local_threads_need_positive_counts(value):
+    with pytest.raises(ValueError, match=r"^--scheduler local:NxT needs whole numbers N >= 1 "
+                                         r"of worker processes and T >= 1 of threads each, in "
+                                         r"the digits 0-9 \(such as local:2x4\); got "
+                                         rf"'{re.escape(value)}'\.$"):
+        parse_scheduler(value)
+
+
 def test_cli_says_a_non_ascii_worker_count_as_a_usage_error(no_work, capsys):
     assert main(["run", "--dataset", "digits", "--scheduler", "local:²"]) == 2
     err = capsys.readouterr().err
@@ -217,6 +236,29 @@ def test_local_workers_up_to_the_cores_are_started_as_asked(two_cores, started, 
     with open_scheduler("local:2"):
         pass
     assert started == [("local", 2)]
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("value,expected,said", [
+    ("local:4x2", ("local", 1, 2), "local:4x2 asks for more threads (8) than the 2 cores of "
+                                   "this machine: starting 1 of 2 (--scheduler local:1x2)."),
+    ("local:1x8", ("local", 1, 2), "local:1x8 asks for more threads (8) than the 2 cores of "
+                                   "this machine: starting 1 of 2 (--scheduler local:1x2)."),
+    ("local:3x1", ("local", 2), "local:3 asks for more worker processes than the 2 cores "
+                                "of this machine: starting 2 (--scheduler local:2)."),
+])
+def test_local_threads_beyond_the_cores_are_capped_with_a_warning(value, expected, said,
+                                                                  two_cores, started, capsys):
+    with open_scheduler(value):
+        pass
+    assert started == [expected]
+    assert capsys.readouterr().err == f"featbench: --scheduler {said}\n"
+
+
+def test_local_threads_up_to_the_cores_are_started_as_asked(two_cores, started, capsys):
+    with open_scheduler("local:1x2"):
+        pass
+    assert started == [("local", 1, 2)]
     assert capsys.readouterr().err == ""
 
 
