@@ -13,13 +13,12 @@ from pipelines.registry import (
     PRESETS,
     PipelineSpec,
     available,
-    check_search_space,
     get_spec,
     hog_step,
     make,
-    search_space,
     select,
 )
+from pipelines.search import check_search_space, search_space
 
 __all__ = ["NEEDS_TORCH", "PRESETS", "PipelineSpec", "available", "check_search_space",
            "get_spec", "hog_step", "make", "search_space", "select"]

@@ -21,7 +21,7 @@ from pipelines.catalog import (DESCRIBE_CLASSIFIERS, DESCRIBE_FEATURES, DESCRIBE
 from pipelines.parts import classifier_for, features_for
 
 __all__ = ["PipelineSpec", "available", "make", "get_spec", "select", "PRESETS",
-           "search_space", "check_search_space", "hog_step"]
+           "hog_step"]
 
 
 @dataclass(frozen=True)
@@ -269,66 +269,6 @@ def select(patterns):
     if not names:
         raise ValueError("--pipelines selected no pipeline; pass names, globs or a preset.")
     return names
-
-
-def search_space(name):
-    """The small grid of ``clf__`` parameters tuned by ``--search`` for ``name``.
-
-    The grid of the row's classifier kind (:data:`pipelines.catalog.SEARCH`)
-    with the row's own setting added where it is not already there, so that a
-    search can always keep the setting the row has without one.
-
-    Examples
-    --------
-    >>> search_space("hog+color/svm")
-    {'clf__alpha': [0.0001, 0.001, 0.01]}
-    >>> search_space("pixels/mlp")  # the row's own alpha=0 joins the grid
-    {'clf__alpha': [0.0, 0.0001, 0.001, 0.01]}
-    """
-    spec = get_spec(name)
-    if not spec.tuned or not spec.search:
-        return {key: list(values) for key, values in spec.search.items()}
-    own = make(name).get_params()
-    return {key: list(values) if own[key] in values else sorted([*values, own[key]])
-            for key, values in spec.search.items()}
-
-
-def check_search_space(name, fit_images, option="--train-size", without="leave out --search"):
-    """Refuse, before any work, a grid setting ``name`` cannot be fitted with on ``fit_images``.
-
-    Parameters
-    ----------
-    name : str
-        One of :func:`available`.
-    fit_images : int
-        Images the search fits each setting on.
-    option : str, default="--train-size"
-        The option that set the number of images, named in the message.
-    without : str, default="leave out --search"
-        How to do without the search, named in the message.
-
-    Raises
-    ------
-    ValueError
-        If a setting of :func:`search_space` needs more fit images than there
-        are (a kNN's ``n_neighbors``).
-
-    Examples
-    --------
-    >>> check_search_space("pixels/knn", 30)
-    >>> check_search_space("pixels/knn", 18, "--sizes", "pass --no-search")
-    Traceback (most recent call last):
-        ...
-    ValueError: --sizes leaves pixels/knn 18 fit images, fewer than the n_neighbors=20 of its search grid; pass a larger --sizes, or pass --no-search.
-    """
-    if not get_spec(name).tuned:
-        return
-    for key, values in search_space(name).items():
-        if key.rpartition("__")[2] == "n_neighbors" and max(values) > fit_images:
-            raise ValueError(
-                f"{option} leaves {name} {fit_images} fit images, fewer than the "
-                f"n_neighbors={max(values)} of its search grid; pass a larger {option}, "
-                f"or {without}.")
 
 
 def hog_step(image_shape=(32, 32, 3)):
