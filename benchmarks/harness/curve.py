@@ -23,7 +23,7 @@ from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.saved import COUNT, POINT_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError
 from benchmarks.harness.workflow import (POINT_KEEP, Job, check_searches, check_workers,
-                                         job_path, load_saved, make_splits, open_jobs,
+                                         job_config, job_path, load_saved, make_splits, open_jobs,
                                          output_folder, run_jobs)
 from features.checks import check_int
 
@@ -172,7 +172,8 @@ def _curve(dataset, names, runs, out, *, seed, search, n_jobs, cache_dir, use_ca
             split = splits[name]
             size = split.info.train_size
             jobs.append(Job(job_path(out, "points", name, size), name, split,
-                            {**split.config, "search": search}, {"train_size": size},
+                            job_config({**split.config, "search": search}, name, search),
+                            {"train_size": size},
                             POINT_KEEP + ("tuned", "best_params"), f"{name} at {size} images"))
     done = load_saved(out, "points", jobs, resume, "learning-curve points",
                       dict(POINT_FIELDS, train_size=COUNT))

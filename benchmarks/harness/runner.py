@@ -18,9 +18,9 @@ from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, write_results
 from benchmarks.harness.saved import ROW_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError
-from benchmarks.harness.workflow import (Job, check_searches, check_workers, job_path,
-                                         load_saved, make_splits, open_jobs, output_folder,
-                                         run_jobs)
+from benchmarks.harness.workflow import (Job, check_searches, check_workers, job_config,
+                                         job_path, load_saved, make_splits, open_jobs,
+                                         output_folder, run_jobs)
 
 __all__ = ["run_benchmark"]
 
@@ -131,7 +131,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
 
 def _run(dataset, names, splits, config, out, *, search, n_jobs, cache_dir, use_cache, resume,
          quiet, make_plots, scheduler, log):
-    jobs = [Job(job_path(out, "rows", name), name, splits[name], config) for name in names]
+    jobs = [Job(job_path(out, "rows", name), name, splits[name], job_config(config, name, search))
+            for name in names]
     saved = load_saved(out, "rows", jobs, resume, "results", ROW_FIELDS)
     done = {doc["pipeline"]: doc for doc in saved.values()}
     check_memory([(job.name, job.split) for job in jobs if job.name not in done])

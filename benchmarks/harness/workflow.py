@@ -32,8 +32,8 @@ from benchmarks.harness.split import make_split
 from features.checks import check_int
 
 __all__ = ["RESULTS_ROOT", "default_out", "latest_out", "output_folder", "check_n_jobs",
-           "check_workers", "open_jobs", "make_splits", "check_searches", "Job", "POINT_KEEP", "job_path",
-           "load_saved", "run_jobs"]
+           "check_workers", "open_jobs", "make_splits", "check_searches", "job_config", "Job",
+           "POINT_KEEP", "job_path", "load_saved", "run_jobs"]
 
 RESULTS_ROOT = Path("featbench-results")
 
@@ -226,6 +226,25 @@ def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, s
         config.update({k: v for k, v in batch_rows[0].config.items()
                        if k not in config and k != "augment_in_batches"})
     return splits, config
+
+
+def job_config(config, name, search):
+    """What ``name``'s saved row or point carries and ``--resume`` compares.
+
+    ``config``, with the grid a search tunes (:func:`pipelines.search_space`)
+    for a row it tunes: work saved with another grid is not resumed as if it
+    were the same.
+
+    Examples
+    --------
+    >>> job_config({"seed": 0}, "hog/svm", search=True)
+    {'seed': 0, 'grid': {'clf__alpha': [0.0001, 0.001, 0.01]}}
+    >>> job_config({"seed": 0}, "pixels/cnn", search=True)  # not tuned
+    {'seed': 0}
+    """
+    if search and pipelines.get_spec(name).tuned:
+        return {**config, "grid": pipelines.search_space(name)}
+    return config
 
 
 def check_searches(splits, option="--train-size", without="leave out --search"):

@@ -193,6 +193,22 @@ def test_points_of_another_search_setting_are_not_resumed(tmp_path):
         learning_curve(color_dataset(), ["color/svm"], resume=True, **kw)
 
 
+def test_points_tuned_on_another_grid_are_not_resumed(tmp_path, monkeypatch):
+    import benchmarks.harness.workflow as workflow
+
+    kw = dict(sizes=(45,), val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c",
+              quiet=True)
+    learning_curve(color_dataset(), ["color/svm"], **kw)
+    point = json.loads((tmp_path / "lc" / "points" / "color-svm-45.json").read_text())
+    assert point["config"]["grid"] == {"clf__alpha": [1e-4, 1e-3, 1e-2]}
+    # The same command after an upgrade that changed the row's grid.
+    monkeypatch.setattr(workflow.pipelines, "search_space",
+                        lambda name: {"clf__alpha": [1e-5, 1e-4]})
+    with pytest.raises(ValueError, match=r"--resume: .* was produced with .*'grid': "
+                                         r"\{'clf__alpha': \[0.0001, 0.001, 0.01\]\}"):
+        learning_curve(color_dataset(), ["color/svm"], resume=True, **kw)
+
+
 def test_cli_learning_curve_refuses_a_size_beyond_the_images(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(curve, "run_pipeline", lambda *a, **k: pytest.fail("work started"))
     code = main(["learning-curve", "--dataset", "digits", "--pipelines", "hog/svm",
