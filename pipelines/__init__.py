@@ -18,7 +18,7 @@ from pipelines.registry import (
     make,
     select,
 )
-from pipelines.search import check_search_space, search_space
+from pipelines.search import check_search_space, search_space, split_space
 
 __all__ = ["NEEDS_TORCH", "PRESETS", "PipelineSpec", "available", "check_search_space",
-           "get_spec", "hog_step", "make", "search_space", "select"]
+           "get_spec", "hog_step", "make", "search_space", "select", "split_space"]

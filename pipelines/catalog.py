@@ -4,8 +4,8 @@ Read by :mod:`pipelines.registry`, which builds each :class:`~pipelines.Pipeline
 from them.
 """
 
-__all__ = ["SEARCH", "SEARCH_REF_PIXELS", "DESCRIBE_FEATURES", "DESCRIBE_CLASSIFIERS",
-           "DESCRIBE_REF_PIXELS", "SECONDS"]
+__all__ = ["SEARCH", "SEARCH_REF_PIXELS", "FEATURE_SEARCH", "DESCRIBE_FEATURES",
+           "DESCRIBE_CLASSIFIERS", "DESCRIBE_REF_PIXELS", "SECONDS"]
 
 _ALPHA = {"clf__alpha": [1e-4, 1e-3, 1e-2]}
 _C = {"clf__C": [1e-4, 1e-3, 1e-2, 0.1]}
@@ -18,6 +18,11 @@ SEARCH = {"svm": _ALPHA, "softmax": _ALPHA, "mlp": _ALPHA, "linearsvc": _C, "log
 SEARCH_REF_PIXELS = {"linearsvc": {"clf__estimator__alpha": [1e-5, 1e-4, 1e-3]},
                      "logreg": {"clf__estimator__alpha": [1e-4, 1e-2, 1.0]},
                      "skmlp": {"clf__estimator__alpha": [1e-4, 1e-2, 1.0]}}
+#: Feature settings a search tunes beside the classifier's, by feature family of our
+#: rows: the vocabulary's size, which may grow with the data
+#: (docs/decisions.md#search-vocabulary-size).
+FEATURE_SEARCH = {"bovw": {"features__n_words": [800, 1600]},
+                  "all": {"features__bagofvisualwords__n_words": [800, 1600]}}
 #: What each feature family and classifier is, for ``featbench pipelines``.
 DESCRIBE_FEATURES = {
     "pixels": "raw pixels in [0, 1], mean-centered",

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from classifiers import Augment
 from pipelines.catalog import (DESCRIBE_CLASSIFIERS, DESCRIBE_FEATURES, DESCRIBE_REF_PIXELS,
-                               SEARCH, SEARCH_REF_PIXELS, SECONDS)
+                               FEATURE_SEARCH, SEARCH, SEARCH_REF_PIXELS, SECONDS)
 from pipelines.parts import classifier_for, features_for
 
 __all__ = ["PipelineSpec", "available", "make", "get_spec", "select", "PRESETS",
@@ -39,7 +39,9 @@ class PipelineSpec:
     description : str
         One line for listings.
     search : dict
-        A small grid over the ``clf__`` parameters, for ``--search``.
+        A small grid over the ``clf__`` parameters, for ``--search``, and over
+        the vocabulary's size (``features__...n_words``) for our rows that have
+        one.
     seconds : float
         Rough seconds of the row (features, fit and predict) on the CIFAR-10
         subset's 5,170 training images, to start the longest rows first on a
@@ -136,7 +138,7 @@ class PipelineSpec:
 
 def _spec(name, features, classifier):
     desc = f"{DESCRIBE_FEATURES[features]} -> {DESCRIBE_CLASSIFIERS[classifier]}"
-    search = SEARCH[classifier]
+    search = {**FEATURE_SEARCH.get(features, {}), **SEARCH[classifier]}
     if name.startswith("ref:") and features not in ("pixels", "images"):
         desc = "per-image skimage hog + hue histogram -> " + DESCRIBE_CLASSIFIERS[classifier]
     elif name.startswith("ref:") and classifier in DESCRIBE_REF_PIXELS:

@@ -1,21 +1,25 @@
-"""The small grid of classifier settings a search tunes for each named pipeline.
+"""The small grid of settings a search tunes for each named pipeline.
 
-:func:`search_space` is the grid, the row's own setting included;
-:func:`check_search_space` refuses, before any work, a grid setting a row
-cannot be fitted with.
+:func:`search_space` is the grid, the row's own setting included: the
+classifier's settings, and the vocabulary's size for rows that have one;
+:func:`split_space` parts it into what changes the features and what only
+refits the classifier; :func:`check_search_space` refuses, before any work,
+a grid setting a row cannot be fitted with.
 """
 
 from pipelines.registry import get_spec, make
 
-__all__ = ["search_space", "check_search_space"]
+__all__ = ["search_space", "split_space", "check_search_space"]
 
 
 def search_space(name):
-    """The small grid of ``clf__`` parameters tuned by ``--search`` for ``name``.
+    """The small grid of pipeline parameters tuned by ``--search`` for ``name``.
 
-    The grid of the row's classifier kind (:data:`pipelines.catalog.SEARCH`)
-    with the row's own setting added where it is not already there, so that a
-    search can always keep the setting the row has without one.
+    The grid of the row's classifier kind (:data:`pipelines.catalog.SEARCH`),
+    and of its vocabulary's size where it has one
+    (:data:`pipelines.catalog.FEATURE_SEARCH`), with the row's own setting
+    added where it is not already there, so that a search can always keep
+    the setting the row has without one.
 
     Examples
     --------
@@ -23,6 +27,8 @@ def search_space(name):
     {'clf__alpha': [0.0001, 0.001, 0.01]}
     >>> search_space("pixels/mlp")  # the row's own alpha=0 joins the grid
     {'clf__alpha': [0.0, 0.0001, 0.001, 0.01]}
+    >>> search_space("bovw/svm")
+    {'features__n_words': [800, 1600], 'clf__alpha': [0.0001, 0.001, 0.01]}
     """
     spec = get_spec(name)
     if not spec.tuned or not spec.search:
@@ -30,6 +36,18 @@ def search_space(name):
     own = make(name).get_params()
     return {key: list(values) if own[key] in values else sorted([*values, own[key]])
             for key, values in spec.search.items()}
+
+
+def split_space(space):
+    """``space`` parted into the settings that change the features and the others.
+
+    Examples
+    --------
+    >>> split_space(search_space("bovw/svm"))
+    ({'features__n_words': [800, 1600]}, {'clf__alpha': [0.0001, 0.001, 0.01]})
+    """
+    features = {key: values for key, values in space.items() if key.startswith("features__")}
+    return features, {key: values for key, values in space.items() if key not in features}
 
 
 def check_search_space(name, fit_images, option="--train-size", without="leave out --search"):
@@ -56,9 +74,10 @@ def check_search_space(name, fit_images, option="--train-size", without="leave o
     --------
     >>> check_search_space("pixels/knn", 30)
     >>> check_search_space("pixels/knn", 18, "--sizes", "pass --no-search")
+    ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
         ...
-    ValueError: --sizes leaves pixels/knn 18 fit images, fewer than the n_neighbors=20 of its search grid; pass a larger --sizes, or pass --no-search.
+    ValueError: --sizes leaves pixels/knn 18 fit images, fewer than the n_neighbors=20 ...
     """
     if not get_spec(name).tuned:
         return

@@ -178,7 +178,7 @@ def _curve(dataset, names, runs, out, *, seed, search, n_jobs, cache_dir, use_ca
     done = load_saved(out, "points", jobs, resume, "learning-curve points",
                       dict(POINT_FIELDS, train_size=COUNT))
     check_memory([(job.name, job.split) for job in jobs if job.path not in done],
-                 train_option="--sizes")
+                 train_option="--sizes", search=search)
     if done and not quiet:
         log(f"resuming {out}: {len(done)} of {len(jobs)} points already done")
     cache = open_cache(cache_dir, use_cache)

@@ -164,24 +164,60 @@ def _jsonable(params):
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
 
 
-def _fit_classifier(pipe, name, F, split, search, n_jobs, search_backend=None):
-    head = Pipeline(pipe.steps[1:])
-    if not search:
-        return fit_head(head, F[0], split.y_fit), {}
+def _search_head(head, space, F, split, n_jobs, search_backend=None):
+    """Best validation accuracy and settings of ``head``'s grid ``space`` on features ``F``."""
     X = np.vstack([F[0], F[1]])
     y = np.concatenate([split.y_fit, split.y_val])
     fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
-    space = pipelines.search_space(name)
     # No more workers than the grid has points: each would hold a copy of the features.
     workers = None if n_jobs is None else n_workers(n_jobs, len(ParameterGrid(space)))
     grid = GridSearchCV(head, space, cv=PredefinedSplit(fold), n_jobs=workers, refit=False)
     with (joblib.parallel_config(backend=search_backend) if search_backend is not None
           else contextlib.nullcontext()):
         grid.fit(X, y)
-    del X  # before the refit: the search's copy of the features is no longer needed
-    best = grid.best_params_
-    # Refit on the fit part only, so the validation score stays honest.
-    return fit_head(head.set_params(**best), F[0], split.y_fit), best
+    return float(grid.best_score_), grid.best_params_
+
+
+def _features_and_settings(pipe, split, cache, space, n_jobs, progress, timings,
+                           search_backend=None):
+    """The features of the best feature setting of ``space`` and the best head settings.
+
+    Without a search (``space`` None) the pipeline's own features and no
+    settings. With one, each feature setting (a vocabulary's size) is
+    extracted in turn and the classifier's grid searched on it; the first
+    best validation accuracy wins, and the features of the winner are
+    extracted again (from the cache) unless they are the last ones.
+
+    Returns
+    -------
+    F, feature_seconds, cached, settings, search_seconds
+    """
+    if space is None:
+        F, seconds, cached = extract_features(pipe.named_steps["features"], split, cache,
+                                              n_jobs, progress, timings)
+        return F, seconds, cached, {}, 0.0
+    feature_space, head_space = pipelines.split_space(space)
+    head = Pipeline(pipe.steps[1:])
+    best, total, searching, all_cached = None, 0.0, 0.0, True
+    candidates = list(ParameterGrid(feature_space))
+    for settings in candidates:
+        pipe.set_params(**settings)
+        F, seconds, cached = extract_features(pipe.named_steps["features"], split, cache,
+                                              n_jobs, progress, timings)
+        total, all_cached = total + seconds, all_cached and cached
+        if progress is not None:
+            progress.set_postfix_str("fit: search")
+        start = time.perf_counter()
+        score, head_settings = _search_head(head, head_space, F, split, n_jobs, search_backend)
+        searching += time.perf_counter() - start
+        if best is None or score > best[0]:
+            best = (score, settings, head_settings)
+    if best[1] != candidates[-1]:
+        del F  # before the winner's features are read again
+        pipe.set_params(**best[1])
+        F, _, _ = extract_features(pipe.named_steps["features"], split, cache, n_jobs,
+                                   progress, None)
+    return F, total, all_cached, {**best[1], **best[2]}, searching
 
 
 def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None,
@@ -189,7 +225,8 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     """Extract, fit, predict and score one named pipeline (cached as a whole).
 
     A result row is cached on disk keyed by the pipeline's parameters, the
-    split (its arrays and ``config``, augmentation included) and ``search``;
+    split (its arrays and ``config``, augmentation included) and the grid
+    of the search (if any);
     a miss still reuses cached feature blocks, so a new classifier parameter
     costs only the classifier's fit.
 
@@ -201,9 +238,13 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     cache : ResultCache
         From :func:`~benchmarks.harness.cache.open_cache`.
     search : bool, default=False
-        Tune the pipeline's grid on the validation part, if its spec is
-        :attr:`~pipelines.PipelineSpec.tuned` (the ConvNets keep their
-        settings); the row's ``tuned`` says whether it was.
+        Tune the pipeline's grid (:func:`pipelines.search_space`) on the
+        validation part, if its spec is :attr:`~pipelines.PipelineSpec.tuned`
+        (the ConvNets keep their settings); the row's ``tuned`` says whether
+        it was and ``best_params`` what was chosen. A vocabulary's size in the
+        grid means its features are extracted once per size (cached blocks
+        are read), the classifier's grid searched on each; ``feature_time``
+        is then their sum and ``fit_time`` includes the searches.
     n_jobs : int or None, default=None
         Threads of the feature extractors, workers of the search.
     progress : tqdm or None, default=None
@@ -229,9 +270,10 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     search = bool(search) and pipelines.get_spec(name).tuned
     pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:], random_state=info.seed,
                           augment=info.augment if info.in_batches else "none")
+    # The grid is in the key: a row tuned on another grid is computed anew.
     key, found = cache.lookup("rows", ("row", name, pipeline_fingerprint(pipe), split,
-                                       bool(search)), _row_checker(name, split),
-                              what=f"row {name}")
+                                       pipelines.search_space(name) if search else False),
+                              _row_checker(name, split), what=f"row {name}")
     if found is not None:
         row = dict(found[0], cache="row")
     else:
@@ -280,17 +322,21 @@ def _evaluate(name, pipe, split, search, cache, n_jobs, progress, search_backend
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
     peaks, timings = {}, {}
+    _give_threads(pipe.named_steps["clf"], n_jobs, search)
     with phase_peak(peaks, "features"):
-        F, feature_time, cached = extract_features(
-            pipe.named_steps["features"], split, block_cache, n_jobs, progress, timings)
+        F, feature_time, cached, best, search_time = _features_and_settings(
+            pipe, split, block_cache, pipelines.search_space(name) if search else None,
+            n_jobs, progress, timings, search_backend)
     if progress is not None:
         progress.set_postfix_str("fit")
         _report_epochs(pipe.named_steps["clf"], progress)
-    _give_threads(pipe.named_steps["clf"], n_jobs, search)
     with phase_peak(peaks, "fit"):
         start = time.perf_counter()
-        head, best = _fit_classifier(pipe, name, F, split, search, n_jobs, search_backend)
-        fit_time = time.perf_counter() - start
+        # Refit on the fit part only, so the validation score stays honest.
+        head = fit_head(Pipeline(pipe.steps[1:]).set_params(
+            **{k: v for k, v in best.items() if not k.startswith("features__")}),
+            F[0], split.y_fit)
+        fit_time = search_time + time.perf_counter() - start
     with phase_peak(peaks, "predict"):
         start = time.perf_counter()
         pred = predict_chunked(head, F[2])

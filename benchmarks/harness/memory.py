@@ -207,8 +207,12 @@ def _patch_bytes(features, n_fit, image_shape):
                 if hasattr(block, "fit_sample_bytes")], default=0)
 
 
-def estimate_row(name, split):
+def estimate_row(name, split, search=False):
     """Bytes one row needs beyond the images it is given, by phase.
+
+    With ``search``, for a row it tunes: the widest features of its grid (the
+    largest vocabulary) and the search's copy of the fit and validation
+    features.
 
     Returns
     -------
@@ -228,6 +232,9 @@ def estimate_row(name, split):
     >>> row = estimate_row("hog+color/svm", split)
     >>> row["width"], row["features"]  # 130 images x 354 float32 values
     (354, 184080)
+    >>> row = estimate_row("bovw/svm", split, search=True)  # 1,600 words, 5 pools
+    >>> row["width"], row["classifier"]  # the search's copy: 110 images x 8000 x 4 bytes
+    (8000, 3520000)
     """
     import pipelines
 
@@ -236,16 +243,21 @@ def estimate_row(name, split):
     n_fit, n_all = len(split.y_fit), len(split.y_fit) + len(split.y_val) + len(split.y_test)
     row = {"width": 0, "features": 0, "vocabulary": 0, "classifier": 0}
     if not spec.reads_images:  # the networks read the images they are given
-        features = pipelines.make(name, image_shape=shape).named_steps["features"]
+        searched = search and spec.tuned
+        widest = ({key: max(values) for key, values in pipelines.split_space(
+            pipelines.search_space(name))[0].items()} if searched else {})
+        features = pipelines.make(name, image_shape=shape, **widest).named_steps["features"]
         width, itemsize = feature_width(features, shape)
         row.update(width=width, features=n_all * width * itemsize,
                    vocabulary=_patch_bytes(features, n_fit, shape))
         row["classifier"] = n_fit * width * spec.classifier_bytes
+        if searched:  # GridSearchCV reads the fit and validation features as one array
+            row["classifier"] += (n_fit + len(split.y_val)) * width * itemsize
     row["peak"] = int(SLACK * max(row["vocabulary"], row["features"] + row["classifier"]))
     return row
 
 
-def check_memory(jobs, available=None, train_option="--train-size"):
+def check_memory(jobs, available=None, train_option="--train-size", search=False):
     """Raise before any work if a row of ``jobs`` needs more memory than is available.
 
     Rows run one after another, so the largest row counts: its features (one
@@ -262,6 +274,8 @@ def check_memory(jobs, available=None, train_option="--train-size"):
         Bytes available; None reads :func:`available_memory`.
     train_option : str, default="--train-size"
         The option the fix names.
+    search : bool, default=False
+        Whether the rows search their grids (:func:`estimate_row`).
 
     Returns
     -------
@@ -290,7 +304,7 @@ def check_memory(jobs, available=None, train_option="--train-size"):
     largest = None
     for name, split in jobs:
         counts = (len(split.y_fit), len(split.y_val), len(split.y_test))
-        row = dict(estimate_row(name, split), name=name, counts=counts, train_size=(
+        row = dict(estimate_row(name, split, search), name=name, counts=counts, train_size=(
             split.info.train_size or counts[0] + counts[1]))
         if largest is None or row["peak"] > largest["peak"]:
             largest = row

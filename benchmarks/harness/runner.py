@@ -135,7 +135,8 @@ def _run(dataset, names, splits, config, out, *, search, n_jobs, cache_dir, use_
             for name in names]
     saved = load_saved(out, "rows", jobs, resume, "results", ROW_FIELDS)
     done = {doc["pipeline"]: doc for doc in saved.values()}
-    check_memory([(job.name, job.split) for job in jobs if job.name not in done])
+    check_memory([(job.name, job.split) for job in jobs if job.name not in done],
+                 search=search)
     cache = open_cache(cache_dir, use_cache)
     if not quiet:
         log(f"{len(names)} pipelines on {dataset.name}: train {config['train_size']} "

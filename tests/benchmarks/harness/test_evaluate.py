@@ -162,3 +162,38 @@ def test_knn_gets_the_rows_cores_unless_a_search_shares_them(n_jobs, search, exp
     assert set(seen[-2:]) == {expected}  # the test and validation predictions
     if not search:
         assert row["predictions"] == alone["predictions"]
+
+
+@pytest.mark.parametrize("sizes", [[6, 24], [24, 6]])  # the winner last, or read again
+def test_a_search_tunes_the_vocabulary_size_with_the_classifier(sizes, monkeypatch, tmp_path):
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
+    import pipelines
+    from benchmarks.data.digits import load_digits
+    from benchmarks.harness import evaluate
+    from benchmarks.harness.evaluate import extract_features
+
+    grid = {"features__n_words": sizes, "clf__alpha": [1e-4, 1e-1]}
+    monkeypatch.setattr(evaluate.pipelines, "search_space", lambda name: grid)
+    split = make_split(load_digits(), train_size=240, val_size=60, test_size=100)
+    row = run_pipeline("bovw/svm", split, open_cache(tmp_path / "c"), search=True)
+    # Each (vocabulary, alpha) scored on the validation part; the first best wins.
+    scores = {}
+    for n_words in grid["features__n_words"]:
+        pipe = pipelines.make("bovw/svm", image_shape=split.X_fit.shape[1:],
+                              features__n_words=n_words)
+        F, _, _ = extract_features(pipe.named_steps["features"], split,
+                                   open_cache(enabled=False))
+        for alpha in grid["clf__alpha"]:
+            head = clone(Pipeline(pipe.steps[1:])).set_params(clf__alpha=alpha)
+            scores[n_words, alpha] = head.fit(F[0], split.y_fit).score(F[1], split.y_val)
+    n_words, alpha = max(scores, key=lambda k: (scores[k], -list(scores).index(k)))
+    assert row["best_params"] == {"features__n_words": n_words, "clf__alpha": alpha}
+    assert row["n_features"] == 5 * n_words  # image and quadrant sums
+    expected = pipelines.make("bovw/svm", image_shape=split.X_fit.shape[1:],
+                              features__n_words=n_words, clf__alpha=alpha)
+    pred = expected.fit(split.X_fit, split.y_fit).predict(split.X_test)
+    assert row["predictions"] == pred.tolist()
+    assert len(set(scores.values())) > 1  # the grid's settings are told apart here
