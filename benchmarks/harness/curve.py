@@ -16,11 +16,12 @@ import pipelines
 from benchmarks.harness import plots
 from benchmarks.harness.atomic import write_text_atomic
 from benchmarks.harness.cache import open_cache
+from benchmarks.harness.crossing import crossing_markdown
 from benchmarks.harness.evaluate import run_pipeline
 from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, markdown_table
-from benchmarks.harness.saved import COUNT, POINT_FIELDS
+from benchmarks.harness.saved import COUNT, POINT_FIELDS, ROW_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError
 from benchmarks.harness.workflow import (POINT_KEEP, Job, check_searches, check_workers,
                                          job_config, job_path, load_saved, make_splits, open_jobs,
@@ -81,6 +82,17 @@ def _settings_markdown(table, names):
             "settings):\n\n" + markdown_table(wide.reset_index()) + "\n")
 
 
+def _crossing(records, jobs, names, y_test):
+    """The leaders' table and where the ConvNet overtakes each classic row, as markdown."""
+    points = pd.DataFrame([records[j.path] for j in jobs if j.path in records],
+                          columns=_COLUMNS + ["predictions"])
+    specs = {name: pipelines.get_spec(name) for name in names}
+    convnets = [name for name in names if specs[name].reads_images]
+    classic = [name for name in names if not specs[name].learned]
+    md = crossing_markdown(points, y_test, convnets[0] if convnets else None, classic)
+    return "\n" + md if md else ""
+
+
 def _csv(table):
     """``table`` as CSV, the chosen settings as JSON."""
     return table.assign(best_params=[json.dumps(p, sort_keys=True) if isinstance(p, dict)
@@ -129,7 +141,11 @@ def learning_curve(dataset,
         Columns ``pipeline``, ``train_size``, ``accuracy``, ``ci_low``, ``ci_high``,
         ``fit_images`` (``train_size`` less validation, times the augmentation),
         ``fit_time``; ``attrs["out"]`` is the folder with learning-curve.csv,
-        .md and .png, and ``points/``.
+        .md and .png, and ``points/`` (each point with its test predictions).
+        learning-curve.md also gives the leader at each size against the
+        runner-up (margin and McNemar's test on the same test images) and the
+        size from which the ConvNet stays ahead of each classic row
+        (:mod:`benchmarks.harness.crossing`).
 
     Raises
     ------
@@ -174,9 +190,11 @@ def _curve(dataset, names, runs, out, *, seed, search, n_jobs, cache_dir, use_ca
             jobs.append(Job(job_path(out, "points", name, size), name, split,
                             job_config({**split.config, "search": search}, name, search),
                             {"train_size": size},
-                            POINT_KEEP + ("tuned", "best_params"), f"{name} at {size} images"))
+                            POINT_KEEP + ("tuned", "best_params", "predictions"),
+                            f"{name} at {size} images"))
+    # The test predictions too: the leaders' table compares two points image by image.
     done = load_saved(out, "points", jobs, resume, "learning-curve points",
-                      dict(POINT_FIELDS, train_size=COUNT))
+                      dict(POINT_FIELDS, train_size=COUNT, predictions=ROW_FIELDS["predictions"]))
     check_memory([(job.name, job.split) for job in jobs if job.path not in done],
                  train_option="--sizes", search=search)
     if done and not quiet:
@@ -205,6 +223,7 @@ def _curve(dataset, names, runs, out, *, seed, search, n_jobs, cache_dir, use_ca
           + markdown_table(wide.reset_index(), floatfmt=".3f") + "\n")
     if search:
         md += "\n" + _settings_markdown(table, names)
+    md += _crossing(records, jobs, names, runs[0][0][names[0]].y_test)
     write_text_atomic(out / "learning-curve.csv", _csv(table))
     write_text_atomic(out / "learning-curve.md", md)
     plots.learning_curve_plot(table, out / "learning-curve.png")

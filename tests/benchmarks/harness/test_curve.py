@@ -22,6 +22,26 @@ def test_learning_curve_on_digits(tmp_path):
     assert "| train_size | hog/svm | pixels/softmax |" in md
 
 
+def test_learning_curve_names_the_leader_of_each_size_from_its_points(tmp_path):
+    from benchmarks.data.digits import load_digits
+    from benchmarks.harness.stats import mcnemar
+
+    ds = load_digits()
+    table = learning_curve(ds, ["hog/svm", "pixels/softmax"], sizes=(100, 200),
+                           out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert "Leader at each size, against the runner-up on the same test images:" in md
+    for size in (100, 200):
+        pts = {name: json.loads((tmp_path / "lc" / "points" / f"{name.replace('/', '-')}-"
+                                 f"{size}.json").read_text())
+               for name in ("hog/svm", "pixels/softmax")}
+        first, second = sorted(pts, key=lambda n: -pts[n]["accuracy"])
+        test = mcnemar(ds.y_test, pts[first]["predictions"], pts[second]["predictions"])
+        assert (f"| {size} | {first} | {pts[first]['accuracy']:.3f} " in md
+                and f"| {test['a_only']} / {test['b_only']} |" in md)
+    assert len(table) == 4
+
+
 def test_learning_curve_reports_the_fit_images_of_each_row(tmp_path):
     table = learning_curve(color_dataset(), ["pixels/svm", "hog/svm"], sizes=(30, None),
                            val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c",
