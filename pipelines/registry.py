@@ -189,7 +189,7 @@ PRESETS = {
     # What `featbench learning-curve` follows by default: the best row of each classic
     # feature family and every learned model on raw pixels but the linear ones
     # (docs/decisions.md#curve-preset).
-    "curve": ["hog+color/mlp", "bovw/svm", "all/svm", "pixels/mlp", "pixels/knn",
+    "curve": ["hog+color/mlp", "bovw/svm", "all/svm", "all/mlp", "pixels/mlp", "pixels/knn",
               "pixels/cnn"],
 }
 

@@ -147,8 +147,8 @@ def test_every_mlp_has_512_hidden_units():
                                  "ref:pixels/mlp", "ref:pixels/knn"]
      + ["ref:pixels/cnn"] * pipelines.registry._HAS_TORCH + ["pixels/svm"]),
     (["quick", "pixels/svm"], pipelines.PRESETS["quick"]),
-    ("curve", ["hog+color/mlp", "bovw/svm", "all/svm", "pixels/mlp", "pixels/knn",
-               "pixels/cnn"]),
+    ("curve", ["hog+color/mlp", "bovw/svm", "all/svm", "all/mlp", "pixels/mlp",
+               "pixels/knn", "pixels/cnn"]),
 ])
 def test_select_globs_and_presets(pattern, expected):
     assert pipelines.select(pattern) == expected
