@@ -211,6 +211,9 @@ class ConvNetwork:
         d9 = np.matmul(dz, Wc.reshape(9, C, F).transpose(0, 2, 1),
                        out=self.cols[b][:M].reshape(9, M, C)).reshape(9, m, H, W, C)
         dxp = self.dxp[b][:m]
+        # The adds below spill onto the border ring; the buffer is reused, so clear it.
+        dxp[:, 0] = dxp[:, H + 1] = 0
+        dxp[:, :, 0] = dxp[:, :, W + 1] = 0
         dxp[:, 1:H + 1, 1:W + 1] = d9[4]
         for k in (0, 1, 2, 3, 5, 6, 7, 8):
             dy, dx = divmod(k, 3)

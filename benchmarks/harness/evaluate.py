@@ -268,16 +268,17 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     """
     info = split.info
     search = bool(search) and pipelines.get_spec(name).tuned
+    space = pipelines.search_space(name) if search else None
     pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:], random_state=info.seed,
                           augment=info.augment if info.in_batches else "none")
     # The grid is in the key: a row tuned on another grid is computed anew.
     key, found = cache.lookup("rows", ("row", name, pipeline_fingerprint(pipe), split,
-                                       pipelines.search_space(name) if search else False),
+                                       space if search else False),
                               _row_checker(name, split), what=f"row {name}")
     if found is not None:
         row = dict(found[0], cache="row")
     else:
-        row = _evaluate(name, pipe, split, search, cache, n_jobs, progress, search_backend)
+        row = _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend)
         cache.store("rows", key, row)
     # Raw-pixel and feature rows of one run are augmented differently: mirror copies
     # (counted in fit_images) or flips and shifts drawn per mini-batch (not counted).
@@ -318,24 +319,23 @@ def _give_threads(clf, n_jobs, search):
         clf.set_params(n_jobs=classifier_threads(n_jobs, search))
 
 
-def _evaluate(name, pipe, split, search, cache, n_jobs, progress, search_backend=None):
+def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=None):
+    """One row computed; ``space`` is the grid a search tunes, None without a search."""
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
     peaks, timings = {}, {}
-    _give_threads(pipe.named_steps["clf"], n_jobs, search)
+    _give_threads(pipe.named_steps["clf"], n_jobs, space is not None)
     with phase_peak(peaks, "features"):
         F, feature_time, cached, best, search_time = _features_and_settings(
-            pipe, split, block_cache, pipelines.search_space(name) if search else None,
-            n_jobs, progress, timings, search_backend)
+            pipe, split, block_cache, space, n_jobs, progress, timings, search_backend)
     if progress is not None:
         progress.set_postfix_str("fit")
         _report_epochs(pipe.named_steps["clf"], progress)
     with phase_peak(peaks, "fit"):
         start = time.perf_counter()
         # Refit on the fit part only, so the validation score stays honest.
-        head = fit_head(Pipeline(pipe.steps[1:]).set_params(
-            **{k: v for k, v in best.items() if not k.startswith("features__")}),
-            F[0], split.y_fit)
+        head = fit_head(Pipeline(pipe.steps[1:]).set_params(**pipelines.split_space(best)[1]),
+                        F[0], split.y_fit)
         fit_time = search_time + time.perf_counter() - start
     with phase_peak(peaks, "predict"):
         start = time.perf_counter()

@@ -106,6 +106,22 @@ def test_network_handles_a_last_smaller_batch():
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-14)
 
 
+def test_reused_backward_buffers_start_clean():
+    # The padded gradient buffers are allocated empty and reused across batches: what
+    # a previous batch (or the allocator) left there must not reach the arithmetic.
+    net, X, y = _network(n=6)
+    net.set_input(X)
+    net.loss_and_grads(6, y)
+    grads = [g.copy() for g in net.grads.trainable()]
+    for buffer in net.dxp[1:]:  # a signalling NaN: any arithmetic on it is "invalid"
+        buffer.view(np.uint64)[...] = 0x7FF0000000000001
+    net.set_input(X)
+    with np.errstate(over="raise", invalid="raise"):
+        net.loss_and_grads(6, y)
+    for g, e in zip(net.grads.trainable(), grads):
+        np.testing.assert_allclose(g, e, rtol=1e-12)
+
+
 def test_loss_decreases_on_a_tiny_problem():
     X, y = _images()
     clf = ConvNetClassifier(**{**FAST, "max_epochs": 8, "dropout": 0.0}).fit(X, y)
