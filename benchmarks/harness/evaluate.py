@@ -12,13 +12,14 @@ import joblib
 import numpy as np
 from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import GridSearchCV, ParameterGrid, PredefinedSplit
+from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import Pipeline
 
 import pipelines
 from benchmarks.harness.cache import ResultCache, code_fingerprint, pipeline_fingerprint
 from benchmarks.harness.fitting import fit_head, predict_chunked
-from benchmarks.harness.memory import feature_blocks, phase_peak, process_peak_rss
+from benchmarks.harness.memory import SEARCH_COPIES, affordable_workers, feature_blocks
+from benchmarks.harness.memory import phase_peak, process_peak_rss
 from benchmarks.harness.saved import ROW_FIELDS, check_fields
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 from features.threads import classifier_threads, n_workers
@@ -164,18 +165,33 @@ def _jsonable(params):
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
 
 
+def _validation_score(head, params, F_fit, y_fit, F_val, y_val):
+    """Accuracy on the validation part of ``head`` with ``params``, fitted on the fit part."""
+    fitted = clone(head).set_params(**params).fit(F_fit, y_fit)
+    return float(np.mean(fitted.predict(F_val) == y_val))
+
+
 def _search_head(head, space, F, split, n_jobs, search_backend=None):
-    """Best validation accuracy and settings of ``head``'s grid ``space`` on features ``F``."""
-    X = np.vstack([F[0], F[1]])
-    y = np.concatenate([split.y_fit, split.y_val])
-    fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
-    # No more workers than the grid has points: each would hold a copy of the features.
-    workers = None if n_jobs is None else n_workers(n_jobs, len(ParameterGrid(space)))
-    grid = GridSearchCV(head, space, cv=PredefinedSplit(fold), n_jobs=workers, refit=False)
+    """Best validation accuracy and settings of ``head``'s grid ``space`` on features ``F``.
+
+    Each setting is fitted on the fit part and scored on the validation part,
+    as ``GridSearchCV`` with that one predefined split would, without stacking
+    the two parts into one more copy; the first best setting in the grid's
+    order wins.
+    """
+    grid = list(ParameterGrid(space))
+    # No more workers than the grid has points, nor than memory holds: each copies
+    # the fit features (the scaler's output).
+    workers = 1 if n_jobs is None else n_workers(n_jobs, len(grid))
+    workers = affordable_workers(workers, SEARCH_COPIES * F[0].nbytes,
+                                 shared=F[0].nbytes + F[1].nbytes)
     with (joblib.parallel_config(backend=search_backend) if search_backend is not None
           else contextlib.nullcontext()):
-        grid.fit(X, y)
-    return float(grid.best_score_), grid.best_params_
+        scores = joblib.Parallel(n_jobs=workers)(
+            joblib.delayed(_validation_score)(head, params, F[0], split.y_fit, F[1], split.y_val)
+            for params in grid)
+    best = int(np.argmax(scores))
+    return scores[best], grid[best]
 
 
 def _features_and_settings(pipe, split, cache, space, n_jobs, progress, timings,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 __all__ = ["peak_rss", "reset_peak_rss", "process_peak_rss", "phase_peak", "available_memory",
            "format_bytes", "InsufficientMemoryError", "feature_blocks", "feature_width",
-           "estimate_row", "check_memory"]
+           "estimate_row", "check_memory", "affordable_workers", "SEARCH_COPIES"]
 
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")
@@ -211,8 +211,9 @@ def estimate_row(name, split, search=False):
     """Bytes one row needs beyond the images it is given, by phase.
 
     With ``search``, for a row it tunes: the widest features of its grid (the
-    largest vocabulary) and the search's copy of the fit and validation
-    features.
+    largest vocabulary) and one search worker's copies of the fit features
+    (:data:`SEARCH_COPIES`); more workers start only where memory allows
+    (:func:`affordable_workers`).
 
     Returns
     -------
@@ -233,8 +234,8 @@ def estimate_row(name, split, search=False):
     >>> row["width"], row["features"]  # 130 images x 354 float32 values
     (354, 184080)
     >>> row = estimate_row("bovw/svm", split, search=True)  # 1,600 words, 5 pools
-    >>> row["width"], row["classifier"]  # the search's copy: 110 images x 8000 x 4 bytes
-    (8000, 3520000)
+    >>> row["width"], row["classifier"]  # a search worker's 2 copies: 100 x 8000 x 4 bytes
+    (8000, 6400000)
     """
     import pipelines
 
@@ -251,10 +252,57 @@ def estimate_row(name, split, search=False):
         row.update(width=width, features=n_all * width * itemsize,
                    vocabulary=_patch_bytes(features, n_fit, shape))
         row["classifier"] = n_fit * width * spec.classifier_bytes
-        if searched:  # GridSearchCV reads the fit and validation features as one array
-            row["classifier"] += (n_fit + len(split.y_val)) * width * itemsize
+        if searched:  # one search worker's copies of the fit features (affordable_workers)
+            row["classifier"] += SEARCH_COPIES * n_fit * width * itemsize
     row["peak"] = int(SLACK * max(row["vocabulary"], row["features"] + row["classifier"]))
     return row
+
+
+#: Copies of the fit part's features that one search worker makes: the scaler's output
+#: and room for one more (a classifier's float copy or an early-stopping split).
+SEARCH_COPIES = 2
+
+
+def affordable_workers(wanted, per_worker, shared=0, available=None):
+    """How many of ``wanted`` workers the available memory can hold, at least one.
+
+    Each worker needs ``per_worker`` bytes of its own; more than one also
+    need ``shared`` bytes once (the inputs that process workers read from a
+    shared-memory copy). One worker always runs: :func:`check_memory` counted it
+    before any work.
+
+    Parameters
+    ----------
+    wanted : int
+        Workers the thread policy would start.
+    per_worker : int
+        Bytes each worker holds while it runs.
+    shared : int, default=0
+        Bytes held once for all the workers when there are several.
+    available : int or None, default=None
+        Bytes available; None: :func:`available_memory` now.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> GB = 2**30
+    >>> affordable_workers(4, 2 * GB, shared=GB, available=8 * GB)  # 8 / 1.25 = 6.4 GB
+    2
+    >>> affordable_workers(4, 9 * GB, available=8 * GB)
+    1
+    >>> affordable_workers(2, 9 * GB, available=None) in (1, 2)
+    True
+    """
+    if wanted <= 1:
+        return 1
+    available = available_memory() if available is None else available
+    if available is None:
+        return wanted
+    fits = int((available / SLACK - shared) // max(per_worker, 1))
+    return max(1, min(wanted, fits))
 
 
 def check_memory(jobs, available=None, train_option="--train-size", search=False):

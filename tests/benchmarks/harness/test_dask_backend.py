@@ -153,7 +153,7 @@ def test_search_folds_are_tasks_of_the_cluster_with_n_jobs(cluster, address, tmp
                           scheduler=address, **kw)
     _same_table(here, there)
     # joblib's dask backend names its tasks after what they run.
-    assert any("fit_and_score" in prefix for prefix in cluster.scheduler.task_prefixes)
+    assert any("validation_score" in prefix for prefix in cluster.scheduler.task_prefixes)
 
 
 class _Recorder:

@@ -1,7 +1,10 @@
 """benchmarks/harness/evaluate.py: one row, from features to scores."""
 
+import joblib
+import numpy as np
 import pytest
 
+import pipelines
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
 from benchmarks.harness.split import make_split
@@ -121,23 +124,51 @@ def test_the_convnet_keeps_its_settings_under_search(monkeypatch):
                if pipelines.get_spec(n).classifier not in ("cnn", "torchcnn"))
 
 
-@pytest.mark.parametrize("name, points", [("hog/svm", 3), ("pixels/knn", 4)])
-def test_a_search_starts_no_more_workers_than_its_grid_has_points(name, points, monkeypatch):
-    from sklearn.model_selection import GridSearchCV
-
-    from benchmarks.harness import evaluate
-
+class _RecordingParallel(joblib.Parallel):
     seen = []
 
-    class Recording(GridSearchCV):
-        def fit(self, X, y=None, **params):
-            seen.append(self.n_jobs)
-            return super().fit(X, y, **params)
+    def __init__(self, n_jobs=None, **kwargs):
+        self.seen.append(n_jobs)
+        super().__init__(n_jobs=n_jobs, **kwargs)
 
-    monkeypatch.setattr(evaluate, "GridSearchCV", Recording)
+
+@pytest.mark.parametrize("name, points", [("hog/svm", 3), ("pixels/knn", 4)])
+def test_a_search_starts_no_more_workers_than_its_grid_has_points(name, points, monkeypatch):
+    monkeypatch.setattr(_RecordingParallel, "seen", [])
+    monkeypatch.setattr(joblib, "Parallel", _RecordingParallel)
     split = make_split(tiny_dataset(), val_size=12, augment="none")
     run_pipeline(name, split, open_cache(enabled=False), search=True, n_jobs=40)
-    assert seen == [points]
+    assert _RecordingParallel.seen == [points]
+
+
+def test_a_search_starts_one_worker_where_memory_holds_one(monkeypatch):
+    from benchmarks.harness import memory
+
+    monkeypatch.setattr(_RecordingParallel, "seen", [])
+    monkeypatch.setattr(joblib, "Parallel", _RecordingParallel)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1)
+    split = make_split(tiny_dataset(), val_size=12, augment="none")
+    run_pipeline("hog/svm", split, open_cache(enabled=False), search=True, n_jobs=40)
+    assert _RecordingParallel.seen == [1]
+
+
+def test_search_equals_grid_search_cv_on_the_predefined_split():
+    from sklearn.model_selection import GridSearchCV, PredefinedSplit
+    from sklearn.pipeline import Pipeline
+
+    from benchmarks.harness.evaluate import _search_head
+
+    split = make_split(tiny_dataset(), val_size=12, augment="none")
+    rng = np.random.RandomState(0)
+    F = (rng.standard_normal((len(split.y_fit), 6)), rng.standard_normal((len(split.y_val), 6)))
+    head = Pipeline(pipelines.make("hog/svm", image_shape=(8, 8, 3), random_state=0).steps[1:])
+    space = {"clf__alpha": [1e-4, 1e-2, 1.0, 10.0]}
+    fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
+    reference = GridSearchCV(head, space, cv=PredefinedSplit(fold), refit=False).fit(
+        np.vstack(F), np.concatenate([split.y_fit, split.y_val]))
+    score, params = _search_head(head, space, F, split, n_jobs=2)
+    assert score == pytest.approx(reference.best_score_, abs=1e-12)
+    assert params == reference.best_params_
 
 
 @pytest.mark.parametrize("n_jobs, search, expected", [(2, False, 2), (2, True, 1),
@@ -166,11 +197,9 @@ def test_knn_gets_the_rows_cores_unless_a_search_shares_them(n_jobs, search, exp
 
 @pytest.mark.parametrize("sizes", [[6, 24], [24, 6]])  # the winner last, or read again
 def test_a_search_tunes_the_vocabulary_size_with_the_classifier(sizes, monkeypatch, tmp_path):
-    import numpy as np
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
-    import pipelines
     from benchmarks.data.digits import load_digits
     from benchmarks.harness import evaluate
     from benchmarks.harness.evaluate import extract_features
