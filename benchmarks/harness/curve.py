@@ -83,9 +83,15 @@ def _settings_markdown(table, names):
 
 
 def _crossing(records, jobs, names, y_test):
-    """The leaders' table and where the ConvNet overtakes each classic row, as markdown."""
+    """The leaders' table and where the ConvNet overtakes each classic row, as markdown.
+
+    Only the sizes at which every row has its point count: elsewhere a leader
+    could be a row that won only because another's point is missing.
+    """
     points = pd.DataFrame([records[j.path] for j in jobs if j.path in records],
                           columns=_COLUMNS + ["predictions"])
+    rows_at = points.groupby("train_size")["pipeline"].nunique()
+    points = points[points["train_size"].isin(rows_at.index[rows_at == len(names)])]
     specs = {name: pipelines.get_spec(name) for name in names}
     convnets = [name for name in names if specs[name].reads_images]
     classic = [name for name in names if not specs[name].learned]
@@ -103,7 +109,8 @@ def learning_curve(dataset,
                    pipeline_names="curve",
                    sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
                    seed=0, augment="auto", search=True, n_jobs=None, out=None, cache_dir=None,
-                   use_cache=True, resume=False, quiet=False, scheduler=None, log=print):
+                   use_cache=True, resume=False, report=False, quiet=False, scheduler=None,
+                   log=print):
     """Test accuracy against training-set size, to see where the two sides cross.
 
     Parameters
@@ -127,6 +134,10 @@ def learning_curve(dataset,
         Keep the points ``out`` already holds (same options only) and compute
         the others; ``out=None`` then means the newest learning curve of this
         dataset under ``featbench-results/``.
+    report : bool, default=False
+        Compute nothing: write learning-curve.csv, .md and .png from the points
+        ``out`` holds (as ``resume`` reads them), and list the missing ones in
+        learning-curve.md, for a curve that spans sittings.
     scheduler : str or None, default=None
         Where the points run: here, or as tasks on a dask cluster
         (``"local:N"`` or a scheduler's address); see
@@ -145,7 +156,8 @@ def learning_curve(dataset,
         learning-curve.md also gives the leader at each size against the
         runner-up (margin and McNemar's test on the same test images) and the
         size from which the ConvNet stays ahead of each classic row
-        (:mod:`benchmarks.harness.crossing`).
+        (:mod:`benchmarks.harness.crossing`), both over the sizes at which
+        every row has its point.
 
     Raises
     ------
@@ -163,6 +175,9 @@ def learning_curve(dataset,
     benchmarks.harness.scheduler.RowsFailedError
         On a cluster, after every other point was written, if some failed.
     """
+    if report and not resume:
+        raise ValueError("--report reads the points of an earlier learning curve; pass it "
+                         "with --resume (and that curve's --out).")
     names = pipelines.select(pipeline_names)
     n_jobs = check_workers(n_jobs, scheduler)
     n = len(dataset.y_train)
@@ -176,12 +191,12 @@ def learning_curve(dataset,
     with folder_lock(out):
         return _curve(dataset, names, runs, out, seed=seed, search=bool(search), n_jobs=n_jobs,
                       cache_dir=cache_dir,
-                      use_cache=use_cache, resume=resume, quiet=quiet, scheduler=scheduler,
-                      log=log)
+                      use_cache=use_cache, resume=resume, report=report, quiet=quiet,
+                      scheduler=scheduler, log=log)
 
 
 def _curve(dataset, names, runs, out, *, seed, search, n_jobs, cache_dir, use_cache, resume,
-           quiet, scheduler, log):
+           report, quiet, scheduler, log):
     jobs = []
     for splits, _ in runs:
         for name in names:
@@ -195,22 +210,29 @@ def _curve(dataset, names, runs, out, *, seed, search, n_jobs, cache_dir, use_ca
     # The test predictions too: the leaders' table compares two points image by image.
     done = load_saved(out, "points", jobs, resume, "learning-curve points",
                       dict(POINT_FIELDS, train_size=COUNT, predictions=ROW_FIELDS["predictions"]))
-    check_memory([(job.name, job.split) for job in jobs if job.path not in done],
-                 train_option="--sizes", search=search)
+    missing = [job for job in jobs if job.path not in done]
+    if report and not done:
+        raise ValueError(f"--report: {out} holds none of these learning-curve points; check "
+                         f"--out and the options of the curve.")
+    if not report:
+        check_memory([(job.name, job.split) for job in missing], train_option="--sizes",
+                     search=search)
     if done and not quiet:
-        log(f"resuming {out}: {len(done)} of {len(jobs)} points already done")
-    cache = open_cache(cache_dir, use_cache)
+        log(f"{'reporting' if report else 'resuming'} {out}: {len(done)} of {len(jobs)} "
+            f"points already done")
     records, failed = dict(done), {}
 
     def so_far():  # the points computed so far, in the order of the jobs
         return pd.DataFrame([records[j.path] for j in jobs if j.path in records],
                             columns=_COLUMNS)
 
-    with open_jobs(scheduler, len(jobs), len(done), "learning curve", quiet,
-                   log) as (where, bar):
-        run_jobs(where, run_pipeline, [j for j in jobs if j.path not in done], cache,
-                 search=search, n_jobs=n_jobs, bar=bar, records=records, failed=failed,
-                 saved=lambda: write_text_atomic(out / "learning-curve.csv", _csv(so_far())))
+    if not report:
+        with open_jobs(scheduler, len(jobs), len(done), "learning curve", quiet,
+                       log) as (where, bar):
+            run_jobs(where, run_pipeline, missing, open_cache(cache_dir, use_cache),
+                     search=search, n_jobs=n_jobs, bar=bar, records=records, failed=failed,
+                     saved=lambda: write_text_atomic(out / "learning-curve.csv",
+                                                     _csv(so_far())))
     if not records:
         raise RowsFailedError(failed, out, len(jobs), what="learning-curve points")
     table = so_far()
@@ -224,6 +246,9 @@ def _curve(dataset, names, runs, out, *, seed, search, n_jobs, cache_dir, use_ca
     if search:
         md += "\n" + _settings_markdown(table, names)
     md += _crossing(records, jobs, names, runs[0][0][names[0]].y_test)
+    if report and missing:
+        md += ("\nPoints not computed yet (`--resume` computes them): "
+               + ", ".join(job.label for job in missing) + ".\n")
     write_text_atomic(out / "learning-curve.csv", _csv(table))
     write_text_atomic(out / "learning-curve.md", md)
     plots.learning_curve_plot(table, out / "learning-curve.png")

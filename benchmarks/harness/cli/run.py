@@ -137,7 +137,7 @@ def _cmd_learning_curve(args):
     from benchmarks.harness.curve import learning_curve
 
     return _call(args, learning_curve, sizes=args.sizes, seed=args.seed,
-                 search=not args.no_search)
+                 search=not args.no_search, report=args.report)
 
 
 def _cmd_seeds(args):
@@ -238,6 +238,9 @@ def add_learning_curve_parser(sub):
     p.add_argument("--resume", action="store_true",
                    help="continue the learning curve in --out (default: the newest one of "
                         "this dataset), keeping its finished points")
+    p.add_argument("--report", action="store_true",
+                   help="with --resume: compute nothing, write the table, plot and leaders "
+                        "from the points saved so far and list the missing ones")
     p.set_defaults(func=_cmd_learning_curve)
     return p
 

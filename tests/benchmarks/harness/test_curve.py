@@ -263,3 +263,59 @@ def test_without_search_a_small_size_keeps_the_knn_row(tmp_path):
     table = learning_curve(_digits(), ["pixels/knn"], sizes=(30,), val_size=12, search=False,
                            out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
     assert table["fit_images"].tolist() == [18] and table["tuned"].tolist() == [False]
+
+
+def _computes_nothing(*args, **kwargs):
+    raise AssertionError("--report computed a point")
+
+
+def test_report_writes_the_saved_points_and_lists_the_missing_ones(tmp_path, monkeypatch):
+    learning_curve(color_dataset(), ["hog/svm", "color/svm"], sizes=(30,), val_size=15,
+                   out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    learning_curve(color_dataset(), ["hog/svm"], sizes=(60,), val_size=15,
+                   out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True, resume=True)
+    monkeypatch.setattr(curve, "run_pipeline", _computes_nothing)
+    table = _curve(tmp_path / "lc", tmp_path / "c", resume=True, report=True)
+    assert list(zip(table["pipeline"], table["train_size"])) == [
+        ("hog/svm", 30), ("color/svm", 30), ("hog/svm", 60)]
+    assert len(pd.read_csv(tmp_path / "lc" / "learning-curve.csv")) == 3
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    assert md.rstrip().endswith("Points not computed yet (`--resume` computes them): "
+                                "color/svm at 60 images, hog/svm at 90 images, "
+                                "color/svm at 90 images.")
+    assert (tmp_path / "lc" / "learning-curve.png").exists()
+
+
+def test_leaders_are_named_only_at_sizes_where_every_row_has_its_point(tmp_path, monkeypatch):
+    names = ["hog/svm", "color/svm", "pixels/softmax"]
+    kw = dict(val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c", quiet=True)
+    learning_curve(color_dataset(), names, sizes=(30,), **kw)
+    learning_curve(color_dataset(), names[:2], sizes=(60,), resume=True, **kw)
+    monkeypatch.setattr(curve, "run_pipeline", _computes_nothing)
+    learning_curve(color_dataset(), names, sizes=(30, 60), resume=True, report=True, **kw)
+    md = (tmp_path / "lc" / "learning-curve.md").read_text()
+    leaders = md[md.index("Leader at each size"):].splitlines()
+    assert any(line.startswith("| 30 |") for line in leaders)
+    assert not any(line.startswith("| 60 |") for line in leaders)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(report=True), "--report reads the points of an earlier learning curve; pass it "
+                        "with --resume"),
+    (dict(report=True, resume=True), "--report: .* holds none of these learning-curve points"),
+])
+def test_report_needs_saved_points(kw, match, tmp_path, monkeypatch):
+    (tmp_path / "lc").mkdir()
+    monkeypatch.setattr(curve, "run_pipeline", _computes_nothing)
+    with pytest.raises(ValueError, match=match):
+        _curve(tmp_path / "lc", tmp_path / "c", **kw)
+
+
+def test_cli_report(tmp_path, capsys, monkeypatch):
+    argv = ["learning-curve", "--dataset", "digits", "--pipelines", "pixels/softmax",
+            "--sizes", "100", "--quiet", "--out", str(tmp_path / "lc"),
+            "--cache-dir", str(tmp_path / "c")]
+    assert main(argv) == 0
+    monkeypatch.setattr(curve, "run_pipeline", _computes_nothing)
+    assert main([*argv, "--sizes", "100", "200", "--resume", "--report"]) == 0
+    assert "pixels/softmax at 200 images" in (tmp_path / "lc" / "learning-curve.md").read_text()
