@@ -26,6 +26,8 @@ CNN_EPOCHS = 60
 SVM_PIXELS_EPOCHS, SVM_PIXELS_DECAY = 300, 0.995
 SOFTMAX_PIXELS_EPOCHS, SOFTMAX_PIXELS_DECAY = 300, 0.99
 MLP_PIXELS_EPOCHS = 100
+# The linear models on features (docs/decisions.md#svm-features-100-epochs).
+SVM_FEATURE_EPOCHS, SOFTMAX_FEATURE_EPOCHS = 100, 30
 REF_PIXELS_EPOCHS = {"linearsvc": 20, "logreg": 50, "skmlp": 30}
 #: Neighbours of the named kNN rows.
 KNN_K = 1
@@ -109,7 +111,8 @@ def classifier_for(kind, random_state, features, augment=Augment(), image_shape=
         # per-batch draws, whose noisy epoch loss stopped training too soon: the
         # loss stop is off (docs/decisions.md#svm-pixels-epochs).
         params = (dict(max_epochs=SVM_PIXELS_EPOCHS, lr_decay=SVM_PIXELS_DECAY, average=True,
-                       n_iter_no_change=SVM_PIXELS_EPOCHS) if pixels else dict(max_epochs=30))
+                       n_iter_no_change=SVM_PIXELS_EPOCHS) if pixels
+                  else dict(max_epochs=SVM_FEATURE_EPOCHS))
         return LinearSVM(loss="squared_hinge", multi_class="ovr", early_stopping=False,
                          random_state=random_state, **params, **augment)
     if kind == "softmax":
@@ -117,7 +120,7 @@ def classifier_for(kind, random_state, features, augment=Augment(), image_shape=
         # decay, more epochs and no loss stop (docs/decisions.md#softmax-pixels-alpha-epochs).
         params = (dict(alpha=1e-3, batch_size=50, max_epochs=SOFTMAX_PIXELS_EPOCHS,
                        lr_decay=SOFTMAX_PIXELS_DECAY, n_iter_no_change=SOFTMAX_PIXELS_EPOCHS)
-                  if pixels else dict(max_epochs=30))
+                  if pixels else dict(max_epochs=SOFTMAX_FEATURE_EPOCHS))
         return SoftmaxClassifier(early_stopping=False, random_state=random_state, **params,
                                  **augment)
     if kind == "mlp":
