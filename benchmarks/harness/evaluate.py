@@ -166,9 +166,14 @@ def _jsonable(params):
 
 
 def _validation_score(head, params, F_fit, y_fit, F_val, y_val):
-    """Accuracy on the validation part of ``head`` with ``params``, fitted on the fit part."""
-    fitted = clone(head).set_params(**params).fit(F_fit, y_fit)
-    return float(np.mean(fitted.predict(F_val) == y_val))
+    """Accuracy on the validation part of ``head`` with ``params``, fitted on the fit part.
+
+    Fitted as the winner is refitted (:func:`fit_head`), on one copy of the fit
+    part that it scales in place; the validation part is predicted from copies
+    of its blocks. The parts every setting reads stay as they are.
+    """
+    fitted = fit_head(clone(head).set_params(**params), np.array(F_fit), y_fit)
+    return float(np.mean(predict_chunked(fitted, F_val, copy=True) == y_val))
 
 
 def _search_head(head, space, F, split, n_jobs, search_backend=None):
@@ -181,7 +186,7 @@ def _search_head(head, space, F, split, n_jobs, search_backend=None):
     """
     grid = list(ParameterGrid(space))
     # No more workers than the grid has points, nor than memory holds: each copies
-    # the fit features (the scaler's output).
+    # the fit features (to scale them in place).
     workers = 1 if n_jobs is None else n_workers(n_jobs, len(grid))
     workers = affordable_workers(workers, SEARCH_COPIES * F[0].nbytes,
                                  shared=F[0].nbytes + F[1].nbytes)

@@ -68,8 +68,22 @@ def fit_head(head, X, y, rows=ROWS):
     return head
 
 
-def predict_chunked(head, X, rows=ROWS):
+def predict_chunked(head, X, rows=ROWS, copy=False):
     """``head.predict(X)``, a block of ``rows`` rows at a time.
+
+    Parameters
+    ----------
+    head : fitted estimator
+    X : ndarray of shape (n_samples, n_features)
+    rows : int, default=ROWS
+        Rows per block.
+    copy : bool, default=False
+        Predict a copy of each block, leaving ``X`` as it is: a head fitted by
+        :func:`fit_head` scales the features it predicts in place.
+
+    Returns
+    -------
+    y_pred : ndarray of shape (n_samples,)
 
     Examples
     --------
@@ -78,6 +92,7 @@ def predict_chunked(head, X, rows=ROWS):
     >>> predict_chunked(clf, np.zeros((5, 1)), rows=2).tolist()
     [5, 5, 5, 5, 5]
     """
+    take = np.array if copy else (lambda block: block)
     if len(X) <= rows:
-        return head.predict(X)
-    return np.concatenate([head.predict(X[block]) for block in _blocks(len(X), rows)])
+        return head.predict(take(X))
+    return np.concatenate([head.predict(take(X[block])) for block in _blocks(len(X), rows)])

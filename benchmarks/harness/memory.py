@@ -234,8 +234,8 @@ def estimate_row(name, split, search=False):
     >>> row["width"], row["features"]  # 130 images x 354 float32 values
     (354, 184080)
     >>> row = estimate_row("bovw/svm", split, search=True)  # 1,600 words, 5 pools
-    >>> row["width"], row["classifier"]  # a search worker's 4 copies of 100 x 8000 x 4 bytes
-    (8000, 12800000)
+    >>> row["width"], row["classifier"]  # a search worker's 2 copies of 100 x 8000 x 4 bytes
+    (8000, 6400000)
     """
     import pipelines
 
@@ -259,9 +259,9 @@ def estimate_row(name, split, search=False):
 
 
 #: The fit part's features, in copies, that one search worker holds at its peak: the
-#: scaler's output, and the float64 difference from the mean that StandardScaler's fit
-#: makes (two copies of float32 features), with one to spare.
-SEARCH_COPIES = 4
+#: copy it scales in place (``fit_head``), with one to spare for its blocks of rows
+#: and the classifier's own arrays.
+SEARCH_COPIES = 2
 
 
 def affordable_workers(wanted, per_worker, shared=0, available=None):

@@ -171,6 +171,61 @@ def test_search_equals_grid_search_cv_on_the_predefined_split():
     assert params == reference.best_params_
 
 
+def test_a_search_leaves_the_features_it_shares_unscaled():
+    from sklearn.pipeline import Pipeline
+
+    from benchmarks.harness.evaluate import _search_head
+
+    split = make_split(tiny_dataset(), val_size=12, augment="none")
+    rng = np.random.RandomState(0)
+    F = (rng.standard_normal((len(split.y_fit), 6)) * 3 + 5,
+         rng.standard_normal((len(split.y_val), 6)) * 3 + 5)
+    before = tuple(part.copy() for part in F)
+    head = Pipeline(pipelines.make("hog/svm", image_shape=(8, 8, 3), random_state=0).steps[1:])
+    _search_head(head, {"clf__alpha": [1e-4, 1e-2]}, F, split, n_jobs=None)
+    for part, kept in zip(F, before):
+        np.testing.assert_array_equal(part, kept)
+
+
+def test_a_search_fit_holds_one_copy_of_the_fit_features():
+    import tracemalloc
+
+    from sklearn.pipeline import Pipeline
+
+    from benchmarks.harness.evaluate import _validation_score
+    from benchmarks.harness.memory import SEARCH_COPIES
+
+    rng = np.random.RandomState(0)
+    F_fit = rng.standard_normal((20000, 60)).astype(np.float32)
+    y = np.arange(20000) % 3
+    head = Pipeline(pipelines.make("hog/svm", image_shape=(8, 8, 3), random_state=0).steps[1:])
+    tracemalloc.start()
+    try:
+        _validation_score(head, {"clf__max_epochs": 1}, F_fit, y, F_fit[:100], y[:100])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Its copy of the fit part and blocks of rows; GridSearchCV's fit held 2.25 copies.
+    assert F_fit.nbytes <= peak < 1.5 * F_fit.nbytes <= SEARCH_COPIES * F_fit.nbytes
+
+
+def test_a_rows_validation_accuracy_is_its_searchs_best_score(monkeypatch):
+    from benchmarks.harness import evaluate
+
+    best = []
+    real = evaluate._search_head
+
+    def search_head(*args, **kwargs):
+        score, settings = real(*args, **kwargs)
+        best.append(score)
+        return score, settings
+
+    monkeypatch.setattr(evaluate, "_search_head", search_head)
+    split = make_split(tiny_dataset(), val_size=12, augment="none")
+    row = run_pipeline("hog/svm", split, open_cache(enabled=False), search=True)
+    assert row["val_accuracy"] == best[0]
+
+
 @pytest.mark.parametrize("n_jobs, search, expected", [(2, False, 2), (2, True, 1),
                                                       (None, False, None)])
 def test_knn_gets_the_rows_cores_unless_a_search_shares_them(n_jobs, search, expected,

@@ -71,3 +71,14 @@ def test_chunked_prediction_equals_the_whole(name, rows):
     X_test, _ = _features(n=250, seed=2)
     expected = clone(head).fit(X, y).predict(X_test)
     np.testing.assert_array_equal(predict_chunked(head, X_test, rows=rows), expected)
+
+
+@pytest.mark.parametrize("rows", [7, 3200])
+def test_chunked_prediction_of_copies_leaves_the_features_unscaled(rows):
+    X, y = _features()
+    head = fit_head(_head("hog+color/svm"), X.copy(), y)
+    X_test, _ = _features(n=250, seed=2)
+    before = X_test.copy()
+    expected = predict_chunked(clone(head).fit(X, y), X_test.copy(), rows=rows)
+    np.testing.assert_array_equal(predict_chunked(head, X_test, rows=rows, copy=True), expected)
+    np.testing.assert_array_equal(X_test, before)
