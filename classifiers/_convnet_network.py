@@ -60,6 +60,17 @@ class ConvNetwork:
         Source of the dropout masks.
     training : bool, default=True
         False allocates only what :meth:`scores` needs in inference mode.
+    pool : concurrent.futures.Executor or None, default=None
+        Threads that run the per-image work of a batch (convolutions, pooling,
+        normalization and their gradients) in ``n_shards`` contiguous shards
+        of images, a block's filter gradient beside its input gradient's
+        shards; the other sums over the whole batch (batch statistics, the
+        head) stay on the calling thread. Every value is computed as with one
+        shard, bit for bit. The caller holds BLAS to one thread
+        (:func:`features.threads.shard_pool` does). None: the whole batch as
+        one shard.
+    n_shards : int, default=1
+        Shards of a batch (at most one per image).
 
     Attributes
     ----------
@@ -68,8 +79,10 @@ class ConvNetwork:
         (None when not training).
     """
 
-    def __init__(self, params, image_shape, dropout, alpha, batch_size, gen, training=True):
+    def __init__(self, params, image_shape, dropout, alpha, batch_size, gen, training=True,
+                 pool=None, n_shards=1):
         self.params, self.n_blocks = params, len(params.blocks)
+        self.pool, self.n_shards = pool, n_shards if pool is not None else 1
         self.p, self.alpha2, self.gen, self.B = dropout, 2.0 * alpha, gen, batch_size
         self.hidden = params.hidden is not None
         self.grads = params.empty_gradients() if training else None
@@ -81,7 +94,7 @@ class ConvNetwork:
         self.dtype = dt
         H, W, C = image_shape
         self.shapes, self.xp, self.cols, self.z, self.dz, self.dxp = [], [], [], [], [], []
-        self.zp, self.tmp, self.win, self.dyp = [], [], [], []
+        self.zp, self.tmp, self.win, self.dyp, self.sums, self.slabs = [], [], [], [], [], []
         for b, block in enumerate(params.blocks):
             F = block.weight.shape[3]
             Ho, Wo = H // 2, W // 2
@@ -95,9 +108,32 @@ class ConvNetwork:
             self.tmp.append(np.empty((B, Ho, Wo, F), dt))
             self.dyp.append(train_buffer((B, Ho, Wo, F)))
             self.win.append([train_buffer((B, Ho, Wo, F), bool) for _ in range(3)])
+            self.sums.append(train_buffer((2, B, F)))  # per-image sums of z and z**2
+            # Shards write the input gradient's slabs while the filter gradient reads
+            # the im2col buffer; one shard reuses that buffer once the product is done.
+            self.slabs.append(train_buffer((9, B * H * W, C))
+                              if b > 0 and self.n_shards > 1 else None)
             H, W, C = Ho, Wo, F
         self.feat = np.empty((B, H, W, C), dt)  # output of the last block
         self.bn = [None] * self.n_blocks
+
+    def _each(self, work, m, alongside=None):
+        """``work(lo, hi)`` for the contiguous image shards ``[lo, hi)`` of ``m`` images.
+
+        ``alongside()``, work over the whole batch, runs first, or on the
+        pool as one more task beside the shards.
+        """
+        n = min(self.n_shards, m)
+        if n <= 1:
+            if alongside is not None:
+                alongside()
+            work(0, m)
+            return
+        bounds = [m * k // n for k in range(n + 1)]
+        tasks = [self.pool.submit(alongside)] if alongside is not None else []
+        tasks += [self.pool.submit(work, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        for task in tasks:
+            task.result()
 
     def dropout_mask(self, shape):
         """Inverted-dropout mask of ``shape`` (:func:`~classifiers.layers.dropout_mask`)."""
@@ -112,17 +148,24 @@ class ConvNetwork:
         block = self.params.blocks[b]
         Wc, gamma, beta = block.weight, block.gamma, block.beta
         rmean, rvar = block.running_mean, block.running_var
-        M = m * H * W
-        # The input buffer is padded already; im2col and the product write into buffers.
-        conv2d_forward(self.xp[b][:m], Wc, cols=self.cols[b][:M], out=self.z[b][:M])
-        z = self.z[b][:M]
+        M, HW = m * H * W, H * W
+
+        def convolve(lo, hi):
+            # The input buffer is padded already; im2col and the product write into buffers.
+            rows = slice(lo * HW, hi * HW)
+            conv2d_forward(self.xp[b][lo:hi], Wc, cols=self.cols[b][rows], out=self.z[b][rows])
+            if training:
+                zb = self.z[b][rows].reshape(hi - lo, HW, F)
+                np.einsum("bij->bj", zb, out=self.sums[b][0, lo:hi])
+                np.einsum("bij,bij->bj", zb, zb, out=self.sums[b][1, lo:hi])
+
+        self._each(convolve, m)
         if training:
             # Per-image partial sums in the network's dtype, totalled in float64:
             # as fast as one flat sum, and E[z^2] - mu^2 no longer cancels away
             # float32 accuracy (1e-5 instead of 2e-3 relative for mean/std = 7).
-            zb = z.reshape(m, H * W, F)
-            mu = np.einsum("bij->bj", zb).sum(axis=0, dtype=np.float64) / M
-            var = np.einsum("bij,bij->bj", zb, zb).sum(axis=0, dtype=np.float64) / M - mu * mu
+            mu = self.sums[b][0, :m].sum(axis=0, dtype=np.float64) / M
+            var = self.sums[b][1, :m].sum(axis=0, dtype=np.float64) / M - mu * mu
             np.maximum(var, 0, out=var)
             rmean *= BN_MOMENTUM
             rmean += (1.0 - BN_MOMENTUM) * mu
@@ -133,32 +176,38 @@ class ConvNetwork:
         inv_std = (1.0 / np.sqrt(var + BN_EPS)).astype(self.dtype)
         scale = gamma * inv_std
         shift = beta - mu.astype(self.dtype) * scale
-        z4 = z.reshape(m, H, W, F)
-        parts = [z4[:, i:2 * Ho:2, j:2 * Wo:2] for i in (0, 1) for j in (0, 1)]
-        zp, tmp = self.zp[b][:m], self.tmp[b][:m]
-        np.maximum(parts[0], parts[1], out=zp)
-        np.maximum(parts[2], parts[3], out=tmp)
-        if training:
-            # A tournament names the first maximum in row-major order (strict
-            # comparisons keep the earlier one on ties): right beats left in
-            # the top row, in the bottom row, and bottom beats top.
-            win = [w[:m] for w in self.win[b]]
-            np.greater(parts[1], parts[0], out=win[0])
-            np.greater(parts[3], parts[2], out=win[1])
-            np.greater(tmp, zp, out=win[2])
-        np.maximum(zp, tmp, out=zp)
         neg = scale < 0
-        if neg.any():  # these channels pool the minimum (a decreasing map turns it into the max)
-            lo01, lo23 = np.minimum(parts[0], parts[1]), np.minimum(parts[2], parts[3])
-            if training:
-                np.copyto(win[0], parts[1] < parts[0], where=neg)
-                np.copyto(win[1], parts[3] < parts[2], where=neg)
-                np.copyto(win[2], lo23 < lo01, where=neg)
-            np.copyto(zp, np.minimum(lo01, lo23), where=neg)
+        any_neg = neg.any()
         out = self.xp[b + 1][:m, 1:-1, 1:-1] if b + 1 < self.n_blocks else self.feat[:m]
-        np.multiply(zp, scale, out=out)
-        out += shift
-        np.maximum(out, 0, out=out)
+
+        def pool_normalize(lo, hi):
+            z4 = self.z[b][lo * HW:hi * HW].reshape(hi - lo, H, W, F)
+            parts = [z4[:, i:2 * Ho:2, j:2 * Wo:2] for i in (0, 1) for j in (0, 1)]
+            zp, tmp = self.zp[b][lo:hi], self.tmp[b][lo:hi]
+            np.maximum(parts[0], parts[1], out=zp)
+            np.maximum(parts[2], parts[3], out=tmp)
+            if training:
+                # A tournament names the first maximum in row-major order (strict
+                # comparisons keep the earlier one on ties): right beats left in
+                # the top row, in the bottom row, and bottom beats top.
+                win = [w[lo:hi] for w in self.win[b]]
+                np.greater(parts[1], parts[0], out=win[0])
+                np.greater(parts[3], parts[2], out=win[1])
+                np.greater(tmp, zp, out=win[2])
+            np.maximum(zp, tmp, out=zp)
+            if any_neg:  # these channels pool the minimum (a decreasing map turns it into the max)
+                lo01, lo23 = np.minimum(parts[0], parts[1]), np.minimum(parts[2], parts[3])
+                if training:
+                    np.copyto(win[0], parts[1] < parts[0], where=neg)
+                    np.copyto(win[1], parts[3] < parts[2], where=neg)
+                    np.copyto(win[2], lo23 < lo01, where=neg)
+                np.copyto(zp, np.minimum(lo01, lo23), where=neg)
+            a = out[lo:hi]
+            np.multiply(zp, scale, out=a)
+            a += shift
+            np.maximum(a, 0, out=a)
+
+        self._each(pool_normalize, m)
         if training:
             self.bn[b] = (mu.astype(self.dtype), inv_std, scale, out)
 
@@ -167,57 +216,78 @@ class ConvNetwork:
         H, W, C, F, Ho, Wo = self.shapes[b]
         Wc = self.params.blocks[b].weight
         mu, inv_std, scale, a = self.bn[b]
-        M = m * H * W
-        dyp = np.multiply(dout, a > 0, out=self.dyp[b][:m])   # ReLU, on the pooled maps
-        dbeta = dyp.sum(axis=(0, 1, 2))
-        tmp = self.tmp[b][:m]
-        np.subtract(self.zp[b][:m], mu, out=tmp)
-        tmp *= inv_std                                        # xhat at the winners
-        tmp *= dyp
-        dgamma = tmp.sum(axis=(0, 1, 2))
+        M, HW = m * H * W, H * W
+
+        def relu_xhat(lo, hi):
+            dyp = np.multiply(dout[lo:hi], a[lo:hi] > 0, out=self.dyp[b][lo:hi])  # ReLU, pooled
+            tmp = self.tmp[b][lo:hi]
+            np.subtract(self.zp[b][lo:hi], mu, out=tmp)
+            tmp *= inv_std                                        # xhat at the winners
+            tmp *= dyp
+
+        self._each(relu_xhat, m)
+        dbeta = self.dyp[b][:m].sum(axis=(0, 1, 2))
+        dgamma = self.tmp[b][:m].sum(axis=(0, 1, 2))
         c1 = -scale * inv_std * dgamma / M
         c0 = -scale * dbeta / M - mu * c1
-        dz = np.multiply(self.z[b][:M], c1, out=self.dz[b][:M])
-        dz += c0
-        dyp *= scale
-        # Route each window's gradient to its tournament winner: the bottom
-        # row's share, split between right and left, the rest between top
-        # right and top left.
-        dz4 = dz.reshape(m, H, W, F)
-        right_top, right_bottom, bottom = (w[:m] for w in self.win[b])
-        zp = self.zp[b][:m]  # free now: scratch
-        np.multiply(dyp, bottom, out=tmp)
-        dyp -= tmp
-        np.multiply(tmp, right_bottom, out=zp)
-        dz4[:, 1:2 * Ho:2, 1:2 * Wo:2] += zp
-        tmp -= zp
-        dz4[:, 1:2 * Ho:2, 0:2 * Wo:2] += tmp
-        np.multiply(dyp, right_top, out=zp)
-        dz4[:, 0:2 * Ho:2, 1:2 * Wo:2] += zp
-        dyp -= zp
-        dz4[:, 0:2 * Ho:2, 0:2 * Wo:2] += dyp
+
+        def route(lo, hi):
+            dz = np.multiply(self.z[b][lo * HW:hi * HW], c1, out=self.dz[b][lo * HW:hi * HW])
+            dz += c0
+            dyp, tmp, zp = self.dyp[b][lo:hi], self.tmp[b][lo:hi], self.zp[b][lo:hi]
+            dyp *= scale
+            # Route each window's gradient to its tournament winner: the bottom
+            # row's share, split between right and left, the rest between top
+            # right and top left. zp is free now: scratch.
+            dz4 = dz.reshape(hi - lo, H, W, F)
+            right_top, right_bottom, bottom = (w[lo:hi] for w in self.win[b])
+            np.multiply(dyp, bottom, out=tmp)
+            dyp -= tmp
+            np.multiply(tmp, right_bottom, out=zp)
+            dz4[:, 1:2 * Ho:2, 1:2 * Wo:2] += zp
+            tmp -= zp
+            dz4[:, 1:2 * Ho:2, 0:2 * Wo:2] += tmp
+            np.multiply(dyp, right_top, out=zp)
+            dz4[:, 0:2 * Ho:2, 1:2 * Wo:2] += zp
+            dyp -= zp
+            dz4[:, 0:2 * Ho:2, 0:2 * Wo:2] += dyp
+
+        self._each(route, m)
+        dz = self.dz[b][:M]
         g = self.grads.blocks[b]
-        # A small filter gradient (the first layer's 27 x 32, summed over 131,072
-        # positions at batch 128) took a median 20 ms and up to 1.6 s on two threads of
-        # a busy 2-core machine, 4 ms on one: the thread policy gives it one.
-        with blas_limit(product_blas_threads(output_entries=9 * C * F)):
-            np.matmul(self.cols[b][:M].T, dz, out=g.weight.reshape(9 * C, F))
         g.gamma[...] = dgamma
         g.beta[...] = dbeta
+
+        def filter_gradient():
+            # A small filter gradient (the first layer's 27 x 32, summed over 131,072
+            # positions at batch 128) took a median 20 ms and up to 1.6 s on two threads
+            # of a busy 2-core machine, 4 ms on one: the thread policy gives it one.
+            with blas_limit(product_blas_threads(output_entries=9 * C * F)):
+                np.matmul(self.cols[b][:M].T, dz, out=g.weight.reshape(9 * C, F))
+
         if b == 0:
+            filter_gradient()
             return None
-        # One (M, C) slab per kernel offset, in the im2col buffer (free now): each add
-        # below runs over whole image rows (docs/decisions.md#convnet-col2im-per-offset).
-        d9 = np.matmul(dz, Wc.reshape(9, C, F).transpose(0, 2, 1),
-                       out=self.cols[b][:M].reshape(9, M, C)).reshape(9, m, H, W, C)
         dxp = self.dxp[b][:m]
-        # The adds below spill onto the border ring; the buffer is reused, so clear it.
-        dxp[:, 0] = dxp[:, H + 1] = 0
-        dxp[:, :, 0] = dxp[:, :, W + 1] = 0
-        dxp[:, 1:H + 1, 1:W + 1] = d9[4]
-        for k in (0, 1, 2, 3, 5, 6, 7, 8):
-            dy, dx = divmod(k, 3)
-            dxp[:, dy:dy + H, dx:dx + W] += d9[k]
+        Wt = Wc.reshape(9, C, F).transpose(0, 2, 1)
+        slabs = (self.cols[b][:M].reshape(9, M, C) if self.slabs[b] is None
+                 else self.slabs[b][:, :M])
+
+        def input_gradient(lo, hi):
+            # One (M, C) slab per kernel offset: each add below runs over whole image
+            # rows (docs/decisions.md#convnet-col2im-per-offset).
+            d9 = np.matmul(self.dz[b][lo * HW:hi * HW], Wt, out=slabs[:, lo * HW:hi * HW])
+            d9 = d9.reshape(9, hi - lo, H, W, C)
+            d = dxp[lo:hi]
+            # The adds below spill onto the border ring; the buffer is reused, so clear it.
+            d[:, 0] = d[:, H + 1] = 0
+            d[:, :, 0] = d[:, :, W + 1] = 0
+            d[:, 1:H + 1, 1:W + 1] = d9[4]
+            for k in (0, 1, 2, 3, 5, 6, 7, 8):
+                dy, dx = divmod(k, 3)
+                d[:, dy:dy + H, dx:dx + W] += d9[k]
+
+        self._each(input_gradient, m, alongside=filter_gradient)
         return dxp[:, 1:H + 1, 1:W + 1]
 
     def set_input(self, Xb):

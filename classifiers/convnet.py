@@ -10,11 +10,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from features import check_images, to_float_images
-from features.checks import check_int, check_real
+from features.checks import check_int, check_n_jobs, check_real
+from features.threads import shard_pool
 
 from ._convnet_network import ConvNetwork
 from .augment import check_augment, minibatches
-from .convnet_params import ConvBlockParams, ConvNetParams, DenseParams
+from .convnet_params import ConvBlockParams, ConvNetParams, DenseParams, check_image_size
 from .losses import softmax, softmax_loss
 from .training import (check_common_params, encode_labels, make_est_schedule,
                        split_validation, train_loop)
@@ -79,33 +80,13 @@ def check_convnet_params(est):
                   fix="Pass e.g. hidden_size=256, or None for a linear head.")
     check_real(est.dropout, "dropout", low=0, high=1, high_open=True)
     check_augment(est.augment, est.shift)
+    check_n_jobs(getattr(est, "n_jobs", None))
     if est.epoch_callback is not None and not callable(est.epoch_callback):
         raise TypeError(
             f"epoch_callback must be callable (epoch, loss, validation_score) or None; "
             f"got {est.epoch_callback!r}."
         )
     return channels
-
-
-def check_image_size(image_shape, n_blocks):
-    """Raise a ValueError when images of ``image_shape`` are too small for ``n_blocks`` poolings.
-
-    Examples
-    --------
-    >>> check_image_size((8, 8, 3), 3)  # 8 -> 4 -> 2 -> 1: fits
-    >>> check_image_size((8, 8, 3), 4)
-    Traceback (most recent call last):
-        ...
-    ValueError: images of 8x8 pixels are too small for 4 blocks of 2x2 pooling: they need at \
-least 16x16. Pass fewer conv_channels or larger images.
-    """
-    need = 2 ** n_blocks
-    if min(image_shape[:2]) < need:
-        raise ValueError(
-            f"images of {image_shape[0]}x{image_shape[1]} pixels are too small for "
-            f"{n_blocks} blocks of 2x2 pooling: they need at least {need}x{need}. "
-            "Pass fewer conv_channels or larger images."
-        )
 
 
 class ConvNetClassifier(ClassifierMixin, BaseEstimator):
@@ -165,6 +146,11 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         :func:`classifiers.augment.default_shift`, 2 for 32x32 images).
     random_state : int, RandomState instance or None, default=None
         Seeds initialization, validation split, shuffling, dropout and augmentation.
+    n_jobs : int or None, default=None
+        Cores of training and prediction: that many threads share each batch's
+        images (-1: every core; see :func:`features.threads.shard_pool`). The
+        numbers are the same bit for bit whatever ``n_jobs``. None leaves BLAS
+        its own threads.
     verbose : int, default=0
         Print progress every epoch when > 0.
     epoch_callback : callable or None, default=None
@@ -202,7 +188,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
                  alpha=5e-4, optimizer="adam", learning_rate=2e-3, lr_schedule="onecycle",
                  lr_decay=0.95, lr_decay_step=10, batch_size=128, max_epochs=40, tol=1e-4,
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                 augment="none", shift=None, random_state=None, verbose=0, epoch_callback=None):
+                 augment="none", shift=None, random_state=None, n_jobs=None, verbose=0,
+                 epoch_callback=None):
         self.conv_channels = conv_channels
         self.hidden_size = hidden_size
         self.dropout = dropout
@@ -221,6 +208,7 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         self.augment = augment
         self.shift = shift
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.epoch_callback = epoch_callback
 
@@ -282,40 +270,44 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
         n_tr = X_tr.shape[0]
         B = min(self.batch_size, n_tr)
-        net = ConvNetwork(params, image_shape, float(self.dropout), float(self.alpha), B, gen)
-        schedule, n_batches, epochs_done = make_est_schedule(self), -(-n_tr // B), [0]
-        trainable, gradients = params.trainable(), net.grads.trainable()
-        start = []
+        # Threads share each batch's images; the numbers do not depend on how many.
+        with shard_pool(self.n_jobs) as (pool, n_shards):
+            net = ConvNetwork(params, image_shape, float(self.dropout), float(self.alpha), B, gen,
+                              pool=pool, n_shards=n_shards)
+            schedule, n_batches, epochs_done = make_est_schedule(self), -(-n_tr // B), [0]
+            trainable, gradients = params.trainable(), net.grads.trainable()
+            start = []
 
-        augment = check_augment(self.augment, self.shift, image_shape)
+            augment = check_augment(self.augment, self.shift, image_shape)
 
-        def train_epoch(opt):
-            total = 0.0
-            batches = minibatches(X_tr, B, gen, augment)
-            for i, (idx, batch) in enumerate(batches):
-                opt.learning_rate = schedule(self.learning_rate, epochs_done[0] + i / n_batches)
-                m = net.set_input(to_float_images(batch, np.float32))
-                loss = net.loss_and_grads(m, y_tr[idx])
-                if not start:  # before the first update: the loss the model starts from
-                    start.append(loss + net.penalty())
-                total += loss * m
-                opt.update(trainable, gradients)
-            epochs_done[0] += 1
-            return total / n_tr + net.penalty()
+            def train_epoch(opt):
+                total = 0.0
+                batches = minibatches(X_tr, B, gen, augment)
+                for i, (idx, batch) in enumerate(batches):
+                    opt.learning_rate = schedule(self.learning_rate,
+                                                 epochs_done[0] + i / n_batches)
+                    m = net.set_input(to_float_images(batch, np.float32))
+                    loss = net.loss_and_grads(m, y_tr[idx])
+                    if not start:  # before the first update: the loss the model starts from
+                        start.append(loss + net.penalty())
+                    total += loss * m
+                    opt.update(trainable, gradients)
+                epochs_done[0] += 1
+                return total / n_tr + net.penalty()
 
-        def validate():
-            scores = self._predict_scores(X_va, params, image_shape)
-            return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
+            def validate():
+                scores = self._predict_scores(X_va, params, image_shape)
+                return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
 
-        state = params.arrays()
-        (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
-         self.n_iter_, self.best_validation_score_) = train_loop(
-            self, train_epoch, validate if self.early_stopping else None,
-            start_loss=lambda: start[0], zero_loss=float(np.log(classes.shape[0])),
-            get_state=lambda: [q.copy() for q in state],
-            set_state=lambda saved: [np.copyto(q, v) for q, v in zip(state, saved)],
-            epoch_callback=self.epoch_callback,
-        )
+            state = params.arrays()
+            (self.loss_curve_, self.validation_scores_, self.validation_loss_curve_,
+             self.n_iter_, self.best_validation_score_) = train_loop(
+                self, train_epoch, validate if self.early_stopping else None,
+                start_loss=lambda: start[0], zero_loss=float(np.log(classes.shape[0])),
+                get_state=lambda: [q.copy() for q in state],
+                set_state=lambda saved: [np.copyto(q, v) for q, v in zip(state, saved)],
+                epoch_callback=self.epoch_callback,
+            )
         self.image_shape_ = image_shape
         self.conv_weights_ = [block.weight for block in params.blocks]
         self.bn_params_ = [(block.gamma, block.beta) for block in params.blocks]
@@ -335,11 +327,13 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
     def _predict_scores(self, images, params, image_shape):
         """Class scores (float32) of validated images, in chunks of ``batch_size``."""
         chunk = min(self.batch_size, images.shape[0])
-        net = ConvNetwork(params, image_shape, 0.0, 0.0, chunk, None, training=False)
         out = np.empty((images.shape[0], params.n_classes), np.float32)
-        for start in range(0, images.shape[0], chunk):
-            m = net.set_input(to_float_images(images[start:start + chunk], np.float32))
-            out[start:start + m] = net.scores(m, training=False)
+        with shard_pool(self.n_jobs) as (pool, n_shards):
+            net = ConvNetwork(params, image_shape, 0.0, 0.0, chunk, None, training=False,
+                              pool=pool, n_shards=n_shards)
+            for start in range(0, images.shape[0], chunk):
+                m = net.set_input(to_float_images(images[start:start + chunk], np.float32))
+                out[start:start + m] = net.scores(m, training=False)
         return out
 
     def _scores(self, X):

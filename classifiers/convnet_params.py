@@ -13,7 +13,8 @@ from typing import Optional
 
 import numpy as np
 
-__all__ = ["BN_MOMENTUM", "BN_EPS", "ConvBlockParams", "DenseParams", "ConvNetParams"]
+__all__ = ["BN_MOMENTUM", "BN_EPS", "ConvBlockParams", "DenseParams", "ConvNetParams",
+           "check_image_size"]
 
 #: Batch normalization: weight of the old running average at each update, and the
 #: epsilon added to the variance.
@@ -177,3 +178,24 @@ class ConvNetParams:
         return ConvNetParams(
             [like(block, block_names) for block in self.blocks], like(self.output, dense_names),
             None if self.hidden is None else like(self.hidden, dense_names))
+
+
+def check_image_size(image_shape, n_blocks):
+    """Raise a ValueError when images of ``image_shape`` are too small for ``n_blocks`` poolings.
+
+    Examples
+    --------
+    >>> check_image_size((8, 8, 3), 3)  # 8 -> 4 -> 2 -> 1: fits
+    >>> check_image_size((8, 8, 3), 4)
+    Traceback (most recent call last):
+        ...
+    ValueError: images of 8x8 pixels are too small for 4 blocks of 2x2 pooling: they need at \
+least 16x16. Pass fewer conv_channels or larger images.
+    """
+    need = 2 ** n_blocks
+    if min(image_shape[:2]) < need:
+        raise ValueError(
+            f"images of {image_shape[0]}x{image_shape[1]} pixels are too small for "
+            f"{n_blocks} blocks of 2x2 pooling: they need at least {need}x{need}. "
+            "Pass fewer conv_channels or larger images."
+        )

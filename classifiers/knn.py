@@ -5,7 +5,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from features.checks import check_choice, check_int
+from features.checks import check_choice, check_int, check_n_jobs
 from features.threads import blas_limit, chunk_blas_threads, n_workers, thread_map
 
 from .training import encode_labels
@@ -144,11 +144,7 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
         if self.chunk_size is not None:
             check_int(self.chunk_size, "chunk_size", low=1,
                       fix="Pass e.g. chunk_size=256, or None for an automatic size.")
-        if self.n_jobs is not None:
-            # joblib's meaning, as the features check it: -1 all cores, -2 all but one, ...
-            fix = "Pass None, a number of threads, or -1 for all cores."
-            if check_int(self.n_jobs, "n_jobs", fix=fix) >= 0:
-                check_int(self.n_jobs, "n_jobs", low=1, fix=fix)
+        check_n_jobs(self.n_jobs)
 
     def fit(self, X, y):
         """Store the training set.

@@ -54,7 +54,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._chunks import iter_chunks
 from .threads import blas_limit, chunk_blas_threads, n_workers, thread_map
 from ._validation import check_image_shape, check_images, output_dtype, to_float_images
-from .checks import check_int
+from .checks import check_int, check_n_jobs
 
 __all__ = ["ImageTransformerMixin", "iter_chunks", "n_workers", "thread_map"]
 
@@ -148,13 +148,8 @@ class ImageTransformerMixin(TransformerMixin):
         if reset:
             if getattr(self, "chunk_size", None) is not None:
                 check_int(self.chunk_size, "chunk_size", low=1)
-            n_jobs = getattr(self, "n_jobs", None)
-            if n_jobs is not None:
-                # joblib's meaning: k threads, or -1 for all cores, -2 all but one, ...;
-                # only 0 means nothing. Every bad value has always raised ValueError.
-                fix = "Pass None, a number of threads, or -1 for all cores."
-                if check_int(n_jobs, "n_jobs", type_error=ValueError, fix=fix) >= 0:
-                    check_int(n_jobs, "n_jobs", low=1, fix=fix)
+            # Every bad n_jobs has always raised ValueError here.
+            check_n_jobs(getattr(self, "n_jobs", None), type_error=ValueError)
             self._check_params(tuple(images.shape[1:]))
             self.image_shape_ = tuple(int(s) for s in images.shape[1:])
         else:

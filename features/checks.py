@@ -15,7 +15,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_int", "check_real", "check_choice", "check_pair", "check_bool"]
+__all__ = ["check_int", "check_real", "check_choice", "check_pair", "check_bool", "check_n_jobs"]
 
 
 def _raise(exc, name, allowed, value, fix):
@@ -284,3 +284,32 @@ def check_bool(value, name):
         _raise(TypeError, name, "True or False", value,
                f"Pass {name}=True or {name}=False.")
     return bool(value)
+
+
+def check_n_jobs(value, *, type_error=TypeError):
+    """Validate ``n_jobs`` in joblib's meaning and return it.
+
+    None, a number of threads (1 or more), or -1 for every core (-2 all but
+    one, ...); only 0 means nothing.
+
+    Raises
+    ------
+    ValueError
+        For 0; ``type_error`` for a value that is not an integer.
+
+    Examples
+    --------
+    >>> check_n_jobs(None), check_n_jobs(-1), check_n_jobs(4)
+    (None, -1, 4)
+    >>> check_n_jobs(0)
+    Traceback (most recent call last):
+        ...
+    ValueError: n_jobs must be an integer >= 1; got 0. Pass None, a number of threads, or -1 \
+for all cores.
+    """
+    if value is None:
+        return None
+    fix = "Pass None, a number of threads, or -1 for all cores."
+    if check_int(value, "n_jobs", type_error=type_error, fix=fix) >= 0:
+        check_int(value, "n_jobs", low=1, fix=fix)
+    return value

@@ -5,7 +5,8 @@ threads a batch of feature chunks runs on (:func:`n_workers`,
 :func:`thread_map`), how many BLAS threads each gets while they run
 (:func:`chunk_blas_threads`), which products run on one BLAS thread
 (:func:`product_blas_threads`), and what a row on a dask worker may use
-(:func:`task_limits`, :func:`task_n_jobs`). Capping goes through one
+(:func:`task_limits`, :func:`task_n_jobs`), and the threads that share a network's
+batches (:func:`shard_pool`). Capping goes through one
 :class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
 """
 
@@ -17,7 +18,7 @@ from threadpoolctl import ThreadpoolController
 
 __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
            "product_blas_threads", "SMALL_PRODUCT", "SMALL_OUTPUT", "classifier_threads",
-           "task_limits", "task_n_jobs"]
+           "task_limits", "task_n_jobs", "shard_pool"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -125,6 +126,34 @@ def classifier_threads(n_jobs, searching):
     (2, 1, None)
     """
     return 1 if searching and n_jobs not in (None, 1) else n_jobs
+
+
+@contextlib.contextmanager
+def shard_pool(n_jobs):
+    """Threads that share the images of a network's batches, for a model given ``n_jobs`` cores.
+
+    Yields ``(pool, n_shards)``: for ``n_jobs`` of 2 or more cores (-1: every
+    core), a pool of that many threads and as many shards of each batch, with
+    BLAS held to one thread (the shards are the threads; idle BLAS threads
+    would spin on the cores the shards need); for 1, no pool and one BLAS
+    thread; for None, no pool and BLAS as it is.
+
+    Examples
+    --------
+    >>> with shard_pool(None) as (pool, n_shards):
+    ...     pool, n_shards
+    (None, 1)
+    >>> with shard_pool(2) as (pool, n_shards):
+    ...     sorted(pool.map(abs, [-1, 2])), n_shards
+    ([1, 2], 2)
+    """
+    workers = 1 if n_jobs is None else effective_n_jobs(n_jobs)
+    with blas_limit(None if n_jobs is None else 1):
+        if workers <= 1:
+            yield None, 1
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                yield pool, workers
 
 
 def task_limits(n_threads=1):

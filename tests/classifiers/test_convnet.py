@@ -257,6 +257,8 @@ def test_divergence_raises_with_advice():
     ("epoch_callback", "print", TypeError, "epoch_callback must be callable"),
     ("optimizer", "adamw", ValueError, "optimizer must be one of"),
     ("lr_schedule", "cyclic", ValueError, "lr_schedule must be one of"),
+    ("n_jobs", 0, ValueError, "n_jobs must be an integer >= 1; got 0. Pass None"),
+    ("n_jobs", 1.5, TypeError, "n_jobs must be an integer; got 1.5"),
 ])
 def test_invalid_parameters(param, value, error, match):
     X, y = _images()
@@ -385,3 +387,50 @@ def test_one_image_without_a_batch_axis_is_refused_with_the_fix(method, channels
                                          r"of 8 grayscale images .* add a batch axis: X\[None\]"):
         getattr(clf, method)(*args)
     np.testing.assert_array_equal(clf.predict(one[None]), clf.predict(X[:1]))
+
+
+def _sharded_steps(pool, n_shards, negative_gamma, n=20, shape=(16, 16, 3)):
+    """Loss, gradients, running statistics and scores over three updates (the last batch short)."""
+    rng = np.random.RandomState(0)
+    params = ConvNetParams.initialize(shape, (8, 16), 12, 5, rng)
+    if negative_gamma:
+        params.blocks[0].gamma[::2] *= -1
+        params.blocks[1].gamma[1::2] *= -1
+    net = ConvNetwork(params, shape, 0.3, 5e-4, n, np.random.default_rng(1), pool=pool,
+                      n_shards=n_shards)
+    X = rng.rand(n, *shape).astype(np.float32)
+    y = rng.randint(0, 5, n)
+    seen = []
+    for m in (n, n, n - 7):
+        net.set_input(X[:m])
+        seen.append(net.loss_and_grads(m, y[:m]))
+        seen += [g.copy() for g in net.grads.trainable()]
+        seen += [b.running_var.copy() for b in params.blocks]
+        for p, g in zip(params.trainable(), net.grads.trainable()):
+            p -= np.float32(0.05) * g
+    seen.append(net.scores(n, training=False).copy())
+    return seen
+
+
+@pytest.mark.parametrize("n_shards", [2, 3, 40])
+@pytest.mark.parametrize("negative_gamma", [False, True])
+def test_shards_of_a_batch_compute_every_value_bit_for_bit(n_shards, negative_gamma):
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = _sharded_steps(None, 1, negative_gamma)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        got = _sharded_steps(pool, n_shards, negative_gamma)
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_n_jobs_gives_the_same_network_bit_for_bit():
+    X, y = _images(n=40, h=16, w=16)
+    fits = [ConvNetClassifier(**{**FAST, "batch_size": 16}, augment="hflip+shift",
+                              n_jobs=n_jobs).fit(X, y) for n_jobs in (None, 2, -1)]
+    for fit in fits[1:]:
+        assert fit.loss_curve_ == fits[0].loss_curve_
+        for a, b in zip(fit.conv_weights_ + fit.coefs_, fits[0].conv_weights_ + fits[0].coefs_):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(fit.predict_proba(X), fits[0].predict_proba(X))

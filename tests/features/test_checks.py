@@ -6,7 +6,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from features.checks import check_bool, check_choice, check_int, check_pair, check_real
+from features.checks import (check_bool, check_choice, check_int, check_n_jobs, check_pair,
+                             check_real)
 
 
 def _message(name, value, error=ValueError):
@@ -201,3 +202,18 @@ def test_check_bool_accepts_python_and_numpy_bools(value, expected):
 def test_check_bool_refuses_everything_else_with_type_error(value):
     with pytest.raises(TypeError, match=_message("whiten", value, TypeError)):
         check_bool(value, "whiten")
+
+
+@pytest.mark.parametrize("value", [None, 1, 4, -1, -2])
+def test_check_n_jobs_accepts_joblibs_values(value):
+    assert check_n_jobs(value) == value
+
+
+@pytest.mark.parametrize("value, error, match", [
+    (0, ValueError, r"n_jobs must be an integer >= 1; got 0\. Pass None, a number of threads"),
+    (1.5, TypeError, "n_jobs must be an integer; got 1.5"),
+    ("2", TypeError, "n_jobs must be an integer; got '2'"),
+])
+def test_check_n_jobs_names_the_parameter_and_the_fix(value, error, match):
+    with pytest.raises(error, match=match):
+        check_n_jobs(value)

@@ -5,7 +5,8 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from features.threads import (SMALL_OUTPUT, SMALL_PRODUCT, blas_limit, chunk_blas_threads,
-                              n_workers, product_blas_threads, task_limits, thread_map)
+                              n_workers, product_blas_threads, shard_pool, task_limits,
+                              thread_map)
 
 
 def _blas_threads():
@@ -62,4 +63,23 @@ def test_limits_hold_inside_the_block_only(limit):
 def test_no_limit_caps_nothing():
     before = _blas_threads()
     with blas_limit(None):
+        assert _blas_threads() == before
+
+
+@pytest.mark.parametrize("n_jobs, shards", [(1, 1), (2, 2), (3, 3)])
+def test_a_shard_pool_holds_blas_to_one_thread_and_gives_a_thread_per_shard(n_jobs, shards):
+    before = _blas_threads()
+    with shard_pool(n_jobs) as (pool, n_shards):
+        assert n_shards == shards
+        assert (pool is None) == (shards == 1)
+        assert _blas_threads() <= {1}
+        if pool is not None:
+            assert pool._max_workers == shards
+    assert _blas_threads() == before
+
+
+def test_a_shard_pool_without_n_jobs_leaves_blas_alone():
+    before = _blas_threads()
+    with shard_pool(None) as (pool, n_shards):
+        assert (pool, n_shards) == (None, 1)
         assert _blas_threads() == before
