@@ -25,6 +25,7 @@ import numpy as np
 
 from ._hsv_bins import exact_bin_indices, rgb_to_hsv
 from ._validation import to_float_images
+from .threads import thread_map
 
 __all__ = ["hue_table", "cached_hue_table", "color_keys", "MAX_TABLE_BINS"]
 
@@ -56,11 +57,14 @@ def _rational_bins(keys, bins):
     return out
 
 
-def _build(bins):
+def _build(bins, n_jobs=None):
     dtype = np.uint8 if bins <= 256 else np.uint16
     table = np.empty(_N_COLORS, dtype=dtype)
     step = 1 << 20
-    for start in range(0, _N_COLORS, step):
+
+    # Each block of colors writes its own slice, so blocks run on threads
+    # (numpy's integer passes over a million keys release the GIL).
+    def block(start):
         keys = np.arange(start, start + step, dtype=np.int32)
         out = _rational_bins(keys, bins)
         edge = np.flatnonzero(out < 0)
@@ -71,20 +75,26 @@ def _build(bins):
             (hue,) = rgb_to_hsv(to_float_images(rgb, np.float64), (0,))
             out[edge] = exact_bin_indices(hue, bins)
         table[start:start + step] = out
+
+    thread_map(block, range(0, _N_COLORS, step), n_jobs)
     table.flags.writeable = False
     return table
 
 
-def hue_table(bins):
+def hue_table(bins, n_jobs=None):
     """The hue bin of every 8-bit color, indexed by ``R | G << 8 | B << 16``.
 
-    Built on first use (about half a second), then kept for the process
-    (the two most recently used ``bins`` values).
+    Built on first use (about half a second on one core), then kept for the
+    process (the two most recently used ``bins`` values).
 
     Parameters
     ----------
     bins : int
         Number of hue bins over [0, 1], at most ``MAX_TABLE_BINS``.
+    n_jobs : int or None, default=None
+        Threads that build the table, in blocks of 2**20 colors, as
+        :func:`features.threads.thread_map` counts them; the table is the
+        same for any value.
 
     Returns
     -------
@@ -93,7 +103,7 @@ def hue_table(bins):
     with _LOCK:
         table = _TABLES.get(bins)
         if table is None:
-            table = _TABLES[bins] = _build(bins)
+            table = _TABLES[bins] = _build(bins, n_jobs)
             while len(_TABLES) > _MAX_TABLES:
                 _TABLES.popitem(last=False)
         _TABLES.move_to_end(bins)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from features._hue_table import _rational_bins, cached_hue_table, color_keys, hue_table
+from features._hue_table import _build, _rational_bins, cached_hue_table, color_keys, hue_table
 from features._hsv_bins import exact_bin_indices, rgb_to_hsv
 
 
@@ -24,6 +24,12 @@ def test_table_equals_the_float_path_for_every_8bit_color(bins):
         keys = np.arange(start, start + step)
         np.testing.assert_array_equal(table[start:start + step], float_hue_bins(keys, bins))
     assert cached_hue_table(bins) is table
+
+
+@pytest.mark.parametrize("n_jobs", [2, 3])
+def test_table_built_on_threads_equals_the_table_of_one(n_jobs):
+    # 16 blocks of 2**20 colors: 3 threads leave an uneven last share.
+    np.testing.assert_array_equal(_build(10, n_jobs), hue_table(10))
 
 
 @pytest.mark.parametrize("rgb, expected", [
