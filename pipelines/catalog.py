@@ -61,7 +61,7 @@ DESCRIBE_REF_PIXELS = {
 SECONDS = {
     "ref:pixels/linearsvc": 254, "pixels/cnn": 206, "ref:pixels/mlp": 199,
     "ref:pixels/cnn": 140, "all/mlp": 81, "pixels/mlp": 45, "ref:pixels/logreg": 27,
-    "all/softmax": 22, "all/svm": 21, "bovw/softmax": 20, "bovw/svm": 20,
+    "bovw/mlp": 75, "all/softmax": 22, "all/svm": 21, "bovw/softmax": 20, "bovw/svm": 20,
     "ref:hog+color/linearsvc": 15, "ref:hog+color/mlp": 13, "pixels/knn": 12,
     "ref:pixels/knn": 12, "ref:hog+color/logreg": 11, "pixels/softmax": 10, "pixels/svm": 8,
     "hog+color/mlp": 5,

@@ -153,7 +153,7 @@ def _spec(name, features, classifier):
 _OURS = [
     ("pixels", "svm"), ("pixels", "softmax"), ("pixels", "mlp"), ("color", "svm"),
     ("hog", "svm"), ("hog+color", "svm"), ("hog+color", "softmax"), ("hog+color", "mlp"),
-    ("bovw", "svm"), ("bovw", "softmax"), ("all", "svm"), ("all", "softmax"), ("all", "mlp"),
+    ("bovw", "svm"), ("bovw", "softmax"), ("bovw", "mlp"), ("all", "svm"), ("all", "softmax"), ("all", "mlp"),
     ("pixels", "knn"),
 ]
 _REFS = [

@@ -150,7 +150,7 @@ def test_pipelines_takes_names_globs_and_presets(capsys):
     out = capsys.readouterr().out
     listed = [line.split(" | ")[0][2:] for line in out.splitlines() if line.startswith("| ")]
     assert listed[2:] == ["pixels/svm", "hog+color/svm", "ref:hog+color/linearsvc",
-                          "bovw/svm", "bovw/softmax"]
+                          "bovw/svm", "bovw/softmax", "bovw/mlp"]
 
 
 def test_pipelines_refuses_an_unknown_name(capsys):
