@@ -207,7 +207,7 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
         # 10 million pixels; a batch this big recovers most of it at once and
         # every later batch gains the whole speed-up.
         if self._uses_hue_table(images) and images[..., 0].size >= _TABLE_MIN_PIXELS:
-            hue_table(self.bins, getattr(self, "n_jobs", None))
+            hue_table(self.bins, self.n_jobs)
 
     def _transform_raw_chunk(self, images, work_dtype):
         table = cached_hue_table(self.bins) if self._uses_hue_table(images) else None

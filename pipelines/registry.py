@@ -153,8 +153,8 @@ def _spec(name, features, classifier):
 _OURS = [
     ("pixels", "svm"), ("pixels", "softmax"), ("pixels", "mlp"), ("color", "svm"),
     ("hog", "svm"), ("hog+color", "svm"), ("hog+color", "softmax"), ("hog+color", "mlp"),
-    ("bovw", "svm"), ("bovw", "softmax"), ("bovw", "mlp"), ("all", "svm"), ("all", "softmax"), ("all", "mlp"),
-    ("pixels", "knn"),
+    ("bovw", "svm"), ("bovw", "softmax"), ("bovw", "mlp"), ("all", "svm"), ("all", "softmax"),
+    ("all", "mlp"), ("pixels", "knn"),
 ]
 _REFS = [
     ("ref:pixels/linearsvc", "pixels", "linearsvc"), ("ref:pixels/logreg", "pixels", "logreg"),
