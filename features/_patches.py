@@ -12,6 +12,8 @@ channel) order, the order of ``image[r:r+p, c:c+p].reshape(-1)``, so it has
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .threads import ordered_sums
+
 __all__ = [
     "grid_shape",
     "extract_patches",
@@ -328,8 +330,10 @@ def encode_pool(y, words_aug, grid, encoding, pooling, sigma=None):
             # |d2| is as exact as max(d2, 0) and a much cheaper pass (no NaN rule).
             np.abs(dist, out=dist)
             np.sqrt(dist, out=dist)
-            # Row means as a BLAS matrix-vector product: faster than .mean(axis=1).
-            mu = dist @ np.full((k, 1), 1.0 / k, dtype=dist.dtype)
+            # Row means as a BLAS matrix-vector product: faster than .mean(axis=1),
+            # on one thread so that its bits do not follow n_jobs.
+            with ordered_sums():
+                mu = dist @ np.full((k, 1), 1.0 / k, dtype=dist.dtype)
             # max(0, mu - z) = mu - min(z, mu): one pass over the block instead
             # of two, and the sum of mu over a region is pooled separately.
             np.minimum(dist, mu, out=dist)

@@ -4,7 +4,7 @@ Every decision about threads is made here and asked for elsewhere: how many
 threads a batch of feature chunks runs on (:func:`n_workers`,
 :func:`thread_map`), how many BLAS threads each gets while they run
 (:func:`chunk_blas_threads`), which products run on one BLAS thread
-(:func:`product_blas_threads`), and what a row on a dask worker may use
+(:func:`product_blas_threads`, :func:`ordered_sums`), and what a row on a dask worker may use
 (:func:`task_limits`, :func:`task_n_jobs`), and the threads that share a network's
 batches (:func:`shard_pool`). Capping goes through one
 :class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
@@ -17,7 +17,7 @@ from joblib import effective_n_jobs
 from threadpoolctl import ThreadpoolController
 
 __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
-           "product_blas_threads", "SMALL_PRODUCT", "SMALL_OUTPUT", "classifier_threads",
+           "product_blas_threads", "ordered_sums", "SMALL_PRODUCT", "SMALL_OUTPUT", "classifier_threads",
            "task_limits", "task_n_jobs", "shard_pool"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
@@ -89,6 +89,25 @@ def chunk_blas_threads(workers, products):
     if products is None:
         return None
     return 1 if workers > 1 or not products else None
+
+
+def ordered_sums():
+    """Context manager holding BLAS to one thread for a matrix-vector product.
+
+    OpenBLAS shares a matrix-vector product's rows among its threads, and the
+    rows beside a boundary are summed in another order: their last bits
+    change with the number of threads, so with ``n_jobs`` and with the
+    machine. On one thread they do not. A matrix-matrix product keeps its
+    bits on any number of threads and needs no such hold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with ordered_sums():
+    ...     (np.ones((3, 4), np.float32) @ np.ones((4, 1), np.float32)).ravel().tolist()
+    [4.0, 4.0, 4.0]
+    """
+    return blas_limit(1)
 
 
 def product_blas_threads(multiply_adds=None, output_entries=None):

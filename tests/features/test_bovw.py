@@ -410,3 +410,24 @@ def test_a_capped_fit_is_seeded(images):
     params = {**SMALL, "max_patches": 60}
     first = BagOfVisualWords(**params).fit(images).words_
     np.testing.assert_array_equal(first, BagOfVisualWords(**params).fit(images).words_)
+
+
+
+def test_n_jobs_and_blas_threads_do_not_change_a_bit():
+    # 800 words and chunks of 3 images, as on CIFAR-10: sizes at which OpenBLAS's
+    # two-thread matrix-vector product rounds some patches' mean distance differently,
+    # which the triangle code and the square root then carry into the features.
+    from threadpoolctl import threadpool_info
+
+    rng = np.random.RandomState(0)
+    x = rng.rand(30, 32, 32, 3)
+    for _ in range(3):
+        x = (x + np.roll(x, 1, axis=1) + np.roll(x, 1, axis=2)) / 3
+    X = (x * 255).astype(np.uint8)
+    bovw = BagOfVisualWords(n_words=800, patches_per_image=100, max_iter=5, random_state=0).fit(X)
+    with threadpool_limits(limits=2, user_api="blas"):
+        if {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} != {2}:
+            pytest.skip("BLAS cannot run two threads here")
+        alone = bovw.transform(X)  # one worker, two BLAS threads
+    shared = bovw.set_params(n_jobs=2).transform(X)  # two workers, one BLAS thread each
+    np.testing.assert_array_equal(alone, shared)

@@ -5,8 +5,8 @@ import pytest
 from threadpoolctl import threadpool_info
 
 from features.threads import (SMALL_OUTPUT, SMALL_PRODUCT, blas_limit, chunk_blas_threads,
-                              n_workers, product_blas_threads, shard_pool, task_limits,
-                              thread_map)
+                              n_workers, ordered_sums, product_blas_threads, shard_pool,
+                              task_limits, thread_map)
 
 
 def _blas_threads():
@@ -49,7 +49,7 @@ def test_thread_map_keeps_the_order_and_raises_the_first_error():
         thread_map(fail, range(3), n_jobs=2)
 
 
-@pytest.mark.parametrize("limit", [lambda: blas_limit(1), task_limits])
+@pytest.mark.parametrize("limit", [lambda: blas_limit(1), task_limits, ordered_sums])
 def test_limits_hold_inside_the_block_only(limit):
     before = _blas_threads()
     if before <= {1}:
@@ -58,6 +58,21 @@ def test_limits_hold_inside_the_block_only(limit):
         assert _blas_threads() == {1}
         assert float(np.ones((3, 3)).sum()) == 9.0
     assert _blas_threads() == before
+
+
+@pytest.mark.parametrize("rows", [2187, 2916, 3645])
+def test_ordered_sums_gives_a_matrix_vector_product_the_bits_of_one_thread(rows):
+    # Row means of 3, 4 and 5 images' patch distances to 800 words, as in the encoding.
+    dist = np.random.RandomState(rows).rand(rows, 800).astype(np.float32) * 10
+    ones = np.full((800, 1), 1 / 800, np.float32)
+    with blas_limit(1):
+        want = dist @ ones
+    with blas_limit(2):
+        if _blas_threads() != {2}:
+            pytest.skip("BLAS cannot run two threads here")
+        with ordered_sums():
+            got = dist @ ones
+    np.testing.assert_array_equal(got, want)
 
 
 def test_no_limit_caps_nothing():
