@@ -4,9 +4,10 @@ Every decision about threads is made here and asked for elsewhere: how many
 threads a batch of feature chunks runs on (:func:`n_workers`,
 :func:`thread_map`), how many BLAS threads each gets while they run
 (:func:`chunk_blas_threads`), which products run on one BLAS thread
-(:func:`product_blas_threads`, :func:`ordered_sums`), and what a row on a dask worker may use
-(:func:`task_limits`, :func:`task_n_jobs`), and the threads that share a network's
-batches (:func:`shard_pool`). Capping goes through one
+(:func:`product_blas_threads`, :func:`ordered_sums`), how a row's cores are
+shared by a search's fits (:func:`classifier_threads`), what a row on a dask
+worker may use (:func:`task_limits`, :func:`task_n_jobs`), and the threads that
+share a network's batches (:func:`shard_pool`). Capping goes through one
 :class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
 """
 
@@ -17,8 +18,8 @@ from joblib import effective_n_jobs
 from threadpoolctl import ThreadpoolController
 
 __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
-           "product_blas_threads", "ordered_sums", "SMALL_PRODUCT", "SMALL_OUTPUT", "classifier_threads",
-           "task_limits", "task_n_jobs", "shard_pool"]
+           "product_blas_threads", "ordered_sums", "SMALL_PRODUCT", "SMALL_OUTPUT",
+           "classifier_threads", "task_limits", "task_n_jobs", "shard_pool"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -133,18 +134,23 @@ def product_blas_threads(multiply_adds=None, output_entries=None):
     return 1 if small else None
 
 
-def classifier_threads(n_jobs, searching):
-    """Threads of a classifier that takes ``n_jobs`` in a row given ``n_jobs`` cores.
+def classifier_threads(n_jobs, workers=1):
+    """Threads of each classifier while ``workers`` fit at once in a row given ``n_jobs`` cores.
 
-    The row's cores, unless a grid search runs its fits as workers of their own
-    (``searching``): then each fit takes one.
+    One classifier alone (a row's final fit and predictions) takes the row's
+    cores as given; the fits of a search that run side by side share them,
+    at least one thread each.
 
     Examples
     --------
-    >>> classifier_threads(2, False), classifier_threads(2, True), classifier_threads(None, False)
-    (2, 1, None)
+    >>> classifier_threads(2), classifier_threads(None), classifier_threads(-1)
+    (2, None, -1)
+    >>> classifier_threads(2, workers=2), classifier_threads(8, workers=3)
+    (1, 2)
     """
-    return 1 if searching and n_jobs not in (None, 1) else n_jobs
+    if workers <= 1 or n_jobs is None:
+        return n_jobs
+    return max(1, effective_n_jobs(n_jobs) // workers)
 
 
 @contextlib.contextmanager

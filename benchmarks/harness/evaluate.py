@@ -190,6 +190,10 @@ def _search_head(head, space, F, split, n_jobs, search_backend=None):
     workers = 1 if n_jobs is None else n_workers(n_jobs, len(grid))
     workers = affordable_workers(workers, SEARCH_COPIES * F[0].nbytes,
                                  shared=F[0].nbytes + F[1].nbytes)
+    if "n_jobs" in head.named_steps["clf"].get_params():
+        # The fits share the row's cores; on a cluster each runs on a worker of one thread.
+        head = clone(head).set_params(clf__n_jobs=1 if search_backend is not None
+                                      else classifier_threads(n_jobs, workers))
     with (joblib.parallel_config(backend=search_backend) if search_backend is not None
           else contextlib.nullcontext()):
         scores = joblib.Parallel(n_jobs=workers)(
@@ -330,14 +334,14 @@ def _report_epochs(clf, progress):
     clf.set_params(epoch_callback=show)
 
 
-def _give_threads(clf, n_jobs, search):
-    """The row's ``--n-jobs`` to a classifier that takes ``n_jobs`` (kNN), unless a search's
-    workers already share the cores (:func:`features.threads.classifier_threads`).
+def _give_threads(clf, n_jobs):
+    """The row's ``--n-jobs`` to a classifier that takes ``n_jobs`` (kNN, the ConvNet) for
+    its final fit and predictions; a search's fits share them (:func:`_search_head`).
 
     Set after the row's cache key is computed: the predictions do not depend on it.
     """
     if "n_jobs" in clf.get_params():
-        clf.set_params(n_jobs=classifier_threads(n_jobs, search))
+        clf.set_params(n_jobs=classifier_threads(n_jobs))
 
 
 def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=None):
@@ -345,7 +349,7 @@ def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
     peaks, timings = {}, {}
-    _give_threads(pipe.named_steps["clf"], n_jobs, space is not None)
+    _give_threads(pipe.named_steps["clf"], n_jobs)
     with phase_peak(peaks, "features"):
         F, feature_time, cached, best, search_time = _features_and_settings(
             pipe, split, block_cache, space, n_jobs, progress, timings, search_backend)

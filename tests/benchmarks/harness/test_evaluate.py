@@ -226,10 +226,7 @@ def test_a_rows_validation_accuracy_is_its_searchs_best_score(monkeypatch):
     assert row["val_accuracy"] == best[0]
 
 
-@pytest.mark.parametrize("n_jobs, search, expected", [(2, False, 2), (2, True, 1),
-                                                      (None, False, None)])
-def test_knn_gets_the_rows_cores_unless_a_search_shares_them(n_jobs, search, expected,
-                                                              monkeypatch):
+def _record_knn_threads(monkeypatch):
     from classifiers import KNNClassifier
 
     seen = []
@@ -240,14 +237,35 @@ def test_knn_gets_the_rows_cores_unless_a_search_shares_them(n_jobs, search, exp
         return real(self, X)
 
     monkeypatch.setattr(KNNClassifier, "predict", predict)
+    return seen
+
+
+@pytest.mark.parametrize("n_jobs, search", [(2, False), (2, True), (None, False), (None, True)])
+def test_knn_predicts_on_the_rows_cores_with_or_without_a_search(n_jobs, search, monkeypatch):
+    seen = _record_knn_threads(monkeypatch)
     split = make_split(tiny_dataset(), val_size=12, augment="none")
-    alone = run_pipeline("pixels/knn", split, open_cache(enabled=False))
+    alone = run_pipeline("pixels/knn", split, open_cache(enabled=False), search=search)
     seen.clear()
-    row = run_pipeline("pixels/knn", split, open_cache(enabled=False), search=search,
-                       n_jobs=n_jobs)
-    assert set(seen[-2:]) == {expected}  # the test and validation predictions
-    if not search:
-        assert row["predictions"] == alone["predictions"]
+    with joblib.parallel_config(backend="threading"):
+        row = run_pipeline("pixels/knn", split, open_cache(enabled=False), search=search,
+                           n_jobs=n_jobs)
+    assert seen[-2:] == [n_jobs, n_jobs]  # the winner's test and validation predictions
+    assert row["predictions"] == alone["predictions"]
+
+
+@pytest.mark.parametrize("memory, per_fit", [(None, 1), (1, 4)])
+def test_a_searchs_knn_fits_share_the_rows_cores(memory, per_fit, monkeypatch):
+    # Four settings of k on four cores: one thread each when four fits run at once, all
+    # four when memory holds a single fit.
+    from benchmarks.harness import memory as memory_module
+
+    if memory is not None:
+        monkeypatch.setattr(memory_module, "available_memory", lambda: memory)
+    seen = _record_knn_threads(monkeypatch)
+    split = make_split(tiny_dataset(), val_size=12, augment="none")
+    with joblib.parallel_config(backend="threading"):
+        run_pipeline("pixels/knn", split, open_cache(enabled=False), search=True, n_jobs=4)
+    assert seen == [per_fit] * 4 + [4, 4]
 
 
 @pytest.mark.parametrize("sizes", [[6, 24], [24, 6]])  # the winner last, or read again
