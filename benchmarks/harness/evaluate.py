@@ -334,22 +334,15 @@ def _report_epochs(clf, progress):
     clf.set_params(epoch_callback=show)
 
 
-def _give_threads(clf, n_jobs):
-    """The row's ``--n-jobs`` to a classifier that takes ``n_jobs`` (kNN, the ConvNet) for
-    its final fit and predictions; a search's fits share them (:func:`_search_head`).
-
-    Set after the row's cache key is computed: the predictions do not depend on it.
-    """
-    if "n_jobs" in clf.get_params():
-        clf.set_params(n_jobs=classifier_threads(n_jobs))
-
-
 def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=None):
     """One row computed; ``space`` is the grid a search tunes, None without a search."""
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
     peaks, timings = {}, {}
-    _give_threads(pipe.named_steps["clf"], n_jobs)
+    # A classifier that takes n_jobs (kNN, the ConvNet) gets the row's cores for its final
+    # fit and predictions (a search's fits share them); its predictions do not depend on it.
+    if "n_jobs" in pipe.named_steps["clf"].get_params():
+        pipe.set_params(clf__n_jobs=classifier_threads(n_jobs))
     with phase_peak(peaks, "features"):
         F, feature_time, cached, best, search_time = _features_and_settings(
             pipe, split, block_cache, space, n_jobs, progress, timings, search_backend)
