@@ -7,7 +7,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from features import _patches
 from features._base import iter_chunks
@@ -24,6 +24,10 @@ def _single_threaded():
     # slow these tiny fits down tenfold. One thread keeps the suite fast.
     with threadpool_limits(limits=1):
         yield
+
+
+def _blas_threads():
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
 
 SMALL = dict(n_words=8, patch_size=3, patches_per_image=10, max_iter=20, random_state=0)
@@ -160,25 +164,20 @@ def test_default_chunks_keep_the_patches_by_words_block_within_budget(images, mo
 @pytest.mark.parametrize("n_jobs, chunk_size, expected", [(2, 3, {1}), (None, 3, {2}), (2, None, {2})])
 def test_blas_runs_one_thread_per_chunk_only_when_chunks_run_in_parallel(
         images, monkeypatch, n_jobs, chunk_size, expected):
-    from threadpoolctl import threadpool_info
-
-    def blas_threads():
-        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
-
     seen = []
     real = _patches.encode_pool
 
     def spy(*args, **kwargs):
-        seen.append(blas_threads())
+        seen.append(_blas_threads())
         return real(*args, **kwargs)
 
     bovw = BagOfVisualWords(n_jobs=n_jobs, chunk_size=chunk_size, **SMALL).fit(images)
     monkeypatch.setattr(_patches, "encode_pool", spy)
     with threadpool_limits(limits=2, user_api="blas"):
-        if blas_threads() != {2}:
+        if _blas_threads() != {2}:
             pytest.skip("BLAS cannot run two threads here")
         bovw.transform(images)  # chunk_size=None: one chunk of these small images
-        assert blas_threads() == {2}
+        assert _blas_threads() == {2}
     assert seen and all(threads == expected for threads in seen)
 
 
@@ -412,13 +411,10 @@ def test_a_capped_fit_is_seeded(images):
     np.testing.assert_array_equal(first, BagOfVisualWords(**params).fit(images).words_)
 
 
-
 def test_n_jobs_and_blas_threads_do_not_change_a_bit():
     # 800 words and chunks of 3 images, as on CIFAR-10: sizes at which OpenBLAS's
     # two-thread matrix-vector product rounds some patches' mean distance differently,
     # which the triangle code and the square root then carry into the features.
-    from threadpoolctl import threadpool_info
-
     rng = np.random.RandomState(0)
     x = rng.rand(30, 32, 32, 3)
     for _ in range(3):
@@ -426,7 +422,7 @@ def test_n_jobs_and_blas_threads_do_not_change_a_bit():
     X = (x * 255).astype(np.uint8)
     bovw = BagOfVisualWords(n_words=800, patches_per_image=100, max_iter=5, random_state=0).fit(X)
     with threadpool_limits(limits=2, user_api="blas"):
-        if {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} != {2}:
+        if _blas_threads() != {2}:
             pytest.skip("BLAS cannot run two threads here")
         alone = bovw.transform(X)  # one worker, two BLAS threads
     shared = bovw.set_params(n_jobs=2).transform(X)  # two workers, one BLAS thread each
