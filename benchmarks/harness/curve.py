@@ -110,7 +110,7 @@ def learning_curve(dataset,
                    sizes=(250, 500, 1000, 2500, None), *, val_size=0.1, test_size=None,
                    seed=0, augment="auto", search=True, n_jobs=None, out=None, cache_dir=None,
                    use_cache=True, resume=False, report=False, quiet=False, scheduler=None,
-                   log=print):
+                   log=print, test_mirrors=False):
     """Test accuracy against training-set size, to see where the two sides cross.
 
     Parameters
@@ -183,7 +183,7 @@ def learning_curve(dataset,
     n = len(dataset.y_train)
     sizes = _check_sizes(sizes, n)
     runs = [make_splits(dataset, names, s, val_size, test_size, seed, augment,
-                        train_option="--sizes") for s in sizes]
+                        train_option="--sizes", test_mirrors=test_mirrors) for s in sizes]
     if search:
         for splits, _ in runs:
             check_searches(splits, "--sizes", "pass --no-search")

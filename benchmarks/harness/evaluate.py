@@ -1,7 +1,7 @@
 """One row of the table: extract a pipeline's features, fit, predict and score it.
 
 Each block of features comes from the cache when it can
-(:mod:`benchmarks.harness.cache`); raw pixels are computed again, as fast as
+(:mod:`benchmarks.harness.extract`); raw pixels are computed again, as fast as
 they load. A finished row is cached too, so a second identical run loads it.
 """
 
@@ -16,164 +16,32 @@ from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import Pipeline
 
 import pipelines
-from benchmarks.harness.cache import ResultCache, code_fingerprint, pipeline_fingerprint
+from benchmarks.harness.cache import ResultCache, pipeline_fingerprint
+from benchmarks.harness.extract import extract_features
 from benchmarks.harness.fitting import fit_head, predict_chunked
-from benchmarks.harness.memory import SEARCH_COPIES, affordable_workers, feature_blocks
+from benchmarks.harness.memory import SEARCH_COPIES, affordable_workers
 from benchmarks.harness.memory import phase_peak, process_peak_rss
 from benchmarks.harness.saved import ROW_FIELDS, check_fields
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
 from features.threads import classifier_threads, n_workers
 
-__all__ = ["extract_features", "run_pipeline"]
-
-# Images per call of a feature block that has no chunked transform_into of its own.
-_ROWS = 2048
-
-
-class _Block:
-    """One block of a ``features`` step: cached arrays, or a transformer fitted here."""
-
-    def __init__(self, key, name, stored=None, doc=None, fitted=None, fit_seconds=0.0):
-        self.key, self.name, self.stored, self.fitted = key, name, stored, fitted
-        self.seconds = doc["seconds"] if doc is not None else 0.0
-        self.fit_seconds = float(doc.get("fit_seconds", 0.0) if doc is not None
-                                 else fit_seconds)
-
-    def width_dtype(self, X_fit):
-        """Columns and dtype of the block's features (a transform of one image if not cached)."""
-        if self.stored is not None:
-            return self.stored[0].shape[1], self.stored[0].dtype
-        if not hasattr(self, "_probe"):
-            self._probe = np.asarray(self.fitted.transform(X_fit[:1]))
-        return self._probe.shape[1], self._probe.dtype
-
-    def write(self, images, out, cache):
-        """The features of the three parts; into ``out`` (column slices) unless it is None."""
-        if self.stored is not None:
-            if out is None:
-                return [stored.read() for stored in self.stored]
-            return [stored.read_into(o) for stored, o in zip(self.stored, out)]
-        start = time.perf_counter()
-        if out is None or out[0].dtype != self.width_dtype(images[0])[1]:
-            # Whole, in its own dtype: cached blocks are stored as computed.
-            parts = [np.asarray(self.fitted.transform(X)) for X in images]
-            for o, part in zip(out or [], parts):
-                o[...] = part
-        else:
-            parts = out
-            for X, part in zip(images, parts):
-                _transform_into(self.fitted, X, part)
-        self.seconds = self.fit_seconds + time.perf_counter() - start
-        cache.store("blocks", self.key, {"seconds": self.seconds, "fit_seconds": self.fit_seconds,
-                                         "block": self.name}, parts)
-        return parts if out is None else out
-
-
-def _transform_into(fitted, X, out):
-    """Write ``fitted.transform(X)`` into ``out`` without a full-size temporary."""
-    if hasattr(fitted, "transform_into"):  # the image features: their own chunks
-        fitted.transform_into(X, out)
-        return
-    for start in range(0, len(X), _ROWS):  # other transformers work image by image
-        out[start:start + _ROWS] = fitted.transform(X[start:start + _ROWS])
-
-
-def _block_checker(split):
-    rows = [len(split.y_fit), len(split.y_val), len(split.y_test)]
-
-    def check(doc, arrays):
-        ok = (isinstance(doc.get("seconds"), (int, float)) and len(arrays) == 3
-              and isinstance(doc.get("fit_seconds", 0.0), (int, float))
-              and all(a.ndim == 2 and a.dtype.kind == "f" and len(a) == n
-                      for a, n in zip(arrays, rows))
-              and len({a.shape[1] for a in arrays}) == 1)
-        if not ok:
-            raise ValueError("its arrays do not fit the images of its key")
-    return check
-
-
-def extract_features(features, split, cache, n_jobs=None, progress=None, timings=None):
-    """Features of the three parts of ``split``, one cached block at a time.
-
-    Every block is fitted (or found in the cache) first; then each writes its
-    columns of one array per part, so the features are held once, not once
-    per block and again stacked.
-
-    Parameters
-    ----------
-    features : transformer or FeatureUnion
-        The ``features`` step of a pipeline.
-    split : Split
-    cache : ResultCache
-        Where blocks are looked up and stored (:func:`~benchmarks.harness.cache.open_cache`).
-    n_jobs : int or None, default=None
-        Threads of each block that has an ``n_jobs`` parameter.
-    progress : tqdm or None, default=None
-        Bar whose postfix names the block being computed.
-    timings : dict or None, default=None
-        Receives ``"fit"``: the seconds of the blocks' fits (learning a
-        vocabulary), as measured when each block was computed (0 for blocks
-        cached before this was recorded).
-
-    Returns
-    -------
-    (F_fit, F_val, F_test) : tuple of ndarray
-        Blocks concatenated along the feature axis (as ``FeatureUnion`` would).
-    seconds : float
-        Extraction time as measured when each block was computed.
-    cached : bool
-        Whether every block came from the cache.
-    """
-    images = (split.X_fit, split.X_val, split.X_test)
-    check, blocks = _block_checker(split), []
-    for block in feature_blocks(features):
-        block = clone(block)
-        if n_jobs is not None and "n_jobs" in block.get_params():
-            block.set_params(n_jobs=n_jobs)
-        if progress is not None:
-            progress.set_postfix_str(f"features {type(block).__name__}")
-        # The code is in the key: a changed feature kernel computes anew.
-        key, found = cache.lookup(
-            "blocks", ("block", block, *images, code_fingerprint()), check,
-            what=f"features {type(block).__name__}", lazy=True)
-        name = type(block).__name__
-        if found is not None:
-            blocks.append(_Block(key, name, stored=found[1], doc=found[0]))
-        else:
-            start = time.perf_counter()
-            blocks.append(_Block(key, name, fitted=block.fit(split.X_fit),
-                                 fit_seconds=time.perf_counter() - start))
-    if len(blocks) == 1:
-        out = tuple(blocks[0].write(images, None, cache))
-    else:
-        # Each block's width is known before any is transformed, so each writes its
-        # columns of one array: no second copy of the features for a concatenation.
-        shapes = [block.width_dtype(split.X_fit) for block in blocks]
-        dtype = np.result_type(*(dt for _, dt in shapes))
-        ends = np.cumsum([width for width, _ in shapes])
-        out = tuple(np.empty((len(X), ends[-1]), dtype) for X in images)
-        for block, end, (width, _) in zip(blocks, ends, shapes):
-            if progress is not None:
-                progress.set_postfix_str(f"features {block.name}")
-            block.write(images, [o[:, end - width:end] for o in out], cache)
-    if timings is not None:
-        timings["fit"] = timings.get("fit", 0.0) + sum(b.fit_seconds for b in blocks)
-    return out, sum(b.seconds for b in blocks), all(b.stored is not None for b in blocks)
-
+__all__ = ["run_pipeline"]
 
 def _jsonable(params):
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
 
 
-def _validation_score(head, params, F_fit, y_fit, F_val, y_val):
+def _validation_score(head, params, F_fit, y_fit, F_val, y_val, F_val_mirrored=None):
     """Accuracy on the validation part of ``head`` with ``params``, fitted on the fit part.
 
     Fitted as the winner is refitted (:func:`fit_head`), on one copy of the fit
-    part that it scales in place; the validation part is predicted from copies
-    of its blocks. The parts every setting reads stay as they are.
+    part that it scales in place; the validation part (with its mirrors' features
+    where given) is predicted from copies of its blocks. The parts every setting
+    reads stay as they are.
     """
     fitted = fit_head(clone(head).set_params(**params), np.array(F_fit), y_fit)
-    return float(np.mean(predict_chunked(fitted, F_val, copy=True) == y_val))
+    return float(np.mean(predict_chunked(fitted, F_val, copy=True, mirrored=F_val_mirrored)
+                         == y_val))
 
 
 def _search_head(head, space, F, split, n_jobs, search_backend=None):
@@ -197,7 +65,8 @@ def _search_head(head, space, F, split, n_jobs, search_backend=None):
     with (joblib.parallel_config(backend=search_backend) if search_backend is not None
           else contextlib.nullcontext()):
         scores = joblib.Parallel(n_jobs=workers)(
-            joblib.delayed(_validation_score)(head, params, F[0], split.y_fit, F[1], split.y_val)
+            joblib.delayed(_validation_score)(head, params, F[0], split.y_fit, F[1], split.y_val,
+                                              *F[3:4])
             for params in grid)
     best = int(np.argmax(scores))
     return scores[best], grid[best]
@@ -307,7 +176,8 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
         cache.store("rows", key, row)
     # Raw-pixel and feature rows of one run are augmented differently: mirror copies
     # (counted in fit_images) or flips and shifts drawn per mini-batch (not counted).
-    row["augment"] = info.augment.name + (" per batch" if info.in_batches else "")
+    row["augment"] = (info.augment.name + (" per batch" if info.in_batches else "")
+                      + (", test mirrors" if info.test_mirrors else ""))
     row["fit_images"] = int(len(split.y_fit))
     row["tuned"] = search
     return row
@@ -357,9 +227,12 @@ def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=
         fit_time = search_time + time.perf_counter() - start
     with phase_peak(peaks, "predict"):
         start = time.perf_counter()
-        pred = predict_chunked(head, F[2])
+        # With test mirrors, F holds the mirrors' features of the validation and test parts.
+        mirrored_val, mirrored_test = F[3:] or (None, None)
+        pred = predict_chunked(head, F[2], mirrored=mirrored_test)
         predict_time = time.perf_counter() - start
-        val_acc = float(np.mean(predict_chunked(head, F[1]) == split.y_val))
+        val_acc = float(np.mean(predict_chunked(head, F[1], mirrored=mirrored_val)
+                                == split.y_val))
     if peaks:
         peaks["process"] = process_peak_rss()
     n_test = len(split.y_test)

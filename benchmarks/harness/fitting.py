@@ -4,13 +4,14 @@ The features are the largest arrays of a row. :func:`fit_head` scales them in
 place, a block of rows at a time, so that fitting holds one copy of them;
 :func:`predict_chunked` predicts a block of rows at a time, so that no step
 makes a copy of the whole test set (scikit-learn's linear models multiply
-float32 features by float64 weights, for one).
+float32 features by float64 weights, for one); given the features of the
+images' mirrors, it lets the mean of each pair's class scores decide.
 """
 
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
-__all__ = ["fit_head", "predict_chunked", "ROWS"]
+__all__ = ["fit_head", "predict_chunked", "class_scores", "ROWS"]
 
 #: Rows per block of scaling and prediction: a multiple of the networks' batches
 #: (128, 200), so that their own batches fall as they would on the whole set.
@@ -68,7 +69,32 @@ def fit_head(head, X, y, rows=ROWS):
     return head
 
 
-def predict_chunked(head, X, rows=ROWS, copy=False):
+def class_scores(head, X):
+    """The class scores of ``X`` that test mirrors average: probabilities, else decision values.
+
+    Parameters
+    ----------
+    head : fitted classifier or pipeline
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes), or (n_samples,) for the decision
+    values of two classes
+
+    Examples
+    --------
+    >>> from sklearn.svm import LinearSVC
+    >>> clf = LinearSVC().fit([[0.0], [1.0], [2.0]], [0, 1, 2])
+    >>> class_scores(clf, np.zeros((4, 1))).shape
+    (4, 3)
+    """
+    if hasattr(head, "predict_proba"):
+        return head.predict_proba(X)
+    return head.decision_function(X)
+
+
+def predict_chunked(head, X, rows=ROWS, copy=False, mirrored=None):
     """``head.predict(X)``, a block of ``rows`` rows at a time.
 
     Parameters
@@ -78,8 +104,13 @@ def predict_chunked(head, X, rows=ROWS, copy=False):
     rows : int, default=ROWS
         Rows per block.
     copy : bool, default=False
-        Predict a copy of each block, leaving ``X`` as it is: a head fitted by
-        :func:`fit_head` scales the features it predicts in place.
+        Predict a copy of each block, leaving ``X`` (and ``mirrored``) as it
+        is: a head fitted by :func:`fit_head` scales the features it predicts
+        in place.
+    mirrored : ndarray of shape (n_samples, n_features) or None, default=None
+        Features of the mirror image of each image of ``X``: each label is
+        then the class of the largest sum of the two images' scores
+        (:func:`class_scores`).
 
     Returns
     -------
@@ -93,6 +124,14 @@ def predict_chunked(head, X, rows=ROWS, copy=False):
     [5, 5, 5, 5, 5]
     """
     take = np.array if copy else (lambda block: block)
-    if len(X) <= rows:
-        return head.predict(take(X))
-    return np.concatenate([head.predict(take(X[block])) for block in _blocks(len(X), rows)])
+
+    def predict(block):
+        if mirrored is None:
+            return head.predict(take(X[block]))
+        scores = class_scores(head, take(X[block])) + class_scores(head, take(mirrored[block]))
+        best = (scores > 0).astype(np.intp) if scores.ndim == 1 else scores.argmax(axis=1)
+        return head.classes_[best]
+
+    # An empty X still gives one (empty) block, so the labels keep their dtype.
+    return np.concatenate([predict(block) for block in _blocks(len(X), rows)] if len(X)
+                          else [predict(slice(0, 0))])

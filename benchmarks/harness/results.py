@@ -100,7 +100,8 @@ def augment_note(config):
     ``config["augment"]`` is what the feature rows' fit part holds;
     ``config["augment_per_batch"]``, when present, what the raw-pixel
     learners draw per mini-batch instead, and ``config["augment_knn"]`` what
-    the kNN rows store.
+    the kNN rows store; ``config["test_mirrors"]`` that the rows trained on
+    mirrors score each validation and test image with its mirror too.
 
     Examples
     --------
@@ -111,6 +112,8 @@ def augment_note(config):
     ', fit part not augmented (raw-pixel rows: 2-pixel shifts drawn per mini-batch)'
     >>> augment_note({"augment": "hflip", "augment_in_batches": True})
     ', fit part augmented by horizontal flips drawn per mini-batch'
+    >>> augment_note({"augment": "hflip", "test_mirrors": True})
+    ', fit part augmented by horizontal flips, test images scored with their mirrors'
     >>> augment_note({"augment": "none"})
     ''
     """
@@ -126,6 +129,8 @@ def augment_note(config):
         extra.append("kNN: " + (_augment_words(config["augment_knn"], config) or "none"))
     if extra:
         note = (note or ", fit part not augmented") + f" ({'; '.join(extra)})"
+    if config.get("test_mirrors"):
+        note += ", test images scored with their mirrors"
     return note
 
 

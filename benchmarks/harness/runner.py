@@ -28,7 +28,7 @@ __all__ = ["run_benchmark"]
 def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_size=0.1,
                   test_size=None, seed=0, augment="auto", search=False, n_jobs=None,
                   out=None, cache_dir=None, use_cache=True, resume=False, quiet=False,
-                  make_plots=True, scheduler=None, log=print):
+                  make_plots=True, scheduler=None, log=print, test_mirrors=False):
     """Run named pipelines on one seeded split and tabulate them.
 
     Parameters
@@ -60,6 +60,13 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         docs/decisions.md#augment-hflip); see
         :func:`benchmarks.harness.split.make_split`. Each row's ``augment``
         and ``fit_images`` say what it trained on.
+    test_mirrors : bool, default=False
+        Score each validation and test image with its mirror image too: the
+        class of the largest sum of the two images' scores (probabilities,
+        else decision values) is predicted. Only rows trained on mirrors
+        (copies or draws) do; each such row's ``augment`` ends in
+        ``", test mirrors"``. Off by default, so the default tables score
+        each image once.
     search : bool, default=False
         Tune each pipeline's small grid on the validation split.
     n_jobs : int or None, default=None
@@ -118,7 +125,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     """
     names = pipelines.select(pipeline_names)
     n_jobs = check_workers(n_jobs, scheduler)
-    splits, config = make_splits(dataset, names, train_size, val_size, test_size, seed, augment)
+    splits, config = make_splits(dataset, names, train_size, val_size, test_size, seed, augment,
+                                 test_mirrors=test_mirrors)
     if search:
         check_searches(splits)
     config["search"] = bool(search)

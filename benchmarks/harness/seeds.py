@@ -159,7 +159,7 @@ def _markdown(table, diffs, names, title):
 def seed_sweep(dataset, pipeline_names="curve", seeds=(0, 1, 2, 3, 4), *, against=None,
                train_size=None, val_size=0.1, test_size=None, augment="auto", n_jobs=None,
                out=None, cache_dir=None, use_cache=True, resume=False, quiet=False,
-               scheduler=None, log=print):
+               scheduler=None, log=print, test_mirrors=False):
     """Test accuracy of the same pipelines with several seeds, and their paired differences.
 
     Parameters
@@ -224,14 +224,14 @@ def seed_sweep(dataset, pipeline_names="curve", seeds=(0, 1, 2, 3, 4), *, agains
         return _sweep(dataset, names, seeds, out, against=against, train_size=train_size,
                       val_size=val_size, test_size=test_size, augment=augment, n_jobs=n_jobs,
                       cache_dir=cache_dir, use_cache=use_cache, resume=resume, quiet=quiet,
-                      scheduler=scheduler, log=log)
+                      scheduler=scheduler, log=log, test_mirrors=test_mirrors)
 
 
 def _sweep(dataset, names, seeds, out, *, against, train_size, val_size, test_size, augment,
-           n_jobs, cache_dir, use_cache, resume, quiet, scheduler, log):
+           n_jobs, cache_dir, use_cache, resume, quiet, scheduler, log, test_mirrors):
     def jobs_of(seed):
         splits, config = make_splits(dataset, names, train_size, val_size, test_size, seed,
-                                     augment)
+                                     augment, test_mirrors=test_mirrors)
         return [Job(job_path(out, "points", name, f"seed{seed}"), name, splits[name],
                     splits[name].config, {"seed": seed}, POINT_KEEP,
                     f"{name} with seed {seed}") for name in names], config

@@ -12,10 +12,10 @@ from sklearn.model_selection import train_test_split
 
 from benchmarks.harness.augment import resolve_augment
 from classifiers import Augment
-from features.checks import check_int, check_real
+from features.checks import check_bool, check_int, check_real
 
-__all__ = ["Split", "SplitInfo", "make_split", "mirror_copies", "validation_split",
-           "stratified_subset"]
+__all__ = ["Split", "SplitInfo", "make_split", "mirror_copies", "mirror_images",
+           "validation_split", "stratified_subset"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,10 @@ class SplitInfo:
         ``in_batches``) what the classifier draws for every mini-batch.
     in_batches : bool
         Whether ``augment`` is drawn per mini-batch (never without one).
+    test_mirrors : bool
+        Whether each validation and test image is scored with its mirror image
+        too (the mean of the two's class scores decides), for models trained
+        on mirrors (never without them).
 
     Examples
     --------
@@ -52,6 +56,7 @@ class SplitInfo:
     seed: int = 0
     augment: Augment = Augment()
     in_batches: bool = False
+    test_mirrors: bool = False
 
     def as_dict(self):
         """The record saved with every row and point, and compared by ``--resume``."""
@@ -63,6 +68,8 @@ class SplitInfo:
             doc["shift_pixels"] = self.augment.shift
         if self.in_batches:
             doc["augment_in_batches"] = True
+        if self.test_mirrors:
+            doc["test_mirrors"] = True
         return doc
 
 
@@ -83,6 +90,15 @@ class Split:
     def config(self):
         """``info`` as the dict saved with rows and points (:meth:`SplitInfo.as_dict`)."""
         return self.info.as_dict()
+
+    @property
+    def images(self):
+        """The images a row's features are computed for: fit, validation and test, then,
+        with ``info.test_mirrors``, the mirror images of the validation and test parts."""
+        parts = (self.X_fit, self.X_val, self.X_test)
+        if self.info.test_mirrors:
+            parts += (mirror_images(self.X_val), mirror_images(self.X_test))
+        return parts
 
 
 def _check_size(value, n, option):
@@ -145,7 +161,7 @@ def _check_val_size(val_size, y, train_option):
 
 def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
                augment=None, *, auto_augment="hflip", in_batches=False,
-               train_option="--train-size"):
+               train_option="--train-size", test_mirrors=False):
     """Carve the fit, validation and test parts out of a dataset, seeded and stratified.
 
     Parameters
@@ -181,6 +197,10 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     train_option : str, default="--train-size"
         The option ``train_size`` came from, named by its errors (a learning
         curve passes ``"--sizes"``).
+    test_mirrors : bool, default=False
+        Score each validation and test image with its mirror image too
+        (``--test-mirrors``), when the fit part trains on mirrors (copies or
+        draws); without mirrors it is off (``split.info.test_mirrors``).
 
     Returns
     -------
@@ -209,6 +229,7 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     # that "auto" and the value it stands for give the same info (and share cached
     # rows); on all the training images, so every point of a learning curve gets the same.
     augment = resolve_augment(augment, dataset.X_train, auto_augment, in_batches)
+    test_mirrors = check_bool(test_mirrors, "--test-mirrors")
     # Checked here, so that a bad seed is not reported by the first scikit-learn
     # call that receives it, as a problem of another option.
     seed = check_int(seed, "--seed", low=0, high=2**32 - 1)
@@ -229,7 +250,8 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     # train_size and val_size count original images; the fit part holds
     # (train_size - val_size) images, twice that with mirror copies.
     info = SplitInfo(dataset.name, dataset.source, int(len(y_tr)), int(len(y_val)),
-                     int(len(y_te)), int(seed), augment, bool(in_batches and augment))
+                     int(len(y_te)), int(seed), augment, bool(in_batches and augment),
+                     test_mirrors and augment.hflip)
     return Split(X_fit, y_fit, X_val, y_val, X_te, y_te, tuple(dataset.class_names), info)
 
 
@@ -344,5 +366,24 @@ def mirror_copies(X, y, augment):
             f"mirror_copies makes mirror copies only; got {augment.name!r}. Shifts are drawn "
             "per mini-batch by the raw-pixel classifiers; pass augment.mirrors.")
     if augment.hflip:
-        X, y = np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
+        X, y = np.concatenate([X, mirror_images(X)]), np.concatenate([y, y])
     return X, y
+
+
+def mirror_images(X):
+    """The left-right mirror image of every image of ``X``, as a new array.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H, W) or (n, H, W, C)
+
+    Returns
+    -------
+    ndarray of the shape and dtype of ``X``, C-contiguous
+
+    Examples
+    --------
+    >>> mirror_images(np.arange(4).reshape(1, 2, 2)).tolist()
+    [[[1, 0], [3, 2]]]
+    """
+    return np.ascontiguousarray(X[:, :, ::-1])

@@ -178,7 +178,7 @@ def _share_images(splits):
 
 
 def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, seed=0,
-                augment="auto", train_option="--train-size"):
+                augment="auto", train_option="--train-size", test_mirrors=False):
     """The split of each pipeline, and the run's configuration.
 
     Rows whose specs want different augmentation under ``"auto"``
@@ -189,7 +189,10 @@ def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, s
     rows' splits differ, ``augment_per_batch`` (and ``shift_pixels``) says
     what the raw-pixel learners draw per mini-batch and ``augment_knn`` what
     the kNN rows store. Each split is made only when a selected row needs it,
-    and rows whose splits come out the same share one copy.
+    and rows whose splits come out the same share one copy. ``test_mirrors``
+    (``--test-mirrors``) scores the validation and test images with their
+    mirrors in every split that trains on mirrors (``test_mirrors`` in the
+    configuration).
 
     Returns
     -------
@@ -197,6 +200,12 @@ def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, s
         Pipeline name -> :class:`~benchmarks.harness.split.Split`.
     config : dict
         What every saved row carries and ``--resume`` compares.
+
+    Raises
+    ------
+    ValueError
+        For ``test_mirrors`` when no selected row trains on mirrors (gray
+        images, ``--augment none`` or ``shift``), naming ``--test-mirrors``.
     """
     specs = {name: pipelines.get_spec(name) for name in names}
 
@@ -208,9 +217,16 @@ def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, s
         if key(spec) not in made:
             split = make_split(dataset, train_size, val_size, test_size, seed, augment,
                                auto_augment=spec.auto_augment,
-                               in_batches=spec.augments_in_batches, train_option=train_option)
+                               in_batches=spec.augments_in_batches, train_option=train_option,
+                               test_mirrors=test_mirrors)
             # Gray images resolve every "auto" to none: keep one copy of the arrays.
             made[key(spec)] = next((s for s in made.values() if s.info == split.info), split)
+    if test_mirrors and not any(split.info.test_mirrors for split in made.values()):
+        raise ValueError(
+            "--test-mirrors scores the mirror images of the test images with models trained on "
+            f"mirrors, but no selected row trains on mirrors here (--augment {augment}; gray "
+            "images get none under auto): pass --augment hflip or hflip+shift, or drop "
+            "--test-mirrors")
     _share_images(list(made.values()))
     splits = {name: made[key(spec)] for name, spec in specs.items()}
     feature_rows = [splits[n] for n in names if not specs[n].learned]
@@ -221,6 +237,8 @@ def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, s
     config = first.config
     if feature_rows and knn_rows and knn_rows[0].info != first.info:
         config["augment_knn"] = knn_rows[0].info.augment.name
+    if test_mirrors:
+        config["test_mirrors"] = True  # the rows trained on mirrors, whichever comes first
     if batch_rows and batch_rows[0].info != first.info:
         config["augment_per_batch"] = batch_rows[0].info.augment.name
         config.update({k: v for k, v in batch_rows[0].config.items()

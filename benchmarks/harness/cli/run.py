@@ -119,7 +119,7 @@ def _call(args, command, **options):
         command(_dataset(args), names, val_size=args.val_size, test_size=args.test_size,
                 augment=args.augment, n_jobs=args.n_jobs, out=args.out, cache_dir=args.cache_dir,
                 use_cache=not args.no_cache, resume=args.resume, quiet=args.quiet,
-                scheduler=args.scheduler, **options)
+                scheduler=args.scheduler, test_mirrors=args.test_mirrors, **options)
     except RowsFailedError as exc:
         return _failed(args, exc)
     return 0
@@ -174,6 +174,10 @@ def _add_common(p, seed=True):
                         "(which lack the features' tolerance of small shifts), nothing for "
                         "kNN; nothing on gray images such as the digits, whose mirrors "
                         "change meaning")
+    p.add_argument("--test-mirrors", action="store_true",
+                   help="score each validation and test image with its mirror image too "
+                        "(the mean of the two's class scores decides), in every row trained on "
+                        "mirrors; kNN and rows without mirrors score each image once")
     p.add_argument("--n-jobs", type=_option_type("--n-jobs", _n_jobs), default=None,
                    help="workers: threads of each feature extractor, and joblib workers of "
                         "the --search grid (default 1; -1: every core)")

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from sklearn.pipeline import make_union
 
-from benchmarks.harness import cache, evaluate
+from benchmarks.harness import cache, extract
 from benchmarks.harness.cache import ResultCache, open_cache
-from benchmarks.harness.evaluate import extract_features
+from benchmarks.harness.extract import extract_features
 from benchmarks.harness.runner import run_benchmark
 from features import HOG, ColorHistogram
 from tests.benchmarks.harness._data import tiny_dataset, tiny_split
@@ -65,7 +65,7 @@ def test_changed_code_never_serves_cached_features(tmp_path, monkeypatch):
     hog = HOG(pixels_per_cell=(4, 4))
     assert not extract_features(hog, split, store)[2]
     assert extract_features(hog, split, store)[2]
-    monkeypatch.setattr(evaluate, "code_fingerprint", lambda: "edited kernel")
+    monkeypatch.setattr(extract, "code_fingerprint", lambda: "edited kernel")
     assert not extract_features(hog, split, store)[2]
 
 

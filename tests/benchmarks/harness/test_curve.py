@@ -171,7 +171,7 @@ def test_each_size_is_tuned_on_its_own_validation_split(tmp_path):
 
     import pipelines
     from benchmarks.harness.cache import open_cache
-    from benchmarks.harness.evaluate import extract_features
+    from benchmarks.harness.extract import extract_features
     from benchmarks.harness.split import make_split
 
     table = learning_curve(color_dataset(), ["color/svm"], sizes=(45, None), val_size=15,

@@ -275,7 +275,7 @@ def test_a_search_tunes_the_vocabulary_size_with_the_classifier(sizes, monkeypat
 
     from benchmarks.data.digits import load_digits
     from benchmarks.harness import evaluate
-    from benchmarks.harness.evaluate import extract_features
+    from benchmarks.harness.extract import extract_features
 
     grid = {"features__n_words": sizes, "clf__alpha": [1e-4, 1e-1]}
     monkeypatch.setattr(evaluate.pipelines, "search_space", lambda name: grid)

@@ -112,7 +112,7 @@ def _split(n_fit=100, n_val=10, n_test=20, shape=(32, 32, 3), train_size=None):
 def test_estimated_width_is_the_width_extracted(name):
     import pipelines
     from benchmarks.harness.cache import open_cache
-    from benchmarks.harness.evaluate import extract_features
+    from benchmarks.harness.extract import extract_features
     from benchmarks.harness.split import make_split
     from tests.benchmarks.harness._data import color_dataset
 
