@@ -218,7 +218,8 @@ def estimate_row(name, split, search=False):
     Returns
     -------
     dict
-        ``features``: the float features of the three parts (one copy);
+        ``features``: the float features of the three parts (one copy), and
+        of the validation and test images' mirrors with ``split.info.test_mirrors``;
         ``vocabulary``: the patches a vocabulary clusters (before the
         features exist); ``classifier``: the copies of the fit part that
         ``LinearSVC`` (liblinear) makes; ``peak``: the largest phase,
@@ -242,6 +243,8 @@ def estimate_row(name, split, search=False):
     spec = pipelines.get_spec(name)
     shape = tuple(split.X_fit.shape[1:])
     n_fit, n_all = len(split.y_fit), len(split.y_fit) + len(split.y_val) + len(split.y_test)
+    if split.info.test_mirrors:  # the features of the validation and test images' mirrors
+        n_all += len(split.y_val) + len(split.y_test)
     row = {"width": 0, "features": 0, "vocabulary": 0, "classifier": 0}
     if not spec.reads_images:  # the networks read the images they are given
         searched = search and spec.tuned

@@ -289,3 +289,32 @@ def test_pipelines_names_the_pytorch_rows_it_leaves_out(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "| ref:pixels/cnn |" not in out
     assert "Not listed: ref:pixels/cnn, which needs PyTorch (pip install" in out
+
+
+@pytest.mark.parametrize("command, extra", [("run", []), ("learning-curve", ["--sizes", "100"]),
+                                            ("seeds", ["--seeds", "0", "--train-size", "100"])])
+def test_test_mirrors_reach_the_saved_config_and_the_markdown(tmp_path, command, extra):
+    import json
+
+    out = tmp_path / "o"
+    code = main([command, "--dataset", "digits", "--pipelines", "hog/svm", "--augment", "hflip",
+                 "--test-mirrors", "--quiet", *extra, "--out", str(out),
+                 "--cache-dir", str(tmp_path / "c")])
+    assert code == 0
+    saved = next(p for p in out.rglob("*.json") if p.parent.name in ("rows", "points"))
+    assert json.loads(saved.read_text())["config"]["test_mirrors"] is True
+    md = next(out.glob("*.md")).read_text()
+    assert "test images scored with their mirrors" in md
+
+
+@pytest.mark.parametrize("command, extra", [("run", []), ("learning-curve", ["--sizes", "100"]),
+                                            ("seeds", ["--seeds", "0"])])
+def test_test_mirrors_without_mirrors_are_refused_before_any_work(command, extra, tmp_path,
+                                                                   capsys):
+    # The digits are gray: "auto" gives them no mirrors.
+    out = tmp_path / "o"
+    code = main([command, "--dataset", "digits", "--pipelines", "hog/svm", "--test-mirrors",
+                 "--quiet", *extra, "--out", str(out), "--cache-dir", str(tmp_path / "c")])
+    assert code == 2
+    assert "--test-mirrors" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())  # proven writable, nothing written

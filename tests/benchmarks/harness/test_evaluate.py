@@ -299,3 +299,40 @@ def test_a_search_tunes_the_vocabulary_size_with_the_classifier(sizes, monkeypat
     pred = expected.fit(split.X_fit, split.y_fit).predict(split.X_test)
     assert row["predictions"] == pred.tolist()
     assert len(set(scores.values())) > 1  # the grid's settings are told apart here
+
+
+def _symmetric_dataset():
+    """Images that are their own mirrors (each the left half and its mirror)."""
+    ds = tiny_dataset(n_train=90, n_test=30)
+    for X in (ds.X_train, ds.X_test):
+        X[:, :, 4:] = X[:, :, 3::-1]
+    return ds
+
+
+@pytest.mark.parametrize("name", ["hog+color/svm", "hog+color/mlp", "pixels/softmax"])
+def test_test_mirrors_of_images_that_are_their_own_mirrors_change_no_prediction(name):
+    ds = _symmetric_dataset()
+    plain = run_pipeline(name, make_split(ds, val_size=15, augment="hflip"),
+                         open_cache(enabled=False))
+    mirrored = run_pipeline(name, make_split(ds, val_size=15, augment="hflip",
+                                             test_mirrors=True), open_cache(enabled=False))
+    assert mirrored["predictions"] == plain["predictions"]
+    assert mirrored["val_accuracy"] == plain["val_accuracy"]
+    assert mirrored["augment"] == plain["augment"] + ", test mirrors"
+
+
+def test_test_mirrors_predict_the_largest_sum_of_each_image_and_its_mirror_scores():
+    from sklearn.pipeline import Pipeline
+
+    from benchmarks.harness.extract import extract_features
+    from benchmarks.harness.fitting import class_scores, fit_head
+
+    split = make_split(tiny_dataset(n_train=90, n_test=30), val_size=15, augment="hflip",
+                       test_mirrors=True)
+    row = run_pipeline("hog/svm", split, open_cache(enabled=False))
+    pipe = pipelines.make("hog/svm", image_shape=split.X_fit.shape[1:], random_state=0)
+    F, _, _ = extract_features(pipe.named_steps["features"], split, open_cache(enabled=False))
+    head = fit_head(Pipeline(pipe.steps[1:]), F[0], split.y_fit)
+    expected = (class_scores(head, F[2]) + class_scores(head, F[4])).argmax(axis=1)
+    assert row["predictions"] == head.classes_[expected].tolist()
+    assert row["predictions"] != head.predict(F[2]).tolist()  # the mirrors did change some

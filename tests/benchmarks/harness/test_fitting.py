@@ -82,3 +82,66 @@ def test_chunked_prediction_of_copies_leaves_the_features_unscaled(rows):
     expected = predict_chunked(clone(head).fit(X, y), X_test.copy(), rows=rows)
     np.testing.assert_array_equal(predict_chunked(head, X_test, rows=rows, copy=True), expected)
     np.testing.assert_array_equal(X_test, before)
+
+
+class _Scores:
+    """A fitted head whose probabilities and decision values disagree on purpose."""
+
+    classes_ = np.array([10, 20, 30])
+
+    def predict_proba(self, X):
+        return X[:, :3]
+
+    def decision_function(self, X):
+        return -X[:, :3]
+
+
+class _Decisions:
+    """A fitted head with decision values only, as LinearSVM."""
+
+    def __init__(self, classes):
+        self.classes_ = np.asarray(classes)
+
+    def decision_function(self, X):
+        return X[:, 0] if len(self.classes_) == 2 else X[:, :len(self.classes_)]
+
+
+def test_with_mirrors_the_largest_sum_of_probabilities_decides():
+    X = np.array([[0.6, 0.4, 0.0], [0.1, 0.2, 0.7]])
+    M = np.array([[0.0, 0.5, 0.5], [0.5, 0.6, 0.0]])
+    # Sums [0.6, 0.9, 0.5] and [0.6, 0.8, 0.7]; the decision values would pick 30 and 10.
+    assert predict_chunked(_Scores(), X, mirrored=M).tolist() == [20, 20]
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5])
+def test_with_mirrors_decision_values_add_up_in_blocks(rows):
+    X = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0], [3.0, 0.0, 0.0]])
+    M = np.array([[0.0, 2.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    head = _Decisions(["a", "b", "c"])
+    assert predict_chunked(head, X, rows=rows, mirrored=M).tolist() == ["b", "b", "c", "a"]
+
+
+def test_with_mirrors_two_classes_sum_the_one_decision_value():
+    X, M = np.array([[1.0], [-1.0], [0.5]]), np.array([[-2.0], [0.5], [0.25]])
+    assert predict_chunked(_Decisions([0, 1]), X, mirrored=M).tolist() == [0, 0, 1]
+
+
+@pytest.mark.parametrize("name", ["hog+color/svm", "hog+color/mlp", "hog+color/softmax"])
+def test_an_image_that_is_its_own_mirror_is_predicted_as_without_mirrors(name):
+    X, y = _features()
+    head = fit_head(_head(name), X, y)
+    X_test, _ = _features(n=300, seed=1)
+    np.testing.assert_array_equal(
+        predict_chunked(head, X_test, copy=True, mirrored=X_test),
+        predict_chunked(head, X_test, copy=True))
+
+
+def test_with_mirrors_copy_leaves_both_feature_arrays_as_they_are():
+    X, y = _features()
+    head = fit_head(_head("hog+color/svm"), X, y)
+    X_test, _ = _features(n=300, seed=1)
+    M = X_test[::-1].copy()
+    before = X_test.copy(), M.copy()
+    predict_chunked(head, X_test, copy=True, mirrored=M)
+    np.testing.assert_array_equal(X_test, before[0])
+    np.testing.assert_array_equal(M, before[1])

@@ -109,14 +109,15 @@ def _split(n_fit=100, n_val=10, n_test=20, shape=(32, 32, 3), train_size=None):
 
 @pytest.mark.parametrize("name", ["pixels/svm", "color/svm", "hog+color/svm", "bovw/svm",
                                   "all/svm", "ref:hog+color/linearsvc", "ref:pixels/logreg"])
-def test_estimated_width_is_the_width_extracted(name):
+@pytest.mark.parametrize("augment, test_mirrors", [("none", False), ("hflip", True)])
+def test_estimated_width_is_the_width_extracted(name, augment, test_mirrors):
     import pipelines
     from benchmarks.harness.cache import open_cache
     from benchmarks.harness.extract import extract_features
     from benchmarks.harness.split import make_split
     from tests.benchmarks.harness._data import color_dataset
 
-    split = make_split(color_dataset(), val_size=15, augment="none")
+    split = make_split(color_dataset(), val_size=15, augment=augment, test_mirrors=test_mirrors)
     F, _, _ = extract_features(pipelines.make(name, image_shape=(16, 16, 3)).named_steps[
         "features"], split, open_cache(enabled=False))
     row = memory.estimate_row(name, split)

@@ -274,3 +274,32 @@ def test_in_batches_makes_no_copies_and_records_what_to_draw():
 def test_in_batches_without_augmentation_records_none():
     split = make_split(tiny_dataset(), val_size=12, augment="none", in_batches=True)
     assert split.config["augment"] == "none" and "augment_in_batches" not in split.config
+
+
+@pytest.mark.parametrize("augment, in_batches, mirrored", [
+    ("hflip", False, True), ("hflip+shift", True, True), ("hflip+shift", False, True),
+    ("none", False, False), ("shift", True, False)])
+def test_test_mirrors_only_where_the_fit_part_trains_on_mirrors(augment, in_batches, mirrored):
+    split = make_split(tiny_dataset(), augment=augment, in_batches=in_batches,
+                       test_mirrors=True)
+    assert split.info.test_mirrors is mirrored
+    assert split.config.get("test_mirrors", False) is mirrored
+
+
+def test_images_end_with_the_mirrors_of_the_validation_and_test_parts():
+    split = make_split(tiny_dataset(), augment="hflip", test_mirrors=True)
+    images = split.images
+    assert len(images) == 5 and images[:3] == (split.X_fit, split.X_val, split.X_test)
+    np.testing.assert_array_equal(images[3], split.X_val[:, :, ::-1])
+    np.testing.assert_array_equal(images[4], split.X_test[:, :, ::-1])
+    assert len(make_split(tiny_dataset(), augment="hflip").images) == 3
+
+
+def test_without_test_mirrors_the_config_keeps_its_keys():
+    assert "test_mirrors" not in make_split(tiny_dataset(), augment="hflip").config
+
+
+@pytest.mark.parametrize("bad", [1, "yes", None])
+def test_test_mirrors_must_be_a_bool_named_by_its_option(bad):
+    with pytest.raises(TypeError, match="--test-mirrors"):
+        make_split(tiny_dataset(), augment="hflip", test_mirrors=bad)

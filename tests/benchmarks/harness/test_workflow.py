@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks.harness.curve import learning_curve
 from benchmarks.harness.workflow import (Job, check_n_jobs, job_path, latest_out,
-                                         output_folder)
+                                         make_splits, output_folder)
 from tests.benchmarks.harness._data import color_dataset
 
 
@@ -60,3 +60,20 @@ def test_a_damaged_point_is_computed_again_never_a_blank(tmp_path, damage, capsy
     assert f"{path} is damaged" in capsys.readouterr().err
     assert again["accuracy"].notna().all()
     assert again["accuracy"].tolist() == first["accuracy"].tolist()
+
+
+def test_test_mirrors_reach_the_rows_trained_on_mirrors_and_the_config():
+    names = ["hog/svm", "pixels/knn", "pixels/cnn"]
+    splits, config = make_splits(color_dataset(), names, None, 15, None, 0, "auto",
+                                 test_mirrors=True)
+    assert [splits[n].info.test_mirrors for n in names] == [True, False, True]
+    assert config["test_mirrors"] is True
+    _, plain = make_splits(color_dataset(), names, None, 15, None, 0, "auto")
+    assert "test_mirrors" not in plain
+
+
+@pytest.mark.parametrize("augment, names", [("none", ["hog/svm"]), ("auto", ["pixels/knn"]),
+                                            ("shift", ["pixels/svm", "hog/svm"])])
+def test_test_mirrors_without_a_row_trained_on_mirrors_is_a_usage_error(augment, names):
+    with pytest.raises(ValueError, match=r"--test-mirrors .*--augment " + augment):
+        make_splits(color_dataset(), names, None, 15, None, 0, augment, test_mirrors=True)
