@@ -229,6 +229,7 @@ def make_split(dataset, train_size=None, val_size=0.1, test_size=None, seed=0,
     # that "auto" and the value it stands for give the same info (and share cached
     # rows); on all the training images, so every point of a learning curve gets the same.
     augment = resolve_augment(augment, dataset.X_train, auto_augment, in_batches)
+    # Asked for only: the default scores each image once (docs/decisions.md#test-mirrors-opt-in).
     test_mirrors = check_bool(test_mirrors, "--test-mirrors")
     # Checked here, so that a bad seed is not reported by the first scikit-learn
     # call that receives it, as a problem of another option.
