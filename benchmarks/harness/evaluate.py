@@ -31,6 +31,11 @@ def _jsonable(params):
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
 
 
+def _mirror_parts(F):
+    """The features of the validation and test images' mirrors that ``F`` ends with, or Nones."""
+    return tuple(F[3:]) or (None, None)
+
+
 def _validation_score(head, params, F_fit, y_fit, F_val, y_val, F_val_mirrored=None):
     """Accuracy on the validation part of ``head`` with ``params``, fitted on the fit part.
 
@@ -66,7 +71,7 @@ def _search_head(head, space, F, split, n_jobs, search_backend=None):
           else contextlib.nullcontext()):
         scores = joblib.Parallel(n_jobs=workers)(
             joblib.delayed(_validation_score)(head, params, F[0], split.y_fit, F[1], split.y_val,
-                                              *F[3:4])
+                                              _mirror_parts(F)[0])
             for params in grid)
     best = int(np.argmax(scores))
     return scores[best], grid[best]
@@ -227,8 +232,7 @@ def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=
         fit_time = search_time + time.perf_counter() - start
     with phase_peak(peaks, "predict"):
         start = time.perf_counter()
-        # With test mirrors, F holds the mirrors' features of the validation and test parts.
-        mirrored_val, mirrored_test = F[3:] or (None, None)
+        mirrored_val, mirrored_test = _mirror_parts(F)
         pred = predict_chunked(head, F[2], mirrored=mirrored_test)
         predict_time = time.perf_counter() - start
         val_acc = float(np.mean(predict_chunked(head, F[1], mirrored=mirrored_val)

@@ -69,8 +69,7 @@ def _transform_into(fitted, X, out):
 
 
 def _block_checker(split):
-    rows = [len(split.y_fit), len(split.y_val), len(split.y_test)]
-    rows += rows[1:] if split.info.test_mirrors else []
+    rows = split.part_sizes
 
     def check(doc, arrays):
         ok = (isinstance(doc.get("seconds"), (int, float)) and len(arrays) == len(rows)

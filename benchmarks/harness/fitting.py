@@ -133,5 +133,5 @@ def predict_chunked(head, X, rows=ROWS, copy=False, mirrored=None):
         return head.classes_[best]
 
     # An empty X still gives one (empty) block, so the labels keep their dtype.
-    return np.concatenate([predict(block) for block in _blocks(len(X), rows)] if len(X)
-                          else [predict(slice(0, 0))])
+    return np.concatenate([predict(block) for block in _blocks(len(X), rows)]
+                          or [predict(slice(0, 0))])

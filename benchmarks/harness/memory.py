@@ -242,9 +242,7 @@ def estimate_row(name, split, search=False):
 
     spec = pipelines.get_spec(name)
     shape = tuple(split.X_fit.shape[1:])
-    n_fit, n_all = len(split.y_fit), len(split.y_fit) + len(split.y_val) + len(split.y_test)
-    if split.info.test_mirrors:  # the features of the validation and test images' mirrors
-        n_all += len(split.y_val) + len(split.y_test)
+    n_fit, n_all = len(split.y_fit), sum(split.part_sizes)
     row = {"width": 0, "features": 0, "vocabulary": 0, "classifier": 0}
     if not spec.reads_images:  # the networks read the images they are given
         searched = search and spec.tuned

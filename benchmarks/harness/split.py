@@ -100,6 +100,12 @@ class Split:
             parts += (mirror_images(self.X_val), mirror_images(self.X_test))
         return parts
 
+    @property
+    def part_sizes(self):
+        """The number of images of each part :attr:`images` holds, without mirroring any."""
+        sizes = (len(self.y_fit), len(self.y_val), len(self.y_test))
+        return sizes + sizes[1:] if self.info.test_mirrors else sizes
+
 
 def _check_size(value, n, option):
     if value is None:
@@ -367,7 +373,8 @@ def mirror_copies(X, y, augment):
             f"mirror_copies makes mirror copies only; got {augment.name!r}. Shifts are drawn "
             "per mini-batch by the raw-pixel classifiers; pass augment.mirrors.")
     if augment.hflip:
-        X, y = np.concatenate([X, mirror_images(X)]), np.concatenate([y, y])
+        # The view, not mirror_images's copy: concatenate copies it once.
+        X, y = np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y])
     return X, y
 
 

@@ -292,7 +292,9 @@ def test_images_end_with_the_mirrors_of_the_validation_and_test_parts():
     assert len(images) == 5 and images[:3] == (split.X_fit, split.X_val, split.X_test)
     np.testing.assert_array_equal(images[3], split.X_val[:, :, ::-1])
     np.testing.assert_array_equal(images[4], split.X_test[:, :, ::-1])
-    assert len(make_split(tiny_dataset(), augment="hflip").images) == 3
+    assert split.part_sizes == tuple(len(X) for X in images)
+    plain = make_split(tiny_dataset(), augment="hflip")
+    assert len(plain.images) == 3 and plain.part_sizes == tuple(len(X) for X in plain.images)
 
 
 def test_without_test_mirrors_the_config_keeps_its_keys():
