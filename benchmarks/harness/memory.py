@@ -16,7 +16,8 @@ import contextlib
 import os
 from pathlib import Path
 
-__all__ = ["peak_rss", "reset_peak_rss", "process_peak_rss", "phase_peak", "available_memory",
+__all__ = ["peak_rss", "reset_peak_rss", "process_peak_rss", "phase_peak", "row_peak",
+           "available_memory",
            "format_bytes", "InsufficientMemoryError", "feature_blocks", "feature_width",
            "estimate_row", "check_memory", "affordable_workers", "SEARCH_COPIES"]
 
@@ -107,6 +108,25 @@ def phase_peak(record, phase):
         peak = peak_rss() if reset else None
         if peak is not None:
             record[phase] = peak
+
+
+def row_peak(peaks):
+    """A row's own peak resident bytes: the largest of its phases' peaks; None without any.
+
+    Parameters
+    ----------
+    peaks : dict or None
+        A row's ``peak_rss`` record: phase name to bytes (:func:`phase_peak`),
+        and ``"process"``, the process's peak so far, which earlier rows of
+        the same process may have set and so is left out.
+
+    Examples
+    --------
+    >>> row_peak({"features": 3, "fit": 5, "predict": 4, "process": 9}), row_peak(None)
+    (5, None)
+    """
+    phases = [v for k, v in (peaks or {}).items() if k != "process" and v is not None]
+    return max(phases) if phases else None
 
 
 def available_memory():

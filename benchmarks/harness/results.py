@@ -5,6 +5,7 @@ import pandas as pd
 
 from classifiers import Augment
 from benchmarks.harness.atomic import write_json_atomic, write_text_atomic
+from benchmarks.harness.memory import row_peak
 from benchmarks.harness.stats import mcnemar
 
 __all__ = ["rows_to_frame", "compare_best", "augment_note", "render_markdown", "write_results",
@@ -12,8 +13,8 @@ __all__ = ["rows_to_frame", "compare_best", "augment_note", "render_markdown", "
 
 SCALAR_COLUMNS = [
     "pipeline", "accuracy", "ci_low", "ci_high", "balanced_accuracy", "val_accuracy",
-    "n_features", "fit_images", "augment", "feature_time", "fit_time", "predict_time", "cache",
-    "reference", "learned", "features", "classifier",
+    "n_features", "fit_images", "augment", "feature_time", "fit_time", "predict_time",
+    "peak_rss", "cache", "reference", "learned", "features", "classifier",
 ]
 
 
@@ -28,9 +29,15 @@ def rows_to_frame(rows):
     if not rows:
         return pd.DataFrame(columns=SCALAR_COLUMNS)
     # .get: rows written before a column existed (a resumed run) leave it empty.
-    frame = pd.DataFrame([{k: r.get(k) for k in SCALAR_COLUMNS} for r in rows])
+    frame = pd.DataFrame([_scalars(r) for r in rows])
     per_class = pd.DataFrame([r["per_class_accuracy"] for r in rows]).add_prefix("acc:")
     return pd.concat([frame, per_class], axis=1)
+
+
+def _scalars(row):
+    values = {k: row.get(k) for k in SCALAR_COLUMNS}
+    values["peak_rss"] = row_peak(row.get("peak_rss"))  # bytes; the record holds each phase's
+    return values
 
 
 def _best(rows, learned):
@@ -83,6 +90,7 @@ def _display_frame(frame):
         "features s": frame["feature_time"],
         "fit s": frame["fit_time"],
         "predict s": frame["predict_time"],
+        "peak GB": pd.to_numeric(frame["peak_rss"]) / 1024 ** 3,
     })
     return shown
 
@@ -153,7 +161,10 @@ def render_markdown(frame, comparison, config):
         "images alone, drawing a fresh flip and shift of each for every mini-batch. "
         "Times are as measured when the features and "
         "the row were computed (`cache` in results.csv says what came from the cache); "
-        "`ref:` rows use only scikit-image, scikit-learn or PyTorch.",
+        "`ref:` rows use only scikit-image, scikit-learn or PyTorch. `peak GB` is the "
+        "most resident memory a row's process held in any of its phases (features, fit, "
+        "prediction; the images included; GB of 1024^3 bytes): a run that computes its rows "
+        "one at a time needs its largest row's.",
     ]
     if comparison is not None:
         verdict = ("significant at the 5% level" if comparison["p_value"] < 0.05

@@ -5,7 +5,7 @@ import pytest
 
 from benchmarks.harness import memory
 from benchmarks.harness.memory import (available_memory, format_bytes, peak_rss, phase_peak,
-                                       process_peak_rss, reset_peak_rss)
+                                       process_peak_rss, reset_peak_rss, row_peak)
 
 needs_proc = pytest.mark.skipif(peak_rss() is None or not reset_peak_rss(),
                                 reason="needs Linux's VmHWM and a writable /proc/self/clear_refs")
@@ -77,6 +77,18 @@ def test_available_memory_falls_back_to_free_pages(monkeypatch, tmp_path):
                                       (1536 * MB, "1.5 GB")])
 def test_format_bytes(n, shown):
     assert format_bytes(n) == shown
+
+
+@pytest.mark.parametrize("peaks, expected", [
+    ({"features": 3 * MB, "fit": 5 * MB, "predict": 4 * MB, "process": 9 * MB}, 5 * MB),
+    ({"features": 7 * MB, "fit": 5 * MB, "process": 7 * MB}, 7 * MB),
+    ({"fit": None, "predict": 2 * MB}, 2 * MB),
+    ({"process": 9 * MB}, None),
+    ({}, None),
+    (None, None),
+])
+def test_row_peak_is_the_largest_phase_never_the_process_so_far(peaks, expected):
+    assert row_peak(peaks) == expected
 
 
 def test_a_row_records_its_phase_peaks_and_vocabulary_time(tmp_path):

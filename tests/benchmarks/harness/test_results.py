@@ -1,5 +1,6 @@
 """benchmarks/harness/results.py (the tables and files are also checked end to end in test_runner)."""
 
+import numpy as np
 import pytest
 
 from benchmarks.harness.results import augment_note
@@ -41,3 +42,26 @@ def test_frame_of_rows_without_the_newer_columns_leaves_them_empty():
     assert frame["fit_images"].isna().all() and frame["augment"].isna().all()
     assert _display_frame(frame)["fit images"].isna().all()
     assert _display_frame(frame)["augment"].isna().all()
+
+
+def test_peak_column_is_each_row_s_largest_phase_in_gb():
+    from benchmarks.harness.results import SCALAR_COLUMNS, _display_frame, rows_to_frame
+
+    gb = 1024 ** 3
+    base = {k: 0 for k in SCALAR_COLUMNS}
+    rows = [{**base, "pipeline": "hog/svm", "per_class_accuracy": {"cat": 0.5},
+             "peak_rss": {"features": gb, "fit": 3 * gb, "predict": 2 * gb, "process": 8 * gb}},
+            {**base, "pipeline": "bovw/svm", "per_class_accuracy": {"cat": 0.5},
+             "peak_rss": None}]
+    frame = rows_to_frame(rows)
+    assert frame["peak_rss"].tolist()[0] == 3 * gb and np.isnan(frame["peak_rss"].tolist()[1])
+    shown = _display_frame(frame)["peak GB"].tolist()
+    assert shown[0] == 3.0 and np.isnan(shown[1])
+
+
+def test_results_md_explains_the_peak_column():
+    from benchmarks.harness.results import render_markdown, rows_to_frame
+
+    md = render_markdown(rows_to_frame([]), None, {"dataset": "d", "train_size": 1,
+                                                   "val_size": 0, "test_size": 1, "seed": 0})
+    assert "`peak GB` is the most resident memory a row's process held" in md

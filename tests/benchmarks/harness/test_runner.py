@@ -10,6 +10,7 @@ import benchmarks.harness.runner as runner
 import benchmarks.harness.workflow as workflow
 import pipelines
 from benchmarks.harness.cli import main
+from benchmarks.harness.memory import peak_rss, reset_peak_rss
 from benchmarks.harness.runner import run_benchmark
 from tests.benchmarks.harness._data import color_dataset
 
@@ -58,6 +59,9 @@ def test_output_files_parse(full_run):
     assert doc["comparison"]["pixels"].startswith(("pixels/", "ref:pixels/"))
     md = (out / "results.md").read_text()
     assert "| pipeline | accuracy | 95% CI |" in md and "McNemar" in md
+    assert "| predict s | peak GB |" in md
+    if peak_rss() is not None and reset_peak_rss():  # each row measured its own peak
+        assert (csv["peak_rss"] > 2**20).all()
 
 
 def test_plots_are_written(full_run):
