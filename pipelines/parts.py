@@ -28,6 +28,8 @@ SOFTMAX_PIXELS_EPOCHS, SOFTMAX_PIXELS_DECAY = 300, 0.99
 MLP_PIXELS_EPOCHS = 100
 # The linear models on features (docs/decisions.md#svm-features-100-epochs).
 SVM_FEATURE_EPOCHS, SOFTMAX_FEATURE_EPOCHS = 100, 30
+# The MLPs on features (docs/decisions.md#mlp-features-onecycle).
+MLP_FEATURE_EPOCHS, MLP_FEATURE_SCHEDULE = 60, "onecycle_cosine"
 REF_PIXELS_EPOCHS = {"linearsvc": 20, "logreg": 50, "skmlp": 30}
 #: Neighbours of the named kNN rows.
 KNN_K = 1
@@ -126,9 +128,13 @@ def classifier_for(kind, random_state, features, augment=Augment(), image_shape=
     if kind == "mlp":
         # 512 hidden units: 1024 validated better but take twice the time, more than the
         # default run can afford (docs/decisions.md#mlp-512-hidden). Raw pixels have
-        # their own epochs (docs/decisions.md#mlp-pixels-epochs).
-        return MLPClassifier((512,), max_epochs=MLP_PIXELS_EPOCHS if pixels else 60,
-                             random_state=random_state, **augment)
+        # their own epochs (docs/decisions.md#mlp-pixels-epochs); on features the rate
+        # anneals to 0 over every epoch, with no loss stop to cut the cycle short
+        # (docs/decisions.md#mlp-features-onecycle).
+        params = (dict(max_epochs=MLP_PIXELS_EPOCHS) if pixels
+                  else dict(max_epochs=MLP_FEATURE_EPOCHS, lr_schedule=MLP_FEATURE_SCHEDULE,
+                            n_iter_no_change=MLP_FEATURE_EPOCHS))
+        return MLPClassifier((512,), random_state=random_state, **params, **augment)
     if kind in ("cnn", "torchcnn"):
         # Epochs and rate fit the default run's time (docs/decisions.md#cnn-defaults).
         params = dict(max_epochs=CNN_EPOCHS, random_state=random_state, **drawn)

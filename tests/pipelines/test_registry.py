@@ -142,6 +142,19 @@ def test_every_mlp_has_512_hidden_units():
     assert pipelines.make("hog+color/mlp").named_steps["clf"].max_epochs == 60
 
 
+@pytest.mark.parametrize("name", ["hog+color/mlp", "bovw/mlp", "all/mlp"])
+def test_feature_mlps_anneal_over_every_epoch(name):
+    clf = pipelines.make(name).named_steps["clf"]
+    assert clf.lr_schedule == "onecycle_cosine"
+    # The loss stop would end the cycle before its rate has come down.
+    assert clf.n_iter_no_change >= clf.max_epochs
+
+
+def test_the_pixel_mlp_keeps_a_constant_rate_and_its_loss_stop():
+    clf = pipelines.make("pixels/mlp").named_steps["clf"]
+    assert clf.lr_schedule == "constant" and clf.n_iter_no_change < clf.max_epochs
+
+
 @pytest.mark.parametrize("pattern,expected", [
     ("hog+color/*", ["hog+color/svm", "hog+color/softmax", "hog+color/mlp"]),
     ("ref:pixels/*,pixels/svm", ["ref:pixels/linearsvc", "ref:pixels/logreg",
