@@ -33,7 +33,7 @@ from benchmarks.data.paths import cache_dir
 from benchmarks.harness.lock import FolderLockedError, hold_lock
 from benchmarks.harness.saved import DamagedFileError, load_json
 
-__all__ = ["ResultCache", "StoredArray", "open_cache", "code_fingerprint",
+__all__ = ["ResultCache", "StoredArray", "open_cache", "code_fingerprint", "settings_digest",
            "pipeline_fingerprint", "CACHE_FORMAT"]
 
 CACHE_FORMAT = 1  # written into every entry; an entry of another format is computed again
@@ -345,6 +345,12 @@ def open_cache(cache=None, enabled=True, notice=None):
     return ResultCache(folder, notice)
 
 
+def _pipeline_params(pipe):
+    """Every parameter of the pipeline, defaults included, as sorted (name, text) pairs."""
+    params = pipe.get_params(deep=True)
+    return sorted((k, _stable_repr(v)) for k, v in params.items() if k != "memory")
+
+
 def pipeline_fingerprint(pipe):
     """Every parameter of the pipeline, defaults included, the version and the code.
 
@@ -353,9 +359,26 @@ def pipeline_fingerprint(pipe):
     """
     from benchmarks import __version__
 
-    params = pipe.get_params(deep=True)
-    return (__version__, code_fingerprint(),
-            sorted((k, _stable_repr(v)) for k, v in params.items() if k != "memory"))
+    return (__version__, code_fingerprint(), _pipeline_params(pipe))
+
+
+def settings_digest(pipe):
+    """A short digest of every parameter of the pipeline (not of the code or the version).
+
+    Saved with each row and point, so that ``--resume`` refuses work done with
+    other settings of the same named row.
+
+    Examples
+    --------
+    >>> import pipelines
+    >>> a, b = pipelines.make("hog/svm"), pipelines.make("hog/svm", clf__alpha=1.0)
+    >>> settings_digest(a) == settings_digest(pipelines.make("hog/svm")), len(settings_digest(a))
+    (True, 16)
+    >>> settings_digest(a) == settings_digest(b)
+    False
+    """
+    text = json.dumps(_pipeline_params(pipe))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 _CODE_PACKAGES = ("features", "classifiers", "pipelines")

@@ -23,8 +23,9 @@ from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.saved import COUNT, POINT_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError
 from benchmarks.harness.stats import paired_difference
-from benchmarks.harness.workflow import (POINT_KEEP, Job, check_workers, job_path, load_saved,
-                                         make_splits, open_jobs, output_folder, run_jobs)
+from benchmarks.harness.workflow import (POINT_KEEP, Job, check_workers, job_config, job_path,
+                                         load_saved, make_splits, open_jobs, output_folder,
+                                         run_jobs)
 from features.checks import check_int
 
 __all__ = ["seed_sweep", "seed_differences"]
@@ -233,7 +234,8 @@ def _sweep(dataset, names, seeds, out, *, against, train_size, val_size, test_si
         splits, config = make_splits(dataset, names, train_size, val_size, test_size, seed,
                                      augment, test_mirrors=test_mirrors)
         return [Job(job_path(out, "points", name, f"seed{seed}"), name, splits[name],
-                    splits[name].config, {"seed": seed}, POINT_KEEP,
+                    job_config(splits[name].config, name, search=False), {"seed": seed},
+                    POINT_KEEP,
                     f"{name} with seed {seed}") for name in names], config
 
     # Every seed's splits once before any work, to check the saved points and the

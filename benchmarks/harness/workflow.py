@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness.atomic import check_writable, write_json_atomic
+from benchmarks.harness.cache import settings_digest
 from benchmarks.harness.plots import slug
 from benchmarks.harness.saved import equal_to, read_saved
 from benchmarks.harness.scheduler import cap_n_jobs, check_scheduler, open_scheduler
@@ -249,17 +250,20 @@ def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, s
 def job_config(config, name, search):
     """What ``name``'s saved row or point carries and ``--resume`` compares.
 
-    ``config``, with the grid a search tunes (:func:`pipelines.search_space`)
-    for a row it tunes: work saved with another grid is not resumed as if it
-    were the same.
+    ``config``, with the digest of the row's parameters as the registry makes
+    them (:func:`~benchmarks.harness.cache.settings_digest`: work saved before
+    a row's settings changed is not resumed as if it were the same), and the
+    grid a search tunes (:func:`pipelines.search_space`) for a row it tunes.
 
     Examples
     --------
-    >>> job_config({"seed": 0}, "hog/svm", search=True)
-    {'seed': 0, 'grid': {'clf__alpha': [0.0001, 0.001, 0.01]}}
-    >>> job_config({"seed": 0}, "pixels/cnn", search=True)  # not tuned
-    {'seed': 0}
+    >>> config = job_config({"seed": 0}, "hog/svm", search=True)
+    >>> config["grid"], len(config["settings"])
+    ({'clf__alpha': [0.0001, 0.001, 0.01]}, 16)
+    >>> sorted(job_config({"seed": 0}, "pixels/cnn", search=True))  # not tuned
+    ['seed', 'settings']
     """
+    config = {**config, "settings": settings_digest(pipelines.make(name))}
     if search and pipelines.get_spec(name).tuned:
         return {**config, "grid": pipelines.search_space(name)}
     return config
@@ -352,7 +356,14 @@ def load_saved(out, folder, jobs, resume, what, fields):
         doc = read_saved(job.path, fields, same)
         if doc is None:
             continue
-        if doc["config"] != job.config:
+        saved = doc["config"]
+        if "settings" not in saved:  # saved before the settings were recorded
+            saved = {**saved, "settings": job.config["settings"]}
+        elif saved["settings"] != job.config["settings"]:
+            raise ValueError(
+                f"--resume: {job.path} was computed with other settings of {job.name} (its "
+                f"parameters in this featbench differ); start a new --out folder for it.")
+        if saved != job.config:
             raise ValueError(
                 f"--resume: {job.path} was produced with {doc['config']}, not {job.config}; "
                 f"resume with the same options, or start a new --out folder.")

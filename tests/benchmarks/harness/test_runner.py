@@ -310,6 +310,37 @@ def test_resume_names_a_damaged_row_file_and_computes_that_row_again(damage, tmp
     assert json.loads(damaged.read_text())["pipeline"] == "hog/svm"  # written again, whole
 
 
+def _resumable_run(tmp_path):
+    kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
+              make_plots=False)
+    names = ["hog/svm", "color/svm"]
+    return kw, names, run_benchmark(color_dataset(), names, **kw)
+
+
+def test_resume_refuses_a_row_computed_with_other_settings_of_that_row(tmp_path, monkeypatch):
+    kw, names, _ = _resumable_run(tmp_path)
+    # The registry's settings of hog/svm change, as they do when featbench's defaults do.
+    real = pipelines.make
+    monkeypatch.setattr(pipelines, "make", lambda name, **p: real(
+        name, **({"clf__alpha": 0.5} if name == "hog/svm" else {}), **p))
+    with pytest.raises(ValueError, match=r"--resume: .*hog-svm\.json was computed with other "
+                                         r"settings of hog/svm .* start a new --out folder"):
+        run_benchmark(color_dataset(), names, resume=True, **kw)
+
+
+def test_resume_accepts_a_row_saved_before_settings_were_recorded(tmp_path, monkeypatch):
+    kw, names, first = _resumable_run(tmp_path)
+    saved = tmp_path / "r" / "rows" / "hog-svm.json"
+    doc = json.loads(saved.read_text())
+    assert len(doc["config"].pop("settings")) == 16
+    saved.write_text(json.dumps(doc))
+    computed, real = [], runner.run_pipeline
+    monkeypatch.setattr(runner, "run_pipeline",
+                        lambda name, *a, **k: computed.append(name) or real(name, *a, **k))
+    again = run_benchmark(color_dataset(), names, resume=True, **kw)
+    assert computed == [] and again["accuracy"].tolist() == first["accuracy"].tolist()
+
+
 def test_same_seed_same_predictions_in_another_process(tmp_path):
     import subprocess
     import sys
