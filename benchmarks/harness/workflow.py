@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 import pipelines
 from benchmarks.harness.atomic import check_writable, write_json_atomic
-from benchmarks.harness.cache import settings_digest
+from benchmarks.harness.fingerprint import settings_digest
 from benchmarks.harness.plots import slug
 from benchmarks.harness.saved import equal_to, read_saved
 from benchmarks.harness.scheduler import cap_n_jobs, check_scheduler, open_scheduler
@@ -158,11 +158,10 @@ def open_jobs(scheduler, total, done, desc, quiet, log, **bar_options):
 def _share_images(splits):
     """Make equal image parts of ``splits`` views of one array, in place.
 
-    The splits of one run hold the same images several times: the kNN rows'
-    fit part equals the per-batch rows', and both are the first half of the
-    feature rows' fit part (their mirrors follow). A part equal to another
-    part, or to its first rows, becomes a view of it, so the images are held
-    once (at 50,000 CIFAR-10 images, 0.3 GB less).
+    The splits of one run hold the same images several times: the kNN rows' fit part
+    equals the per-batch rows', and both are the first half of the feature rows' fit
+    part (their mirrors follow). A part equal to another part, or to its first rows,
+    becomes a view of it, so the images are held once (at 50,000 images, 0.3 GB less).
     """
     parts = sorted(((split, field) for split in splits for field in ("X_fit", "X_val", "X_test")),
                    key=lambda part: -len(getattr(*part)))
@@ -250,18 +249,14 @@ def make_splits(dataset, names, train_size=None, val_size=0.1, test_size=None, s
 def job_config(config, name, search):
     """What ``name``'s saved row or point carries and ``--resume`` compares.
 
-    ``config``, with the digest of the row's parameters as the registry makes
-    them (:func:`~benchmarks.harness.cache.settings_digest`: work saved before
-    a row's settings changed is not resumed as if it were the same), and the
-    grid a search tunes (:func:`pipelines.search_space`) for a row it tunes.
+    ``config``, with the digest of the row's parameters (:func:`settings_digest`)
+    and, for a row a search tunes, its grid (:func:`pipelines.search_space`).
 
     Examples
     --------
-    >>> config = job_config({"seed": 0}, "hog/svm", search=True)
-    >>> config["grid"], len(config["settings"])
-    ({'clf__alpha': [0.0001, 0.001, 0.01]}, 16)
-    >>> sorted(job_config({"seed": 0}, "pixels/cnn", search=True))  # not tuned
-    ['seed', 'settings']
+    >>> job_config({"seed": 0}, "hog/svm", search=True)["grid"], sorted(job_config(
+    ...     {"seed": 0}, "pixels/cnn", search=True))  # pixels/cnn is not tuned
+    ({'clf__alpha': [0.0001, 0.001, 0.01]}, ['seed', 'settings'])
     """
     config = {**config, "settings": settings_digest(pipelines.make(name))}
     if search and pipelines.get_spec(name).tuned:
@@ -288,10 +283,10 @@ POINT_KEEP = ("accuracy", "ci_low", "ci_high", "val_accuracy", "fit_images", "fi
 class Job(NamedTuple):
     """One row or point to compute, and where and how it is saved.
 
-    ``config`` is saved with it and compared by ``--resume``; ``fields`` are
-    the setting's columns of a point (``{"train_size": 500}``); ``keep``
-    names what a point keeps of its row (None: the whole row, as ``run``
-    saves it); ``label`` names it in messages ("bovw/svm at 500 images").
+    ``config`` is saved with it and compared by ``--resume``; ``fields`` are the
+    setting's columns of a point (``{"train_size": 500}``); ``keep`` names what a point
+    keeps of its row (None: the whole row, as ``run`` saves it); ``label`` names it in
+    messages ("bovw/svm at 500 images").
     """
 
     path: Path
@@ -333,9 +328,8 @@ def load_saved(out, folder, jobs, resume, what, fields):
     what : str
         The saved things' name in messages ("learning-curve points").
     fields : dict
-        What each must hold (:data:`~benchmarks.harness.saved.ROW_FIELDS` or
-        :data:`~benchmarks.harness.saved.POINT_FIELDS`); one that does not is
-        damaged: said, left out and computed again.
+        What each must hold (``saved.ROW_FIELDS`` or ``saved.POINT_FIELDS``); one
+        that does not is damaged: said, left out and computed again.
 
     Raises
     ------
@@ -356,13 +350,10 @@ def load_saved(out, folder, jobs, resume, what, fields):
         doc = read_saved(job.path, fields, same)
         if doc is None:
             continue
-        saved = doc["config"]
-        if "settings" not in saved:  # saved before the settings were recorded
-            saved = {**saved, "settings": job.config["settings"]}
-        elif saved["settings"] != job.config["settings"]:
-            raise ValueError(
-                f"--resume: {job.path} was computed with other settings of {job.name} (its "
-                f"parameters in this featbench differ); start a new --out folder for it.")
+        saved = {"settings": job.config["settings"], **doc["config"]}  # older: no digest
+        if saved["settings"] != job.config["settings"]:
+            raise ValueError(f"--resume: {job.path} was computed with other settings of "
+                             f"{job.name}; start a new --out folder for it.")
         if saved != job.config:
             raise ValueError(
                 f"--resume: {job.path} was produced with {doc['config']}, not {job.config}; "

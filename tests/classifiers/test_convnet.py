@@ -8,6 +8,7 @@ from classifiers import layers as L
 from classifiers._convnet_network import ConvNetwork
 from classifiers.gradient_check import check_gradient
 from classifiers.losses import softmax_loss
+from tests._blas import needs_split_invariant_blas
 
 FAST = dict(conv_channels=(4, 8), batch_size=8, max_epochs=3, random_state=0)
 
@@ -412,6 +413,7 @@ def _sharded_steps(pool, n_shards, negative_gamma, n=20, shape=(16, 16, 3)):
     return seen
 
 
+@needs_split_invariant_blas
 @pytest.mark.parametrize("n_shards", [2, 3, 40])
 @pytest.mark.parametrize("negative_gamma", [False, True])
 def test_shards_of_a_batch_compute_every_value_bit_for_bit(n_shards, negative_gamma):
@@ -425,6 +427,7 @@ def test_shards_of_a_batch_compute_every_value_bit_for_bit(n_shards, negative_ga
         np.testing.assert_array_equal(a, b)
 
 
+@needs_split_invariant_blas
 def test_n_jobs_gives_the_same_network_bit_for_bit():
     X, y = _images(n=40, h=16, w=16)
     fits = [ConvNetClassifier(**{**FAST, "batch_size": 16}, augment="hflip+shift",

@@ -15,6 +15,7 @@ from features._validation import to_float_images
 from features.bovw import BagOfVisualWords
 from features.words import save_words_image, words_image
 from features.pixels import RawPixels
+from tests._blas import needs_split_invariant_blas
 
 
 
@@ -411,6 +412,7 @@ def test_a_capped_fit_is_seeded(images):
     np.testing.assert_array_equal(first, BagOfVisualWords(**params).fit(images).words_)
 
 
+@needs_split_invariant_blas
 def test_n_jobs_and_blas_threads_do_not_change_a_bit():
     # 800 words and chunks of 3 images, as on CIFAR-10: sizes at which OpenBLAS's
     # two-thread matrix-vector product rounds some patches' mean distance differently,

@@ -5,6 +5,7 @@ import pytest
 
 from benchmarks.dev import cores
 from benchmarks.dev.speed import build_parser
+from tests._blas import needs_split_invariant_blas
 
 
 def _parse(*extra):
@@ -118,6 +119,7 @@ def test_the_ceiling_has_no_goal_and_runs_without_data():
     assert cores.time_phase("ceiling", 1)["wall"] > 0
 
 
+@needs_split_invariant_blas
 def test_vocabulary_fit_learns_the_same_on_two_threads_as_on_one(cifar10, monkeypatch):
     import features.bovw
     from features import BagOfVisualWords

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.pipeline import make_union
 
-from benchmarks.harness import cache, extract
+from benchmarks.harness import cache, extract, fingerprint
 from benchmarks.harness.cache import ResultCache, open_cache
 from benchmarks.harness.extract import extract_features
 from benchmarks.harness.runner import run_benchmark
@@ -76,16 +76,16 @@ def test_code_fingerprint_changes_with_any_source_file(tmp_path, monkeypatch):
     kernel = package / "sub" / "kernel.py"
     kernel.write_text("SCALE = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(cache, "_CODE_PACKAGES", ("fb_fake_kernels",))
-    cache.code_fingerprint.cache_clear()
-    before = cache.code_fingerprint()
+    monkeypatch.setattr(fingerprint, "_CODE_PACKAGES", ("fb_fake_kernels",))
+    fingerprint.code_fingerprint.cache_clear()
+    before = fingerprint.code_fingerprint()
     kernel.write_text("SCALE = 2\n")
-    cache.code_fingerprint.cache_clear()
+    fingerprint.code_fingerprint.cache_clear()
     try:
-        assert cache.code_fingerprint() != before
+        assert fingerprint.code_fingerprint() != before
     finally:
         monkeypatch.undo()
-        cache.code_fingerprint.cache_clear()
+        fingerprint.code_fingerprint.cache_clear()
 
 
 # -- nothing in the cache can run code ------------------------------------------------

@@ -31,7 +31,7 @@ DIGITS_ROWS = ["pixels/svm", "hog+color/softmax", "bovw/svm", "pixels/mlp",
                "ref:hog+color/logreg", "pixels/knn"]
 FAILING_ROWS = ["color/svm", "pixels/knn", "hog/svm"]  # pixels/knn is made to fail
 # What may differ between two runs of the same table: where and when it ran.
-_RUN_DEPENDENT = ("feature_time", "fit_time", "predict_time", "cache")
+_RUN_DEPENDENT = ("feature_time", "fit_time", "predict_time", "peak_rss", "cache")
 
 
 @pytest.fixture(scope="module")
