@@ -324,7 +324,7 @@ def test_resume_refuses_a_row_computed_with_other_settings_of_that_row(tmp_path,
     monkeypatch.setattr(pipelines, "make", lambda name, **p: real(
         name, **({"clf__alpha": 0.5} if name == "hog/svm" else {}), **p))
     with pytest.raises(ValueError, match=r"--resume: .*hog-svm\.json was computed with other "
-                                         r"settings of hog/svm .* start a new --out folder"):
+                                         r"settings of hog/svm; start a new --out folder"):
         run_benchmark(color_dataset(), names, resume=True, **kw)
 
 
