@@ -4,7 +4,8 @@ Features are the expensive part and are shared between pipelines (``hog+color``
 is in ``hog+color/svm``, ``/softmax``, ``/mlp`` and in ``all/*``), so each block
 of a pipeline's ``features`` step is cached on disk, keyed by the block's
 parameters, the images and the code that computes them. Finished rows are
-cached too, keyed by :func:`pipeline_fingerprint`, the split and ``search``.
+cached too, keyed by the pipeline's fingerprint
+(:func:`~benchmarks.harness.fingerprint.pipeline_fingerprint`), the split and ``search``.
 
 Nothing read from the cache can run code, so a cache folder that others can
 write to (a shared ``--cache-dir`` or ``$FEATBENCH_CACHE``) cannot make
@@ -27,12 +28,10 @@ import joblib
 import numpy as np
 
 from benchmarks.data.paths import cache_dir
-from benchmarks.harness.fingerprint import code_fingerprint, pipeline_fingerprint, settings_digest
 from benchmarks.harness.lock import FolderLockedError, hold_lock
 from benchmarks.harness.saved import DamagedFileError, load_json
 
-__all__ = ["ResultCache", "StoredArray", "open_cache", "code_fingerprint", "settings_digest",
-           "pipeline_fingerprint", "CACHE_FORMAT"]
+__all__ = ["ResultCache", "StoredArray", "open_cache", "CACHE_FORMAT"]
 
 CACHE_FORMAT = 1  # written into every entry; an entry of another format is computed again
 READ_ROWS = 4096  # rows per read of StoredArray.read_into

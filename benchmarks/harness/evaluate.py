@@ -16,8 +16,9 @@ from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import Pipeline
 
 import pipelines
-from benchmarks.harness.cache import ResultCache, pipeline_fingerprint
+from benchmarks.harness.cache import ResultCache
 from benchmarks.harness.extract import extract_features
+from benchmarks.harness.fingerprint import pipeline_fingerprint
 from benchmarks.harness.fitting import fit_head, predict_chunked
 from benchmarks.harness.memory import SEARCH_COPIES, affordable_workers
 from benchmarks.harness.memory import phase_peak, process_peak_rss

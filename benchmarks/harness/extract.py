@@ -11,7 +11,7 @@ import time
 import numpy as np
 from sklearn.base import clone
 
-from benchmarks.harness.cache import code_fingerprint
+from benchmarks.harness.fingerprint import code_fingerprint
 from benchmarks.harness.memory import feature_blocks
 
 __all__ = ["extract_features"]

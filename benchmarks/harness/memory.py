@@ -17,9 +17,9 @@ import os
 from pathlib import Path
 
 __all__ = ["peak_rss", "reset_peak_rss", "process_peak_rss", "phase_peak", "row_peak",
-           "available_memory",
-           "format_bytes", "InsufficientMemoryError", "feature_blocks", "feature_width",
-           "estimate_row", "check_memory", "affordable_workers", "SEARCH_COPIES"]
+           "available_memory", "format_bytes", "InsufficientMemoryError", "feature_blocks",
+           "feature_width", "estimate_row", "check_memory", "affordable_workers",
+           "SEARCH_COPIES"]
 
 _STATUS = Path("/proc/self/status")
 _CLEAR_REFS = Path("/proc/self/clear_refs")

@@ -49,7 +49,7 @@ def test_row_cache_key_has_no_memory_addresses_for_any_pipeline():
     import re
 
     import pipelines
-    from benchmarks.harness.cache import pipeline_fingerprint
+    from benchmarks.harness.fingerprint import pipeline_fingerprint
 
     for name in pipelines.available():
         pipe = pipelines.make(name, image_shape=(32, 32, 3), random_state=0)
