@@ -51,7 +51,7 @@ from scipy import sparse
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._chunks import iter_chunks
+from ._chunks import iter_chunks, pixel_chunk_size
 from .threads import blas_limit, chunk_blas_threads, n_workers, thread_map
 from ._validation import check_image_shape, check_images, output_dtype, to_float_images
 from .checks import check_int, check_n_jobs
@@ -102,6 +102,10 @@ class ImageTransformerMixin(TransformerMixin):
     # What the chunks spend their time on, for the thread policy
     # (features.threads.chunk_blas_threads): None, no product to speak of.
     _chunk_products = None
+
+    #: Pixels per chunk when ``chunk_size`` is None (None: the whole batch in one
+    #: chunk). Per-pixel kernels set :data:`features._chunks.CHUNK_PIXELS`.
+    _chunk_pixels = None
 
     def _check_images_kwargs(self):
         return {}
@@ -292,8 +296,14 @@ class ImageTransformerMixin(TransformerMixin):
         return np.dtype(np.float64) if np.dtype(dtype).kind in "biu" else output_dtype(dtype)
 
     def _default_chunk_size(self, n_images, work_dtype):
-        """Images per chunk when ``chunk_size`` is None: the whole batch."""
-        return n_images
+        """Images per chunk when ``chunk_size`` is None.
+
+        The whole batch, or as many images as hold ``_chunk_pixels`` pixels
+        where a kernel sets it (:func:`features._chunks.pixel_chunk_size`).
+        """
+        if self._chunk_pixels is None:
+            return n_images
+        return pixel_chunk_size(self.image_shape_, self._chunk_pixels)
 
     def _chunk_blas_limit(self, workers):
         """BLAS threads while chunks run on ``workers`` threads (None: no cap)."""

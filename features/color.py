@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
+from ._chunks import CHUNK_PIXELS
 from ._hsv_bins import bin_indices, rgb_to_hsv
 from ._hue_table import MAX_TABLE_BINS, cached_hue_table, color_keys, hue_table
 from ._validation import to_float_images
@@ -93,9 +94,11 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
         False: one histogram per channel, concatenated (``len(channels) *
         bins`` features). True: one histogram over the combinations of the
         channels' bins (``bins ** len(channels)`` features).
-    chunk_size : int, default=256
-        Images processed at once. Bounds the memory of intermediate arrays;
-        chunks that stay in the CPU cache are also faster than big ones.
+    chunk_size : int or None, default=None
+        Images processed at once; None: as many as hold 65,536 pixels (64
+        images of 32 x 32), at least one. Bounds the memory of intermediate
+        arrays; chunks that stay in a core's cache are also faster
+        than big ones.
     n_jobs : int or None, default=None
         Threads that process chunks in parallel; None means 1 (unless in a
         joblib ``parallel_config`` context), -1 all cores.
@@ -133,9 +136,10 @@ class ColorHistogram(ImageTransformerMixin, BaseEstimator):
     """
 
     _fit_uses_images = False  # fit only validates and records the image shape
+    _chunk_pixels = CHUNK_PIXELS
 
     def __init__(self, color_space="hsv", channels=(0,), bins=10, joint=False,
-                 chunk_size=256, n_jobs=None):
+                 chunk_size=None, n_jobs=None):
         self.color_space = color_space
         self.channels = channels
         self.bins = bins

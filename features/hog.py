@@ -18,6 +18,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
+from ._chunks import CHUNK_PIXELS
 from ._hog_bins import orientation_bins, orientation_edges
 from ._hog_gradients import (centered_gradients, integer_exact_angles,
                              integer_gray_gradients, luma_scale)
@@ -154,10 +155,11 @@ class HOG(ImageTransformerMixin, BaseEstimator):
         :func:`skimage.color.rgb2gray` (RGB input) or of the single channel.
         ``"dominant"``: per pixel, the gradient of the channel with the largest
         gradient magnitude (any number of channels).
-    chunk_size : int, default=256
-        Images processed at once. Bounds the memory of intermediate arrays
-        (about 100 bytes per pixel); chunks that stay in the CPU cache are
-        also faster than big ones.
+    chunk_size : int or None, default=None
+        Images processed at once; None: as many as hold 65,536 pixels (64
+        images of 32 x 32), at least one. Bounds the memory of intermediate
+        arrays (about 100 bytes per pixel); chunks that stay in a core's cache are also faster
+        than big ones.
     n_jobs : int or None, default=None
         Threads that process chunks in parallel; None means 1 (unless in a
         joblib ``parallel_config`` context), -1 all cores.
@@ -196,10 +198,11 @@ class HOG(ImageTransformerMixin, BaseEstimator):
 
     # The luminance is one small matrix-vector product per chunk.
     _chunk_products = False  # small products among element-wise passes
+    _chunk_pixels = CHUNK_PIXELS
 
     def __init__(self, orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2),
                  block_norm="L2-Hys", transform_sqrt=False, color="gray",
-                 chunk_size=256, n_jobs=None):
+                 chunk_size=None, n_jobs=None):
         self.orientations = orientations
         self.pixels_per_cell = pixels_per_cell
         self.cells_per_block = cells_per_block

@@ -32,11 +32,17 @@ def pipeline_fingerprint(pipe):
     return (__version__, code_fingerprint(), _pipeline_params(pipe))
 
 
+#: Parameters that choose how the work runs, never what it computes (the features
+#: are the same bit for bit for any chunk size; see the transformers' tests).
+_EXECUTION_PARAMS = frozenset({"n_jobs", "chunk_size", "verbose"})
+
+
 def settings_digest(pipe):
-    """A short digest of every parameter of the pipeline (not of the code or the version).
+    """A short digest of the pipeline's parameters (not of the code or the version).
 
     Saved with each row and point, so that ``--resume`` refuses work done with
-    other settings of the same named row.
+    other settings of the same named row. Parameters that only choose how the
+    work runs (``n_jobs``, ``chunk_size``, ``verbose``) are left out.
 
     Examples
     --------
@@ -46,8 +52,12 @@ def settings_digest(pipe):
     (True, 16)
     >>> settings_digest(a) == settings_digest(b)
     False
+    >>> settings_digest(a) == settings_digest(pipelines.make("hog/svm", features__n_jobs=2))
+    True
     """
-    text = json.dumps(_pipeline_params(pipe))
+    params = [(k, v) for k, v in _pipeline_params(pipe)
+              if k.rpartition("__")[2] not in _EXECUTION_PARAMS]
+    text = json.dumps(params)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

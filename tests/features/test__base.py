@@ -131,6 +131,31 @@ def test_transform_hooks_in_order_with_their_arguments(chunk_size, n_jobs, chunk
     assert sorted(v for hook, v in est.seen[len(expected):]) == sorted(chunks)
 
 
+class PixelBudgetMeanColor(MeanColor):
+    """MeanColor whose default chunk holds 40 pixels, recording the chunks it saw."""
+
+    _chunk_pixels = 40
+
+    def __init__(self, chunk_size=None, n_jobs=None):
+        super().__init__(chunk_size, n_jobs)
+        self.chunks = []
+
+    def _transform_chunk(self, images):
+        self.chunks.append(images.shape[0])
+        return super()._transform_chunk(images)
+
+
+@pytest.mark.parametrize("shape, chunk_size, chunks", [
+    ((4, 5, 3), None, [2, 2, 2, 1]), ((2, 2, 3), None, [7]), ((9, 9, 1), None, [1] * 7),
+    ((4, 5, 3), 3, [3, 3, 1]),
+])
+def test_pixel_budget_sets_the_default_chunk(shape, chunk_size, chunks):
+    X = np.random.default_rng(2).random((7,) + shape)
+    est = PixelBudgetMeanColor(chunk_size=chunk_size).fit(X)
+    np.testing.assert_allclose(est.transform(X), X.mean(axis=(1, 2)))
+    assert est.chunks == chunks
+
+
 def test_check_transform_params_runs_before_the_batch_is_checked():
     class Strict(MeanColor):
         def _check_transform_params(self):

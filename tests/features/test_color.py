@@ -213,6 +213,15 @@ def test_8bit_hue_table_path_equals_the_float_path(real_images, params, monkeypa
     np.testing.assert_array_equal(hist.transform(real_images), float_path)
 
 
+@pytest.mark.parametrize("params", [dict(), dict(channels=(0, 1, 2), joint=True)])
+@pytest.mark.parametrize("chunk_size, n_jobs", [(None, None), (None, 2), (7, 2), (1, -1)])
+def test_chunking_and_threads_do_not_change_the_result(real_images, params, chunk_size, n_jobs):
+    whole = ColorHistogram(chunk_size=1000, **params).fit_transform(real_images)
+    got = ColorHistogram(chunk_size=chunk_size, n_jobs=n_jobs, **params).fit_transform(real_images)
+    assert ColorHistogram().chunk_size is None
+    np.testing.assert_array_equal(got, whole)
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.intp])
 @pytest.mark.parametrize("m", [8, 1024, 2040, 2048, 4096 + 8, 12])
 @pytest.mark.parametrize("n_values", [1, 10, 16, 300])

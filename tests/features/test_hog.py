@@ -134,12 +134,18 @@ def test_small_gray_digits_with_scaled_cells():
     assert np.abs(got - expected).max() <= TOL
 
 
-@pytest.mark.parametrize("chunk_size, n_jobs", [(7, None), (1, 2), (16, -1)])
+@pytest.mark.parametrize("chunk_size, n_jobs", [(7, None), (1, 2), (16, -1), (None, 2)])
 def test_chunking_and_threads_do_not_change_the_result(real_images, chunk_size, n_jobs):
-    X = real_images[:30]
+    X = real_images[:150]
     whole = HOG(chunk_size=1000).fit_transform(X)
     chunked = HOG(chunk_size=chunk_size, n_jobs=n_jobs).fit_transform(X)
     np.testing.assert_array_equal(whole, chunked)
+
+
+@pytest.mark.parametrize("shape, chunk", [((32, 32, 3), 64), ((8, 8), 1024), ((300, 300), 1)])
+def test_default_chunk_holds_the_pixel_budget(shape, chunk):
+    hog = HOG(pixels_per_cell=(2, 2)).fit(np.zeros((1,) + shape))
+    assert hog.chunk_size is None and hog._default_chunk_size(10, np.float64) == chunk
 
 
 def test_feature_names_are_unique_and_match_the_output_width():

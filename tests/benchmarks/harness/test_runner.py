@@ -328,6 +328,20 @@ def test_resume_refuses_a_row_computed_with_other_settings_of_that_row(tmp_path,
         run_benchmark(color_dataset(), names, resume=True, **kw)
 
 
+@pytest.mark.parametrize("execution", [{"features__chunk_size": 3}, {"features__n_jobs": 2}])
+def test_resume_keeps_a_row_whose_defaults_changed_only_in_how_it_runs(tmp_path, monkeypatch,
+                                                                       execution):
+    kw, names, first = _resumable_run(tmp_path)
+    real = pipelines.make
+    monkeypatch.setattr(pipelines, "make", lambda name, **p: real(
+        name, **(execution if name == "hog/svm" else {}), **p))
+    computed, run = [], runner.run_pipeline
+    monkeypatch.setattr(runner, "run_pipeline",
+                        lambda name, *a, **k: computed.append(name) or run(name, *a, **k))
+    again = run_benchmark(color_dataset(), names, resume=True, **kw)
+    assert computed == [] and again["accuracy"].tolist() == first["accuracy"].tolist()
+
+
 def test_resume_accepts_a_row_saved_before_settings_were_recorded(tmp_path, monkeypatch):
     kw, names, first = _resumable_run(tmp_path)
     saved = tmp_path / "r" / "rows" / "hog-svm.json"
