@@ -32,8 +32,8 @@ def pipeline_fingerprint(pipe):
     return (__version__, code_fingerprint(), _pipeline_params(pipe))
 
 
-#: Parameters that choose how the work runs, never what it computes (the features
-#: are the same bit for bit for any chunk size; see the transformers' tests).
+#: Parameters that choose how the work runs, not what it computes: the same numbers,
+#: bit for bit where the BLAS gives a product's rows the same bits in any block.
 _EXECUTION_PARAMS = frozenset({"n_jobs", "chunk_size", "verbose"})
 
 
