@@ -283,6 +283,29 @@ def _row_with(key, value):
     return lambda doc: json.dumps({**doc, key: value})
 
 
+def _resumable_run(tmp_path):
+    """The options, rows and table of a run saved in ``tmp_path`` to resume."""
+    kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
+              make_plots=False)
+    names = ["hog/svm", "color/svm"]
+    return kw, names, run_benchmark(color_dataset(), names, **kw)
+
+
+def _record_computed(monkeypatch):
+    """The names of the rows computed from now on (not loaded from saved files)."""
+    computed, real = [], runner.run_pipeline
+    monkeypatch.setattr(runner, "run_pipeline",
+                        lambda name, *a, **k: computed.append(name) or real(name, *a, **k))
+    return computed
+
+
+def _change_registry(monkeypatch, name, params):
+    """The registry builds ``name`` with ``params``, as when featbench's defaults change."""
+    real = pipelines.make
+    monkeypatch.setattr(pipelines, "make", lambda row, **p: real(
+        row, **(params if row == name else {}), **p))
+
+
 @pytest.mark.parametrize("damage", [
     '{"pipeline": "hog/svm", "accur', "[]", "\udcff", _DEEP,
     _row_without("per_class_accuracy"), _row_without("accuracy"), _row_with("accuracy", "0.5"),
@@ -291,17 +314,12 @@ def _row_with(key, value):
         "no-accuracy", "string-accuracy", "accuracy-out-of-range", "another-pipeline"])
 def test_resume_names_a_damaged_row_file_and_computes_that_row_again(damage, tmp_path,
                                                                      capsys, monkeypatch):
-    kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
-              make_plots=False)
-    names = ["hog/svm", "color/svm"]
-    first = run_benchmark(color_dataset(), names, **kw)
+    kw, names, first = _resumable_run(tmp_path)
     damaged = tmp_path / "r" / "rows" / "hog-svm.json"
     if callable(damage):
         damage = damage(json.loads(damaged.read_text()))
     damaged.write_bytes(damage.encode("utf-8", "surrogateescape"))
-    computed, real = [], runner.run_pipeline
-    monkeypatch.setattr(runner, "run_pipeline",
-                        lambda name, *a, **k: computed.append(name) or real(name, *a, **k))
+    computed = _record_computed(monkeypatch)
     again = run_benchmark(color_dataset(), names, resume=True, **kw)
     assert computed == ["hog/svm"]
     err = capsys.readouterr().err
@@ -310,19 +328,9 @@ def test_resume_names_a_damaged_row_file_and_computes_that_row_again(damage, tmp
     assert json.loads(damaged.read_text())["pipeline"] == "hog/svm"  # written again, whole
 
 
-def _resumable_run(tmp_path):
-    kw = dict(val_size=15, out=tmp_path / "r", cache_dir=tmp_path / "c", quiet=True,
-              make_plots=False)
-    names = ["hog/svm", "color/svm"]
-    return kw, names, run_benchmark(color_dataset(), names, **kw)
-
-
 def test_resume_refuses_a_row_computed_with_other_settings_of_that_row(tmp_path, monkeypatch):
     kw, names, _ = _resumable_run(tmp_path)
-    # The registry's settings of hog/svm change, as they do when featbench's defaults do.
-    real = pipelines.make
-    monkeypatch.setattr(pipelines, "make", lambda name, **p: real(
-        name, **({"clf__alpha": 0.5} if name == "hog/svm" else {}), **p))
+    _change_registry(monkeypatch, "hog/svm", {"clf__alpha": 0.5})
     with pytest.raises(ValueError, match=r"--resume: .*hog-svm\.json was computed with other "
                                          r"settings of hog/svm; start a new --out folder"):
         run_benchmark(color_dataset(), names, resume=True, **kw)
@@ -332,12 +340,8 @@ def test_resume_refuses_a_row_computed_with_other_settings_of_that_row(tmp_path,
 def test_resume_keeps_a_row_whose_defaults_changed_only_in_how_it_runs(tmp_path, monkeypatch,
                                                                        execution):
     kw, names, first = _resumable_run(tmp_path)
-    real = pipelines.make
-    monkeypatch.setattr(pipelines, "make", lambda name, **p: real(
-        name, **(execution if name == "hog/svm" else {}), **p))
-    computed, run = [], runner.run_pipeline
-    monkeypatch.setattr(runner, "run_pipeline",
-                        lambda name, *a, **k: computed.append(name) or run(name, *a, **k))
+    _change_registry(monkeypatch, "hog/svm", execution)
+    computed = _record_computed(monkeypatch)
     again = run_benchmark(color_dataset(), names, resume=True, **kw)
     assert computed == [] and again["accuracy"].tolist() == first["accuracy"].tolist()
 
@@ -348,9 +352,7 @@ def test_resume_accepts_a_row_saved_before_settings_were_recorded(tmp_path, monk
     doc = json.loads(saved.read_text())
     assert len(doc["config"].pop("settings")) == 16
     saved.write_text(json.dumps(doc))
-    computed, real = [], runner.run_pipeline
-    monkeypatch.setattr(runner, "run_pipeline",
-                        lambda name, *a, **k: computed.append(name) or real(name, *a, **k))
+    computed = _record_computed(monkeypatch)
     again = run_benchmark(color_dataset(), names, resume=True, **kw)
     assert computed == [] and again["accuracy"].tolist() == first["accuracy"].tolist()
 
