@@ -5,12 +5,9 @@ Each block of features comes from the cache when it can
 they load. A finished row is cached too, so a second identical run loads it.
 """
 
-import contextlib
 import time
 
-import joblib
 import numpy as np
-from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import ParameterGrid
 from sklearn.pipeline import Pipeline
@@ -20,13 +17,14 @@ from benchmarks.harness.cache import ResultCache
 from benchmarks.harness.extract import extract_features
 from benchmarks.harness.fingerprint import pipeline_fingerprint
 from benchmarks.harness.fitting import fit_head, predict_chunked
-from benchmarks.harness.memory import SEARCH_COPIES, affordable_workers
 from benchmarks.harness.memory import phase_peak, process_peak_rss
 from benchmarks.harness.saved import ROW_FIELDS, check_fields
+from benchmarks.harness.search import SearchCells, search_head
 from benchmarks.harness.stats import per_class_accuracy, wilson_interval
-from features.threads import classifier_threads, n_workers
+from features.threads import classifier_threads
 
 __all__ = ["run_pipeline"]
+
 
 def _jsonable(params):
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
@@ -37,65 +35,28 @@ def _mirror_parts(F):
     return tuple(F[3:]) or (None, None)
 
 
-def _validation_score(head, params, F_fit, y_fit, F_val, y_val, F_val_mirrored=None):
-    """Accuracy on the validation part of ``head`` with ``params``, fitted on the fit part.
-
-    Fitted as the winner is refitted (:func:`fit_head`), on one copy of the fit
-    part that it scales in place; the validation part (with its mirrors' features
-    where given) is predicted from copies of its blocks. The parts every setting
-    reads stay as they are.
-    """
-    fitted = fit_head(clone(head).set_params(**params), np.array(F_fit), y_fit)
-    return float(np.mean(predict_chunked(fitted, F_val, copy=True, mirrored=F_val_mirrored)
-                         == y_val))
-
-
-def _search_head(head, space, F, split, n_jobs, search_backend=None):
-    """Best validation accuracy and settings of ``head``'s grid ``space`` on features ``F``.
-
-    Each setting is fitted on the fit part and scored on the validation part,
-    as ``GridSearchCV`` with that one predefined split would, without stacking
-    the two parts into one more copy; the first best setting in the grid's
-    order wins.
-    """
-    grid = list(ParameterGrid(space))
-    # No more workers than the grid has points, nor than memory holds: each copies
-    # the fit features (to scale them in place).
-    workers = 1 if n_jobs is None else n_workers(n_jobs, len(grid))
-    workers = affordable_workers(workers, SEARCH_COPIES * F[0].nbytes,
-                                 shared=F[0].nbytes + F[1].nbytes)
-    if "n_jobs" in head.named_steps["clf"].get_params():
-        # The fits share the row's cores; on a cluster each runs on a worker of one thread.
-        head = clone(head).set_params(clf__n_jobs=1 if search_backend is not None
-                                      else classifier_threads(n_jobs, workers))
-    with (joblib.parallel_config(backend=search_backend) if search_backend is not None
-          else contextlib.nullcontext()):
-        scores = joblib.Parallel(n_jobs=workers)(
-            joblib.delayed(_validation_score)(head, params, F[0], split.y_fit, F[1], split.y_val,
-                                              _mirror_parts(F)[0])
-            for params in grid)
-    best = int(np.argmax(scores))
-    return scores[best], grid[best]
-
-
 def _features_and_settings(pipe, split, cache, space, n_jobs, progress, timings,
-                           search_backend=None):
+                           search_backend=None, cells=None):
     """The features of the best feature setting of ``space`` and the best head settings.
 
     Without a search (``space`` None) the pipeline's own features and no
     settings. With one, each feature setting (a vocabulary's size) is
-    extracted in turn and the classifier's grid searched on it; the first
-    best validation accuracy wins, and the features of the winner are
-    extracted again (from the cache) unless they are the last ones.
+    extracted in turn and the classifier's grid searched on it
+    (:func:`~benchmarks.harness.search.search_head`, its scores kept in
+    ``cells``); the first best validation accuracy wins, and the features of
+    the winner are extracted again (from the cache) unless they are the last
+    ones.
 
     Returns
     -------
-    F, feature_seconds, cached, settings, search_seconds
+    F, feature_seconds, cached, settings, search_seconds, fitted
+        ``fitted``: the winner's head as the search fitted it, or None (no
+        search, or a head to fit again).
     """
     if space is None:
         F, seconds, cached = extract_features(pipe.named_steps["features"], split, cache,
                                               n_jobs, progress, timings)
-        return F, seconds, cached, {}, 0.0
+        return F, seconds, cached, {}, 0.0, None
     feature_space, head_space = pipelines.split_space(space)
     head = Pipeline(pipe.steps[1:])
     best, total, searching, all_cached = None, 0.0, 0.0, True
@@ -107,17 +68,17 @@ def _features_and_settings(pipe, split, cache, space, n_jobs, progress, timings,
         total, all_cached = total + seconds, all_cached and cached
         if progress is not None:
             progress.set_postfix_str("fit: search")
-        start = time.perf_counter()
-        score, head_settings = _search_head(head, head_space, F, split, n_jobs, search_backend)
-        searching += time.perf_counter() - start
+        score, head_settings, fitted, seconds = search_head(
+            head, head_space, F, split, n_jobs, search_backend, cells, fixed=settings)
+        searching += seconds
         if best is None or score > best[0]:
-            best = (score, settings, head_settings)
+            best = (score, settings, head_settings, fitted)
     if best[1] != candidates[-1]:
         del F  # before the winner's features are read again
         pipe.set_params(**best[1])
         F, _, _ = extract_features(pipe.named_steps["features"], split, cache, n_jobs,
                                    progress, None)
-    return F, total, all_cached, {**best[1], **best[2]}, searching
+    return F, total, all_cached, {**best[1], **best[2]}, searching, best[3]
 
 
 def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None,
@@ -126,9 +87,9 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
 
     A result row is cached on disk keyed by the pipeline's parameters, the
     split (its arrays and ``config``, augmentation included) and the grid
-    of the search (if any);
-    a miss still reuses cached feature blocks, so a new classifier parameter
-    costs only the classifier's fit.
+    of the search (if any); a miss still reuses cached feature blocks and
+    search scores, so a new classifier parameter costs only the
+    classifier's fit.
 
     Parameters
     ----------
@@ -144,7 +105,12 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
         it was and ``best_params`` what was chosen. A vocabulary's size in the
         grid means its features are extracted once per size (cached blocks
         are read), the classifier's grid searched on each; ``feature_time``
-        is then their sum and ``fit_time`` includes the searches.
+        is then their sum and ``fit_time`` includes the searches. Each
+        setting's validation score is cached as it lands, so a search
+        stopped part-way resumes at the settings it had not scored (their
+        recorded seconds count in ``fit_time``); the winner's fitted head
+        serves the row unless it holds its training set (kNN), which is
+        fitted again (:mod:`~benchmarks.harness.search`).
     n_jobs : int or None, default=None
         Threads of the feature extractors, workers of the search.
     progress : tqdm or None, default=None
@@ -172,13 +138,17 @@ def run_pipeline(name, split, cache, *, search=False, n_jobs=None, progress=None
     pipe = pipelines.make(name, image_shape=split.X_fit.shape[1:], random_state=info.seed,
                           augment=info.augment if info.in_batches else "none")
     # The grid is in the key: a row tuned on another grid is computed anew.
-    key, found = cache.lookup("rows", ("row", name, pipeline_fingerprint(pipe), split,
+    fingerprint = pipeline_fingerprint(pipe)
+    key, found = cache.lookup("rows", ("row", name, fingerprint, split,
                                        space if search else False),
                               _row_checker(name, split), what=f"row {name}")
     if found is not None:
         row = dict(found[0], cache="row")
     else:
-        row = _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend)
+        # Each setting's score is kept as it lands, so a stopped search resumes there.
+        cells = SearchCells(cache, name, fingerprint, split) if search else None
+        row = _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend,
+                        cells)
         cache.store("rows", key, row)
     # Raw-pixel and feature rows of one run are augmented differently: mirror copies
     # (counted in fit_images) or flips and shifts drawn per mini-batch (not counted).
@@ -210,7 +180,8 @@ def _report_epochs(clf, progress):
     clf.set_params(epoch_callback=show)
 
 
-def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=None):
+def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=None,
+              cells=None):
     """One row computed; ``space`` is the grid a search tunes, None without a search."""
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
@@ -220,16 +191,21 @@ def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=
     if "n_jobs" in pipe.named_steps["clf"].get_params():
         pipe.set_params(clf__n_jobs=classifier_threads(n_jobs))
     with phase_peak(peaks, "features"):
-        F, feature_time, cached, best, search_time = _features_and_settings(
-            pipe, split, block_cache, space, n_jobs, progress, timings, search_backend)
+        F, feature_time, cached, best, search_time, fitted = _features_and_settings(
+            pipe, split, block_cache, space, n_jobs, progress, timings, search_backend, cells)
     if progress is not None:
         progress.set_postfix_str("fit")
         _report_epochs(pipe.named_steps["clf"], progress)
     with phase_peak(peaks, "fit"):
         start = time.perf_counter()
-        # Refit on the fit part only, so the validation score stays honest.
-        head = fit_head(Pipeline(pipe.steps[1:]).set_params(**pipelines.split_space(best)[1]),
-                        F[0], split.y_fit)
+        if fitted is not None:  # the search's fit of the winner, on the same fit part
+            head = fitted
+            if "n_jobs" in head.named_steps["clf"].get_params():
+                head.set_params(clf__n_jobs=pipe.named_steps["clf"].n_jobs)
+        else:
+            # Fitted on the fit part only, so the validation score stays honest.
+            head = fit_head(Pipeline(pipe.steps[1:]).set_params(
+                **pipelines.split_space(best)[1]), F[0], split.y_fit)
         fit_time = search_time + time.perf_counter() - start
     with phase_peak(peaks, "predict"):
         start = time.perf_counter()

@@ -152,75 +152,18 @@ def test_a_search_starts_one_worker_where_memory_holds_one(monkeypatch):
     assert _RecordingParallel.seen == [1]
 
 
-def test_search_equals_grid_search_cv_on_the_predefined_split():
-    from sklearn.model_selection import GridSearchCV, PredefinedSplit
-    from sklearn.pipeline import Pipeline
-
-    from benchmarks.harness.evaluate import _search_head
-
-    split = make_split(tiny_dataset(), val_size=12, augment="none")
-    rng = np.random.RandomState(0)
-    F = (rng.standard_normal((len(split.y_fit), 6)), rng.standard_normal((len(split.y_val), 6)))
-    head = Pipeline(pipelines.make("hog/svm", image_shape=(8, 8, 3), random_state=0).steps[1:])
-    space = {"clf__alpha": [1e-4, 1e-2, 1.0, 10.0]}
-    fold = np.r_[np.full(len(split.y_fit), -1), np.zeros(len(split.y_val), dtype=int)]
-    reference = GridSearchCV(head, space, cv=PredefinedSplit(fold), refit=False).fit(
-        np.vstack(F), np.concatenate([split.y_fit, split.y_val]))
-    score, params = _search_head(head, space, F, split, n_jobs=2)
-    assert score == pytest.approx(reference.best_score_, abs=1e-12)
-    assert params == reference.best_params_
-
-
-def test_a_search_leaves_the_features_it_shares_unscaled():
-    from sklearn.pipeline import Pipeline
-
-    from benchmarks.harness.evaluate import _search_head
-
-    split = make_split(tiny_dataset(), val_size=12, augment="none")
-    rng = np.random.RandomState(0)
-    F = (rng.standard_normal((len(split.y_fit), 6)) * 3 + 5,
-         rng.standard_normal((len(split.y_val), 6)) * 3 + 5)
-    before = tuple(part.copy() for part in F)
-    head = Pipeline(pipelines.make("hog/svm", image_shape=(8, 8, 3), random_state=0).steps[1:])
-    _search_head(head, {"clf__alpha": [1e-4, 1e-2]}, F, split, n_jobs=None)
-    for part, kept in zip(F, before):
-        np.testing.assert_array_equal(part, kept)
-
-
-def test_a_search_fit_holds_one_copy_of_the_fit_features():
-    import tracemalloc
-
-    from sklearn.pipeline import Pipeline
-
-    from benchmarks.harness.evaluate import _validation_score
-    from benchmarks.harness.memory import SEARCH_COPIES
-
-    rng = np.random.RandomState(0)
-    F_fit = rng.standard_normal((20000, 60)).astype(np.float32)
-    y = np.arange(20000) % 3
-    head = Pipeline(pipelines.make("hog/svm", image_shape=(8, 8, 3), random_state=0).steps[1:])
-    tracemalloc.start()
-    try:
-        _validation_score(head, {"clf__max_epochs": 1}, F_fit, y, F_fit[:100], y[:100])
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    # Its copy of the fit part and blocks of rows; GridSearchCV's fit held 2.25 copies.
-    assert F_fit.nbytes <= peak < 1.5 * F_fit.nbytes <= SEARCH_COPIES * F_fit.nbytes
-
-
 def test_a_rows_validation_accuracy_is_its_searchs_best_score(monkeypatch):
     from benchmarks.harness import evaluate
 
     best = []
-    real = evaluate._search_head
+    real = evaluate.search_head
 
     def search_head(*args, **kwargs):
-        score, settings = real(*args, **kwargs)
-        best.append(score)
-        return score, settings
+        found = real(*args, **kwargs)
+        best.append(found[0])
+        return found
 
-    monkeypatch.setattr(evaluate, "_search_head", search_head)
+    monkeypatch.setattr(evaluate, "search_head", search_head)
     split = make_split(tiny_dataset(), val_size=12, augment="none")
     row = run_pipeline("hog/svm", split, open_cache(enabled=False), search=True)
     assert row["val_accuracy"] == best[0]
