@@ -8,8 +8,9 @@ the steps the three share, from the splits to the saved rows and points, are
 :mod:`~benchmarks.harness.lock`) ->
 :mod:`~benchmarks.harness.split` (fit, validation and test parts, augmented
 by :mod:`~benchmarks.harness.augment`) -> :mod:`~benchmarks.harness.evaluate`
-(one row: features from :mod:`~benchmarks.harness.cache`, fit, predict,
-score with :mod:`~benchmarks.harness.stats`) -> :mod:`~benchmarks.harness.results`
+(one row: features from :mod:`~benchmarks.harness.cache`, a grid searched by
+:mod:`~benchmarks.harness.search`, fit, predict, score with
+:mod:`~benchmarks.harness.stats`) -> :mod:`~benchmarks.harness.results`
 and :mod:`~benchmarks.harness.plots`, written by :mod:`~benchmarks.harness.atomic`.
 Which rows read raw pixels, how each is augmented and whether its features are
 cached is asked of :class:`pipelines.PipelineSpec`, never decided here. Where the

@@ -5,7 +5,8 @@ is in ``hog+color/svm``, ``/softmax``, ``/mlp`` and in ``all/*``), so each block
 of a pipeline's ``features`` step is cached on disk, keyed by the block's
 parameters, the images and the code that computes them. Finished rows are
 cached too, keyed by the pipeline's fingerprint
-(:func:`~benchmarks.harness.fingerprint.pipeline_fingerprint`), the split and ``search``.
+(:func:`~benchmarks.harness.fingerprint.pipeline_fingerprint`), the split and ``search``,
+and so is each validation score of a search (:mod:`~benchmarks.harness.search`).
 
 Nothing read from the cache can run code, so a cache folder that others can
 write to (a shared ``--cache-dir`` or ``$FEATBENCH_CACHE``) cannot make
