@@ -8,7 +8,7 @@ CIFAR_HINT = (
 )
 
 
-def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False):
+def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False, n_jobs=None):
     """Load the dataset a ``--dataset`` option names.
 
     Parameters
@@ -23,6 +23,8 @@ def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False):
     skip_unreadable : bool, default=False
         ``--skip-unreadable``: for ``folder:PATH`` only, skip the files that
         cannot be read as images (see :func:`~benchmarks.data.image_folder.load_image_folder`).
+    n_jobs : int or None, default=None
+        ``--n-jobs``: for ``folder:PATH``, the processes that decode the images.
 
     Returns
     -------
@@ -65,7 +67,8 @@ def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False):
     if isinstance(spec, str) and spec.startswith("folder:") and len(spec) > len("folder:"):
         from benchmarks.data.image_folder import load_image_folder
 
-        return load_image_folder(spec[len("folder:"):], skip_unreadable=skip_unreadable)
+        return load_image_folder(spec[len("folder:"):], skip_unreadable=skip_unreadable,
+                                 n_jobs=n_jobs)
     raise ValueError(
         f"--dataset must be auto, cifar10, digits or folder:PATH; got {spec!r}."
     )

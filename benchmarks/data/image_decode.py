@@ -22,7 +22,7 @@ from scipy import ndimage as ndi
 from skimage import color, io, transform, util
 
 __all__ = ["MAX_PIXELS", "MAX_PIXELS_ENV", "NotAnImageError", "ImageTooLargeError",
-           "max_pixels_limit", "read_image", "resize_to_uint8"]
+           "max_pixels_limit", "read_image", "read_images", "resize_to_uint8"]
 
 #: Default most pixels (width x height, x frames) one image may have.
 MAX_PIXELS = 100_000_000
@@ -170,6 +170,46 @@ def read_image(path, image_size, max_pixels):
         warnings.simplefilter("ignore", DeprecationWarning)
         raw = io.imread(path)
     return resize_to_uint8(raw, image_size)
+
+
+def read_images(paths, image_size, max_pixels):
+    """:func:`read_image` of each of ``paths``, keeping going past files that fail.
+
+    It lives beside the decoders, so that the processes decoding a large
+    folder (:func:`~benchmarks.data.image_folder.load_image_folder`) import
+    nothing else.
+
+    Returns
+    -------
+    images : dict
+        Path -> uint8 image, for the files that were read.
+    bad : list of (str, str)
+        Path and reason of each file that was not, in the order of ``paths``.
+    too_large : bool
+        Whether one of them was over ``max_pixels``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> io.imsave(folder / "a.png", np.zeros((4, 4), np.uint8), check_contrast=False)
+    >>> (folder / "b.png").write_bytes(b"not a png")
+    9
+    >>> images, bad, too_large = read_images([folder / "a.png", folder / "b.png"], (2, 2), 100)
+    >>> [p.name for p in images], [pathlib.Path(p).name for p, _ in bad], too_large
+    (['a.png'], ['b.png'], False)
+    """
+    images, bad, too_large = {}, [], False
+    for path in paths:
+        try:
+            images[path] = read_image(path, image_size, max_pixels)
+        except (NotAnImageError, ImageTooLargeError) as exc:  # the message says it all
+            bad.append((str(path), str(exc)))
+            too_large |= isinstance(exc, ImageTooLargeError)
+        # Decoders (Pillow, imageio, tifffile) fail with many unrelated types.
+        except Exception as exc:  # noqa: BLE001
+            bad.append((str(path), f"{type(exc).__name__}: {exc}"))
+    return images, bad, too_large
 
 
 def _check_float(image):

@@ -77,8 +77,9 @@ def _n_jobs(value, option):
 def _dataset(args):
     from benchmarks.data.by_name import load_dataset
 
+    # An image folder is decoded on the run's --n-jobs processes.
     return load_dataset(args.dataset, args.data, notice=print,
-                        skip_unreadable=args.skip_unreadable)
+                        skip_unreadable=args.skip_unreadable, n_jobs=args.n_jobs)
 
 
 def _check_first(args):

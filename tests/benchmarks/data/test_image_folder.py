@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from skimage import io
 
+import benchmarks.data.image_decode as image_decode
 import benchmarks.data.image_folder as image_folder
 from benchmarks.data.dataset import Dataset, DatasetError
 from benchmarks.data.image_folder import load_image_folder
@@ -231,7 +232,7 @@ def no_reading(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("an image was read before the layout was checked")
 
-    monkeypatch.setattr(image_folder, "read_image", fail)
+    monkeypatch.setattr(image_decode, "read_image", fail)
 
 
 def test_missing_root(tmp_path, no_reading):
@@ -384,3 +385,53 @@ def test_float_tiff_with_nan_is_skipped_under_skip_unreadable(folder):
     assert logged[0].startswith("skipped 1 unreadable file")
     assert [p for p, _ in ds.extra["skipped"]] == [str(path)]
     assert len(ds.y_train) + len(ds.y_test) == 15
+
+
+# ---- decoding on several processes -------------------------------------------------
+
+
+@pytest.mark.parametrize("n_jobs", [2, -1])
+def test_several_processes_read_the_same_dataset_and_skips(with_bad_files, monkeypatch, n_jobs):
+    folder, _ = with_bad_files
+    alone = load_image_folder(folder, skip_unreadable=True, log=lambda message: None)
+    monkeypatch.setattr(image_folder, "READ_BLOCK", 3)  # 17 files: six blocks
+    monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 2)
+    shared = load_image_folder(folder, skip_unreadable=True, log=lambda message: None,
+                               n_jobs=n_jobs)
+    for key in ("X_train", "y_train", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(shared, key), getattr(alone, key))
+    assert shared.extra == alone.extra  # files in array order, skips in file order
+
+
+def test_blocks_of_files_go_to_the_processes_in_order(with_bad_files, monkeypatch):
+    seen = []
+
+    class Recording(image_folder.joblib.Parallel):
+        def __init__(self, n_jobs=None, **kwargs):
+            seen.append(n_jobs)
+            super().__init__(n_jobs=n_jobs, backend="threading", **kwargs)
+
+    folder, bad = with_bad_files
+    monkeypatch.setattr(image_folder.joblib, "Parallel", Recording)
+    monkeypatch.setattr(image_folder, "READ_BLOCK", 4)
+    monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 2)
+    with pytest.raises(DatasetError, match=r"2 of 17 file\(s\)") as info:
+        load_image_folder(folder, n_jobs=8)
+    assert seen == [5]  # no more processes than blocks
+    message = str(info.value)
+    assert message.index(str(bad[0])) < message.index(str(bad[1]))
+
+
+@pytest.mark.parametrize("block, per_process", [(1024, 2), (2, 1024)])
+def test_a_small_folder_is_read_here(folder, monkeypatch, block, per_process):
+    # 15 files: one block, or too few files to pay for starting processes.
+    monkeypatch.setattr(image_folder, "READ_BLOCK", block)
+    monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", per_process)
+    monkeypatch.setattr(image_folder.joblib, "Parallel", None)  # never started
+    assert len(load_image_folder(folder, n_jobs=4).y_train) > 0
+
+
+@pytest.mark.parametrize("n_jobs, error", [(0, ValueError), (1.5, TypeError), ("2", TypeError)])
+def test_bad_n_jobs_is_refused_before_any_reading(folder, n_jobs, error, no_reading):
+    with pytest.raises(error, match="n_jobs"):
+        load_image_folder(folder, n_jobs=n_jobs)

@@ -129,3 +129,39 @@ def test_vocabulary_fit_learns_the_same_on_two_threads_as_on_one(cifar10, monkey
                              n_jobs=n_jobs).fit(cifar10.X_train[:300]) for n_jobs in (1, 2)]
     for name in ("patch_mean_", "whitening_", "words_"):
         np.testing.assert_array_equal(getattr(fits[0], name), getattr(fits[1], name))
+
+
+def test_the_load_phase_reads_a_jpeg_folder_of_the_images(cifar10):
+    from pathlib import Path
+
+    from benchmarks.data.image_folder import load_image_folder
+
+    X, y = cifar10.X_train[:200], cifar10.y_train[:200]
+    folder = cores._jpeg_folder(cifar10, X, y)
+    ds = load_image_folder(folder.name)
+    files = ds.extra["files_train"] + ds.extra["files_test"]
+    assert len(files) == 200 and ds.class_names == tuple(sorted(cifar10.class_names))
+    images = np.concatenate([ds.X_train, ds.X_test])[np.argsort([int(Path(f).stem)
+                                                                 for f in files])]
+    # JPEG at quality 75: close to the images, not equal.
+    assert 0 < np.abs(images.astype(int) - X.astype(int)).mean() < 8
+    folder.cleanup()
+
+
+def test_the_load_phase_counts_the_decoders_processes(cifar10_dir, monkeypatch):
+    from benchmarks.data import image_folder
+
+    import resource
+
+    def children():
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    # 100 images and their mirrors: 7 blocks on 2 processes.
+    monkeypatch.setattr(image_folder, "READ_BLOCK", 32)
+    monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 32)
+    before = children()
+    result = cores.time_phase("load", 2, n_images=100, data=str(cifar10_dir))
+    # The decoding processes were reaped within the phase, so their time is in its CPU.
+    assert children() > before
+    assert result["wall"] > 0 and result["cpu"] > children() - before

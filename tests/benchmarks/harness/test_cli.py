@@ -275,6 +275,23 @@ def test_skip_unreadable_option_reaches_the_image_folder_loader(tmp_path, capsys
             in capsys.readouterr().err)
 
 
+@pytest.mark.parametrize("command", ["run", "learning-curve"])
+def test_n_jobs_reaches_the_image_folder_loader(command, tmp_path, monkeypatch, capsys):
+    from benchmarks.data import image_folder
+
+    seen = []
+
+    def load(*args, **kwargs):
+        seen.append(kwargs.get("n_jobs"))
+        raise KeyboardInterrupt  # stop before any work: said as an interrupt
+
+    monkeypatch.setattr(image_folder, "load_image_folder", load)
+    status = main([command, "--dataset", f"folder:{tmp_path}", "--n-jobs", "2", "--quiet",
+                   "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c")])
+    assert seen == [2] and status != 0
+    assert "interrupted" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("dataset", ["digits", "cifar10", "auto"])
 def test_skip_unreadable_is_refused_for_datasets_that_are_not_folders(dataset, capsys):
     assert main(["run", "--dataset", dataset, "--skip-unreadable"]) == 2
