@@ -164,7 +164,7 @@ def _setup(phase, cores, n_images, data, cnn_epochs=2):
 
         # The images and their mirrors: enough files for two decoding processes.
         folder = _jpeg_folder(ds, np.concatenate([X, X[:, :, ::-1]]), np.concatenate([y, y]))
-        return lambda: (folder, load_image_folder(folder.name, n_jobs=cores))
+        return lambda: load_image_folder(folder.name, n_jobs=cores)
     if phase in ("hog", "color", "kmeans", "encode"):
         kind = "bovw" if phase in ("kmeans", "encode") else phase
         block = _set_n_jobs(pipelines.make(f"{kind}/svm", image_shape=shape).named_steps[
@@ -209,6 +209,8 @@ def time_phase(phase, cores, n_images=None, data=None, cnn_epochs=2):
         ``wall`` and ``cpu`` (user and system time of every thread of this
         process, and of the worker processes it started, while the phase ran).
     """
+    import multiprocessing
+
     from joblib.externals.loky import get_reusable_executor
 
     from features.threads import blas_limit
@@ -218,8 +220,10 @@ def time_phase(phase, cores, n_images=None, data=None, cnn_epochs=2):
         usage, start = _cpu_seconds(), time.perf_counter()
         work()
         wall = time.perf_counter() - start
-        # Worker processes (the folder's decoders) count in the children's time once reaped.
-        get_reusable_executor().shutdown(wait=True)
+        # Worker processes (the folder's decoders) count in the children's time once reaped;
+        # a phase that started none must not start joblib's executor here.
+        if multiprocessing.active_children():
+            get_reusable_executor().shutdown(wait=True)
         cpu = _cpu_seconds() - usage
     return {"wall": wall, "cpu": cpu}
 

@@ -1,5 +1,7 @@
 """The cores benchmark: its options, its table from known times, and a tiny phase for real."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -132,8 +134,6 @@ def test_vocabulary_fit_learns_the_same_on_two_threads_as_on_one(cifar10, monkey
 
 
 def test_the_load_phase_reads_a_jpeg_folder_of_the_images(cifar10):
-    from pathlib import Path
-
     from benchmarks.data.image_folder import load_image_folder
 
     X, y = cifar10.X_train[:200], cifar10.y_train[:200]
@@ -165,3 +165,17 @@ def test_the_load_phase_counts_the_decoders_processes(cifar10_dir, monkeypatch):
     # The decoding processes were reaped within the phase, so their time is in its CPU.
     assert children() > before
     assert result["wall"] > 0 and result["cpu"] > children() - before
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads Linux's /proc")
+def test_a_phase_without_worker_processes_starts_no_process():
+    import subprocess
+    import sys
+
+    # In a fresh process: no earlier test's joblib processes there.
+    code = ("import os; from benchmarks.dev import cores; cores.time_phase('ceiling', 1); "
+            "print(sum(len(open(f'/proc/self/task/{t}/children').read().split()) "
+            "for t in os.listdir('/proc/self/task')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(cores.__file__).parents[2]).stdout
+    assert out.split() == ["0"]
