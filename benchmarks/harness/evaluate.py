@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 
 import pipelines
 from benchmarks.harness.cache import ResultCache
-from benchmarks.harness.extract import extract_features
+from benchmarks.harness.extract import extract_features, mirror_parts
 from benchmarks.harness.fingerprint import pipeline_fingerprint
 from benchmarks.harness.fitting import fit_head, predict_chunked
 from benchmarks.harness.memory import phase_peak, process_peak_rss
@@ -28,11 +28,6 @@ __all__ = ["run_pipeline"]
 
 def _jsonable(params):
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in params.items()}
-
-
-def _mirror_parts(F):
-    """The features of the validation and test images' mirrors that ``F`` ends with, or Nones."""
-    return tuple(F[3:]) or (None, None)
 
 
 def _features_and_settings(pipe, split, cache, space, n_jobs, progress, timings,
@@ -209,7 +204,7 @@ def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=
         fit_time = search_time + time.perf_counter() - start
     with phase_peak(peaks, "predict"):
         start = time.perf_counter()
-        mirrored_val, mirrored_test = _mirror_parts(F)
+        mirrored_val, mirrored_test = mirror_parts(F)
         pred = predict_chunked(head, F[2], mirrored=mirrored_test)
         predict_time = time.perf_counter() - start
         val_acc = float(np.mean(predict_chunked(head, F[1], mirrored=mirrored_val)

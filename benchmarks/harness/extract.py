@@ -14,7 +14,7 @@ from sklearn.base import clone
 from benchmarks.harness.fingerprint import code_fingerprint
 from benchmarks.harness.memory import feature_blocks
 
-__all__ = ["extract_features"]
+__all__ = ["extract_features", "mirror_parts"]
 
 # Images per call of a feature block that has no chunked transform_into of its own.
 _ROWS = 2048
@@ -80,6 +80,18 @@ def _block_checker(split):
         if not ok:
             raise ValueError("its arrays do not fit the images of its key")
     return check
+
+
+def mirror_parts(F):
+    """The features of the validation and test images' mirrors that :func:`extract_features`'s
+    ``F`` ends with under test mirrors, else ``(None, None)``.
+
+    Examples
+    --------
+    >>> mirror_parts(("fit", "val", "test")), mirror_parts(("fit", "val", "test", "v~", "t~"))
+    ((None, None), ('v~', 't~'))
+    """
+    return tuple(F[3:]) or (None, None)
 
 
 def extract_features(features, split, cache, n_jobs=None, progress=None, timings=None):

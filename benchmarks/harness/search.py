@@ -21,6 +21,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import ParameterGrid
 
+from benchmarks.harness.extract import mirror_parts
 from benchmarks.harness.fitting import fit_head, predict_chunked
 from benchmarks.harness.memory import SEARCH_COPIES, affordable_workers
 from features.threads import classifier_threads, n_workers
@@ -211,7 +212,7 @@ def search_head(head, space, F, split, n_jobs, search_backend=None, cells=None, 
         # The fits share the row's cores; on a cluster each runs on a worker of one thread.
         head = clone(head).set_params(clf__n_jobs=1 if search_backend is not None
                                       else classifier_threads(n_jobs, workers))
-    mirrored_val = F[3] if len(F) > 3 else None
+    mirrored_val = mirror_parts(F)[0]
     leader = (None, None)  # (index, head) of the first best setting fitted here
     with (joblib.parallel_config(backend=search_backend) if search_backend is not None
           else contextlib.nullcontext()):
