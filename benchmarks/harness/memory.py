@@ -255,8 +255,8 @@ def estimate_row(name, split, search=False):
     >>> row["width"], row["features"]  # 130 images x 354 float32 values
     (354, 184080)
     >>> row = estimate_row("bovw/svm", split, search=True)  # 1,600 words, 5 pools
-    >>> row["width"], row["classifier"]  # a search worker's 2 copies of 100 x 8000 x 4 bytes
-    (8000, 6400000)
+    >>> row["width"], row["classifier"]  # a search worker's 1.5 copies of 100 x 8000 x 4 bytes
+    (8000, 4800000)
     """
     import pipelines
 
@@ -274,15 +274,15 @@ def estimate_row(name, split, search=False):
                    vocabulary=_patch_bytes(features, n_fit, shape))
         row["classifier"] = n_fit * width * spec.classifier_bytes
         if searched:  # one search worker's copies of the fit features (affordable_workers)
-            row["classifier"] += SEARCH_COPIES * n_fit * width * itemsize
+            row["classifier"] += int(SEARCH_COPIES * n_fit * width * itemsize)
     row["peak"] = int(SLACK * max(row["vocabulary"], row["features"] + row["classifier"]))
     return row
 
 
 #: The fit part's features, in copies, that one search worker holds at its peak: the
-#: copy it scales in place (``fit_head``), with one to spare for its blocks of rows
-#: and the classifier's own arrays.
-SEARCH_COPIES = 2
+#: copy it scales in place (``fit_head``), with half a copy for its blocks of rows
+#: and the classifier's own arrays (docs/decisions.md#search-copies-measured).
+SEARCH_COPIES = 1.5
 
 
 def affordable_workers(wanted, per_worker, shared=0, available=None):
