@@ -18,14 +18,14 @@ from benchmarks.harness.atomic import write_text_atomic
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.crossing import crossing_markdown
 from benchmarks.harness.evaluate import run_pipeline
+from benchmarks.harness.jobs import POINT_KEEP, Job, job_config, job_path, load_saved, run_jobs
 from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, markdown_table
 from benchmarks.harness.saved import COUNT, POINT_FIELDS, ROW_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError
-from benchmarks.harness.workflow import (POINT_KEEP, Job, check_searches, check_workers,
-                                         job_config, job_path, load_saved, make_splits, open_jobs,
-                                         output_folder, run_jobs)
+from benchmarks.harness.workflow import (check_searches, check_workers, make_splits, open_jobs,
+                                         output_folder)
 from features.checks import check_int
 
 __all__ = ["learning_curve"]

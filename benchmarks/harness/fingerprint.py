@@ -2,8 +2,9 @@
 
 :func:`pipeline_fingerprint` keys the row cache (every parameter, the version and
 the code), :func:`code_fingerprint` the feature blocks' cache, and
-:func:`settings_digest` is saved with each row and point so that ``--resume``
-refuses work done with other settings of the same named row.
+:func:`settings_digest` is saved with each row and point, beside its parameters
+(:func:`pipeline_params`), so that ``--resume`` refuses work done with other
+settings of the same named row and names them (:func:`settings_changes`).
 """
 
 import functools
@@ -12,7 +13,8 @@ import importlib
 import json
 from pathlib import Path
 
-__all__ = ["code_fingerprint", "pipeline_fingerprint", "settings_digest"]
+__all__ = ["code_fingerprint", "pipeline_fingerprint", "pipeline_params", "settings_digest",
+           "settings_changes"]
 
 
 def _pipeline_params(pipe):
@@ -37,6 +39,27 @@ def pipeline_fingerprint(pipe):
 _EXECUTION_PARAMS = frozenset({"n_jobs", "chunk_size", "verbose"})
 
 
+def pipeline_params(pipe):
+    """Every parameter of the pipeline, defaults included, as ``{name: text}``.
+
+    What a saved row or point records of its pipeline (JSON: texts only), so
+    that a later ``--resume`` can say which settings changed.
+
+    Examples
+    --------
+    >>> import pipelines
+    >>> params = pipeline_params(pipelines.make("hog/svm", clf__alpha=0.5))
+    >>> params["clf__alpha"], all(isinstance(v, str) for v in params.values())
+    ('0.5', True)
+    """
+    return dict(_pipeline_params(pipe))
+
+
+def _settings(params):
+    """The parameters among ``params`` that choose what the pipeline computes."""
+    return {k: v for k, v in params.items() if k.rpartition("__")[2] not in _EXECUTION_PARAMS}
+
+
 def settings_digest(pipe):
     """A short digest of the pipeline's parameters (not of the code or the version).
 
@@ -55,10 +78,43 @@ def settings_digest(pipe):
     >>> settings_digest(a) == settings_digest(pipelines.make("hog/svm", features__n_jobs=2))
     True
     """
-    params = [(k, v) for k, v in _pipeline_params(pipe)
-              if k.rpartition("__")[2] not in _EXECUTION_PARAMS]
-    text = json.dumps(params)
+    text = json.dumps(list(_settings(pipeline_params(pipe)).items()))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def settings_changes(saved, now):
+    """The settings that differ between a saved record of parameters and the current one.
+
+    Parameters
+    ----------
+    saved : object
+        What a saved row or point holds under ``params`` (:func:`pipeline_params`
+        when it was saved): None or anything but an object of texts counts as
+        no record.
+    now : dict
+        :func:`pipeline_params` of the pipeline now.
+
+    Returns
+    -------
+    list of str or None
+        ``"name: saved -> now"`` for each parameter that chooses what is
+        computed and differs (``"(none)"`` for one the other lacks), in name
+        order; an empty list if none differs (only how the work runs, or the
+        digest's rule, changed); None without a record.
+
+    Examples
+    --------
+    >>> settings_changes({"clf__alpha": "0.1", "clf__n_jobs": "1"},
+    ...                  {"clf__alpha": "0.5", "clf__n_jobs": "2", "clf__tol": "0.001"})
+    ['clf__alpha: 0.1 -> 0.5', 'clf__tol: (none) -> 0.001']
+    >>> settings_changes({"clf__n_jobs": "1"}, {"clf__n_jobs": "2"}), settings_changes(None, {})
+    ([], None)
+    """
+    if not (isinstance(saved, dict) and all(isinstance(v, str) for v in saved.values())):
+        return None
+    saved, now = _settings(saved), _settings(now)
+    return [f"{k}: {saved.get(k, '(none)')} -> {now.get(k, '(none)')}"
+            for k in sorted(saved.keys() | now.keys()) if saved.get(k) != now.get(k)]
 
 
 _CODE_PACKAGES = ("features", "classifiers", "pipelines")

@@ -13,14 +13,14 @@ import pipelines
 from benchmarks.harness import plots
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
+from benchmarks.harness.jobs import Job, job_config, job_path, load_saved, run_jobs
 from benchmarks.harness.lock import folder_lock
 from benchmarks.harness.memory import check_memory
 from benchmarks.harness.results import augment_note, write_results
 from benchmarks.harness.saved import ROW_FIELDS
 from benchmarks.harness.scheduler import RowsFailedError
-from benchmarks.harness.workflow import (Job, check_searches, check_workers, job_config,
-                                         job_path, load_saved, make_splits, open_jobs,
-                                         output_folder, run_jobs)
+from benchmarks.harness.workflow import (check_searches, check_workers, make_splits, open_jobs,
+                                         output_folder)
 
 __all__ = ["run_benchmark"]
 

@@ -332,7 +332,40 @@ def test_resume_refuses_a_row_computed_with_other_settings_of_that_row(tmp_path,
     kw, names, _ = _resumable_run(tmp_path)
     _change_registry(monkeypatch, "hog/svm", {"clf__alpha": 0.5})
     with pytest.raises(ValueError, match=r"--resume: .*hog-svm\.json was computed with other "
-                                         r"settings of hog/svm; start a new --out folder"):
+                                         r"settings of hog/svm \(clf__alpha: 0\.01 -> 0\.5\); "
+                                         r"start a new --out folder"):
+        run_benchmark(color_dataset(), names, resume=True, **kw)
+
+
+def test_a_saved_row_records_its_pipelines_parameters(tmp_path):
+    _resumable_run(tmp_path)
+    doc = json.loads((tmp_path / "r" / "rows" / "hog-svm.json").read_text())
+    assert doc["params"]["clf__alpha"] == "0.01" and "features__n_jobs" in doc["params"]
+
+
+def test_resume_keeps_a_row_whose_digest_alone_differs(tmp_path, monkeypatch):
+    # The digest's rule changed (it left out other parameters), not the settings.
+    kw, names, first = _resumable_run(tmp_path)
+    saved = tmp_path / "r" / "rows" / "hog-svm.json"
+    doc = json.loads(saved.read_text())
+    doc["config"]["settings"] = "0" * 16
+    saved.write_text(json.dumps(doc))
+    computed = _record_computed(monkeypatch)
+    again = run_benchmark(color_dataset(), names, resume=True, **kw)
+    assert computed == [] and again["accuracy"].tolist() == first["accuracy"].tolist()
+
+
+@pytest.mark.parametrize("params", [None, ["clf__alpha", "0.01"], {"clf__alpha": 0.01}],
+                         ids=["none", "a-list", "a-number"])
+def test_resume_refuses_other_settings_unnamed_without_a_record_of_them(tmp_path, monkeypatch,
+                                                                        params):
+    kw, names, _ = _resumable_run(tmp_path)
+    saved = tmp_path / "r" / "rows" / "hog-svm.json"
+    doc = json.loads(saved.read_text())
+    doc["params"] = params
+    saved.write_text(json.dumps(doc))
+    _change_registry(monkeypatch, "hog/svm", {"clf__alpha": 0.5})
+    with pytest.raises(ValueError, match=r"other settings of hog/svm; start a new --out folder"):
         run_benchmark(color_dataset(), names, resume=True, **kw)
 
 

@@ -1,14 +1,11 @@
 """benchmarks/harness/workflow.py: the steps run, learning-curve and seeds share."""
 
-import json
 import os
 import time
 
 import pytest
 
-from benchmarks.harness.curve import learning_curve
-from benchmarks.harness.workflow import (Job, check_n_jobs, job_path, latest_out,
-                                         make_splits, output_folder)
+from benchmarks.harness.workflow import check_n_jobs, latest_out, make_splits, output_folder
 from tests.benchmarks.harness._data import color_dataset
 
 
@@ -34,32 +31,6 @@ def test_output_folder_without_out_is_new_and_with_resume_the_newest(tmp_path, m
 def test_check_n_jobs_names_the_option(bad):
     with pytest.raises((ValueError, TypeError), match="--n-jobs"):
         check_n_jobs(bad)
-
-
-def test_a_job_keeps_the_whole_row_or_the_points_fields(tmp_path):
-    row = {"pipeline": "a", "accuracy": 0.5, "predictions": [1]}
-    assert Job(tmp_path, "a", None, {}).record(row) == row
-    point = Job(tmp_path, "a", None, {}, {"seed": 3}, ("accuracy",))
-    assert point.record(row) == {"pipeline": "a", "seed": 3, "accuracy": 0.5}
-    assert job_path(tmp_path, "points", "hog+color/svm", "seed3").name == "hog+color-svm-seed3.json"
-
-
-@pytest.mark.parametrize("damage", [
-    lambda doc: {k: v for k, v in doc.items() if k != "accuracy"},
-    lambda doc: {**doc, "accuracy": "0.9"},
-    lambda doc: {**doc, "accuracy": 7},
-    lambda doc: {**doc, "train_size": 61},
-], ids=["no-accuracy", "string-accuracy", "out-of-range", "other-size"])
-def test_a_damaged_point_is_computed_again_never_a_blank(tmp_path, damage, capsys):
-    kw = dict(sizes=(30, None), val_size=15, out=tmp_path / "lc", cache_dir=tmp_path / "c",
-              quiet=True)
-    first = learning_curve(color_dataset(), ["color/svm"], **kw)
-    path = tmp_path / "lc" / "points" / "color-svm-30.json"
-    path.write_text(json.dumps(damage(json.loads(path.read_text()))))
-    again = learning_curve(color_dataset(), ["color/svm"], resume=True, **kw)
-    assert f"{path} is damaged" in capsys.readouterr().err
-    assert again["accuracy"].notna().all()
-    assert again["accuracy"].tolist() == first["accuracy"].tolist()
 
 
 def test_test_mirrors_reach_the_rows_trained_on_mirrors_and_the_config():
