@@ -2,8 +2,9 @@
 
 A run goes :mod:`~benchmarks.harness.runner` (the Python API; learning curves:
 :mod:`~benchmarks.harness.curve`, seed sweeps: :mod:`~benchmarks.harness.seeds`;
-the steps the three share, from the splits to the saved rows and points, are
-:mod:`~benchmarks.harness.workflow`'s, each file read back by
+the steps the three share are :mod:`~benchmarks.harness.workflow`'s, from
+the splits to the workers, and :mod:`~benchmarks.harness.jobs`'s, the saved
+rows and points, each file read back by
 :mod:`~benchmarks.harness.saved` and each folder held by
 :mod:`~benchmarks.harness.lock`) ->
 :mod:`~benchmarks.harness.split` (fit, validation and test parts, augmented

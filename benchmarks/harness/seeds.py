@@ -6,7 +6,7 @@ table may be the seed's. The sweep runs every pipeline with every seed and
 tabulates each seed's accuracy, the mean and spread over seeds, and the paired
 differences between one pipeline and each other, with a t interval over the
 seeds. Its points are saved and resumed as the learning curve's are
-(:mod:`~benchmarks.harness.workflow`), and each seed's splits are made only
+(:mod:`~benchmarks.harness.jobs`), and each seed's splits are made only
 when that seed runs, so memory does not grow with the number of seeds.
 """
 
