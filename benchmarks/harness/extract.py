@@ -83,8 +83,9 @@ def _block_checker(split):
 
 
 def mirror_parts(F):
-    """The features of the validation and test images' mirrors that :func:`extract_features`'s
-    ``F`` ends with under test mirrors, else ``(None, None)``.
+    """The mirrors' features, (validation, test), that ``F`` ends with, else ``(None, None)``.
+
+    :func:`extract_features` appends them to the three parts under test mirrors.
 
     Examples
     --------

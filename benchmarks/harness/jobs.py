@@ -170,7 +170,7 @@ def run_jobs(where, evaluate, jobs, cache, *, bar, records, failed, saved, **opt
 
 
 def _check_settings(job, saved_params):
-    """Refuse ``job``'s saved file, whose settings digest differs, unless only the digest's rule did.
+    """Refuse ``job``'s saved file, whose digest differs, unless only the digest's rule did.
 
     Raises
     ------
