@@ -403,23 +403,44 @@ def test_several_processes_read_the_same_dataset_and_skips(with_bad_files, monke
     assert shared.extra == alone.extra  # files in array order, skips in file order
 
 
+def _thread_executors(seen):
+    """A stand-in for loky's process pool: threads, recording the workers asked for."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(max_workers):
+        seen.append(max_workers)
+        return ThreadPoolExecutor(max_workers)
+    return get
+
+
 def test_blocks_of_files_go_to_the_processes_in_order(with_bad_files, monkeypatch):
     seen = []
-
-    class Recording(image_folder.joblib.Parallel):
-        def __init__(self, n_jobs=None, **kwargs):
-            seen.append(n_jobs)
-            super().__init__(n_jobs=n_jobs, backend="threading", **kwargs)
-
     folder, bad = with_bad_files
-    monkeypatch.setattr(image_folder.joblib, "Parallel", Recording)
+    monkeypatch.setattr(image_folder, "get_reusable_executor", _thread_executors(seen))
     monkeypatch.setattr(image_folder, "READ_BLOCK", 4)
     monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 2)
     with pytest.raises(DatasetError, match=r"2 of 17 file\(s\)") as info:
         load_image_folder(folder, n_jobs=8)
-    assert seen == [5]  # no more processes than blocks
+    assert seen == [4]  # five blocks: this process and four more, no more than blocks
     message = str(info.value)
     assert message.index(str(bad[0])) < message.index(str(bad[1]))
+
+
+def test_a_reader_that_fails_fails_the_load(folder, monkeypatch):
+    monkeypatch.setattr(image_folder, "get_reusable_executor", _thread_executors([]))
+    monkeypatch.setattr(image_folder, "READ_BLOCK", 2)
+    monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 2)
+    read, taken = image_folder.read_images, []
+
+    def failing(paths, image_size, max_pixels):
+        taken.append(paths)
+        if len(taken) == 3:
+            raise RuntimeError("decoder crashed")
+        return read(paths, image_size, max_pixels)
+
+    monkeypatch.setattr(image_folder, "read_images", failing)
+    with pytest.raises(RuntimeError, match="decoder crashed"):
+        load_image_folder(folder, n_jobs=4)
 
 
 @pytest.mark.parametrize("block, per_process", [(1024, 2), (2, 1024)])
@@ -427,7 +448,7 @@ def test_a_small_folder_is_read_here(folder, monkeypatch, block, per_process):
     # 15 files: one block, or too few files to pay for starting processes.
     monkeypatch.setattr(image_folder, "READ_BLOCK", block)
     monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", per_process)
-    monkeypatch.setattr(image_folder.joblib, "Parallel", None)  # never started
+    monkeypatch.setattr(image_folder, "get_reusable_executor", None)  # never started
     assert len(load_image_folder(folder, n_jobs=4).y_train) > 0
 
 

@@ -34,16 +34,25 @@ def _tiff_header_only(width, height):
 
 
 def _refuse_decoding(monkeypatch, path):
-    import benchmarks.data.image_decode as image_decode
+    from PIL import ImageFile
+    from skimage import io
 
-    real = image_decode.io.imread
-
-    def imread(name, *args, **kwargs):
+    def refuse(name):
         if str(name) == str(path):
             raise AssertionError("the pixels were decoded before the pixel count was checked")
-        return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(image_decode.io, "imread", imread)
+    real_imread, real_load = io.imread, ImageFile.ImageFile.load
+
+    def imread(name, *args, **kwargs):
+        refuse(name)
+        return real_imread(name, *args, **kwargs)
+
+    def load(self):
+        refuse(self.filename)
+        return real_load(self)
+
+    monkeypatch.setattr(io, "imread", imread)
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
 
 
 def test_png_declaring_too_many_pixels_is_refused_before_decoding(folder, monkeypatch):
