@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from joblib.externals.loky import get_reusable_executor
+from joblib.externals.loky import ProcessPoolExecutor
 from sklearn.model_selection import train_test_split
 
 from benchmarks.data.dataset import Dataset, DatasetError
@@ -144,9 +144,7 @@ def _read_beside(blocks, read, processes):
     Each reader takes the next block as it finishes one, so this process reads
     while the others start, and none waits on a slower one's share.
     """
-    # Processes, not threads: most of an image's time is the decoders' Python.
     parts, todo = [None] * len(blocks), collections.deque(range(len(blocks)))
-    executor = get_reusable_executor(max_workers=processes)
 
     def take():
         try:
@@ -154,7 +152,7 @@ def _read_beside(blocks, read, processes):
         except IndexError:
             return None
 
-    def feed():
+    def feed(executor):
         try:
             while (i := take()) is not None:
                 parts[i] = executor.submit(read, blocks[i]).result()
@@ -162,8 +160,10 @@ def _read_beside(blocks, read, processes):
             todo.clear()  # the others stop after their block
             raise
 
-    with ThreadPoolExecutor(processes) as feeders:
-        fed = [feeders.submit(feed) for _ in range(processes)]
+    # Processes, not threads: most of an image's time is the decoders' Python. A pool
+    # of their own: joblib's reusable one is left to the searches, as they expect it.
+    with ProcessPoolExecutor(processes) as executor, ThreadPoolExecutor(processes) as feeders:
+        fed = [feeders.submit(feed, executor) for _ in range(processes)]
         try:
             while (i := take()) is not None:
                 parts[i] = read(blocks[i])

@@ -2,6 +2,7 @@
 
 import math
 
+import joblib
 import numpy as np
 import pytest
 from skimage import io
@@ -403,20 +404,28 @@ def test_several_processes_read_the_same_dataset_and_skips(with_bad_files, monke
     assert shared.extra == alone.extra  # files in array order, skips in file order
 
 
-def _thread_executors(seen):
-    """A stand-in for loky's process pool: threads, recording the workers asked for."""
+def test_joblib_processes_still_work_after_a_read_on_processes(folder, monkeypatch):
+    # The readers share joblib's process pool: a later search must find it whole.
+    monkeypatch.setattr(image_folder, "READ_BLOCK", 2)
+    monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 2)
+    load_image_folder(folder, n_jobs=2)
+    assert joblib.Parallel(n_jobs=2)(joblib.delayed(abs)(v) for v in (-1, -2)) == [1, 2]
+
+
+def _thread_pools(seen):
+    """A stand-in for the process pool: threads, recording the workers asked for."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def get(max_workers):
+    def pool(max_workers):
         seen.append(max_workers)
         return ThreadPoolExecutor(max_workers)
-    return get
+    return pool
 
 
 def test_blocks_of_files_go_to_the_processes_in_order(with_bad_files, monkeypatch):
     seen = []
     folder, bad = with_bad_files
-    monkeypatch.setattr(image_folder, "get_reusable_executor", _thread_executors(seen))
+    monkeypatch.setattr(image_folder, "ProcessPoolExecutor", _thread_pools(seen))
     monkeypatch.setattr(image_folder, "READ_BLOCK", 4)
     monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 2)
     with pytest.raises(DatasetError, match=r"2 of 17 file\(s\)") as info:
@@ -427,7 +436,7 @@ def test_blocks_of_files_go_to_the_processes_in_order(with_bad_files, monkeypatc
 
 
 def test_a_reader_that_fails_fails_the_load(folder, monkeypatch):
-    monkeypatch.setattr(image_folder, "get_reusable_executor", _thread_executors([]))
+    monkeypatch.setattr(image_folder, "ProcessPoolExecutor", _thread_pools([]))
     monkeypatch.setattr(image_folder, "READ_BLOCK", 2)
     monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 2)
     read, taken = image_folder.read_images, []
@@ -448,7 +457,7 @@ def test_a_small_folder_is_read_here(folder, monkeypatch, block, per_process):
     # 15 files: one block, or too few files to pay for starting processes.
     monkeypatch.setattr(image_folder, "READ_BLOCK", block)
     monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", per_process)
-    monkeypatch.setattr(image_folder, "get_reusable_executor", None)  # never started
+    monkeypatch.setattr(image_folder, "ProcessPoolExecutor", None)  # never started
     assert len(load_image_folder(folder, n_jobs=4).y_train) > 0
 
 
