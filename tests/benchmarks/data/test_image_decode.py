@@ -52,3 +52,14 @@ def test_uint8_rgb_of_the_output_size_comes_back_unchanged():
     out = resize_to_uint8(raw, (16, 16))
     np.testing.assert_array_equal(out, raw)
     assert out.flags.writeable and not np.shares_memory(out, raw)
+
+
+def test_jpeg_with_an_exif_rotation_is_imageios(tmp_path):
+    # Neither reader turns the image by its EXIF orientation: the pixels as stored.
+    path = tmp_path / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees to display
+    _image("RGB", np.random.default_rng(3), size=(4, 9)).save(path, exif=exif)
+    ours = _decode(path, max_pixels=100)
+    assert ours.shape == (4, 9, 3)
+    np.testing.assert_array_equal(ours, io.imread(path))
