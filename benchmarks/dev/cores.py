@@ -141,9 +141,15 @@ def child_env(cores, env=None):
 
 
 def _set_n_jobs(estimator, cores):
-    """``n_jobs=cores`` on the estimator and every part of it that has the parameter."""
-    names = [k for k in estimator.get_params() if k == "n_jobs" or k.endswith("__n_jobs")]
-    estimator.set_params(**dict.fromkeys(names, cores))
+    """``n_jobs=cores`` on the estimator and every part of it that has the parameter, as a
+    row sets it: a FeatureUnion's own ``n_jobs`` (its blocks on processes) is left alone."""
+    from sklearn.pipeline import FeatureUnion
+
+    params = estimator.get_params()
+    owners = {k: params.get(k.rpartition("__")[0], estimator) for k in params
+              if k == "n_jobs" or k.endswith("__n_jobs")}
+    estimator.set_params(**{k: cores for k, owner in owners.items()
+                            if not isinstance(owner, FeatureUnion)})
     return estimator
 
 

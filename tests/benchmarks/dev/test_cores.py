@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import pipelines
 from benchmarks.dev import cores
 from benchmarks.dev.speed import build_parser
 from tests._blas import needs_split_invariant_blas
@@ -113,6 +114,15 @@ def test_knn_phase_predicts_the_same_on_two_threads_as_on_one(cifar10):
         assert two._chunks(41)[1:] == (21, 2)  # one chunk per thread
         for a, b in zip(one, two.kneighbors(T)):
             np.testing.assert_array_equal(a, b)
+
+
+def test_phases_set_n_jobs_where_a_row_does_not_on_the_feature_union():
+    # A union's n_jobs would start processes in the untimed setup, whose CPU time the
+    # phase then counted when it reaped them.
+    pipe = cores._set_n_jobs(pipelines.make("hog+color/mlp", image_shape=(32, 32, 3)), 2)
+    params = pipe.get_params()
+    assert params["features__n_jobs"] is None
+    assert params["features__hog__n_jobs"] == params["features__colorhistogram__n_jobs"] == 2
 
 
 def test_the_ceiling_has_no_goal_and_runs_without_data():
