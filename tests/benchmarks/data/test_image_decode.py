@@ -1,5 +1,7 @@
 """The decoder: Pillow's own pixels where they are imageio's, imageio's everywhere else."""
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -63,3 +65,15 @@ def test_jpeg_with_an_exif_rotation_is_imageios(tmp_path):
     ours = _decode(path, max_pixels=100)
     assert ours.shape == (4, 9, 3)
     np.testing.assert_array_equal(ours, io.imread(path))
+
+
+@pytest.mark.parametrize("ext", ["jpg", "png", "bmp"])
+def test_a_truncated_file_fails_as_it_fails_in_imageio(tmp_path, ext):
+    # A whole header and half the pixels: the error is raised, not an object array made.
+    whole, cut = tmp_path / f"whole.{ext}", tmp_path / f"cut.{ext}"
+    _image("RGB", np.random.default_rng(4), size=(32, 32)).save(whole)
+    cut.write_bytes(whole.read_bytes()[:whole.stat().st_size // 2])
+    with pytest.raises(OSError) as theirs:
+        io.imread(cut)
+    with pytest.raises(OSError, match=re.escape(str(theirs.value))):
+        read_image(cut, (32, 32), max_pixels=32 * 32)
