@@ -131,8 +131,8 @@ def _read_all(paths, image_size, max_pixels, n_jobs=None):
     else:
         parts = _read_beside(blocks, read, workers - 1)
     images, bad, too_large = {}, [], False
-    for block, (block_images, read, block_bad, block_too_large) in zip(blocks, parts):
-        images.update(zip(itertools.compress(block, read), block_images))  # files' order
+    for block, (block_images, kept, block_bad, block_too_large) in zip(blocks, parts):
+        images.update(zip(itertools.compress(block, kept), block_images))  # files' order
         bad += block_bad
         too_large |= block_too_large
     return images, bad, too_large
