@@ -24,7 +24,7 @@ every thread's) and prints one JSON line. The phases, on the first
   what the machine's other work leaves to this one at the time;
 - ``load``: ``load_image_folder`` (``--dataset folder:``) of the training
   images and their mirrors, written untimed as JPEG files of one folder per
-  class, decoded on ``c`` processes (at most one per 4,096 files);
+  class, read by this process and ``c - 1`` more (at most one reader per 4,096 files);
 - ``hog``, ``color``: the pipelines' HoG and colour histogram, ``fit_transform``;
 - ``kmeans``, ``encode``: the BoVW vocabulary's ``fit`` (sampling, whitening,
   k-means), then ``transform`` of the same images;

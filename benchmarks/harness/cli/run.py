@@ -77,7 +77,7 @@ def _n_jobs(value, option):
 def _dataset(args):
     from benchmarks.data.by_name import load_dataset
 
-    # An image folder is decoded on the run's --n-jobs processes.
+    # An image folder is read by this process and --n-jobs - 1 more.
     return load_dataset(args.dataset, args.data, notice=print,
                         skip_unreadable=args.skip_unreadable, n_jobs=args.n_jobs)
 
