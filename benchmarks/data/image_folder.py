@@ -6,7 +6,7 @@ import itertools
 import math
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -153,11 +153,19 @@ def _read_beside(blocks, read, processes):
             return None
 
     def feed(executor):
+        i = None
         try:
             while (i := take()) is not None:
                 parts[i] = executor.submit(read, blocks[i]).result()
-        except BaseException:
+        except BrokenExecutor as exc:  # a decoder crashed its process, or it was killed
             todo.clear()  # the others stop after their block
+            raise DatasetError(
+                f"the process reading the {len(blocks[i])} file(s) from {blocks[i][0]} to "
+                f"{blocks[i][-1]} stopped ({type(exc).__name__}: {exc}). If memory ran "
+                f"short, read with fewer processes (--n-jobs); one of those files may "
+                f"also crash its decoder: move them aside to find it.") from exc
+        except BaseException:
+            todo.clear()
             raise
 
     # Processes, not threads: most of an image's time is the decoders' Python. A pool
@@ -260,8 +268,9 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
         there is only one class, train and test have different classes, a
         class is too small to split, or (unless ``skip_unreadable``) some files
         cannot be decoded or hold NaN or infinite pixels: the message lists
-        every such file and why. Layout
-        problems are found before any image is read.
+        every such file and why. Layout problems are found before any image
+        is read. Also if a decoding process stops (killed, or crashed by a
+        decoder): the message names the files it was reading.
 
     Examples
     --------

@@ -1,6 +1,9 @@
 """load_image_folder on folders built in tmp_path with real PNG, JPEG, BMP and TIFF files."""
 
 import math
+import os
+import time
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -410,6 +413,33 @@ def test_joblib_processes_still_work_after_a_read_on_processes(folder, monkeypat
     monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 2)
     load_image_folder(folder, n_jobs=2)
     assert joblib.Parallel(n_jobs=2)(joblib.delayed(abs)(v) for v in (-1, -2)) == [1, 2]
+
+
+def _exit_on_a_bee(paths, image_size, max_pixels):
+    """A block reader whose decoding process dies on the class ``bee``; this process, which
+    reads blocks too, holds its first one until that has happened."""
+    marker = Path(os.environ["FEATBENCH_TEST_MARKER"])
+    if os.getpid() == int(os.environ["FEATBENCH_TEST_PARENT"]):
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    elif any(Path(p).parent.name == "bee" for p in paths):
+        marker.touch()
+        os._exit(3)
+    return image_decode.read_images(paths, image_size, max_pixels)
+
+
+def test_a_decoding_process_that_dies_is_named_with_its_files(folder, monkeypatch, tmp_path):
+    bees = sorted((folder / "bee").iterdir())
+    assert len(bees) >= 2  # one block can be this process's, one goes to the other
+    monkeypatch.setenv("FEATBENCH_TEST_MARKER", str(tmp_path / "died"))
+    monkeypatch.setenv("FEATBENCH_TEST_PARENT", str(os.getpid()))
+    monkeypatch.setattr(image_folder, "READ_BLOCK", 1)
+    monkeypatch.setattr(image_folder, "FILES_PER_PROCESS", 1)
+    monkeypatch.setattr(image_folder, "read_images", _exit_on_a_bee)
+    with pytest.raises(DatasetError, match=r"the process reading the 1 file\(s\) from \S*bee\S* "
+                                           r"to \S*bee\S* stopped \(TerminatedWorkerError"):
+        load_image_folder(folder, n_jobs=2)
 
 
 def _thread_pools(seen):
