@@ -5,11 +5,12 @@ named as such, and one whose width x height exceeds ``max_pixels`` (a small
 PNG can declare 12000 x 12000) is refused before its pixels are allocated.
 An 8-bit gray, RGB or RGBA JPEG, PNG or BMP file is decoded by Pillow alone,
 which gives the pixels :func:`skimage.io.imread` would in a third of its time;
-every other file is read by :func:`skimage.io.imread`. Decoded pixels stay in their own type (uint8 for 8-bit files). An image whose
-float copy would take up to 64 MiB (2.8 million pixels) is converted and
-resized with :func:`skimage.transform.resize` as a whole; a larger one is
-converted and resized in bands of a few MB, never as a float copy of the
-whole image, one axis after the other. Both give the same pixels when
+every other file is read by :func:`skimage.io.imread`. Decoded pixels stay in
+their own type (uint8 for 8-bit files). An image whose float copy would take
+up to 64 MiB (2.8 million pixels) is converted and resized with
+:func:`skimage.transform.resize` as a whole; a larger one is converted and
+resized in bands of a few MB, never as a float copy of the whole image, one
+axis after the other. Both give the same pixels when
 shrinking (checked on real images); when enlarging an axis, the banded path
 may round a pixel that falls exactly between two levels the other way.
 """

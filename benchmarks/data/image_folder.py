@@ -202,9 +202,10 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
     .jpg, .jpeg, .bmp, .tif or .tiff (any case); other and hidden files are
     ignored. Each image is read as :func:`skimage.io.imread` reads it (8-bit
     gray, RGB and RGBA JPEG, PNG and BMP files straight from Pillow, the same
-    pixels, and much faster), converted to RGB (gray replicated to three channels; RGBA and gray+alpha composited on a
-    white background), resized with anti-aliasing to ``image_size`` if it has
-    another size, and rounded to uint8. Its header is read first: a file that
+    pixels, and much faster), converted to RGB (gray replicated to three
+    channels; RGBA and gray+alpha composited on a white background), resized
+    with anti-aliasing to ``image_size`` if it has another size, and rounded
+    to uint8. Its header is read first: a file that
     is not an image, or has more than ``max_pixels`` pixels, is refused before
     it is decoded.
 
