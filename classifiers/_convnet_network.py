@@ -65,10 +65,11 @@ class ConvNetwork:
         normalization and their gradients) in ``n_shards`` contiguous shards
         of images, a block's filter gradient beside its input gradient's
         shards; the other sums over the whole batch (batch statistics, the
-        head) stay on the calling thread. Every value is computed as with one
-        shard, bit for bit. The caller holds BLAS to one thread
-        (:func:`features.threads.shard_pool` does). None: the whole batch as
-        one shard.
+        head) stay on the calling thread. None: the shards one after another
+        here. Every value depends on ``n_shards`` alone, never on the pool's
+        threads; where the BLAS gives a product's rows the same bits in a
+        block of rows, not even on ``n_shards``. The caller holds BLAS to one
+        thread (:func:`features.threads.shard_pool` does).
     n_shards : int, default=1
         Shards of a batch (at most one per image).
 
@@ -82,7 +83,7 @@ class ConvNetwork:
     def __init__(self, params, image_shape, dropout, alpha, batch_size, gen, training=True,
                  pool=None, n_shards=1):
         self.params, self.n_blocks = params, len(params.blocks)
-        self.pool, self.n_shards = pool, n_shards if pool is not None else 1
+        self.pool, self.n_shards = pool, n_shards
         self.p, self.alpha2, self.gen, self.B = dropout, 2.0 * alpha, gen, batch_size
         self.hidden = params.hidden is not None
         self.grads = params.empty_gradients() if training else None
@@ -124,12 +125,13 @@ class ConvNetwork:
         pool as one more task beside the shards.
         """
         n = min(self.n_shards, m)
-        if n <= 1:
+        bounds = [m * k // n for k in range(n + 1)]
+        if self.pool is None or n <= 1:
             if alongside is not None:
                 alongside()
-            work(0, m)
+            for lo, hi in zip(bounds[:-1], bounds[1:]):
+                work(lo, hi)
             return
-        bounds = [m * k // n for k in range(n + 1)]
         tasks = [self.pool.submit(alongside)] if alongside is not None else []
         tasks += [self.pool.submit(work, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
         for task in tasks:

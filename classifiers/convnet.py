@@ -148,9 +148,11 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         Seeds initialization, validation split, shuffling, dropout and augmentation.
     n_jobs : int or None, default=None
         Cores of training and prediction: that many threads share each batch's
-        images (-1: every core; see :func:`features.threads.shard_pool`). The
-        numbers are the same bit for bit whatever ``n_jobs``. None leaves BLAS
-        its own threads.
+        images, cut into the same shards whatever the cores (-1: every core;
+        see :func:`features.threads.shard_pool`), so the numbers are the same
+        bit for bit for every ``n_jobs`` on one machine. None: the whole batch
+        at once, BLAS with its own threads; the same numbers too where the BLAS
+        gives a product's rows the same bits in a block of rows.
     verbose : int, default=0
         Print progress every epoch when > 0.
     epoch_callback : callable or None, default=None

@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 
 __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
            "product_blas_threads", "ordered_sums", "SMALL_PRODUCT", "SMALL_OUTPUT",
-           "classifier_threads", "task_limits", "task_n_jobs", "shard_pool"]
+           "classifier_threads", "task_limits", "task_n_jobs", "shard_pool", "BATCH_SHARDS"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -28,6 +28,9 @@ SMALL_PRODUCT = 10**7
 #: Entries below which a product's output (a filter gradient summed over every
 #: position of a batch) runs on one BLAS thread.
 SMALL_OUTPUT = 2**12
+#: Shards of each network batch for a given ``n_jobs``, whatever the cores: the products
+#: of a shard have the same bits on any number of threads (docs/decisions.md#convnet-fixed-shards).
+BATCH_SHARDS = 16
 
 _CONTROLLER = []
 
@@ -157,28 +160,36 @@ def classifier_threads(n_jobs, workers=1):
 def shard_pool(n_jobs):
     """Threads that share the images of a network's batches, for a model given ``n_jobs`` cores.
 
-    Yields ``(pool, n_shards)``: for ``n_jobs`` of 2 or more cores (-1: every
-    core), a pool of that many threads and as many shards of each batch, with
-    BLAS held to one thread (the shards are the threads; idle BLAS threads
-    would spin on the cores the shards need); for 1, no pool and one BLAS
-    thread; for None, no pool and BLAS as it is.
+    Yields ``(pool, n_shards)``. For a given ``n_jobs`` (-1: every core), each
+    batch is cut into :data:`BATCH_SHARDS` shards whatever the cores, so the
+    numbers do not depend on them; with 2 or more cores a pool of that many
+    threads runs the shards, with BLAS held to one thread (the shards are the
+    threads; idle BLAS threads would spin on the cores the shards need); with
+    1, no pool and one BLAS thread. For None, no pool, the whole batch as one
+    shard, and BLAS as it is.
 
     Examples
     --------
     >>> with shard_pool(None) as (pool, n_shards):
     ...     pool, n_shards
     (None, 1)
+    >>> with shard_pool(1) as (pool, n_shards):
+    ...     pool, n_shards
+    (None, 16)
     >>> with shard_pool(2) as (pool, n_shards):
     ...     sorted(pool.map(abs, [-1, 2])), n_shards
-    ([1, 2], 2)
+    ([1, 2], 16)
     """
-    workers = 1 if n_jobs is None else effective_n_jobs(n_jobs)
-    with blas_limit(None if n_jobs is None else 1):
+    if n_jobs is None:
+        yield None, 1
+        return
+    workers = effective_n_jobs(n_jobs)
+    with blas_limit(1):
         if workers <= 1:
-            yield None, 1
+            yield None, BATCH_SHARDS
         else:
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                yield pool, workers
+                yield pool, BATCH_SHARDS
 
 
 def task_limits(n_threads=1):

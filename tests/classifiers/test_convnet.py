@@ -427,8 +427,31 @@ def test_shards_of_a_batch_compute_every_value_bit_for_bit(n_shards, negative_ga
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("n_shards", [2, 3, 40])
+def test_a_batch_gives_the_same_bits_with_its_shards_on_threads_or_here(n_shards):
+    # Whatever the BLAS: each shard's products are the same calls on either path.
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = _sharded_steps(None, n_shards, negative_gamma=True)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        got = _sharded_steps(pool, n_shards, negative_gamma=True)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_n_jobs_gives_the_same_network_bit_for_bit_on_any_blas():
+    X, y = _images(n=40, h=16, w=16)
+    fits = [ConvNetClassifier(**{**FAST, "batch_size": 16}, augment="hflip+shift",
+                              n_jobs=n_jobs).fit(X, y) for n_jobs in (1, 2, -1)]
+    for fit in fits[1:]:
+        assert fit.loss_curve_ == fits[0].loss_curve_
+        for a, b in zip(fit.conv_weights_ + fit.coefs_, fits[0].conv_weights_ + fits[0].coefs_):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(fit.predict_proba(X), fits[0].predict_proba(X))
+
+
 @needs_split_invariant_blas
-def test_n_jobs_gives_the_same_network_bit_for_bit():
+def test_n_jobs_none_gives_the_same_network_bit_for_bit():
     X, y = _images(n=40, h=16, w=16)
     fits = [ConvNetClassifier(**{**FAST, "batch_size": 16}, augment="hflip+shift",
                               n_jobs=n_jobs).fit(X, y) for n_jobs in (None, 2, -1)]

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from features.threads import (SMALL_OUTPUT, SMALL_PRODUCT, blas_limit, chunk_blas_threads,
-                              n_workers, ordered_sums, product_blas_threads, shard_pool,
-                              task_limits, thread_map)
+from features.threads import (BATCH_SHARDS, SMALL_OUTPUT, SMALL_PRODUCT, blas_limit,
+                              chunk_blas_threads, n_workers, ordered_sums,
+                              product_blas_threads, shard_pool, task_limits, thread_map)
 
 
 def _blas_threads():
@@ -81,15 +81,16 @@ def test_no_limit_caps_nothing():
         assert _blas_threads() == before
 
 
-@pytest.mark.parametrize("n_jobs, shards", [(1, 1), (2, 2), (3, 3)])
-def test_a_shard_pool_holds_blas_to_one_thread_and_gives_a_thread_per_shard(n_jobs, shards):
+@pytest.mark.parametrize("n_jobs, threads", [(1, 0), (2, 2), (3, 3)])
+def test_a_shard_pool_holds_blas_to_one_thread_and_cuts_batches_whatever_the_cores(
+        n_jobs, threads):
     before = _blas_threads()
     with shard_pool(n_jobs) as (pool, n_shards):
-        assert n_shards == shards
-        assert (pool is None) == (shards == 1)
+        assert n_shards == BATCH_SHARDS  # the same shards, so the same numbers, on any cores
+        assert (pool is None) == (threads == 0)
         assert _blas_threads() <= {1}
         if pool is not None:
-            assert pool._max_workers == shards
+            assert pool._max_workers == threads
     assert _blas_threads() == before
 
 
