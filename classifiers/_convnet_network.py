@@ -110,10 +110,10 @@ class ConvNetwork:
             self.dyp.append(train_buffer((B, Ho, Wo, F)))
             self.win.append([train_buffer((B, Ho, Wo, F), bool) for _ in range(3)])
             self.sums.append(train_buffer((2, B, F)))  # per-image sums of z and z**2
-            # Shards write the input gradient's slabs while the filter gradient reads
-            # the im2col buffer; one shard reuses that buffer once the product is done.
+            # Shards on threads write the input gradient's slabs while the filter gradient
+            # reads the im2col buffer; shards here reuse that buffer once it is done.
             self.slabs.append(train_buffer((9, B * H * W, C))
-                              if b > 0 and self.n_shards > 1 else None)
+                              if b > 0 and self.n_shards > 1 and pool is not None else None)
             H, W, C = Ho, Wo, F
         self.feat = np.empty((B, H, W, C), dt)  # output of the last block
         self.bn = [None] * self.n_blocks
