@@ -235,7 +235,7 @@ def read_images(paths, image_size, max_pixels):
         # Decoders (Pillow, imageio, tifffile) fail with many unrelated types.
         except Exception as exc:  # noqa: BLE001
             bad.append((str(path), f"{type(exc).__name__}: {exc}"))
-    return images[read], read, bad, too_large
+    return (images if read.all() else images[read]), read, bad, too_large
 
 
 def _check_float(image):
