@@ -121,8 +121,9 @@ def _check_splittable(counts, test_fraction, where):
 
 
 def _read_all(paths, image_size, max_pixels, n_jobs=None):
-    """Images, (path, reason) for every file that could not be decoded, and whether
-    one of them was over the pixel limit; blocks of files on ``n_jobs`` readers."""
+    """Images read, in the order of ``paths``; which of ``paths`` were read; (path,
+    reason) for every file that could not be; and whether one of them was over the
+    pixel limit. Blocks of files on ``n_jobs`` readers."""
     blocks = [paths[start:start + READ_BLOCK] for start in range(0, len(paths), READ_BLOCK)]
     workers = min(n_workers(n_jobs, len(blocks)), len(paths) // FILES_PER_PROCESS)
     read = functools.partial(read_images, image_size=image_size, max_pixels=max_pixels)
@@ -130,12 +131,12 @@ def _read_all(paths, image_size, max_pixels, n_jobs=None):
         parts = [read(block) for block in blocks]
     else:
         parts = _read_beside(blocks, read, workers - 1)
-    images, bad, too_large = {}, [], False
-    for block, (block_images, kept, block_bad, block_too_large) in zip(blocks, parts):
-        images.update(zip(itertools.compress(block, kept), block_images))  # files' order
-        bad += block_bad
-        too_large |= block_too_large
-    return images, bad, too_large
+    if not parts:
+        return np.empty((0, *image_size, 3), np.uint8), np.zeros(0, bool), [], False
+    images = np.concatenate([part[0] for part in parts])
+    kept = np.concatenate([part[1] for part in parts])
+    bad = [item for part in parts for item in part[2]]
+    return images, kept, bad, any(part[3] for part in parts)
 
 
 def _read_beside(blocks, read, processes):
@@ -186,10 +187,11 @@ def _stderr(message):
     print(message, file=sys.stderr)
 
 
-def _stack(paths, images, labels):
-    kept = [(images[p], lab, str(p)) for p, lab in zip(paths, labels) if p in images]
-    X = np.stack([k[0] for k in kept]) if kept else None
-    return X, np.array([k[1] for k in kept], dtype=np.int64), tuple(k[2] for k in kept)
+def _kept(paths, read, images, labels):
+    """The images, labels and paths (as str) of the files of ``paths`` that were read
+    (``read``, a mask over ``paths``; ``images``, theirs in order)."""
+    return (images, np.asarray(labels, dtype=np.int64)[read],
+            tuple(str(p) for p in itertools.compress(paths, read)))
 
 
 def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state=0,
@@ -332,7 +334,7 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
         all_paths = [p for cls in class_names for p in files[cls]]
         all_labels = [lab for lab, cls in enumerate(class_names) for _ in files[cls]]
 
-    images, bad, too_large = _read_all(all_paths, image_size, max_pixels, n_jobs)
+    images, read, bad, too_large = _read_all(all_paths, image_size, max_pixels, n_jobs)
     listed = "\n".join(f"  {path}: {reason}" for path, reason in bad)
     if bad and not skip_unreadable:
         raise DatasetError(
@@ -347,8 +349,12 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
         log(f"skipped {len(bad)} unreadable file(s) under {root}:\n{listed}")
 
     if layout == "train/test":
-        X_train, y_train, f_train = _stack(paths["train"], images, labels["train"])
-        X_test, y_test, f_test = _stack(paths["test"], images, labels["test"])
+        n_train = len(paths["train"])
+        k = int(read[:n_train].sum())  # the training images read come first
+        X_train, y_train, f_train = _kept(paths["train"], read[:n_train], images[:k],
+                                          labels["train"])
+        X_test, y_test, f_test = _kept(paths["test"], read[n_train:], images[k:],
+                                       labels["test"])
         for part, y in (("train", y_train), ("test", y_test)):
             missing = [class_names[i] for i in np.flatnonzero(
                 np.bincount(y, minlength=len(class_names)) == 0)]
@@ -358,7 +364,7 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
                     f"image for class(es) {', '.join(missing)}; fix those files."
                 )
     else:
-        X, y, kept = _stack(all_paths, images, all_labels)
+        X, y, kept = _kept(all_paths, read, images, all_labels)
         counts = dict(zip(class_names, np.bincount(y, minlength=len(class_names)).tolist()))
         # Skipped files can leave too few images; same check, now on what was read.
         _check_splittable(counts, test_fraction, root)
