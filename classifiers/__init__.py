@@ -5,9 +5,10 @@ Estimators (scikit-learn compatible): :class:`LinearSVM`,
 :class:`ConvNetClassifier`. The numerics they are built from are public too:
 losses, regularizers, update rules and learning-rate schedules, layers
 (forward/backward pairs), per-batch image augmentation (and the mini-batch loop
-that draws it) and the gradient check. :class:`ConvNetParams` holds the
-ConvNet's arrays by name (:class:`ConvBlockParams`, :class:`DenseParams`), for
-code that builds the same network elsewhere (the PyTorch twin).
+that draws it), matrix products in fixed shards and the gradient check.
+:class:`ConvNetParams` holds the ConvNet's arrays by name (:class:`ConvBlockParams`,
+:class:`DenseParams`), for code that builds the same network elsewhere (the
+PyTorch twin).
 """
 
 from .augment import AUGMENTS, Augment, augment_batch, default_shift, minibatches
@@ -28,6 +29,7 @@ from .losses import (
 )
 from .mlp import MLPClassifier
 from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp, make_optimizer
+from .products import shard_axis, sharded_matmul
 from .regularizers import elastic_net, l1, l2, regularization
 from .schedules import ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
 
@@ -49,4 +51,5 @@ __all__ = [
     "maxpool_forward", "maxpool_backward", "global_avgpool_forward", "global_avgpool_backward",
     "batchnorm_forward", "batchnorm_backward", "maxout_forward", "maxout_backward",
     "numerical_gradient", "relative_error", "check_gradient",
+    "sharded_matmul", "shard_axis",
 ]

@@ -9,8 +9,11 @@ the outputs, so an epoch allocates almost nothing beyond what BLAS needs.
 
 import numpy as np
 
+from features.threads import product_shards
+
 from .layers import activate_inplace, backprop_activation_inplace, batchnorm_backward
 from .layers import batchnorm_forward, dropout_mask
+from .products import shard_axis, sharded_matmul
 
 BN_MOMENTUM, BN_EPS = 0.9, 1e-5
 
@@ -53,6 +56,28 @@ def init_batchnorm(Ws, dtype=np.float32):
              np.zeros(W.shape[1], dtype), np.ones(W.shape[1], dtype)) for W in Ws[:-1]]
 
 
+def product(a, b, out=None, pool=None, workers=1, sharded=False, scratch=None):
+    """``a @ b`` into ``out``: whole on BLAS's threads, or in fixed shards (``sharded``).
+
+    The shards (:func:`features.threads.product_shards` of the product's
+    multiply-adds, run on ``pool``'s ``workers`` threads or here) give the
+    same bits on any threads; ``scratch``, a dict, keeps the partial products
+    of a cut sum from one call to the next.
+    """
+    if out is None:
+        out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
+    if not sharded:
+        return np.matmul(a, b, out=out)
+    n = product_shards(a.shape[0] * a.shape[1] * b.shape[1])
+    parts = None
+    if scratch is not None and n > 1 and shard_axis(a.shape, b.shape) == 2:
+        key = (n,) + out.shape
+        parts = scratch.get(key)
+        if parts is None:
+            parts = scratch[key] = np.empty(key, out.dtype)
+    return sharded_matmul(a, b, out, n, pool, workers, parts)
+
+
 def max_pieces(z, pieces):
     """Maxout over ``pieces`` blocks of columns (piece-major, as :mod:`classifiers.layers.maxout`).
 
@@ -84,10 +109,14 @@ class MLPNetwork:
     hidden unit; ``bn`` (from :func:`init_batchnorm`) normalizes every hidden
     layer's linear output before its activation, and then the hidden biases
     are left out of ``params`` (the batch-norm shift replaces them).
+
+    ``sharded`` computes every matrix product in fixed shards (see
+    :func:`product`), on ``pool``'s ``workers`` threads or here, with the
+    same bits either way; the caller holds BLAS to one thread.
     """
 
     def __init__(self, Ws, bs, activation, dropout, alpha, batch_size, gen, bn=None,
-                 pieces=1):
+                 pieces=1, pool=None, workers=1, sharded=False):
         self.Ws, self.bs, self.act, self.p = Ws, bs, activation, dropout
         self.alpha2, self.batch_size, self.gen = 2.0 * alpha, batch_size, gen
         self.bn, self.pieces = bn, pieces if activation == "maxout" else 1
@@ -111,6 +140,7 @@ class MLPNetwork:
                           + [b for _, b in self.gbn])
         self.rows = np.arange(B)
         self.cache = [None] * len(units)
+        self.shards = dict(pool=pool, workers=workers, sharded=sharded, scratch={})
 
     def dropout_mask(self, out):
         """Fill ``out`` with an inverted-dropout mask: 0 with probability ``p``, else 1 / (1 - p).
@@ -172,7 +202,7 @@ class MLPNetwork:
         np.copyto(self.xb[:m], batch)
         inputs = [self.xb[:m]]
         for i in range(L):
-            z = np.matmul(inputs[i], Ws[i], out=self.A[i][:m])
+            z = product(inputs[i], Ws[i], self.A[i][:m], **self.shards)
             if self.bn is None or i == L - 1:
                 z += bs[i]
             if i < L - 1:
@@ -191,13 +221,13 @@ class MLPNetwork:
         d[rows, y] -= 1.0
         d *= 1.0 / m
         for i in range(L - 1, -1, -1):
-            np.matmul(inputs[i].T, d, out=self.gW[i])
+            product(inputs[i].T, d, self.gW[i], **self.shards)
             np.sum(d, axis=0, out=self.gb[i])
             if self.alpha2 > 0:
                 np.multiply(Ws[i], self.alpha2, out=self.wtmp[i])
                 self.gW[i] += self.wtmp[i]
             if i > 0:
-                dprev = np.matmul(d, Ws[i].T, out=self.G[i - 1][:m])
+                dprev = product(d, Ws[i].T, self.G[i - 1][:m], **self.shards)
                 if p > 0:
                     dprev *= self.D[i - 1][:m]
                 d = self._hidden_backward(i - 1, dprev)

@@ -9,10 +9,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from features.checks import check_bool, check_choice, check_int, check_real
-from features.threads import blas_limit, product_blas_threads
+from features.checks import check_bool, check_choice, check_int, check_n_jobs, check_real
+from features.threads import BATCH_SHARDS, blas_limit, n_workers, product_blas_threads
+from features.threads import shard_pool
 
-from ._mlp_network import MLPNetwork, init_batchnorm, init_weights, max_pieces
+from ._mlp_network import MLPNetwork, init_batchnorm, init_weights, max_pieces, product
 from .training import check_common_params, encode_labels, split_validation, train_loop
 from .augment import augment_for_rows, check_augment, minibatches
 from .layers import ACTIVATIONS as LAYER_ACTIVATIONS
@@ -91,6 +92,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ``augment`` (``H * W * C`` must equal the number of features).
     random_state : int, RandomState instance or None, default=None
         Seeds initialization, validation split, shuffling, dropout masks and augmentation.
+    n_jobs : int or None, default=None
+        Cores of training and prediction (-1: every core): each matrix product
+        is cut into shards that depend on its shapes alone, run on that many
+        threads with one BLAS thread each
+        (:func:`features.threads.product_shards`), so the numbers are the same
+        bit for bit for every ``n_jobs``. None: each product whole, on BLAS's
+        own threads (small ones on one thread); the same numbers as ``n_jobs``
+        only where the BLAS gives a product's entries the same bits on any
+        number of threads.
     verbose : int, default=0
         Print progress every epoch when > 0.
 
@@ -139,8 +149,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                  batch_size=200, max_epochs=60, tol=1e-4, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, maxout_pieces=2,
                  batch_norm=False, augment="none", shift=None, image_shape=None,
-                 random_state=None,
-                 verbose=0):
+                 random_state=None, n_jobs=None, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -163,6 +172,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.shift = shift
         self.image_shape = image_shape
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _hidden_sizes(self):
@@ -183,6 +193,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         check_int(self.maxout_pieces, "maxout_pieces", low=2)
         check_bool(self.batch_norm, "batch_norm")
         check_augment(self.augment, self.shift)
+        check_n_jobs(self.n_jobs)
         return self._hidden_sizes()
 
     def fit(self, X, y):
@@ -230,9 +241,25 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         gen = np.random.default_rng(rng.randint(np.iinfo(np.int32).max))
 
         n_tr = X_tr.shape[0]
-        net = MLPNetwork(Ws, bs_, self.activation, float(self.dropout), float(self.alpha),
-                         min(self.batch_size, n_tr), gen, bn, pieces)
-        B = net.batch_size
+        with shard_pool(self.n_jobs) as (pool, _):
+            net = MLPNetwork(Ws, bs_, self.activation, float(self.dropout), float(self.alpha),
+                             min(self.batch_size, n_tr), gen, bn, pieces, **self._shards(pool))
+            self._train(net, X_tr, y_tr, X_va, y_va, gen, augment, shape, bn)
+        self.coefs_, self.intercepts_ = Ws, bs_
+        self.bn_params_ = [(g, b) for g, b, _, _ in bn] if bn else []
+        self.bn_running_ = [(m, v) for _, _, m, v in bn] if bn else []
+        self.n_layers_ = len(Ws) + 1
+        self.out_activation_ = "softmax"
+        return self
+
+    def _shards(self, pool):
+        """How the network computes its products, for the pool of :func:`shard_pool`."""
+        return dict(pool=pool, workers=n_workers(self.n_jobs, BATCH_SHARDS),
+                    sharded=self.n_jobs is not None)
+
+    def _train(self, net, X_tr, y_tr, X_va, y_va, gen, augment, shape, bn):
+        """Epochs of ``net`` on the training part; the fitted curves set on ``self``."""
+        Ws, bs_, B, n_tr = net.Ws, net.bs, net.batch_size, X_tr.shape[0]
         start = []
 
         def train_epoch(opt):
@@ -242,11 +269,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 if not start:  # before the first update: the loss the model starts from
                     start.append(loss + net.penalty())
                 total += loss * idx.shape[0]
-                opt.update(net.params, net.grads)
+                opt.update(net.params, net.grads, net.shards["pool"], net.shards["workers"])
             return total / n_tr + net.penalty()
 
         def validate():
-            scores = self._forward(X_va, Ws, bs_, bn)
+            scores = self._forward(X_va, Ws, bs_, bn, net.shards)
             return np.mean(scores.argmax(axis=1) == y_va), softmax_loss(scores, y_va)[0]
 
         # Small products run on one BLAS thread (docs/decisions.md#mlp-blas-threads).
@@ -263,18 +290,16 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                     set_state=lambda st: [np.copyto(q, v) for q, v in zip(state, st)],
                 )
             )
-        self.coefs_, self.intercepts_ = Ws, bs_
-        self.bn_params_ = [(g, b) for g, b, _, _ in bn] if bn else []
-        self.bn_running_ = [(m, v) for _, _, m, v in bn] if bn else []
-        self.n_layers_ = len(Ws) + 1
-        self.out_activation_ = "softmax"
-        return self
 
-    def _forward(self, X, Ws, bs_, bn=None):
-        """Scores for ``X`` (no dropout; batch norm with the running averages), in X's dtype."""
+    def _forward(self, X, Ws, bs_, bn, shards):
+        """Scores for ``X`` (no dropout; batch norm with the running averages), in X's dtype.
+
+        ``shards``: the keywords of :func:`classifiers._mlp_network.product`.
+        """
         h = X
         for i, (W, b) in enumerate(zip(Ws, bs_)):
-            h = h @ W.astype(X.dtype, copy=False) + b.astype(X.dtype, copy=False)
+            h = product(h, W.astype(X.dtype, copy=False), **shards)
+            h += b.astype(X.dtype, copy=False)
             if i < len(Ws) - 1:
                 if bn:
                     gamma, beta, mean, var = (a.astype(X.dtype) for a in bn[i])
@@ -290,7 +315,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         bn = [(g, b, m, v) for (g, b), (m, v) in zip(self.bn_params_, self.bn_running_)]
-        return self._forward(X, self.coefs_, self.intercepts_, bn)
+        with shard_pool(self.n_jobs) as (pool, _):
+            return self._forward(X, self.coefs_, self.intercepts_, bn, self._shards(pool))
 
     def predict_proba(self, X):
         """Class probabilities.

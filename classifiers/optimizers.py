@@ -11,6 +11,7 @@ parameter's dtype, and reused afterwards so training does not allocate per step.
 import numpy as np
 
 from features.checks import check_choice, check_real
+from features.threads import elementwise_pieces
 # The schedules live in classifiers.schedules; they stay importable from here.
 from .schedules import SCHEDULES, ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
 
@@ -21,6 +22,13 @@ __all__ = [
 ]
 
 
+def _flat(a, cut):
+    """The values ``cut`` of ``a`` (contiguous) as a view; of each array of a tuple or list."""
+    if isinstance(a, np.ndarray):
+        return a.reshape(-1)[cut]
+    return type(a)(_flat(x, cut) for x in a)
+
+
 class _UpdateRule:
     def __init__(self, learning_rate):
         self.learning_rate = check_real(learning_rate, "learning_rate", low=0, low_open=True)
@@ -29,7 +37,7 @@ class _UpdateRule:
     def _init_state(self, params):
         return [[] for _ in params]
 
-    def update(self, params, grads):
+    def update(self, params, grads, pool=None, workers=1):
         """Apply one step to every array in ``params`` (in place).
 
         Parameters
@@ -38,10 +46,35 @@ class _UpdateRule:
             Parameters, modified in place.
         grads : sequence of ndarray
             Gradients of the loss with respect to ``params``, same shapes.
+        pool : concurrent.futures.Executor or None, default=None
+            Threads that share the large arrays' values
+            (:func:`features.threads.elementwise_pieces`), this thread taking
+            the first share; every rule is element-wise, so the values are
+            the same bit for bit with or without them.
+        workers : int, default=1
+            Shares of each large array, this thread's included.
         """
         if self._state is None:
             self._state = self._init_state(params)
+        if pool is None or workers <= 1:
+            for p, g, s in zip(params, grads, self._state):
+                self._step(p, g, s)
+            return
+        shares = [[] for _ in range(workers)]
         for p, g, s in zip(params, grads, self._state):
+            n = elementwise_pieces(p.size, workers)
+            for k in range(n):
+                cut = slice(p.size * k // n, p.size * (k + 1) // n)
+                shares[k].append((_flat(p, cut), _flat(g, cut), _flat(s, cut)))
+        tasks = [pool.submit(self._steps, share) for share in shares[1:] if share]
+        try:
+            self._steps(shares[0])
+        finally:
+            for task in tasks:
+                task.result()
+
+    def _steps(self, triples):
+        for p, g, s in triples:
             self._step(p, g, s)
 
     def __repr__(self):
@@ -224,7 +257,7 @@ class Adam(_UpdateRule):
     def _init_state(self, params):
         return [(np.zeros_like(p), np.zeros_like(p), np.empty_like(p)) for p in params]
 
-    def update(self, params, grads):
+    def update(self, params, grads, pool=None, workers=1):
         self.t += 1
         # The state holds m / (1 - b1) and v / (1 - b2), updated as
         # m' = b1 m' + g and v' = b2 v' + g**2: two fewer passes over memory
@@ -237,7 +270,7 @@ class Adam(_UpdateRule):
         self._step_size = (self.learning_rate * (1.0 - self.beta1)
                            / ((1.0 - self.beta1 ** self.t) * c))
         self._eps_t = self.eps / c
-        super().update(params, grads)
+        super().update(params, grads, pool, workers)
 
     def _step(self, p, g, state):
         m, v, tmp = state

@@ -6,8 +6,9 @@ threads a batch of feature chunks runs on (:func:`n_workers`,
 (:func:`chunk_blas_threads`), which products run on one BLAS thread
 (:func:`product_blas_threads`, :func:`ordered_sums`), how a row's cores are
 shared by a search's fits (:func:`classifier_threads`), what a row on a dask
-worker may use (:func:`task_limits`, :func:`task_n_jobs`), and the threads that
-share a network's batches (:func:`shard_pool`). Capping goes through one
+worker may use (:func:`task_limits`, :func:`task_n_jobs`), the threads that
+share a network's batches (:func:`shard_pool`) and the fixed shards of its
+products (:func:`product_shards`). Capping goes through one
 :class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
 """
 
@@ -19,7 +20,8 @@ from threadpoolctl import ThreadpoolController
 
 __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
            "product_blas_threads", "ordered_sums", "SMALL_PRODUCT", "SMALL_OUTPUT",
-           "classifier_threads", "task_limits", "task_n_jobs", "shard_pool", "BATCH_SHARDS"]
+           "classifier_threads", "task_limits", "task_n_jobs", "shard_pool", "BATCH_SHARDS",
+           "product_shards", "SHARD_PRODUCT", "elementwise_pieces", "ELEMENTWISE_PIECE"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -31,6 +33,13 @@ SMALL_OUTPUT = 2**12
 #: Shards of each network batch for a given ``n_jobs``, whatever the cores: the products
 #: of a shard have the same bits on any number of threads (docs/decisions.md#convnet-fixed-shards).
 BATCH_SHARDS = 16
+#: Multiply-adds of each shard of a network's matrix product, at least: smaller shards
+#: cost more in packing than their threads save (docs/decisions.md#mlp-fixed-shards).
+SHARD_PRODUCT = 2**24
+#: Values of each thread's piece of an element-wise pass (an update rule's), at least:
+#: smaller pieces cost more in hand-offs than their threads save
+#: (docs/decisions.md#mlp-blas-threads).
+ELEMENTWISE_PIECE = 2**18
 
 _CONTROLLER = []
 
@@ -190,6 +199,35 @@ def shard_pool(n_jobs):
         else:
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 yield pool, BATCH_SHARDS
+
+
+def product_shards(multiply_adds):
+    """Fixed shards of a matrix product of ``multiply_adds``, whatever the cores.
+
+    One shard per :data:`SHARD_PRODUCT` multiply-adds, at least one and at most
+    :data:`BATCH_SHARDS`; see :func:`classifiers.products.sharded_matmul`.
+
+    Examples
+    --------
+    >>> product_shards(200 * 354 * 512), product_shards(200 * 8354 * 512), product_shards(10)
+    (4, 16, 1)
+    """
+    return max(1, min(BATCH_SHARDS, multiply_adds // SHARD_PRODUCT))
+
+
+def elementwise_pieces(size, workers):
+    """Pieces of an element-wise pass over ``size`` values for ``workers`` threads.
+
+    One per :data:`ELEMENTWISE_PIECE` values, at least one and at most ``workers``.
+
+    Examples
+    --------
+    >>> elementwise_pieces(354 * 512, 2), elementwise_pieces(3072 * 512, 2)
+    (1, 2)
+    >>> elementwise_pieces(3072 * 512, 16)
+    6
+    """
+    return max(1, min(workers, size // ELEMENTWISE_PIECE))
 
 
 def task_limits(n_threads=1):

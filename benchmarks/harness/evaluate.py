@@ -181,8 +181,8 @@ def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=
     spec = pipelines.get_spec(name)
     block_cache = cache if spec.cache_features else ResultCache(None)
     peaks, timings = {}, {}
-    # A classifier that takes n_jobs (kNN, the ConvNet) gets the row's cores for its final
-    # fit and predictions (a search's fits share them); its predictions do not depend on it.
+    # A classifier that takes n_jobs (kNN, the MLP, the ConvNet) gets the row's cores for its
+    # final fit and predictions (a search's fits share them); its numbers do not depend on it.
     if "n_jobs" in pipe.named_steps["clf"].get_params():
         pipe.set_params(clf__n_jobs=classifier_threads(n_jobs))
     with phase_peak(peaks, "features"):

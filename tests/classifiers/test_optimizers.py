@@ -96,6 +96,28 @@ def test_every_rule_minimizes_a_quadratic(name):
     assert np.linalg.norm(p) < 0.05
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("name", sorted(O.OPTIMIZERS))
+def test_update_on_threads_gives_the_same_bits(name, workers):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from features.threads import ELEMENTWISE_PIECE
+
+    rng = np.random.default_rng(0)
+    # A large matrix shared among the threads, a small vector left whole.
+    shapes = [(3 * ELEMENTWISE_PIECE // 64 + 5, 64), (7,)]
+    start = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(3)]
+    here, there = [p.copy() for p in start], [p.copy() for p in start]
+    rule_here, rule_there = O.make_optimizer(name, 0.01), O.make_optimizer(name, 0.01)
+    with ThreadPoolExecutor(workers) as pool:
+        for g in grads:
+            rule_here.update(here, g)
+            rule_there.update(there, g, pool=pool, workers=workers)
+    assert all(np.array_equal(a, b) for a, b in zip(here, there))
+    assert not np.array_equal(here[0], start[0])
+
+
 @pytest.mark.parametrize("name", ["lbfgs", None, ["sgd"]])
 def test_unknown_optimizer_lists_choices(name):
     with pytest.raises(ValueError, match="optimizer must be one of 'sgd', .*; got "
