@@ -42,6 +42,14 @@ from .layers import conv2d_forward, dropout_mask
 __all__ = ["ConvNetwork"]
 
 
+def _in_order(parts):
+    """The sum of ``parts`` along their first axis, added one after another in that order."""
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    return total
+
+
 
 class ConvNetwork:
     """Parameters plus the buffers of one mini-batch step of at most ``batch_size`` images.
@@ -64,12 +72,12 @@ class ConvNetwork:
         Threads that run the per-image work of a batch (convolutions, pooling,
         normalization and their gradients) in ``n_shards`` contiguous shards
         of images, a block's filter gradient beside its input gradient's
-        shards; the other sums over the whole batch (batch statistics, the
-        head) stay on the calling thread. None: the shards one after another
-        here. Every value depends on ``n_shards`` alone, never on the pool's
-        threads; where the BLAS gives a product's rows the same bits in a
-        block of rows, not even on ``n_shards``. The caller holds BLAS to one
-        thread (:func:`features.threads.shard_pool` does).
+        shards. The first block's filter gradient and the batch-norm
+        gradients are summed per shard, and the shards' sums added in shard
+        order; the batch statistics and the head stay on the calling thread.
+        None: the shards one after another here. Every value depends on
+        ``n_shards`` alone, never on the pool's threads. The caller holds
+        BLAS to one thread (:func:`features.threads.shard_pool` does).
     n_shards : int, default=1
         Shards of a batch (at most one per image).
 
@@ -117,25 +125,32 @@ class ConvNetwork:
             H, W, C = Ho, Wo, F
         self.feat = np.empty((B, H, W, C), dt)  # output of the last block
         self.bn = [None] * self.n_blocks
+        # Per-shard partial sums (dbeta, dgamma of each block; the first block's filter
+        # gradient), totalled in shard order.
+        n = min(n_shards, B)
+        self.bn_parts = [train_buffer((2, n, s[3])) for s in self.shapes]
+        self.filter_parts = train_buffer((n, 9 * image_shape[2], self.shapes[0][3]))
 
     def _each(self, work, m, alongside=None):
-        """``work(lo, hi)`` for the contiguous image shards ``[lo, hi)`` of ``m`` images.
+        """``work(lo, hi, k)`` for the contiguous image shards ``[lo, hi)`` of ``m`` images.
 
-        ``alongside()``, work over the whole batch, runs first, or on the
-        pool as one more task beside the shards.
+        ``k`` numbers the shards from 0. ``alongside()``, work over the whole
+        batch, runs first, or on the pool as one more task beside the shards.
+        Returns the number of shards.
         """
         n = min(self.n_shards, m)
-        bounds = [m * k // n for k in range(n + 1)]
+        shards = [(m * k // n, m * (k + 1) // n, k) for k in range(n)]
         if self.pool is None or n <= 1:
             if alongside is not None:
                 alongside()
-            for lo, hi in zip(bounds[:-1], bounds[1:]):
-                work(lo, hi)
-            return
+            for shard in shards:
+                work(*shard)
+            return n
         tasks = [self.pool.submit(alongside)] if alongside is not None else []
-        tasks += [self.pool.submit(work, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        tasks += [self.pool.submit(work, *shard) for shard in shards]
         for task in tasks:
             task.result()
+        return n
 
     def dropout_mask(self, shape):
         """Inverted-dropout mask of ``shape`` (:func:`~classifiers.layers.dropout_mask`)."""
@@ -152,7 +167,7 @@ class ConvNetwork:
         rmean, rvar = block.running_mean, block.running_var
         M, HW = m * H * W, H * W
 
-        def convolve(lo, hi):
+        def convolve(lo, hi, _):
             # The input buffer is padded already; im2col and the product write into buffers.
             rows = slice(lo * HW, hi * HW)
             conv2d_forward(self.xp[b][lo:hi], Wc, cols=self.cols[b][rows], out=self.z[b][rows])
@@ -182,7 +197,7 @@ class ConvNetwork:
         any_neg = neg.any()
         out = self.xp[b + 1][:m, 1:-1, 1:-1] if b + 1 < self.n_blocks else self.feat[:m]
 
-        def pool_normalize(lo, hi):
+        def pool_normalize(lo, hi, _):
             z4 = self.z[b][lo * HW:hi * HW].reshape(hi - lo, H, W, F)
             parts = [z4[:, i:2 * Ho:2, j:2 * Wo:2] for i in (0, 1) for j in (0, 1)]
             zp, tmp = self.zp[b][lo:hi], self.tmp[b][lo:hi]
@@ -220,20 +235,23 @@ class ConvNetwork:
         mu, inv_std, scale, a = self.bn[b]
         M, HW = m * H * W, H * W
 
-        def relu_xhat(lo, hi):
+        parts = self.bn_parts[b]
+
+        def relu_xhat(lo, hi, k):
             dyp = np.multiply(dout[lo:hi], a[lo:hi] > 0, out=self.dyp[b][lo:hi])  # ReLU, pooled
             tmp = self.tmp[b][lo:hi]
             np.subtract(self.zp[b][lo:hi], mu, out=tmp)
             tmp *= inv_std                                        # xhat at the winners
             tmp *= dyp
+            dyp.sum(axis=(0, 1, 2), out=parts[0, k])
+            tmp.sum(axis=(0, 1, 2), out=parts[1, k])
 
-        self._each(relu_xhat, m)
-        dbeta = self.dyp[b][:m].sum(axis=(0, 1, 2))
-        dgamma = self.tmp[b][:m].sum(axis=(0, 1, 2))
+        n = self._each(relu_xhat, m)
+        dbeta, dgamma = _in_order(parts[0, :n]), _in_order(parts[1, :n])
         c1 = -scale * inv_std * dgamma / M
         c0 = -scale * dbeta / M - mu * c1
 
-        def route(lo, hi):
+        def route(lo, hi, _):
             dz = np.multiply(self.z[b][lo * HW:hi * HW], c1, out=self.dz[b][lo * HW:hi * HW])
             dz += c0
             dyp, tmp, zp = self.dyp[b][lo:hi], self.tmp[b][lo:hi], self.zp[b][lo:hi]
@@ -268,14 +286,21 @@ class ConvNetwork:
                 np.matmul(self.cols[b][:M].T, dz, out=g.weight.reshape(9 * C, F))
 
         if b == 0:
-            filter_gradient()
+            # Each shard's share of the first filter gradient, beside the others.
+            def filter_share(lo, hi, k):
+                rows = slice(lo * HW, hi * HW)
+                np.matmul(self.cols[b][rows].T, self.dz[b][rows], out=self.filter_parts[k])
+
+            with blas_limit(product_blas_threads(output_entries=9 * C * F)):
+                n = self._each(filter_share, m)
+            g.weight.reshape(9 * C, F)[...] = _in_order(self.filter_parts[:n])
             return None
         dxp = self.dxp[b][:m]
         Wt = Wc.reshape(9, C, F).transpose(0, 2, 1)
         slabs = (self.cols[b][:M].reshape(9, M, C) if self.slabs[b] is None
                  else self.slabs[b][:, :M])
 
-        def input_gradient(lo, hi):
+        def input_gradient(lo, hi, _):
             # One (M, C) slab per kernel offset: each add below runs over whole image
             # rows (docs/decisions.md#convnet-col2im-per-offset).
             d9 = np.matmul(self.dz[b][lo * HW:hi * HW], Wt, out=slabs[:, lo * HW:hi * HW])

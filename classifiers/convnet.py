@@ -151,8 +151,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         images, cut into the same shards whatever the cores (-1: every core;
         see :func:`features.threads.shard_pool`), so the numbers are the same
         bit for bit for every ``n_jobs`` on one machine. None: the whole batch
-        at once, BLAS with its own threads; the same numbers too where the BLAS
-        gives a product's rows the same bits in a block of rows.
+        at once, BLAS with its own threads; the same network but for the last
+        bits of its sums.
     verbose : int, default=0
         Print progress every epoch when > 0.
     epoch_callback : callable or None, default=None

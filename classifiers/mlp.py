@@ -98,9 +98,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         threads with one BLAS thread each
         (:func:`features.threads.product_shards`), so the numbers are the same
         bit for bit for every ``n_jobs``. None: each product whole, on BLAS's
-        own threads (small ones on one thread); the same numbers as ``n_jobs``
-        only where the BLAS gives a product's entries the same bits on any
-        number of threads.
+        own threads (small ones on one thread): the same network but for the
+        last bits of its sums, which may also change with the machine's cores.
     verbose : int, default=0
         Print progress every epoch when > 0.
 

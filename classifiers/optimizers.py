@@ -62,7 +62,11 @@ class _UpdateRule:
             return
         shares = [[] for _ in range(workers)]
         for p, g, s in zip(params, grads, self._state):
-            n = elementwise_pieces(p.size, workers)
+            # A strided array would be flattened into a copy: it is updated whole.
+            n = elementwise_pieces(p.size, workers) if p.flags.c_contiguous else 1
+            if n == 1:
+                shares[0].append((p, g, s))
+                continue
             for k in range(n):
                 cut = slice(p.size * k // n, p.size * (k + 1) // n)
                 shares[k].append((_flat(p, cut), _flat(g, cut), _flat(s, cut)))

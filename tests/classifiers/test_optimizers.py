@@ -118,6 +118,18 @@ def test_update_on_threads_gives_the_same_bits(name, workers):
     assert not np.array_equal(here[0], start[0])
 
 
+def test_update_on_threads_updates_a_strided_array_in_place():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from features.threads import ELEMENTWISE_PIECE
+
+    p = np.ones((64, 2 * ELEMENTWISE_PIECE // 32), np.float32)[:, ::2]  # strided view
+    g = np.ones(p.shape, np.float32)
+    with ThreadPoolExecutor(2) as pool:
+        O.SGD(0.5).update([p], [g], pool=pool, workers=2)
+    assert np.array_equal(p, np.full(p.shape, 0.5, np.float32))
+
+
 @pytest.mark.parametrize("name", ["lbfgs", None, ["sgd"]])
 def test_unknown_optimizer_lists_choices(name):
     with pytest.raises(ValueError, match="optimizer must be one of 'sgd', .*; got "
