@@ -210,7 +210,7 @@ def product_shards(multiply_adds):
     Examples
     --------
     >>> product_shards(200 * 354 * 512), product_shards(200 * 8354 * 512), product_shards(10)
-    (4, 16, 1)
+    (2, 16, 1)
     """
     return max(1, min(BATCH_SHARDS, multiply_adds // SHARD_PRODUCT))
 
