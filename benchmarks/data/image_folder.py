@@ -187,10 +187,10 @@ def _stderr(message):
     print(message, file=sys.stderr)
 
 
-def _kept(paths, read, images, labels):
-    """The images, labels and paths (as str) of the files of ``paths`` that were read
-    (``read``, a mask over ``paths``; ``images``, theirs in order)."""
-    return (images, np.asarray(labels, dtype=np.int64)[read],
+def _kept(paths, read, labels):
+    """The labels and the paths (as str) of the files of ``paths`` that were read
+    (``read``, a mask over ``paths``)."""
+    return (np.asarray(labels, dtype=np.int64)[read],
             tuple(str(p) for p in itertools.compress(paths, read)))
 
 
@@ -351,10 +351,9 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
     if layout == "train/test":
         n_train = len(paths["train"])
         k = int(read[:n_train].sum())  # the training images read come first
-        X_train, y_train, f_train = _kept(paths["train"], read[:n_train], images[:k],
-                                          labels["train"])
-        X_test, y_test, f_test = _kept(paths["test"], read[n_train:], images[k:],
-                                       labels["test"])
+        X_train, X_test = images[:k], images[k:]
+        y_train, f_train = _kept(paths["train"], read[:n_train], labels["train"])
+        y_test, f_test = _kept(paths["test"], read[n_train:], labels["test"])
         for part, y in (("train", y_train), ("test", y_test)):
             missing = [class_names[i] for i in np.flatnonzero(
                 np.bincount(y, minlength=len(class_names)) == 0)]
@@ -364,7 +363,8 @@ def load_image_folder(root, image_size=(32, 32), test_fraction=0.2, random_state
                     f"image for class(es) {', '.join(missing)}; fix those files."
                 )
     else:
-        X, y, kept = _kept(all_paths, read, images, all_labels)
+        X = images
+        y, kept = _kept(all_paths, read, all_labels)
         counts = dict(zip(class_names, np.bincount(y, minlength=len(class_names)).tolist()))
         # Skipped files can leave too few images; same check, now on what was read.
         _check_splittable(counts, test_fraction, root)
