@@ -29,7 +29,7 @@ from .losses import (
 )
 from .mlp import MLPClassifier
 from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp, make_optimizer
-from .products import shard_axis, sharded_matmul
+from .products import shard_axis, sharded_matmul, sum_in_order
 from .regularizers import elastic_net, l1, l2, regularization
 from .schedules import ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
 
@@ -51,5 +51,5 @@ __all__ = [
     "maxpool_forward", "maxpool_backward", "global_avgpool_forward", "global_avgpool_backward",
     "batchnorm_forward", "batchnorm_backward", "maxout_forward", "maxout_backward",
     "numerical_gradient", "relative_error", "check_gradient",
-    "sharded_matmul", "shard_axis",
+    "sharded_matmul", "shard_axis", "sum_in_order",
 ]

@@ -38,17 +38,9 @@ from features.threads import blas_limit, product_blas_threads
 
 from .convnet_params import BN_EPS, BN_MOMENTUM
 from .layers import conv2d_forward, dropout_mask
+from .products import sum_in_order
 
 __all__ = ["ConvNetwork"]
-
-
-def _in_order(parts):
-    """The sum of ``parts`` along their first axis, added one after another in that order."""
-    total = parts[0].copy()
-    for part in parts[1:]:
-        total += part
-    return total
-
 
 
 class ConvNetwork:
@@ -247,7 +239,7 @@ class ConvNetwork:
             tmp.sum(axis=(0, 1, 2), out=parts[1, k])
 
         n = self._each(relu_xhat, m)
-        dbeta, dgamma = _in_order(parts[0, :n]), _in_order(parts[1, :n])
+        dbeta, dgamma = sum_in_order(parts[0, :n]), sum_in_order(parts[1, :n])
         c1 = -scale * inv_std * dgamma / M
         c0 = -scale * dbeta / M - mu * c1
 
@@ -293,7 +285,7 @@ class ConvNetwork:
 
             with blas_limit(product_blas_threads(output_entries=9 * C * F)):
                 n = self._each(filter_share, m)
-            g.weight.reshape(9 * C, F)[...] = _in_order(self.filter_parts[:n])
+            g.weight.reshape(9 * C, F)[...] = sum_in_order(self.filter_parts[:n])
             return None
         dxp = self.dxp[b][:m]
         Wt = Wc.reshape(9, C, F).transpose(0, 2, 1)

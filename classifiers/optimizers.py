@@ -8,10 +8,12 @@ parameter's dtype, and reused afterwards so training does not allocate per step.
 ``learning_rate`` is a plain attribute that schedules may change between epochs.
 """
 
+import functools
+
 import numpy as np
 
 from features.checks import check_choice, check_real
-from features.threads import elementwise_pieces
+from features.threads import elementwise_pieces, run_beside
 # The schedules live in classifiers.schedules; they stay importable from here.
 from .schedules import SCHEDULES, ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
 
@@ -70,12 +72,9 @@ class _UpdateRule:
             for k in range(n):
                 cut = slice(p.size * k // n, p.size * (k + 1) // n)
                 shares[k].append((_flat(p, cut), _flat(g, cut), _flat(s, cut)))
-        tasks = [pool.submit(self._steps, share) for share in shares[1:] if share]
-        try:
-            self._steps(shares[0])
-        finally:
-            for task in tasks:
-                task.result()
+        # The first share runs here; an empty one gives the pool nothing to wake for.
+        busy = shares[:1] + [share for share in shares[1:] if share]
+        run_beside(pool, [functools.partial(self._steps, share) for share in busy])
 
     def _steps(self, triples):
         for p, g, s in triples:

@@ -9,9 +9,43 @@ caller), and adds partial products, where it makes any, in a fixed order. Its
 result is then the same whatever the pool.
 """
 
+import functools
+
 import numpy as np
 
-__all__ = ["shard_axis", "sharded_matmul"]
+from features.threads import run_beside
+
+__all__ = ["shard_axis", "sharded_matmul", "sum_in_order"]
+
+
+def sum_in_order(parts, out=None):
+    """The sum of ``parts`` along their first axis, added one after another in that order.
+
+    The order, and so every bit of the sum, depends on ``parts`` alone, not
+    on whoever computed them.
+
+    Parameters
+    ----------
+    parts : ndarray of shape (n, ...), n >= 1
+    out : ndarray of shape ``parts.shape[1:]`` or None, default=None
+        Written in place (a new array when None).
+
+    Returns
+    -------
+    out : ndarray
+
+    Examples
+    --------
+    >>> sum_in_order(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    array([ 9., 12.])
+    """
+    if out is None:
+        out = parts[0].copy()
+    else:
+        np.copyto(out, parts[0])
+    for part in parts[1:]:
+        out += part
+    return out
 
 
 def shard_axis(a_shape, b_shape):
@@ -102,16 +136,8 @@ def sharded_matmul(a, b, out, n_shards, pool=None, workers=1, parts=None):
     if workers <= 1:
         group(0, n)
     else:
-        # The first group runs here, while the pool's threads run the others.
-        tasks = [pool.submit(group, n * w // workers, n * (w + 1) // workers)
-                 for w in range(1, workers)]
-        try:
-            group(0, n // workers)
-        finally:
-            for task in tasks:
-                task.result()
+        run_beside(pool, [functools.partial(group, n * w // workers, n * (w + 1) // workers)
+                          for w in range(workers)])
     if axis == 2:  # partial products added in shard order, whatever ran them
-        np.copyto(out, parts[0])
-        for s in range(1, n):
-            out += parts[s]
+        sum_in_order(parts[:n], out=out)
     return out

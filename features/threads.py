@@ -21,7 +21,8 @@ from threadpoolctl import ThreadpoolController
 __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
            "product_blas_threads", "ordered_sums", "SMALL_PRODUCT", "SMALL_OUTPUT",
            "classifier_threads", "task_limits", "task_n_jobs", "shard_pool", "BATCH_SHARDS",
-           "product_shards", "SHARD_PRODUCT", "elementwise_pieces", "ELEMENTWISE_PIECE"]
+           "product_shards", "SHARD_PRODUCT", "elementwise_pieces", "ELEMENTWISE_PIECE",
+           "run_beside"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -228,6 +229,34 @@ def elementwise_pieces(size, workers):
     6
     """
     return max(1, min(workers, size // ELEMENTWISE_PIECE))
+
+
+def run_beside(pool, calls):
+    """Run ``calls[0]()`` here while ``pool`` runs the others; return when all have.
+
+    The first exception raised by any call is raised again here, after every
+    call has finished (none is left writing into buffers the caller reuses).
+
+    Parameters
+    ----------
+    pool : concurrent.futures.Executor
+    calls : sequence of callable
+        At least one, each taking no argument.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with ThreadPoolExecutor(1) as pool:
+    ...     run_beside(pool, [lambda: seen.append("here"), lambda: seen.append("pool")])
+    >>> sorted(seen)
+    ['here', 'pool']
+    """
+    tasks = [pool.submit(call) for call in calls[1:]]
+    try:
+        calls[0]()
+    finally:
+        for task in tasks:
+            task.result()
 
 
 def task_limits(n_threads=1):

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from classifiers.products import shard_axis, sharded_matmul
+from classifiers.products import shard_axis, sharded_matmul, sum_in_order
 
 # (a shape, b shape) whose cheapest cut is the rows, the columns, the sum.
 SHAPES = {0: ((90, 40), (40, 7)), 1: ((7, 40), (40, 90)), 2: ((9, 120), (120, 8))}
@@ -69,3 +69,14 @@ def test_out_of_the_wrong_shape_is_refused():
     a, b = _operands(0)
     with pytest.raises(ValueError, match=r"out has shape \(7, 90\); a @ b has shape \(90, 7\)"):
         sharded_matmul(a, b, np.empty((7, 90), np.float32), 2)
+
+
+@pytest.mark.parametrize("into_out", [False, True])
+def test_sum_in_order_adds_the_parts_first_to_last(into_out):
+    # 1e8 + 1 - 1e8 in float32: the order decides (1 is lost after 1e8, kept before).
+    parts = np.array([[1e8], [1.0], [-1e8]], np.float32)
+    out = np.full(1, np.nan, np.float32) if into_out else None
+    total = sum_in_order(parts, out=out)
+    assert total.tolist() == [0.0]
+    assert sum_in_order(parts[[0, 2, 1]]).tolist() == [1.0]
+    assert (total is out) == into_out

@@ -99,3 +99,24 @@ def test_a_shard_pool_without_n_jobs_leaves_blas_alone():
     with shard_pool(None) as (pool, n_shards):
         assert (pool, n_shards) == (None, 1)
         assert _blas_threads() == before
+
+
+def test_run_beside_raises_the_first_error_after_every_call_has_finished():
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from features.threads import run_beside
+
+    finished = threading.Event()
+
+    def slow():
+        time.sleep(0.05)
+        finished.set()
+
+    def fail():
+        raise ValueError("from here")
+
+    with ThreadPoolExecutor(1) as pool, pytest.raises(ValueError, match="from here"):
+        run_beside(pool, [fail, slow])
+    assert finished.is_set()
