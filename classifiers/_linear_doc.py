@@ -66,6 +66,12 @@ default="{optimizer}"
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the validation split, the shuffling and the
         augmentation.
+    n_jobs : int or None, default=None
+        Cores the fit may use: with 2 or more (-1: every core) each mini-batch
+        is gathered and augmented on a second thread while the step before
+        trains (:func:`features.threads.prefetched`). The numbers are the
+        same bit for bit for every ``n_jobs``; the products run on one BLAS
+        thread whatever it is.
     verbose : int, default=0
         Print the loss (and validation accuracy) after every epoch when > 0.
 

@@ -9,7 +9,7 @@ the outputs, so an epoch allocates almost nothing beyond what BLAS needs.
 
 import numpy as np
 
-from features.threads import product_shards
+from features.threads import product_shards, product_workers
 
 from .layers import activate_inplace, backprop_activation_inplace, batchnorm_backward
 from .layers import batchnorm_forward, dropout_mask
@@ -60,7 +60,8 @@ def product(a, b, out=None, pool=None, workers=1, sharded=False, scratch=None):
     """``a @ b`` into ``out``: whole on BLAS's threads, or in fixed shards (``sharded``).
 
     The shards (:func:`features.threads.product_shards` of the product's
-    multiply-adds, run on ``pool``'s ``workers`` threads or here) give the
+    multiply-adds, run on ``pool``'s ``workers`` threads when the product is
+    large enough, :func:`features.threads.product_workers`, else here) give the
     same bits on any threads; ``scratch``, a dict, keeps the partial products
     of a cut sum from one call to the next.
     """
@@ -68,7 +69,8 @@ def product(a, b, out=None, pool=None, workers=1, sharded=False, scratch=None):
         out = np.empty((a.shape[0], b.shape[1]), np.result_type(a, b))
     if not sharded:
         return np.matmul(a, b, out=out)
-    n = product_shards(a.shape[0] * a.shape[1] * b.shape[1])
+    multiply_adds = a.shape[0] * a.shape[1] * b.shape[1]
+    n, workers = product_shards(multiply_adds), product_workers(multiply_adds, workers)
     parts = None
     if scratch is not None and n > 1 and shard_axis(a.shape, b.shape) == 2:
         key = (n,) + out.shape

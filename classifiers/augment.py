@@ -22,6 +22,8 @@ import numpy as np
 
 from features.checks import check_int
 
+from ._flips_shifts import flip_images, flip_shift_images, shift_images
+
 __all__ = ["AUGMENTS", "Augment", "default_shift", "check_augment", "check_image_shape",
            "augment_for_rows", "flip_images", "shift_images", "random_flip", "random_shift",
            "augment_batch", "minibatches"]
@@ -219,83 +221,6 @@ def augment_for_rows(augment, shift, image_shape, n_features):
     return check_augment(augment, shift, shape), shape
 
 
-def flip_images(X, which):
-    """Mirror the images ``which`` selects left to right.
-
-    Parameters
-    ----------
-    X : ndarray of shape (N, H, W, C)
-    which : ndarray of bool, shape (N,)
-
-    Returns
-    -------
-    ndarray of the shape and dtype of ``X``
-
-    Examples
-    --------
-    >>> X = np.arange(6).reshape(2, 1, 3, 1)
-    >>> flip_images(X, np.array([True, False]))[:, 0, :, 0]
-    array([[2, 1, 0],
-           [3, 4, 5]])
-    """
-    N, H, W = X.shape[:3]
-    out = X.copy()
-    chosen = np.flatnonzero(which)
-    if chosen.size:
-        # Each image row as W pixels of C values: gathering the pixels in reverse
-        # order moves C values at a time, far faster than a reversed strided copy.
-        rows = X.reshape(N, H, -1)
-        C = rows.shape[2] // W
-        reverse = (np.arange(W - 1, -1, -1)[:, None] * C + np.arange(C)).ravel()
-        out.reshape(N, H, -1)[chosen] = np.take(rows[chosen], reverse, axis=2)
-    return out
-
-
-def shift_images(X, offsets, shift):
-    """Move each image by its own offset, filling the uncovered border with zeros.
-
-    Equivalent to padding every image by ``shift`` zeros on each side and
-    cropping the original size at ``(shift + dy, shift + dx)``: the content
-    moves by ``(-dy, -dx)`` pixels. One slice copy per distinct offset (at
-    most ``(2 shift + 1) ** 2``), which moves whole rows of pixels at a time.
-
-    Parameters
-    ----------
-    X : ndarray of shape (N, H, W, C)
-    offsets : ndarray of int, shape (N, 2)
-        ``(dy, dx)`` per image, each in ``[-shift, shift]``.
-    shift : int
-        Padding width.
-
-    Returns
-    -------
-    ndarray of the shape and dtype of ``X``
-
-    Examples
-    --------
-    Cropping one pixel lower shows the next row; the new last row is zeros:
-
-    >>> X = np.arange(1, 10).reshape(1, 3, 3, 1)
-    >>> shift_images(X, np.array([[1, 0]]), 1)[0, :, :, 0]
-    array([[4, 5, 6],
-           [7, 8, 9],
-           [0, 0, 0]])
-    """
-    H, W = X.shape[1:3]
-    out = np.zeros_like(X)
-    offsets = np.asarray(offsets)
-    keys = (offsets[:, 0] + shift) * (2 * shift + 1) + (offsets[:, 1] + shift)
-    for key in np.unique(keys):
-        images = np.flatnonzero(keys == key)
-        dy, dx = (int(v) for v in offsets[images[0]])
-        if abs(dy) >= H or abs(dx) >= W:
-            continue  # moved out of the frame: all zeros
-        # Output pixel (i, j) shows input pixel (i + dy, j + dx).
-        out[images, max(0, -dy):H - max(0, dy), max(0, -dx):W - max(0, dx)] = (
-            X[images, max(0, dy):H + min(0, dy), max(0, dx):W + min(0, dx)])
-    return out
-
-
 def random_flip(X, rng):
     """Mirror each image left to right with probability 1/2 (one draw per image).
 
@@ -342,11 +267,12 @@ def augment_batch(X, augment, rng):
     >>> augment_batch(X, Augment(hflip=True, shift=2), np.random.default_rng(0)).shape
     (3, 8, 8, 1)
     """
-    if augment.hflip:
-        X = random_flip(X, rng)
+    # The draws of random_flip, then random_shift; both moves made in one pass.
+    which = rng.random(X.shape[0]) < 0.5 if augment.hflip else None
     if augment.shift:
-        X = random_shift(X, augment.shift, rng)
-    return X
+        offsets = rng.integers(-augment.shift, augment.shift + 1, size=(X.shape[0], 2))
+        return flip_shift_images(X, which, offsets, augment.shift)
+    return X if which is None else flip_images(X, which)
 
 
 def minibatches(X, batch_size, rng, augment=Augment(), image_shape=None):

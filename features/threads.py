@@ -7,12 +7,16 @@ threads a batch of feature chunks runs on (:func:`n_workers`,
 (:func:`product_blas_threads`, :func:`ordered_sums`), how a row's cores are
 shared by a search's fits (:func:`classifier_threads`), what a row on a dask
 worker may use (:func:`task_limits`, :func:`task_n_jobs`), the threads that
-share a network's batches (:func:`shard_pool`) and the fixed shards of its
-products (:func:`product_shards`). Capping goes through one
+share a network's batches (:func:`shard_pool`), the fixed shards of its products
+(:func:`product_shards`) and whether they leave the calling thread
+(:func:`product_workers`), and whether a model's next mini-batches are made beside
+its training (:func:`prefetched`). Capping goes through one
 :class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
 """
 
 import contextlib
+import queue
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from joblib import effective_n_jobs
@@ -21,8 +25,8 @@ from threadpoolctl import ThreadpoolController
 __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
            "product_blas_threads", "ordered_sums", "SMALL_PRODUCT", "SMALL_OUTPUT",
            "classifier_threads", "task_limits", "task_n_jobs", "shard_pool", "BATCH_SHARDS",
-           "product_shards", "SHARD_PRODUCT", "elementwise_pieces", "ELEMENTWISE_PIECE",
-           "run_beside"]
+           "product_shards", "SHARD_PRODUCT", "product_workers", "POOL_PRODUCT",
+           "elementwise_pieces", "ELEMENTWISE_PIECE", "run_beside", "prefetched"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -37,6 +41,9 @@ BATCH_SHARDS = 16
 #: Multiply-adds of each shard of a network's matrix product, at least: smaller shards
 #: cost more in packing than their threads save (docs/decisions.md#mlp-fixed-shards).
 SHARD_PRODUCT = 2**24
+#: Multiply-adds of a sharded product, at least, whose shards go to other threads:
+#: below it, waking them costs more than they save (docs/decisions.md#mlp-small-products-here).
+POOL_PRODUCT = 2**26
 #: Values of each thread's piece of an element-wise pass (an update rule's), at least:
 #: smaller pieces cost more in hand-offs than their threads save
 #: (docs/decisions.md#mlp-blas-threads).
@@ -89,11 +96,9 @@ def chunk_blas_threads(workers, products):
     workers : int
     products : bool or None
         True for chunks whose time goes to large products (the visual-word
-        encoding): every BLAS thread when they run alone, one each beside
-        other workers, which avoids ``workers x BLAS threads``
-        oversubscription. False for chunks of small products among
-        element-wise passes (HoG): one BLAS thread always. None for chunks
-        with no product to speak of: no cap.
+        encoding): every BLAS thread alone, one each beside other workers (no
+        ``workers x BLAS threads``). False for small products among
+        element-wise passes (HoG): one thread always. None: no cap.
 
     Examples
     --------
@@ -110,9 +115,7 @@ def ordered_sums():
 
     OpenBLAS shares a matrix-vector product's rows among its threads, and the
     rows beside a boundary are summed in another order: their last bits
-    change with the number of threads, so with ``n_jobs`` and with the
-    machine. On one thread they do not. A matrix-matrix product keeps its
-    bits on any number of threads and needs no such hold.
+    change with the number of threads. On one thread they do not.
 
     Examples
     --------
@@ -216,6 +219,17 @@ def product_shards(multiply_adds):
     return max(1, min(BATCH_SHARDS, multiply_adds // SHARD_PRODUCT))
 
 
+def product_workers(multiply_adds, workers):
+    """Threads that run a sharded product's shards: ``workers``, or 1 below :data:`POOL_PRODUCT`.
+
+    Examples
+    --------
+    >>> product_workers(200 * 354 * 512, 2), product_workers(200 * 3072 * 512, 2)
+    (1, 2)
+    """
+    return workers if multiply_adds >= POOL_PRODUCT else 1
+
+
 def elementwise_pieces(size, workers):
     """Pieces of an element-wise pass over ``size`` values for ``workers`` threads.
 
@@ -259,11 +273,60 @@ def run_beside(pool, calls):
             task.result()
 
 
+def prefetched(items, n_jobs, ahead=2):
+    """Iterate over ``items``, made ahead on another thread while the caller works.
+
+    With ``n_jobs`` of 2 or more cores (-1: every core), a helper thread runs
+    up to ``ahead`` items (held in memory) ahead: a model's mini-batches are
+    made beside its training steps. Only the helper advances ``items``, which
+    must draw from no random source the caller uses; with None or 1, no
+    thread. An error made by an item is raised here when the item is reached;
+    leaving the loop early stops the helper after the item it is making.
+
+    Examples
+    --------
+    >>> list(prefetched((x * x for x in range(4)), n_jobs=2))
+    [0, 1, 4, 9]
+    """
+    if n_jobs is None or effective_n_jobs(n_jobs) < 2:
+        yield from items
+        return
+    # One thread that runs on, not a pool task per item: waking a sleeping thread
+    # for every item cost more than the items' making saved.
+    ready, stop = queue.Queue(maxsize=ahead), threading.Event()
+
+    def make():
+        try:
+            for item in items:
+                ready.put((item, False))
+                if stop.is_set():
+                    return
+            ready.put((None, True))
+        except BaseException as error:  # raised again in the caller's thread
+            ready.put((error, True))
+
+    helper = threading.Thread(target=make, name="featbench-prefetch", daemon=True)
+    helper.start()
+    try:
+        while True:
+            item, last = ready.get()
+            if last:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while helper.is_alive():  # take what it puts, so that it is never left blocked
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.01)
+
+
 def task_limits(n_threads=1):
     """Every BLAS and OpenMP library held to ``n_threads``: a row on a dask worker of that many.
 
-    Process-wide limits are what such a worker wants: it runs one row at a
-    time, and more threads would fight the other workers for the cores.
+    Process-wide: such a worker runs one row at a time, and more threads would
+    fight the other workers for the cores.
 
     Examples
     --------

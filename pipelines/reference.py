@@ -19,7 +19,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from classifiers.augment import augment_for_rows, check_augment, minibatches
-from features.checks import check_int
+from features.checks import check_int, check_n_jobs
+from features.threads import prefetched
 
 __all__ = ["skimage_hog_hue", "reference_hog_color", "reference_pixels",
            "PartialFitAugmented"]
@@ -128,6 +129,11 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the order of the rows and the augmentation (the estimator keeps
         its own ``random_state``).
+    n_jobs : int or None, default=None
+        Cores the fit may use: with 2 or more (-1: every core) each mini-batch
+        is gathered and augmented on a second thread while the estimator
+        learns from the one before (:func:`features.threads.prefetched`); the
+        numbers are the same for every ``n_jobs``.
 
     Attributes
     ----------
@@ -149,7 +155,7 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, estimator, *, max_epochs=20, batch_size=200, augment="none", shift=None,
-                 image_shape=None, random_state=None):
+                 image_shape=None, random_state=None, n_jobs=None):
         self.estimator = estimator
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -157,6 +163,7 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         self.shift = shift
         self.image_shape = image_shape
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def fit(self, X, y):
         """Train a clone of ``estimator`` for ``max_epochs`` epochs of augmented batches.
@@ -179,6 +186,7 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         check_int(self.max_epochs, "max_epochs", low=1)
         check_int(self.batch_size, "batch_size", low=1)
         check_augment(self.augment, self.shift)
+        check_n_jobs(self.n_jobs)
         if not hasattr(self.estimator, "partial_fit"):
             raise TypeError(
                 f"estimator must have a partial_fit method; got {self.estimator!r}. Pass "
@@ -193,7 +201,8 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         est = clone(self.estimator)
         batch_size = min(self.batch_size, X.shape[0])
         for _ in range(self.max_epochs):
-            for idx, batch in minibatches(X, batch_size, gen, augment, shape):
+            for idx, batch in prefetched(minibatches(X, batch_size, gen, augment, shape),
+                                         self.n_jobs):
                 est.partial_fit(batch, y[idx], classes=self.classes_)
         self.estimator_, self.n_iter_ = est, self.max_epochs
         return self

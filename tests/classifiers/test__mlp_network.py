@@ -1,8 +1,10 @@
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
 from classifiers import layers as L
-from classifiers._mlp_network import MLPNetwork, init_batchnorm, init_weights
+from classifiers._mlp_network import MLPNetwork, init_batchnorm, init_weights, product
 from classifiers.gradient_check import check_gradient
 from classifiers.losses import softmax_loss
 from classifiers.mlp import ACTIVATIONS
@@ -127,3 +129,32 @@ def test_batchnorm_network_leaves_hidden_biases_out_of_the_parameters():
     shapes = [p.shape for p in net.params]
     assert shapes == [(5, 7), (7, 6), (6, 3), (3,), (7,), (6,), (7,), (6,)]
     assert [g.shape for g in net.grads] == shapes
+
+
+class _CountingPool(ThreadPoolExecutor):
+    """A pool that counts the calls handed to it."""
+
+    def __init__(self):
+        super().__init__(max_workers=2)
+        self.handed = 0
+
+    def submit(self, *args, **kwargs):
+        self.handed += 1
+        return super().submit(*args, **kwargs)
+
+
+@pytest.mark.parametrize("shape, handed", [
+    ((200, 354, 512), 0),    # 2 shards of a product under POOL_PRODUCT: both here
+    ((200, 3072, 512), 1),   # 16 shards: the second group of 8 on the pool
+])
+def test_product_hands_shards_to_the_pool_only_for_a_large_product(shape, handed):
+
+    m, k, n = shape
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    here = product(a, b, sharded=True)
+    with _CountingPool() as pool:
+        out = product(a, b, pool=pool, workers=2, sharded=True)
+    assert pool.handed == handed
+    np.testing.assert_array_equal(out, here)
