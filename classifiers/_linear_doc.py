@@ -67,9 +67,9 @@ default="{optimizer}"
         Seeds the initial weights, the validation split, the shuffling and the
         augmentation.
     n_jobs : int or None, default=None
-        Cores the fit may use: with 2 or more (-1: every core) each mini-batch
-        is gathered and augmented on a second thread while the step before
-        trains (:func:`features.threads.prefetched`). The numbers are the
+        Cores the fit may use: with 2 or more (-1: every core) and ``augment``,
+        the mini-batches are made ahead on a second thread while the steps
+        train (:func:`classifiers.augment.minibatches`). The numbers are the
         same bit for bit for every ``n_jobs``; the products run on one BLAS
         thread whatever it is.
     verbose : int, default=0

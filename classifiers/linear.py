@@ -13,7 +13,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from features.checks import check_choice, check_int, check_n_jobs, check_real
-from features.threads import blas_limit, prefetched, product_blas_threads
+from features.threads import blas_limit, product_blas_threads
 
 from ._linear_doc import fill_params_doc
 from .training import check_common_params, encode_labels, split_validation, train_loop
@@ -111,7 +111,7 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
             epoch[0] += 1
             averaging = start_avg and epoch[0] >= start_avg
             total = 0.0
-            for idx, Xb in prefetched(minibatches(X_tr, bs, gen, augment, shape), self.n_jobs):
+            for idx, Xb in minibatches(X_tr, bs, gen, augment, shape, self.n_jobs):
                 scores = Xb @ W
                 scores += b
                 loss, d = loss_fn(scores, y_tr[idx])

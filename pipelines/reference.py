@@ -20,7 +20,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from classifiers.augment import augment_for_rows, check_augment, minibatches
 from features.checks import check_int, check_n_jobs
-from features.threads import prefetched
 
 __all__ = ["skimage_hog_hue", "reference_hog_color", "reference_pixels",
            "PartialFitAugmented"]
@@ -130,10 +129,10 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         Seeds the order of the rows and the augmentation (the estimator keeps
         its own ``random_state``).
     n_jobs : int or None, default=None
-        Cores the fit may use: with 2 or more (-1: every core) each mini-batch
-        is gathered and augmented on a second thread while the estimator
-        learns from the one before (:func:`features.threads.prefetched`); the
-        numbers are the same for every ``n_jobs``.
+        Cores the fit may use: with 2 or more (-1: every core) and ``augment``,
+        the mini-batches are made ahead on a second thread while the estimator
+        learns (:func:`classifiers.augment.minibatches`); the numbers are the
+        same for every ``n_jobs``.
 
     Attributes
     ----------
@@ -201,8 +200,7 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         est = clone(self.estimator)
         batch_size = min(self.batch_size, X.shape[0])
         for _ in range(self.max_epochs):
-            for idx, batch in prefetched(minibatches(X, batch_size, gen, augment, shape),
-                                         self.n_jobs):
+            for idx, batch in minibatches(X, batch_size, gen, augment, shape, self.n_jobs):
                 est.partial_fit(batch, y[idx], classes=self.classes_)
         self.estimator_, self.n_iter_ = est, self.max_epochs
         return self
