@@ -9,9 +9,10 @@ raw-pixel rows do, so that they see the same augmentation without a stored copy.
 """
 
 import numpy as np
+from joblib import Parallel, delayed
 from skimage.color import rgb2gray, rgb2hsv
 from skimage.feature import hog
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
@@ -20,8 +21,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from classifiers.augment import augment_for_rows, check_augment, minibatches
 from features.checks import check_int, check_n_jobs
+from features.threads import n_workers
 
-__all__ = ["skimage_hog_hue", "reference_hog_color", "reference_pixels",
+__all__ = ["skimage_hog_hue", "SkimageHogHue", "reference_hog_color", "reference_pixels",
            "PartialFitAugmented"]
 
 
@@ -69,18 +71,57 @@ def _flatten_scaled(images):
     return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
 
 
-def reference_hog_color(pixels_per_cell=(8, 8)):
-    """A ``FunctionTransformer`` around :func:`skimage_hog_hue`.
+class SkimageHogHue(TransformerMixin, BaseEstimator):
+    """:func:`skimage_hog_hue` as a transformer, its images shared among processes.
+
+    Parameters
+    ----------
+    pixels_per_cell : tuple of int, default=(8, 8)
+        Passed to ``skimage.feature.hog``.
+    n_jobs : int or None, default=None
+        Processes that share the images (-1: every core; None or 1: this
+        process alone). Each image's features are the same on any.
 
     Examples
     --------
-    >>> ft = reference_hog_color(pixels_per_cell=(8, 8))
-    >>> ft.fit_transform(np.zeros((2, 16, 16, 3), np.uint8)).shape  # 36 HoG + 10 hue bins
+    >>> SkimageHogHue().fit_transform(np.zeros((2, 16, 16, 3), np.uint8)).shape
     (2, 46)
     """
-    return FunctionTransformer(
-        skimage_hog_hue, kw_args={"pixels_per_cell": tuple(pixels_per_cell)}
-    )
+
+    def __init__(self, pixels_per_cell=(8, 8), n_jobs=None):
+        self.pixels_per_cell = pixels_per_cell
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None):
+        """Nothing to learn; checks ``n_jobs``. Returns self."""
+        check_n_jobs(self.n_jobs)
+        return self
+
+    def transform(self, X):
+        """Features of the images ``X`` (N, H, W[, 3]) uint8: ndarray (N, D), float64."""
+        check_n_jobs(self.n_jobs)
+        images = np.asarray(X)
+        kw = {"pixels_per_cell": tuple(self.pixels_per_cell)}
+        # The images' loop holds the GIL, so its workers are processes; a few
+        # chunks each keep them busy to the end.
+        workers = n_workers(self.n_jobs, len(images))
+        if workers <= 1:
+            return skimage_hog_hue(images, **kw)
+        chunks = np.array_split(images, 4 * workers)
+        parts = Parallel(n_jobs=workers)(delayed(skimage_hog_hue)(c, **kw) for c in chunks)
+        return np.concatenate(parts)
+
+
+def reference_hog_color(pixels_per_cell=(8, 8)):
+    """The reference rows' HoG and hue features: a :class:`SkimageHogHue`.
+
+    Examples
+    --------
+    >>> reference_hog_color(pixels_per_cell=(8, 8)).fit_transform(
+    ...     np.zeros((2, 16, 16, 3), np.uint8)).shape  # 36 HoG + 10 hue bins
+    (2, 46)
+    """
+    return SkimageHogHue(pixels_per_cell=tuple(pixels_per_cell))
 
 
 def reference_pixels():

@@ -27,6 +27,24 @@ def test_reference_pixels_scale():
     assert out.dtype == np.float32 and out.shape == (1, 12) and (out == 1).all()
 
 
+def test_skimage_hog_hue_on_processes_gives_the_same_features():
+    from pipelines.reference import SkimageHogHue
+
+    images = np.random.default_rng(0).integers(0, 256, (37, 16, 16, 3), dtype=np.uint8)
+    alone = SkimageHogHue(pixels_per_cell=(4, 4)).fit_transform(images)
+    shared = SkimageHogHue(pixels_per_cell=(4, 4), n_jobs=2).fit_transform(images)
+    np.testing.assert_array_equal(shared, alone)
+    np.testing.assert_array_equal(alone, skimage_hog_hue(images, pixels_per_cell=(4, 4)))
+
+
+@pytest.mark.parametrize("value, error", [(0, ValueError), (1.5, TypeError)])
+def test_skimage_hog_hue_refuses_a_bad_n_jobs(value, error):
+    from pipelines.reference import SkimageHogHue
+
+    with pytest.raises(error, match="n_jobs must be an integer"):
+        SkimageHogHue(n_jobs=value).fit(np.zeros((1, 16, 16, 3), np.uint8))
+
+
 # PartialFitAugmented: a scikit-learn classifier fitted on batches flipped and shifted afresh.
 class _Recorder(ClassifierMixin, BaseEstimator):
     """Records what partial_fit receives; predicts the first class."""
