@@ -2,9 +2,8 @@
 
 Each function returns a new C-contiguous array of the shape and dtype of its
 input and leaves the input alone. A batch's images move in a few whole-batch
-copies (no Python loop over images or offsets), which keeps a batch's
-augmentation short and lets the copies run without holding the GIL beside a
-training step (:func:`features.threads.prefetched`).
+copies, with no Python loop over images or offsets
+(docs/decisions.md#augment-one-pass).
 """
 
 import numpy as np

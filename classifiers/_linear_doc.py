@@ -66,12 +66,6 @@ default="{optimizer}"
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the validation split, the shuffling and the
         augmentation.
-    n_jobs : int or None, default=None
-        Cores the fit may use: with 2 or more (-1: every core) and ``augment``,
-        the mini-batches are made ahead on a second thread while the steps
-        train (:func:`classifiers.augment.minibatches`). The numbers are the
-        same bit for bit for every ``n_jobs``; the products run on one BLAS
-        thread whatever it is.
     verbose : int, default=0
         Print the loss (and validation accuracy) after every epoch when > 0.
 

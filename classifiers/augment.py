@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.checks import check_int
-from features.threads import prefetched
 
 from ._flips_shifts import flip_images, flip_shift_images, shift_images
 
@@ -277,7 +276,7 @@ def augment_batch(X, augment, rng):
     return X if which is None else flip_images(X, which)
 
 
-def minibatches(X, batch_size, rng, augment=Augment(), image_shape=None, n_jobs=None):
+def minibatches(X, batch_size, rng, augment=Augment(), image_shape=None):
     """One epoch of mini-batches in a fresh random order, each augmented afresh.
 
     The one batch loop of the estimators that train by mini-batches: the order
@@ -297,13 +296,6 @@ def minibatches(X, batch_size, rng, augment=Augment(), image_shape=None, n_jobs=
     image_shape : tuple ``(H, W, C)`` or None, default=None
         The shape each row of ``X`` is viewed in for augmentation (see
         :func:`check_image_shape`); None when ``X`` holds images.
-    n_jobs : int or None, default=None
-        Cores the loop may use: with 2 or more and an augmentation, the
-        batches are made ahead on a helper thread
-        (:func:`features.threads.prefetched`), the same batches; the caller
-        must then draw nothing from ``rng`` until the loop ends. A batch
-        without augmentation, a mere gather, is made when it is reached.
-
     Yields
     ------
     idx : ndarray of int
@@ -320,13 +312,6 @@ def minibatches(X, batch_size, rng, augment=Augment(), image_shape=None, n_jobs=
     [2, 0] [[8.0, 7.0, 6.0], [2.0, 1.0, 0.0]]
     [1, 3] [[3.0, 4.0, 5.0], [9.0, 10.0, 11.0]]
     """
-    batches = _batches(X, batch_size, rng, augment, image_shape)
-    # Handing a plain gather to another thread costs more than making it here
-    # (docs/decisions.md#linear-prefetched-batches).
-    return prefetched(batches, n_jobs) if augment else batches
-
-
-def _batches(X, batch_size, rng, augment, image_shape):
     n = X.shape[0]
     order = rng.permutation(n)
     for start in range(0, n, batch_size):

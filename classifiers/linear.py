@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from features.checks import check_choice, check_int, check_n_jobs, check_real
+from features.checks import check_choice, check_int, check_real
 from features.threads import blas_limit, product_blas_threads
 
 from ._linear_doc import fill_params_doc
@@ -49,7 +49,6 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
         check_real(self.l1_ratio, "l1_ratio", low=0, high=1)
         check_int(self.average, "average", low=0, allow_bool=True)
         check_augment(self.augment, self.shift)
-        check_n_jobs(self.n_jobs)
 
     def fit(self, X, y):
         """Fit the weights by mini-batch gradient descent.
@@ -111,7 +110,7 @@ class _BaseLinearClassifier(ClassifierMixin, BaseEstimator):
             epoch[0] += 1
             averaging = start_avg and epoch[0] >= start_avg
             total = 0.0
-            for idx, Xb in minibatches(X_tr, bs, gen, augment, shape, self.n_jobs):
+            for idx, Xb in minibatches(X_tr, bs, gen, augment, shape):
                 scores = Xb @ W
                 scores += b
                 loss, d = loss_fn(scores, y_tr[idx])
@@ -242,7 +241,7 @@ class LinearSVM(_BaseLinearClassifier):
                  lr_decay=0.95, lr_decay_step=10, batch_size=200, max_epochs=100, average=False,
                  tol=1e-4, early_stopping=True, validation_fraction=0.1,
                  n_iter_no_change=10, augment="none", shift=None, image_shape=None,
-                 random_state=None, n_jobs=None, verbose=0):
+                 random_state=None, verbose=0):
         self.loss = loss
         self.multi_class = multi_class
         self.alpha = alpha
@@ -264,7 +263,6 @@ class LinearSVM(_BaseLinearClassifier):
         self.shift = shift
         self.image_shape = image_shape
         self.random_state = random_state
-        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _check_params(self):
@@ -308,7 +306,7 @@ class SoftmaxClassifier(_BaseLinearClassifier):
                  lr_decay_step=10, batch_size=200, max_epochs=100, average=False,
                  tol=1e-4, early_stopping=True, validation_fraction=0.1,
                  n_iter_no_change=10, augment="none", shift=None, image_shape=None,
-                 random_state=None, n_jobs=None, verbose=0):
+                 random_state=None, verbose=0):
         self.alpha = alpha
         self.penalty = penalty
         self.l1_ratio = l1_ratio
@@ -328,7 +326,6 @@ class SoftmaxClassifier(_BaseLinearClassifier):
         self.shift = shift
         self.image_shape = image_shape
         self.random_state = random_state
-        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def predict_proba(self, X):

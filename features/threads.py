@@ -9,14 +9,11 @@ shared by a search's fits (:func:`classifier_threads`), what a row on a dask
 worker may use (:func:`task_limits`, :func:`task_n_jobs`), the threads that
 share a network's batches (:func:`shard_pool`), the fixed shards of its products
 (:func:`product_shards`) and whether they leave the calling thread
-(:func:`product_workers`), and whether a model's next mini-batches are made beside
-its training (:func:`prefetched`). Capping goes through one
+(:func:`product_workers`). Capping goes through one
 :class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
 """
 
 import contextlib
-import queue
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from joblib import effective_n_jobs
@@ -26,7 +23,7 @@ __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
            "product_blas_threads", "ordered_sums", "SMALL_PRODUCT", "SMALL_OUTPUT",
            "classifier_threads", "task_limits", "task_n_jobs", "shard_pool", "BATCH_SHARDS",
            "product_shards", "SHARD_PRODUCT", "product_workers", "POOL_PRODUCT",
-           "elementwise_pieces", "ELEMENTWISE_PIECE", "run_beside", "prefetched"]
+           "elementwise_pieces", "ELEMENTWISE_PIECE", "run_beside"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -271,55 +268,6 @@ def run_beside(pool, calls):
     finally:
         for task in tasks:
             task.result()
-
-
-def prefetched(items, n_jobs, ahead=2):
-    """Iterate over ``items``, made ahead on another thread while the caller works.
-
-    With ``n_jobs`` of 2 or more cores (-1: every core), a helper thread runs
-    up to ``ahead`` items (held in memory) ahead: a model's mini-batches are
-    made beside its training steps. Only the helper advances ``items``, which
-    must draw from no random source the caller uses; with None or 1, no
-    thread. An error made by an item is raised here when the item is reached;
-    leaving the loop early stops the helper after the item it is making.
-
-    Examples
-    --------
-    >>> list(prefetched((x * x for x in range(4)), n_jobs=2))
-    [0, 1, 4, 9]
-    """
-    if n_jobs is None or effective_n_jobs(n_jobs) < 2:
-        yield from items
-        return
-    # One thread that runs on, not a pool task per item: waking a sleeping thread
-    # for every item cost more than the items' making saved.
-    ready, stop = queue.Queue(maxsize=ahead), threading.Event()
-
-    def make():
-        try:
-            for item in items:
-                ready.put((item, False))
-                if stop.is_set():
-                    return
-            ready.put((None, True))
-        except BaseException as error:  # raised again in the caller's thread
-            ready.put((error, True))
-
-    helper = threading.Thread(target=make, name="featbench-prefetch", daemon=True)
-    helper.start()
-    try:
-        while True:
-            item, last = ready.get()
-            if last:
-                if item is not None:
-                    raise item
-                return
-            yield item
-    finally:
-        stop.set()
-        while helper.is_alive():  # take what it puts, so that it is never left blocked
-            with contextlib.suppress(queue.Empty):
-                ready.get(timeout=0.01)
 
 
 def task_limits(n_threads=1):

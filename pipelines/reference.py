@@ -169,12 +169,6 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the order of the rows and the augmentation (the estimator keeps
         its own ``random_state``).
-    n_jobs : int or None, default=None
-        Cores the fit may use: with 2 or more (-1: every core) and ``augment``,
-        the mini-batches are made ahead on a second thread while the estimator
-        learns (:func:`classifiers.augment.minibatches`); the numbers are the
-        same for every ``n_jobs``.
-
     Attributes
     ----------
     estimator_ : the trained clone of ``estimator``
@@ -195,7 +189,7 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, estimator, *, max_epochs=20, batch_size=200, augment="none", shift=None,
-                 image_shape=None, random_state=None, n_jobs=None):
+                 image_shape=None, random_state=None):
         self.estimator = estimator
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -203,7 +197,6 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         self.shift = shift
         self.image_shape = image_shape
         self.random_state = random_state
-        self.n_jobs = n_jobs
 
     def fit(self, X, y):
         """Train a clone of ``estimator`` for ``max_epochs`` epochs of augmented batches.
@@ -226,7 +219,6 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         check_int(self.max_epochs, "max_epochs", low=1)
         check_int(self.batch_size, "batch_size", low=1)
         check_augment(self.augment, self.shift)
-        check_n_jobs(self.n_jobs)
         if not hasattr(self.estimator, "partial_fit"):
             raise TypeError(
                 f"estimator must have a partial_fit method; got {self.estimator!r}. Pass "
@@ -241,7 +233,7 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
         est = clone(self.estimator)
         batch_size = min(self.batch_size, X.shape[0])
         for _ in range(self.max_epochs):
-            for idx, batch in minibatches(X, batch_size, gen, augment, shape, self.n_jobs):
+            for idx, batch in minibatches(X, batch_size, gen, augment, shape):
                 est.partial_fit(batch, y[idx], classes=self.classes_)
         self.estimator_, self.n_iter_ = est, self.max_epochs
         return self

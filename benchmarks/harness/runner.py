@@ -70,7 +70,8 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     search : bool, default=False
         Tune each pipeline's small grid on the validation split.
     n_jobs : int or None, default=None
-        Workers: threads of each feature extractor, joblib workers of the search.
+        Cores of each row: its feature extractors' threads (or processes), its
+        classifier's threads where it takes ``n_jobs``, the search's workers.
     out : str or Path or None, default=None
         Output folder; ``None``: a new ``featbench-results/<dataset>-<timestamp>``
         (with ``resume``: the newest one of this dataset).

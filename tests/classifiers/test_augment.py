@@ -181,30 +181,3 @@ def test_minibatches_draw_fresh_augmentation_every_epoch(augment):
                    for i, row in zip(idx, b)) for _ in range(2)]
     changed = sum(not np.array_equal(epochs[0][i], epochs[1][i]) for i in range(64))
     assert changed >= 20  # another mirror (1/2) or offset (8/9) for many images
-
-
-@pytest.mark.parametrize("augment, elsewhere", [
-    (Augment(hflip=True, shift=1), True), (Augment(), False)])
-def test_minibatches_with_n_jobs_are_the_same_made_ahead_only_when_augmented(
-        augment, elsewhere, monkeypatch):
-    import threading
-
-    from classifiers import augment as module
-
-    made_on = []
-    real = module.augment_batch
-
-    def recording(*args):
-        made_on.append(threading.get_ident())
-        return real(*args)
-
-    monkeypatch.setattr(module, "augment_batch", recording)
-    X = np.random.default_rng(0).random((30, 4 * 5 * 3))
-    plain = list(minibatches(X, 8, np.random.default_rng(1), augment, (4, 5, 3)))
-    made_on.clear()
-    ahead = list(minibatches(X, 8, np.random.default_rng(1), augment, (4, 5, 3), n_jobs=2))
-    assert len(plain) == len(ahead) == 4
-    for (i1, b1), (i2, b2) in zip(plain, ahead):
-        np.testing.assert_array_equal(i1, i2)
-        np.testing.assert_array_equal(b1, b2)
-    assert (bool(made_on) and threading.get_ident() not in made_on) == elsewhere

@@ -301,30 +301,6 @@ def test_augment_same_random_state_same_weights(cls, augment):
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS)
-@pytest.mark.parametrize("kw", [dict(augment="hflip+shift", shift=1, image_shape=(4, 5, 3)),
-                                dict(average=True, early_stopping=True)])
-def test_n_jobs_gives_the_same_bits_as_one_thread(cls, kw):
-    X, y = _image_rows(60)
-    fits = [cls(max_epochs=4, batch_size=8, random_state=3, n_jobs=n_jobs, **kw).fit(X, y)
-            for n_jobs in (None, 2, -1)]
-    for fit in fits[1:]:
-        np.testing.assert_array_equal(fit.coef_, fits[0].coef_)
-        np.testing.assert_array_equal(fit.intercept_, fits[0].intercept_)
-        assert fit.loss_curve_ == fits[0].loss_curve_
-        assert fit.validation_scores_ == fits[0].validation_scores_
-
-
-@pytest.mark.parametrize("cls", ESTIMATORS)
-@pytest.mark.parametrize("value, error, match", [
-    (0, ValueError, r"n_jobs must be an integer >= 1; got 0"),
-    (2.0, TypeError, r"n_jobs must be an integer; got 2\.0"),
-])
-def test_invalid_n_jobs_raises_before_fitting(cls, value, error, match, blobs):
-    with pytest.raises(error, match=match):
-        cls(n_jobs=value).fit(*blobs)
-
-
-@pytest.mark.parametrize("cls", ESTIMATORS)
 @pytest.mark.parametrize("early_stopping", [True, False])
 def test_augment_none_draws_nothing_more(cls, early_stopping, blobs):
     # Without augment, image_shape and shift are not read and no draw is added:

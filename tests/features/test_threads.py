@@ -122,64 +122,6 @@ def test_run_beside_raises_the_first_error_after_every_call_has_finished():
     assert finished.is_set()
 
 
-@pytest.mark.parametrize("n_jobs, elsewhere", [(None, False), (1, False), (2, True), (-1, True)])
-def test_prefetched_keeps_the_items_and_makes_them_beside_the_caller_from_two_cores(
-        n_jobs, elsewhere, monkeypatch):
-    import threading
-
-    from features import threads
-
-    monkeypatch.setattr(threads, "effective_n_jobs", lambda n: 2 if n == -1 else n or 1)
-    made_on = []
-
-    def items():
-        for i in range(5):
-            made_on.append(threading.get_ident())
-            yield np.full(3, i)
-
-    out = list(threads.prefetched(items(), n_jobs))
-    assert [a.tolist() for a in out] == [[i] * 3 for i in range(5)]
-    assert (set(made_on) != {threading.get_ident()}) == elsewhere
-
-
-@pytest.mark.parametrize("ahead", [1, 2])
-def test_prefetched_runs_at_most_ahead_items_ahead_and_stops_when_left(ahead):
-    import threading
-    import time
-
-    from features.threads import prefetched
-
-    made = []
-
-    def items():
-        for i in range(100):
-            made.append(i)
-            yield i
-
-    for item in prefetched(items(), n_jobs=2, ahead=ahead):
-        time.sleep(0.002)  # time for the helper to run as far ahead as it may
-        # Queued items, plus the one the helper is waiting to queue.
-        assert max(made) <= item + ahead + 1
-        if item == 3:
-            break
-    assert max(made) <= 3 + ahead + 1
-    assert "featbench-prefetch" not in [t.name for t in threading.enumerate()]
-
-
-def test_prefetched_raises_a_failed_item_when_it_is_reached():
-    from features.threads import prefetched
-
-    def items():
-        yield 1
-        raise ValueError("item 2 failed")
-
-    got = []
-    with pytest.raises(ValueError, match="item 2 failed"):
-        for item in prefetched(items(), n_jobs=2):
-            got.append(item)
-    assert got == [1]
-
-
 @pytest.mark.parametrize("multiply_adds, workers, expected", [
     (200 * 354 * 512, 2, 1), (2**26 - 1, 4, 1), (2**26, 4, 4), (200 * 3072 * 512, 2, 2),
     (200 * 3072 * 512, 1, 1)])

@@ -98,19 +98,6 @@ def test_partial_fit_draws_are_seeded_and_fresh_every_epoch():
     assert not np.array_equal(a[0][0], a[1][0])
 
 
-@pytest.mark.parametrize("n_jobs", [2, -1])
-def test_partial_fit_batches_are_the_same_with_n_jobs(n_jobs):
-    X, y = _image_rows()
-    kw = dict(max_epochs=2, batch_size=8, augment="hflip+shift", shift=1,
-              image_shape=(4, 5, 3), random_state=5)
-    a = PartialFitAugmented(_Recorder(), **kw).fit(X, y).estimator_.calls_
-    b = PartialFitAugmented(_Recorder(), n_jobs=n_jobs, **kw).fit(X, y).estimator_.calls_
-    assert len(a) == len(b) == 6
-    for (xa, ya, _), (xb, yb, _) in zip(a, b):
-        np.testing.assert_array_equal(xa, xb)
-        np.testing.assert_array_equal(ya, yb)
-
-
 def test_partial_fit_without_augment_passes_the_rows_themselves():
     X, y = _image_rows()
     calls = PartialFitAugmented(_Recorder(), max_epochs=1, batch_size=7,
@@ -140,7 +127,6 @@ def test_partial_fit_of_sgd_learns_and_delegates_predictions():
     (dict(estimator=LinearSVC()), TypeError,
      r"estimator must have a partial_fit method; got LinearSVC\(\)\. Pass e\.g\."),
     (dict(max_epochs=0), ValueError, r"max_epochs must be an integer >= 1; got 0"),
-    (dict(n_jobs=0), ValueError, r"n_jobs must be an integer >= 1; got 0"),
     (dict(batch_size=1.5), TypeError, r"batch_size must be an integer >= 1; got 1\.5"),
     (dict(augment="vflip"), ValueError, r"augment must be one of 'none', 'hflip'"),
     (dict(augment="shift", shift=0, image_shape=(4, 5, 3)), ValueError,

@@ -180,8 +180,10 @@ def _add_common(p, seed=True):
                         "(the mean of the two's class scores decides), in every row trained on "
                         "mirrors; kNN and rows without mirrors score each image once")
     p.add_argument("--n-jobs", type=_option_type("--n-jobs", _n_jobs), default=None,
-                   help="workers: threads of each feature extractor, and joblib workers of "
-                        "the --search grid (default 1; -1: every core)")
+                   help="cores of each row: its feature extractors' threads (processes "
+                        "for image folders and the scikit-image reference), kNN's and the "
+                        "networks' threads, and the --search grid's workers (default 1; -1: "
+                        "every core); the numbers are the same on any")
     p.add_argument("--scheduler", default=None,
                    help="run the rows as tasks on a dask cluster: local:N starts N worker "
                         "processes on this machine, local:NxT N of T threads each (a row "
