@@ -221,6 +221,16 @@ def augment_for_rows(augment, shift, image_shape, n_features):
     return check_augment(augment, shift, shape), shape
 
 
+def _draw_mirrors(n, rng):
+    """Which of ``n`` images to mirror: each with probability 1/2."""
+    return rng.random(n) < 0.5
+
+
+def _draw_offsets(n, shift, rng):
+    """``(dy, dx)`` of ``n`` images, uniform in ``[-shift, shift]``."""
+    return rng.integers(-shift, shift + 1, size=(n, 2))
+
+
 def random_flip(X, rng):
     """Mirror each image left to right with probability 1/2 (one draw per image).
 
@@ -231,7 +241,7 @@ def random_flip(X, rng):
     >>> out[0, 0, :, 0].tolist() in ([0, 1, 2, 3], [3, 2, 1, 0])
     True
     """
-    return flip_images(X, rng.random(X.shape[0]) < 0.5)
+    return flip_images(X, _draw_mirrors(X.shape[0], rng))
 
 
 def random_shift(X, shift, rng):
@@ -243,7 +253,7 @@ def random_shift(X, shift, rng):
     >>> out.shape, bool(out.min() >= 0)
     ((5, 4, 4, 1), True)
     """
-    return shift_images(X, rng.integers(-shift, shift + 1, size=(X.shape[0], 2)), shift)
+    return shift_images(X, _draw_offsets(X.shape[0], shift, rng), shift)
 
 
 def augment_batch(X, augment, rng):
@@ -269,9 +279,9 @@ def augment_batch(X, augment, rng):
     """
     # The draws of random_flip, then random_shift; both moves made in one pass
     # (docs/decisions.md#augment-one-pass).
-    which = rng.random(X.shape[0]) < 0.5 if augment.hflip else None
+    which = _draw_mirrors(X.shape[0], rng) if augment.hflip else None
     if augment.shift:
-        offsets = rng.integers(-augment.shift, augment.shift + 1, size=(X.shape[0], 2))
+        offsets = _draw_offsets(X.shape[0], augment.shift, rng)
         return flip_shift_images(X, which, offsets, augment.shift)
     return X if which is None else flip_images(X, which)
 
