@@ -90,9 +90,8 @@ def flip_shift_images(X, which, offsets, shift):
     padded[:, :shift], padded[:, shift + H:] = 0, 0
     padded[:, :, :shift * C], padded[:, :, (shift + W) * C:] = 0, 0
     inner = padded[:, shift:shift + H, shift * C:(shift + W) * C]
-    chosen = np.flatnonzero(which) if which is not None else np.empty(0, np.intp)
-    if chosen.size:
-        kept = np.flatnonzero(~np.asarray(which))
+    if which is not None and np.any(which):
+        chosen, kept = np.flatnonzero(which), np.flatnonzero(~np.asarray(which))
         inner[kept] = rows[kept]
         inner[chosen] = _mirrored_rows(rows[chosen], W, C)
     else:

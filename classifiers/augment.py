@@ -306,6 +306,7 @@ def minibatches(X, batch_size, rng, augment=Augment(), image_shape=None):
     image_shape : tuple ``(H, W, C)`` or None, default=None
         The shape each row of ``X`` is viewed in for augmentation (see
         :func:`check_image_shape`); None when ``X`` holds images.
+
     Yields
     ------
     idx : ndarray of int

@@ -169,6 +169,7 @@ class PartialFitAugmented(ClassifierMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the order of the rows and the augmentation (the estimator keeps
         its own ``random_state``).
+
     Attributes
     ----------
     estimator_ : the trained clone of ``estimator``

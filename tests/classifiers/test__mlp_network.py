@@ -148,7 +148,6 @@ class _CountingPool(ThreadPoolExecutor):
     ((200, 3072, 512), 1),   # 16 shards: the second group of 8 on the pool
 ])
 def test_product_hands_shards_to_the_pool_only_for_a_large_product(shape, handed):
-
     m, k, n = shape
     rng = np.random.default_rng(0)
     a = rng.standard_normal((m, k), dtype=np.float32)
