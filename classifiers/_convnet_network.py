@@ -32,9 +32,11 @@ The formulas are those of :mod:`classifiers.layers`, arranged for speed:
   each add runs over whole image rows.
 """
 
+import functools
+
 import numpy as np
 
-from features.threads import blas_limit, product_blas_threads
+from features.threads import blas_limit, product_blas_threads, run_shared
 
 from .convnet_params import BN_EPS, BN_MOMENTUM
 from .layers import conv2d_forward, dropout_mask
@@ -61,10 +63,10 @@ class ConvNetwork:
     training : bool, default=True
         False allocates only what :meth:`scores` needs in inference mode.
     pool : concurrent.futures.Executor or None, default=None
-        Threads that run the per-image work of a batch (convolutions, pooling,
-        normalization and their gradients) in ``n_shards`` contiguous shards
-        of images, a block's filter gradient beside its input gradient's
-        shards. The first block's filter gradient and the batch-norm
+        Threads that help this one run the per-image work of a batch
+        (convolutions, pooling, normalization and their gradients) in
+        ``n_shards`` contiguous shards of images, a block's filter gradient
+        beside its input gradient's shards. The first block's filter gradient and the batch-norm
         gradients are summed per shard, and the shards' sums added in shard
         order; the batch statistics and the head stay on the calling thread.
         None: the shards one after another here. Every value depends on
@@ -72,6 +74,9 @@ class ConvNetwork:
         BLAS to one thread (:func:`features.threads.shard_pool` does).
     n_shards : int, default=1
         Shards of a batch (at most one per image).
+    workers : int, default=1
+        Threads that take the shards, this one included
+        (:func:`features.threads.run_shared`); 1, or no pool: all of them here.
 
     Attributes
     ----------
@@ -81,9 +86,9 @@ class ConvNetwork:
     """
 
     def __init__(self, params, image_shape, dropout, alpha, batch_size, gen, training=True,
-                 pool=None, n_shards=1):
+                 pool=None, n_shards=1, workers=1):
         self.params, self.n_blocks = params, len(params.blocks)
-        self.pool, self.n_shards = pool, n_shards
+        self.pool, self.n_shards, self.workers = pool, n_shards, workers
         self.p, self.alpha2, self.gen, self.B = dropout, 2.0 * alpha, gen, batch_size
         self.hidden = params.hidden is not None
         self.grads = params.empty_gradients() if training else None
@@ -127,21 +132,15 @@ class ConvNetwork:
         """``work(lo, hi, k)`` for the contiguous image shards ``[lo, hi)`` of ``m`` images.
 
         ``k`` numbers the shards from 0. ``alongside()``, work over the whole
-        batch, runs first, or on the pool as one more task beside the shards.
-        Returns the number of shards.
+        batch, is taken first, then the shards in order. Returns the number of
+        shards.
         """
         n = min(self.n_shards, m)
-        shards = [(m * k // n, m * (k + 1) // n, k) for k in range(n)]
-        if self.pool is None or n <= 1:
-            if alongside is not None:
-                alongside()
-            for shard in shards:
-                work(*shard)
-            return n
-        tasks = [self.pool.submit(alongside)] if alongside is not None else []
-        tasks += [self.pool.submit(work, *shard) for shard in shards]
-        for task in tasks:
-            task.result()
+        calls = [alongside] if alongside is not None else []
+        calls += [functools.partial(work, m * k // n, m * (k + 1) // n, k) for k in range(n)]
+        # Taken in turn, not one pool task per shard: the small stages lost in hand-offs
+        # (docs/decisions.md#convnet-shards-taken-in-turn).
+        run_shared(self.pool, calls, self.workers)
         return n
 
     def dropout_mask(self, shape):

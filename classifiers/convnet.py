@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 
 from features import check_images, to_float_images
 from features.checks import check_int, check_n_jobs, check_real
-from features.threads import shard_pool
+from features.threads import n_workers, shard_pool
 
 from ._convnet_network import ConvNetwork
 from .augment import check_augment, minibatches
@@ -275,7 +275,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         # Threads share each batch's images; the numbers do not depend on how many.
         with shard_pool(self.n_jobs) as (pool, n_shards):
             net = ConvNetwork(params, image_shape, float(self.dropout), float(self.alpha), B, gen,
-                              pool=pool, n_shards=n_shards)
+                              pool=pool, n_shards=n_shards,
+                              workers=n_workers(self.n_jobs, n_shards))
             schedule, n_batches, epochs_done = make_est_schedule(self), -(-n_tr // B), [0]
             trainable, gradients = params.trainable(), net.grads.trainable()
             start = []
@@ -332,7 +333,8 @@ class ConvNetClassifier(ClassifierMixin, BaseEstimator):
         out = np.empty((images.shape[0], params.n_classes), np.float32)
         with shard_pool(self.n_jobs) as (pool, n_shards):
             net = ConvNetwork(params, image_shape, 0.0, 0.0, chunk, None, training=False,
-                              pool=pool, n_shards=n_shards)
+                              pool=pool, n_shards=n_shards,
+                              workers=n_workers(self.n_jobs, n_shards))
             for start in range(0, images.shape[0], chunk):
                 m = net.set_input(to_float_images(images[start:start + chunk], np.float32))
                 out[start:start + m] = net.scores(m, training=False)

@@ -7,13 +7,14 @@ threads a batch of feature chunks runs on (:func:`n_workers`,
 (:func:`product_blas_threads`, :func:`ordered_sums`), how a row's cores are
 shared by a search's fits (:func:`classifier_threads`), what a row on a dask
 worker may use (:func:`task_limits`, :func:`task_n_jobs`), the threads that
-share a network's batches (:func:`shard_pool`), the fixed shards of its products
+share a network's batches (:func:`shard_pool`, :func:`run_shared`), the fixed shards of its products
 (:func:`product_shards`) and whether they leave the calling thread
 (:func:`product_workers`). Capping goes through one
 :class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
 """
 
 import contextlib
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from joblib import effective_n_jobs
@@ -23,7 +24,7 @@ __all__ = ["blas_limit", "n_workers", "thread_map", "chunk_blas_threads",
            "product_blas_threads", "ordered_sums", "SMALL_PRODUCT", "SMALL_OUTPUT",
            "classifier_threads", "task_limits", "task_n_jobs", "shard_pool", "BATCH_SHARDS",
            "product_shards", "SHARD_PRODUCT", "product_workers", "POOL_PRODUCT",
-           "elementwise_pieces", "ELEMENTWISE_PIECE", "run_beside"]
+           "elementwise_pieces", "ELEMENTWISE_PIECE", "run_beside", "run_shared"]
 
 #: Multiply-adds below which a training product runs on one BLAS thread: threads save
 #: little there and cost far more when other processes share the cores
@@ -268,6 +269,48 @@ def run_beside(pool, calls):
     finally:
         for task in tasks:
             task.result()
+
+
+def run_shared(pool, calls, threads):
+    """Run ``calls`` on ``threads`` threads, this one and ``threads - 1`` of ``pool``'s.
+
+    Each thread takes the next call not yet taken, in order, until none is
+    left: a long call first and many short ones after it balance on their
+    own, and the pool wakes ``threads - 1`` times rather than once per call.
+    Errors are raised as :func:`run_beside` raises them, after every thread
+    has stopped.
+
+    Parameters
+    ----------
+    pool : concurrent.futures.Executor or None
+        None, or ``threads`` 1: every call here, in order.
+    calls : sequence of callable
+        Each taking no argument; their order is the order they start in.
+    threads : int
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with ThreadPoolExecutor(1) as pool:
+    ...     run_shared(pool, [lambda k=k: seen.append(k) for k in range(5)], threads=2)
+    >>> sorted(seen)
+    [0, 1, 2, 3, 4]
+    """
+    threads = min(threads, len(calls)) if pool is not None else 1
+    pending, lock = iter(calls), threading.Lock()
+
+    def take():
+        while True:
+            with lock:
+                call = next(pending, None)
+            if call is None:
+                return
+            call()
+
+    if threads <= 1:
+        take()
+    else:
+        run_beside(pool, [take] * threads)
 
 
 def task_limits(n_threads=1):

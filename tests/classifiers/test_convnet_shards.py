@@ -8,7 +8,7 @@ from classifiers._convnet_network import ConvNetwork
 from tests.classifiers.test_convnet import FAST, _images
 
 
-def _sharded_steps(pool, n_shards, negative_gamma, n=20, shape=(16, 16, 3)):
+def _sharded_steps(pool, n_shards, negative_gamma, n=20, shape=(16, 16, 3), workers=3):
     """Loss, gradients, running statistics and scores over three updates (the last batch short)."""
     rng = np.random.RandomState(0)
     params = ConvNetParams.initialize(shape, (8, 16), 12, 5, rng)
@@ -16,7 +16,7 @@ def _sharded_steps(pool, n_shards, negative_gamma, n=20, shape=(16, 16, 3)):
         params.blocks[0].gamma[::2] *= -1
         params.blocks[1].gamma[1::2] *= -1
     net = ConvNetwork(params, shape, 0.3, 5e-4, n, np.random.default_rng(1), pool=pool,
-                      n_shards=n_shards)
+                      n_shards=n_shards, workers=workers)
     X = rng.rand(n, *shape).astype(np.float32)
     y = rng.randint(0, 5, n)
     seen = []
@@ -46,14 +46,15 @@ def test_shards_of_a_batch_compute_the_values_of_the_whole_batch(n_shards, negat
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("workers", [2, 4])
 @pytest.mark.parametrize("n_shards", [2, 3, 40])
-def test_a_batch_gives_the_same_bits_with_its_shards_on_threads_or_here(n_shards):
+def test_a_batch_gives_the_same_bits_with_its_shards_on_threads_or_here(n_shards, workers):
     # Whatever the BLAS: each shard's products are the same calls on either path.
     from concurrent.futures import ThreadPoolExecutor
 
     expected = _sharded_steps(None, n_shards, negative_gamma=True)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        got = _sharded_steps(pool, n_shards, negative_gamma=True)
+        got = _sharded_steps(pool, n_shards, negative_gamma=True, workers=workers)
     for a, b in zip(got, expected):
         np.testing.assert_array_equal(a, b)
 
