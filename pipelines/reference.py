@@ -20,7 +20,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from classifiers.augment import augment_for_rows, check_augment, minibatches
-from features.checks import check_int, check_n_jobs
+from features.checks import check_int, check_n_jobs, check_pair
 from features.threads import n_workers
 
 __all__ = ["skimage_hog_hue", "SkimageHogHue", "reference_hog_color", "reference_pixels",
@@ -76,11 +76,17 @@ class SkimageHogHue(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    pixels_per_cell : tuple of int, default=(8, 8)
-        Passed to ``skimage.feature.hog``.
+    pixels_per_cell : int or tuple of int, default=(8, 8)
+        Passed to ``skimage.feature.hog``; ``n`` means ``(n, n)``.
     n_jobs : int or None, default=None
         Processes that share the images (-1: every core; None or 1: this
         process alone). Each image's features are the same on any.
+
+    Raises
+    ------
+    TypeError, ValueError
+        From :meth:`fit` and :meth:`transform`: a ``pixels_per_cell`` that is
+        not one or two integers >= 1, or a bad ``n_jobs``.
 
     Examples
     --------
@@ -92,16 +98,19 @@ class SkimageHogHue(TransformerMixin, BaseEstimator):
         self.pixels_per_cell = pixels_per_cell
         self.n_jobs = n_jobs
 
-    def fit(self, X, y=None):
-        """Nothing to learn; checks ``n_jobs``. Returns self."""
+    def _check_params(self):
         check_n_jobs(self.n_jobs)
+        return check_pair(self.pixels_per_cell, "pixels_per_cell")
+
+    def fit(self, X, y=None):
+        """Nothing to learn; checks the parameters. Returns self."""
+        self._check_params()
         return self
 
     def transform(self, X):
         """Features of the images ``X`` (N, H, W[, 3]) uint8: ndarray (N, D), float64."""
-        check_n_jobs(self.n_jobs)
+        kw = {"pixels_per_cell": self._check_params()}
         images = np.asarray(X)
-        kw = {"pixels_per_cell": tuple(self.pixels_per_cell)}
         # The images' loop holds the GIL, so its workers are processes; a few
         # chunks each keep them busy to the end.
         workers = n_workers(self.n_jobs, len(images))

@@ -45,6 +45,26 @@ def test_skimage_hog_hue_refuses_a_bad_n_jobs(value, error):
         SkimageHogHue(n_jobs=value).fit(np.zeros((1, 16, 16, 3), np.uint8))
 
 
+@pytest.mark.parametrize("method", ["fit", "transform"])
+@pytest.mark.parametrize("value, error, match", [
+    ((4, 0), ValueError, r"pixels_per_cell\[1\] must be an integer >= 1; got 0"),
+    ("8", TypeError, "pixels_per_cell must be a pair of integers >= 1"),
+    ((8, 8, 8), TypeError, "pixels_per_cell must be a pair of integers >= 1")])
+def test_skimage_hog_hue_refuses_a_bad_cell_before_any_image(method, value, error, match):
+    from pipelines.reference import SkimageHogHue
+
+    with pytest.raises(error, match=match):
+        getattr(SkimageHogHue(pixels_per_cell=value), method)(np.zeros((1, 16, 16, 3), np.uint8))
+
+
+def test_skimage_hog_hue_reads_one_integer_as_a_square_cell():
+    from pipelines.reference import SkimageHogHue
+
+    images = np.random.default_rng(1).integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(SkimageHogHue(pixels_per_cell=4).fit_transform(images),
+                                  skimage_hog_hue(images, pixels_per_cell=(4, 4)))
+
+
 # PartialFitAugmented: a scikit-learn classifier fitted on batches flipped and shifted afresh.
 class _Recorder(ClassifierMixin, BaseEstimator):
     """Records what partial_fit receives; predicts the first class."""
