@@ -15,10 +15,10 @@ __all__ = ["KNNClassifier"]
 METRICS = ("l2", "l1")
 # Elements of the largest temporary array per chunk (2**24: 64 MB in float32).
 _CHUNK_ELEMENTS = 2**24
-# Differences _l1_distances computes at once (2**17: 512 KB in float32), and the
+# Differences _l1_distances computes at once (2**19: 2 MB in float32), and the
 # test rows that reuse one block of training rows while it is in cache
 # (docs/decisions.md#knn-l1-blocks).
-_L1_BLOCK_ELEMENTS = 2**17
+_L1_BLOCK_ELEMENTS = 2**19
 _L1_TEST_ROWS = 8
 
 
