@@ -34,10 +34,11 @@ every thread's) and prints one JSON line. The phases, on the first
 - ``cnn``: ``pixels/cnn``'s ``fit`` for ``--cnn-epochs`` epochs (default 2);
 - ``run``: ``featbench run --no-cache --quiet --n-jobs c --pipelines P``
   (``--pipelines``, default ``default``; ``--train-size`` when ``--n-images``
-  is given), the whole process timed; not among the default ``--phases``. A
-  second table gives each row's test accuracy at every core count and whether
-  it equals the 1-core run's at the printed precision (issue 29: only the last
-  bits of float sums may change with the cores).
+  is given), the whole process timed; not among the default ``--phases``. Two
+  more tables (:mod:`benchmarks.dev.cores_rows`) give each row's test accuracy
+  at every core count and whether it equals the 1-core run's at the printed
+  precision (issue 29: only the last bits of float sums may change with the
+  cores), and each row's seconds at every core count with its speedup.
 
 The machine's other work shows in the figures: "cores busy" below ``c`` with a
 speedup below ``c`` means the phase waited (for a lock, a serial step, or
@@ -58,10 +59,11 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.dev._timing import count_option, ratio_quartiles
+from benchmarks.dev.cores_rows import accuracy_table, row_seconds, row_seconds_table
 from benchmarks.harness.results import markdown_table
 
 __all__ = ["PHASES", "add_speed_arguments", "run_speed", "measure", "cores_table",
-           "accuracy_table", "default_cores", "child_env", "time_phase"]
+           "default_cores", "child_env", "time_phase"]
 
 #: Every phase, in the order of the table; ``ceiling`` is the machine's share of the
 #: cores at the time, ``run`` the whole featbench run.
@@ -265,7 +267,7 @@ def measure(phase, cores, args):
             command += ["--train-size", str(args.n_images)] if args.n_images else []
             _, wall, cpu = _run_child(command, cores)
             rows = pd.read_csv(Path(out) / "results.csv")
-        return {"wall": wall, "cpu": cpu,
+        return {"wall": wall, "cpu": cpu, "row_seconds": row_seconds(rows),
                 "accuracy": dict(zip(rows["pipeline"], rows["accuracy"].astype(float)))}
     command = [sys.executable, "-m", "benchmarks.dev.cores", "--child", phase, str(cores),
                str(args.n_images or 0), args.data or "", str(args.cnn_epochs)]
@@ -305,45 +307,9 @@ def cores_table(times, goals=None):
     return pd.DataFrame(rows)
 
 
-def accuracy_table(accuracy, decimals=3):
-    """Each row's accuracy at every core count, and whether all equal at ``decimals``.
-
-    Parameters
-    ----------
-    accuracy : dict of int to list of dict
-        For each core count, one ``{pipeline: accuracy}`` per round of the
-        ``run`` phase.
-    decimals : int, default=3
-        The printed precision of featbench's tables.
-
-    Returns
-    -------
-    table : DataFrame
-        One row per pipeline: its accuracy at each core count (a column named
-        by the count; rounds that disagree are joined by ``/``) and ``same``,
-        "yes" when every round at every count prints the same value.
-
-    Examples
-    --------
-    >>> acc = {1: [{"a": 0.51234, "b": 0.7}], 2: [{"a": 0.51236, "b": 0.701}]}
-    >>> accuracy_table(acc).values.tolist()
-    [['a', '0.512', '0.512', 'yes'], ['b', '0.700', '0.701', 'no']]
-    """
-    names = list(dict.fromkeys(n for rounds in accuracy.values() for r in rounds for n in r))
-    rows = []
-    for name in names:
-        printed = {c: list(dict.fromkeys(f"{r[name]:.{decimals}f}" if name in r else "missing"
-                                         for r in rounds))
-                   for c, rounds in sorted(accuracy.items())}
-        same = len({v for values in printed.values() for v in values}) == 1
-        rows.append({"pipeline": name, **{str(c): " / ".join(v) for c, v in printed.items()},
-                     "same": "yes" if same else "no"})
-    return pd.DataFrame(rows)
-
-
 def run_speed(args):
     counts = sorted(set(args.cores or default_cores()) | {1})
-    times, accuracy = {}, {}
+    times, accuracy, seconds = {}, {}, {}
     for phase in args.phases:
         for r in range(args.repeats):
             shift = r % len(counts)
@@ -353,6 +319,7 @@ def run_speed(args):
                 times[phase, cores][r] = (m["wall"], m["cpu"])
                 if "accuracy" in m:
                     accuracy.setdefault(cores, []).append(m["accuracy"])
+                    seconds.setdefault(cores, []).append(m["row_seconds"])
                 print(f"{phase} at {cores} cores, round {r + 1}: {m['wall']:.2f} s wall, "
                       f"{m['cpu']:.2f} s CPU", file=sys.stderr, flush=True)
     table = cores_table({key: times[key] for key in sorted(
@@ -367,6 +334,10 @@ def run_speed(args):
         print("\nTest accuracy of each row of the run at each core count "
               "(same: equal at the printed precision in every round):\n")
         print(markdown_table(accuracy_table(accuracy)))
+        print("\nSeconds of each row of the run (features, fit and prediction; medians) "
+              "and its speedup over one core; the rows' sum leaves out the run's start, "
+              "data loading and plots:\n")
+        print(markdown_table(row_seconds_table(seconds), floatfmt=".2f"))
     return table
 
 
