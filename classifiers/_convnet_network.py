@@ -66,9 +66,10 @@ class ConvNetwork:
         Threads that help this one run the per-image work of a batch
         (convolutions, pooling, normalization and their gradients) in
         ``n_shards`` contiguous shards of images, a block's filter gradient
-        beside its input gradient's shards. The first block's filter gradient and the batch-norm
-        gradients are summed per shard, and the shards' sums added in shard
-        order; the batch statistics and the head stay on the calling thread.
+        beside its input gradient's shards. The first block's filter gradient
+        and the batch-norm gradients are summed per shard, and the shards'
+        sums added in shard order; the batch statistics and the head stay on
+        the calling thread.
         None: the shards one after another here. Every value depends on
         ``n_shards`` alone, never on the pool's threads. The caller holds
         BLAS to one thread (:func:`features.threads.shard_pool` does).

@@ -7,9 +7,9 @@ threads a batch of feature chunks runs on (:func:`n_workers`,
 (:func:`product_blas_threads`, :func:`ordered_sums`), how a row's cores are
 shared by a search's fits (:func:`classifier_threads`), what a row on a dask
 worker may use (:func:`task_limits`, :func:`task_n_jobs`), the threads that
-share a network's batches (:func:`shard_pool`, :func:`run_shared`), the fixed shards of its products
-(:func:`product_shards`) and whether they leave the calling thread
-(:func:`product_workers`). Capping goes through one
+share a network's batches (:func:`shard_pool`, :func:`run_shared`), the fixed
+shards of its products (:func:`product_shards`) and whether they leave the
+calling thread (:func:`product_workers`). Capping goes through one
 :class:`threadpoolctl.ThreadpoolController` (:func:`blas_limit`).
 """
 
