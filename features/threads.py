@@ -287,6 +287,7 @@ def run_shared(pool, calls, threads):
     calls : sequence of callable
         Each taking no argument; their order is the order they start in.
     threads : int
+        Threads that take the calls, this one included; at most one per call.
 
     Examples
     --------
