@@ -67,6 +67,10 @@ def row_seconds(results):
     return dict(zip(results["pipeline"], total.astype(float)))
 
 
+def _cores(count):
+    return f"{count} core" if count == 1 else f"{count} cores"
+
+
 def row_seconds_table(seconds):
     """Each row's median seconds at every core count, its speedup, and the rows' total.
 
@@ -80,9 +84,9 @@ def row_seconds_table(seconds):
     -------
     table : DataFrame
         One row per pipeline, then ``all rows`` (their sum in each round):
-        ``<c> cores`` the median seconds at each count, and ``speedup <c>``
-        for each count above 1, the median per-round ratio of the 1-core
-        seconds to these (NaN for a row missing from a round).
+        ``1 core`` and ``<c> cores``, the median seconds at each count, and
+        ``speedup <c>`` for each count above 1, the median per-round ratio of
+        the 1-core seconds to these (NaN for a row missing from a round).
 
     Examples
     --------
@@ -99,7 +103,7 @@ def row_seconds_table(seconds):
     for i, name in enumerate(names + ["all rows"]):
         values = {c: (per[c].sum(axis=1) if name == "all rows" else per[c][:, i])
                   for c in counts}
-        row = {"pipeline": name, **{f"{c} cores": float(np.median(values[c])) for c in counts}}
+        row = {"pipeline": name, **{_cores(c): float(np.median(values[c])) for c in counts}}
         for c in counts[1:]:
             row[f"speedup {c}"] = ratio_quartiles(values[1], values[c])[1]
         rows.append(row)

@@ -80,7 +80,7 @@ def test_the_run_phase_prints_each_rows_accuracy_at_each_core_count(cifar10_dir,
     out = capsys.readouterr().out
     assert "| pipeline | 1 | same |" in out
     assert "| color/svm | 0." in out
-    assert "| pipeline | 1 cores |" in out
+    assert "| pipeline | 1 core |" in out
     assert "| all rows |" in out
 
 

@@ -29,7 +29,7 @@ def test_row_seconds_table_pairs_rounds_and_totals_the_rows():
                2: [{"a": 2.0, "b": 3.0}, {"a": 2.0, "b": 1.0}, {"a": 2.0, "b": 3.0}],
                4: [{"a": 1.0, "b": 1.0}, {"a": 1.0, "b": 1.0}, {"a": 1.0, "b": 1.0}]}
     table = cores_rows.row_seconds_table(seconds).set_index("pipeline")
-    assert table.columns.tolist() == ["1 cores", "2 cores", "4 cores", "speedup 2", "speedup 4"]
+    assert table.columns.tolist() == ["1 core", "2 cores", "4 cores", "speedup 2", "speedup 4"]
     assert table.loc["a"].tolist() == [6.0, 2.0, 1.0, 3.0, 6.0]
     assert table.loc["b"].tolist() == [3.0, 3.0, 1.0, 1.0, 3.0]
     # Per-round sums: 7, 11, 9 on one core; 5, 3, 5 on two.
