@@ -27,7 +27,8 @@ from .threads import blas_limit, chunk_blas_threads, n_workers, thread_map
 __all__ = ["BagOfVisualWords"]
 
 # Budget for one chunk's (patches x words) block when chunk_size=None: small
-# enough to stay in the last-level cache, where the passes over it are cheap.
+# enough to stay in the last-level cache, where the passes over it are cheap
+# (docs/decisions.md#bovw-encode-chunks).
 _CHUNK_BYTES = 8 * 2**20
 # Sampled patches converted, normalized and whitened per block at fit (on n_jobs
 # threads): a few MB of temporaries, not a copy of all.
