@@ -13,7 +13,7 @@ import functools
 
 import numpy as np
 
-from features.threads import run_beside
+from features.threads import run_shared
 
 __all__ = ["shard_axis", "sharded_matmul", "sum_in_order"]
 
@@ -82,11 +82,11 @@ def sharded_matmul(a, b, out, n_shards, pool=None, workers=1, parts=None):
     n_shards : int
         Shards of the dimension :func:`shard_axis` picks (at most its length).
     pool : concurrent.futures.Executor or None, default=None
-        Threads that run the shards, in ``workers`` contiguous groups; None:
-        the shards one after another here. The bits of ``out`` depend on
-        neither.
+        Threads that help this one take the shards in turn
+        (:func:`features.threads.run_shared`); None: the shards one after
+        another here. The bits of ``out`` depend on neither.
     workers : int, default=1
-        Groups of shards: the first runs here, the others on ``pool``.
+        Threads that take the shards, this one included.
     parts : ndarray of shape (n_shards, m, n) or None, default=None
         Scratch for the partial products of a cut sum (allocated when needed
         and None).
@@ -128,16 +128,7 @@ def sharded_matmul(a, b, out, n_shards, pool=None, workers=1, parts=None):
         else:
             np.matmul(a[:, cut], b[cut], out=parts[s])
 
-    def group(lo, hi):
-        for s in range(lo, hi):
-            shard(s)
-
-    workers = 1 if pool is None else min(workers, n)
-    if workers <= 1:
-        group(0, n)
-    else:
-        run_beside(pool, [functools.partial(group, n * w // workers, n * (w + 1) // workers)
-                          for w in range(workers)])
+    run_shared(pool, [functools.partial(shard, s) for s in range(n)], workers)
     if axis == 2:  # partial products added in shard order, whatever ran them
         sum_in_order(parts[:n], out=out)
     return out

@@ -130,7 +130,7 @@ def reference_hog_color(pixels_per_cell=(8, 8)):
     ...     np.zeros((2, 16, 16, 3), np.uint8)).shape  # 36 HoG + 10 hue bins
     (2, 46)
     """
-    return SkimageHogHue(pixels_per_cell=tuple(pixels_per_cell))
+    return SkimageHogHue(pixels_per_cell=pixels_per_cell)
 
 
 def reference_pixels():
