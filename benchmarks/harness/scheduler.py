@@ -6,7 +6,9 @@ the one switch, read by :func:`open_scheduler` for
 :func:`~benchmarks.harness.curve.learning_curve`:
 
 - unset: each row (or learning-curve point) runs in this process, in order,
-  and an error stops the run, as it always has;
+  and an error stops the run, as it always has; with ``--n-jobs`` 2 or more,
+  the rows that use one core run first, side by side in worker processes
+  (:mod:`~benchmarks.harness.side_by_side`);
 - ``local:N``: a dask ``LocalCluster`` of N worker processes on this machine,
   one thread each, closed when the run ends; at most one per core
   (:func:`usable_cores`): a larger N starts that many, with a warning;
@@ -273,16 +275,41 @@ class RowsFailedError(RuntimeError):
 class LocalRunner:
     """Runs jobs in this process, one after another, in the order given.
 
-    An exception raised by a job stops the run, as without a scheduler.
+    With ``side_by_side``, and ``n_jobs`` of 2 or more, the jobs of rows
+    that use one core (:func:`~benchmarks.harness.side_by_side.one_core_row`)
+    run first, side by side in worker processes
+    (:mod:`~benchmarks.harness.side_by_side`), then the others here, in
+    order. An exception raised by a job stops the run, as without a scheduler.
+
+    Parameters
+    ----------
+    side_by_side : bool, default=False
     """
 
     workers = 1
 
-    def run(self, func, jobs, cache, *, search=False, n_jobs=None, progress=None):
-        """Yield ``(key, row, None)`` for each job ``(key, name, split)``, in order.
+    def __init__(self, side_by_side=False):
+        self.side_by_side = side_by_side
 
-        ``row`` is ``func(name, split, cache, search=, n_jobs=, progress=)``.
+    def run(self, func, jobs, cache, *, search=False, n_jobs=None, progress=None):
+        """Yield ``(key, row, None)`` for each job ``(key, name, split)``.
+
+        ``row`` is ``func(name, split, cache, search=, n_jobs=, progress=)``;
+        a row run side by side gets ``n_jobs=1`` and ``progress=None``.
         """
+        cores = usable_cores() if n_jobs == -1 else (n_jobs or 1)
+        if self.side_by_side and cores > 1:
+            from benchmarks.harness import side_by_side as beside
+
+            alone = [job for job in jobs if beside.one_core_row(job[1], search)]
+            workers = beside.side_by_side_workers(alone, cores, search)
+            if workers > 1:
+                if progress is not None:
+                    progress.set_description(f"{len(alone)} one-core rows, {workers} at once")
+                yield from beside.run_side_by_side(func, alone, cache, workers, search=search,
+                                                   cost=job_cost)
+                landed = {job[0] for job in alone}
+                jobs = [job for job in jobs if job[0] not in landed]
         for key, name, split in jobs:
             if progress is not None:
                 progress.set_description(name)
@@ -344,7 +371,7 @@ def open_scheduler(scheduler=None, log=print, option="--scheduler"):
     """
     kind = check_scheduler(scheduler, option, probe=False)  # connect() probes the address
     if kind is None:
-        yield LocalRunner()
+        yield LocalRunner(side_by_side=True)
         return
     if kind[0] == "local":
         kind = _cap_local(kind, option)
