@@ -87,7 +87,9 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
     make_plots : bool, default=True
         Write the PNG plots.
     scheduler : str or None, default=None
-        Where the rows run: None, here one after another; ``"local:N"``, a
+        Where the rows run: None, here one after another (with ``n_jobs`` 2 or
+        more, the rows that use one core first, side by side in worker
+        processes: :mod:`~benchmarks.harness.side_by_side`); ``"local:N"``, a
         dask LocalCluster of N worker processes; else a dask scheduler's
         address (see :mod:`benchmarks.harness.scheduler`; needs
         ``pip install 'featbench[dask]'``). The table is the same, row for
