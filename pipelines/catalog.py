@@ -5,7 +5,8 @@ from them.
 """
 
 __all__ = ["SEARCH", "SEARCH_REF_PIXELS", "FEATURE_SEARCH", "DESCRIBE_FEATURES",
-           "DESCRIBE_CLASSIFIERS", "DESCRIBE_REF_PIXELS", "SECONDS"]
+           "DESCRIBE_CLASSIFIERS", "DESCRIBE_REF_PIXELS", "SECONDS", "ONE_CORE_CLASSIFIERS",
+           "MANY_CORE_FEATURES"]
 
 _ALPHA = {"clf__alpha": [1e-4, 1e-3, 1e-2]}
 _C = {"clf__C": [1e-4, 1e-3, 1e-2, 0.1]}
@@ -66,3 +67,10 @@ SECONDS = {
     "ref:pixels/knn": 12, "ref:hog+color/logreg": 11, "pixels/softmax": 10, "pixels/svm": 8,
     "hog+color/mlp": 5,
 }
+
+#: Classifier kinds whose fit and predictions run on one core at any ``--n-jobs``, and
+#: feature families whose extraction is long and uses every core it is given: a row of
+#: the first on other features runs on one core, side by side with the other such rows
+#: (docs/decisions.md#rows-side-by-side).
+ONE_CORE_CLASSIFIERS = frozenset({"svm", "softmax", "linearsvc", "logreg"})
+MANY_CORE_FEATURES = frozenset({"bovw", "all"})

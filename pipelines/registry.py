@@ -17,7 +17,8 @@ from sklearn.preprocessing import StandardScaler
 
 from classifiers import Augment
 from pipelines.catalog import (DESCRIBE_CLASSIFIERS, DESCRIBE_FEATURES, DESCRIBE_REF_PIXELS,
-                               FEATURE_SEARCH, SEARCH, SEARCH_REF_PIXELS, SECONDS)
+                               FEATURE_SEARCH, MANY_CORE_FEATURES, ONE_CORE_CLASSIFIERS,
+                               SEARCH, SEARCH_REF_PIXELS, SECONDS)
 from pipelines.parts import classifier_for, features_for
 
 __all__ = ["PipelineSpec", "available", "make", "get_spec", "select", "PRESETS",
@@ -100,6 +101,18 @@ class PipelineSpec:
         take hundreds of MB of disk.
         """
         return not self.learned
+
+    @property
+    def one_core(self):
+        """Whether this row's work is on one core whatever ``--n-jobs`` gives it.
+
+        Its classifier fits and predicts on one core (the linear models,
+        ours and scikit-learn's) and its features are quick beside the fit
+        (no vocabulary to learn): such rows run side by side, one core each
+        (:mod:`benchmarks.harness.side_by_side`).
+        """
+        return (self.classifier in ONE_CORE_CLASSIFIERS
+                and self.features not in MANY_CORE_FEATURES)
 
     @property
     def auto_augment(self):

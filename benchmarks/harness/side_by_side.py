@@ -1,14 +1,15 @@
 """Rows that use one core, run side by side on the cores a run is given.
 
 Without a scheduler the rows of a run go one after another, each given the
-``--n-jobs`` cores. A row none of whose parts takes ``n_jobs`` (the linear
-models on raw pixels, the scikit-learn references on them) runs on one core
-wherever it is, and would leave the others idle. With ``--n-jobs`` 2 or more,
-such rows (:func:`one_core_row`) run first, side by side in worker processes,
-one core each, the costliest first, as many at once as the cores and the
-memory allow (:func:`side_by_side_workers`); the other rows then run in this
-process, one after another, as before. A row computes the same numbers in a
-worker as here.
+``--n-jobs`` cores. A row whose classifier fits on one core (the linear
+models, ours and scikit-learn's), on features that are quick beside the fit,
+spends most of its time on one core wherever it is, and would leave the
+others idle. With ``--n-jobs`` 2 or more, such rows (:func:`one_core_row`)
+run first, side by side in worker processes, one core each, the costliest
+first, as many at once as the cores and the memory allow
+(:func:`side_by_side_workers`); the other rows then run in this process, one
+after another, as before. A row computes the same numbers in a worker as
+here.
 """
 
 import joblib
@@ -20,24 +21,24 @@ __all__ = ["one_core_row", "side_by_side_workers", "run_side_by_side"]
 
 
 def one_core_row(name, search=False):
-    """Whether pipeline ``name`` uses one core, whatever ``--n-jobs`` gives it.
+    """Whether pipeline ``name`` runs side by side: one core each, whatever ``--n-jobs``.
 
-    True when no part of the pipeline takes ``n_jobs`` and no search of its
-    grid runs (a search's fits share the row's cores).
+    Rows whose work is on one core (:attr:`pipelines.PipelineSpec.one_core`),
+    unless a search of their grid runs (its fits share the row's cores).
 
     Examples
     --------
-    >>> one_core_row("pixels/svm"), one_core_row("pixels/cnn")
-    (True, False)
+    >>> one_core_row("pixels/svm"), one_core_row("hog+color/svm"), one_core_row("pixels/cnn")
+    (True, True, False)
+    >>> one_core_row("bovw/svm")  # its vocabulary and encoding use every core
+    False
     >>> one_core_row("pixels/svm", search=True)  # the grid's fits run side by side
     False
     """
     import pipelines
 
-    if search and pipelines.get_spec(name).tuned:
-        return False
-    params = pipelines.make(name).get_params()
-    return not any(key == "n_jobs" or key.endswith("__n_jobs") for key in params)
+    spec = pipelines.get_spec(name)
+    return spec.one_core and not (search and spec.tuned)
 
 
 def side_by_side_workers(jobs, cores, search=False, available=None):

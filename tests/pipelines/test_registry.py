@@ -217,6 +217,14 @@ def test_spec_decides_caching_and_auto_augmentation_by_its_input(name):
     assert spec.augments_in_batches is (raw and not knn)
 
 
+def test_one_core_rows_are_the_linear_models_on_features_without_a_vocabulary():
+    one_core = [name for name in pipelines.available() if pipelines.get_spec(name).one_core]
+    assert one_core == ["pixels/svm", "pixels/softmax", "color/svm", "hog/svm",
+                        "hog+color/svm", "hog+color/softmax", "ref:pixels/linearsvc",
+                        "ref:pixels/logreg", "ref:hog+color/linearsvc",
+                        "ref:hog+color/logreg"]
+
+
 BATCH_ROWS = [n for n in ALL if pipelines.get_spec(n).augments_in_batches
               and pipelines.get_spec(n).features == "pixels"]
 
