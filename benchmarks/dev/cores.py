@@ -336,7 +336,8 @@ def run_speed(args):
         print(markdown_table(accuracy_table(accuracy)))
         print("\nSeconds of each row of the run (features, fit and prediction; medians) "
               "and its speedup over one core; the rows' sum leaves out the run's start, "
-              "data loading and plots:\n")
+              "data loading and plots, and counts twice the time of rows that ran side by "
+              "side:\n")
         print(markdown_table(row_seconds_table(seconds), floatfmt=".2f"))
     return table
 
