@@ -7,8 +7,8 @@ the one switch, read by :func:`open_scheduler` for
 
 - unset: each row (or learning-curve point) runs in this process, in order,
   and an error stops the run, as it always has; with ``--n-jobs`` 2 or more,
-  the rows that use one core run first, side by side in worker processes
-  (:mod:`~benchmarks.harness.side_by_side`);
+  the rows whose work is on one core run first, side by side in worker
+  processes (:mod:`~benchmarks.harness.side_by_side`);
 - ``local:N``: a dask ``LocalCluster`` of N worker processes on this machine,
   one thread each, closed when the run ends; at most one per core
   (:func:`usable_cores`): a larger N starts that many, with a warning;

@@ -182,9 +182,10 @@ def _add_common(p, seed=True):
     p.add_argument("--n-jobs", type=_option_type("--n-jobs", _n_jobs), default=None,
                    help="cores of each row: its feature extractors' threads (processes "
                         "for image folders and the scikit-image reference), kNN's and the "
-                        "networks' threads, and the --search grid's workers; rows that use "
-                        "one core (no part takes n_jobs) run first, that many side by side "
-                        "(default 1; -1: every core); the numbers are the same on any")
+                        "networks' threads, and the --search grid's workers; the linear "
+                        "models on features without a vocabulary, whose work is on one core, "
+                        "run first, that many side by side (default 1; -1: every core); the "
+                        "numbers are the same on any")
     p.add_argument("--scheduler", default=None,
                    help="run the rows as tasks on a dask cluster: local:N starts N worker "
                         "processes on this machine, local:NxT N of T threads each (a row "
