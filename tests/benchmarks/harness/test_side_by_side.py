@@ -121,3 +121,23 @@ def test_rows_side_by_side_store_and_read_the_feature_cache(tmp_path):
     assert "row" not in runs[0]["cache"].tolist()
     assert runs[1]["cache"].tolist() == ["row"] * rows
     assert runs[0]["accuracy"].tolist() == runs[1]["accuracy"].tolist()
+
+
+@pytest.mark.parametrize("search", [False, True])
+def test_learning_curve_points_side_by_side_equal_points_run_here(tmp_path, monkeypatch, search):
+    from benchmarks.harness.curve import learning_curve
+
+    if usable_cores() < 2:
+        pytest.skip("one core: --n-jobs 2 is lowered to 1 and nothing runs side by side")
+    beside = []
+    monkeypatch.setattr(side_by_side, "run_side_by_side",
+                        lambda *args, **kwargs: beside.append(args[1]) or run_side_by_side(
+                            *args, **kwargs))
+    tables = [learning_curve(color_dataset(), ["pixels/svm", "hog/svm"], sizes=(30, None),
+                             val_size=15, search=search, n_jobs=n_jobs,
+                             out=tmp_path / f"lc{n_jobs}", use_cache=False, quiet=True)
+              for n_jobs in (1, 2)]
+    columns = ["pipeline", "train_size", "accuracy", "fit_images"]
+    assert tables[0][columns].equals(tables[1][columns])
+    # A search's fits share the row's cores: tuned points run here.
+    assert [len(jobs) for jobs in beside] == ([] if search else [4])
