@@ -297,12 +297,11 @@ class LocalRunner:
         ``row`` is ``func(name, split, cache, search=, n_jobs=, progress=)``;
         a row run side by side gets ``n_jobs=1`` and ``progress=None``.
         """
-        cores = usable_cores() if n_jobs == -1 else (n_jobs or 1)
-        if self.side_by_side and cores > 1:
+        if self.side_by_side:
             from benchmarks.harness import side_by_side as beside
 
             alone = [job for job in jobs if beside.one_core_row(job[1], search)]
-            workers = beside.side_by_side_workers(alone, cores, search)
+            workers = beside.side_by_side_workers(alone, n_jobs, search)
             if workers > 1:
                 if progress is not None:
                     progress.set_description(f"{len(alone)} one-core rows, {workers} at once")

@@ -15,7 +15,7 @@ here.
 import joblib
 
 from benchmarks.harness.memory import affordable_workers, estimate_row
-from features.threads import task_limits
+from features.threads import n_workers, task_limits
 
 __all__ = ["one_core_row", "side_by_side_workers", "run_side_by_side"]
 
@@ -41,8 +41,8 @@ def one_core_row(name, search=False):
     return spec.one_core and not (search and spec.tuned)
 
 
-def side_by_side_workers(jobs, cores, search=False, available=None):
-    """Worker processes for the one-core ``jobs``: at most ``cores``, as memory allows.
+def side_by_side_workers(jobs, n_jobs, search=False, available=None):
+    """Worker processes for the one-core ``jobs``: at most ``n_jobs``, as memory allows.
 
     Each worker holds a copy of its row's images and what the row needs
     beyond them (:func:`~benchmarks.harness.memory.estimate_row`); the
@@ -51,8 +51,9 @@ def side_by_side_workers(jobs, cores, search=False, available=None):
     Parameters
     ----------
     jobs : list of (key, name, split)
-    cores : int
-        The run's ``--n-jobs``.
+    n_jobs : int or None
+        The run's ``--n-jobs``, as joblib reads it
+        (:func:`features.threads.n_workers`: None is 1, -1 every CPU).
     search : bool, default=False
     available : int or None, default=None
         Bytes available; None reads them now.
@@ -60,7 +61,7 @@ def side_by_side_workers(jobs, cores, search=False, available=None):
     Returns
     -------
     int
-        Between 1 (the rows run here, in turn) and ``min(cores, len(jobs))``.
+        Between 1 (the rows run here, in turn) and ``min(n_jobs, len(jobs))``.
 
     Examples
     --------
@@ -74,7 +75,7 @@ def side_by_side_workers(jobs, cores, search=False, available=None):
     >>> side_by_side_workers(jobs, 8, available=2**10)  # too little memory for two
     1
     """
-    wanted = min(cores, len(jobs))
+    wanted = n_workers(n_jobs, len(jobs))
     if wanted <= 1:
         return 1
     images = max(sum(part.nbytes for part in (split.X_fit, split.X_val, split.X_test))

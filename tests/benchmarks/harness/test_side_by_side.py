@@ -41,7 +41,7 @@ def test_one_core_rows_are_linear_models_on_quick_features_without_a_search(name
 
 @pytest.mark.parametrize("cores, n_jobs, available, expected", [
     (2, 3, None, 2), (8, 3, None, 3), (1, 3, None, 1), (4, 1, None, 1),
-    (4, 3, 1024, 1)])
+    (4, 3, 1024, 1), (None, 3, None, 1)])
 def test_workers_are_held_to_the_cores_the_rows_and_the_memory(cores, n_jobs, available,
                                                                expected):
     jobs = [(i, "pixels/svm", tiny_split(i)) for i in range(n_jobs)]
