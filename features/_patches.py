@@ -12,7 +12,8 @@ channel) order, the order of ``image[r:r+p, c:c+p].reshape(-1)``, so it has
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .threads import ordered_sums
+from ._chunks import iter_chunks
+from .threads import blas_limit, n_workers, ordered_sums, thread_map
 
 __all__ = [
     "grid_shape",
@@ -29,6 +30,8 @@ __all__ = [
 ENCODINGS = ("hard", "soft", "triangle")
 # Rows of patches per block of fit_zca's covariance sums (8 MB of float64 for 6x6x3 patches).
 _ZCA_ROWS = 2**13
+# Images per block of sample_patches' sort and gather (3 MB of keys for 27 x 27 positions).
+_SAMPLE_IMAGES = 512
 POOLINGS = ("global", "quadrants", "pyramid")
 REGION_NAMES = {
     "global": ("all",),
@@ -106,7 +109,7 @@ def sample_size(n_images, image_hw, patch_size, stride, patches_per_image, max_p
     return min(n_images, max(1, max_patches // per_image)), per_image
 
 
-def sample_patches(images, patch_size, stride, patches_per_image, rng):
+def sample_patches(images, patch_size, stride, patches_per_image, rng, n_jobs=None):
     """Patches at random distinct grid positions, the same number from each image.
 
     Parameters
@@ -117,6 +120,10 @@ def sample_patches(images, patch_size, stride, patches_per_image, rng):
     patches_per_image : int
         Capped at nh * nw (positions are drawn without replacement per image).
     rng : numpy.random.RandomState
+        Draws every image's positions, here, in one stream.
+    n_jobs : int or None, default=None
+        Threads that sort and gather blocks of images; the patches are the
+        same for any value.
 
     Returns
     -------
@@ -135,13 +142,22 @@ def sample_patches(images, patch_size, stride, patches_per_image, rng):
     """
     n = images.shape[0]
     win = _windows(images, patch_size, stride)
-    nh, nw = win.shape[1:3]
+    nh, nw, channels = win.shape[1:4]
     k = min(patches_per_image, nh * nw)
-    # argsort of uniform keys = one random permutation per image, all at once.
-    pos = np.argsort(rng.random_sample((n, nh * nw)), axis=1)[:, :k]
-    rows, cols = np.divmod(pos, nw)
-    picked = win[np.arange(n)[:, None], rows, cols]  # (n, k, C, p, p)
-    return picked.transpose(0, 1, 3, 4, 2).reshape(n * k, -1)
+    # argsort of uniform keys = one random permutation per image. The keys are one
+    # stream; each image's sort and gather is its own, so blocks change no value.
+    keys = rng.random_sample((n, nh * nw))
+    out = np.empty((n * k, patch_size * patch_size * channels), images.dtype)
+
+    def pick(block):
+        pos = np.argsort(keys[block], axis=1)[:, :k]
+        rows, cols = np.divmod(pos, nw)
+        picked = win[np.arange(block.start, block.stop)[:, None], rows, cols]  # (b, k, C, p, p)
+        out[block.start * k:block.stop * k].reshape(
+            -1, k, patch_size, patch_size, channels)[...] = picked.transpose(0, 1, 3, 4, 2)
+
+    thread_map(pick, iter_chunks(n, _SAMPLE_IMAGES), n_jobs)
+    return out
 
 
 def normalize_patches(patches, eps):
@@ -179,7 +195,7 @@ def normalize_patches(patches, eps):
     return patches
 
 
-def fit_zca(patches, eps):
+def fit_zca(patches, eps, n_jobs=None):
     """ZCA whitening learned from normalized patches.
 
     Parameters
@@ -188,6 +204,10 @@ def fit_zca(patches, eps):
     eps : float
         Added to the eigenvalues of the covariance; damps the directions of
         small variance (mostly noise) instead of amplifying them.
+    n_jobs : int or None, default=None
+        Threads that take the covariance's blocks of rows, each block's
+        product on one BLAS thread; the blocks are added in their order, so
+        the result is the same for any value.
 
     Returns
     -------
@@ -205,10 +225,20 @@ def fit_zca(patches, eps):
     # float64 sums, a block of rows at a time: no float64 copy of all the patches.
     mean = patches.mean(axis=0, dtype=np.float64)
     cov = np.zeros((patches.shape[1], patches.shape[1]))
-    for start in range(0, patches.shape[0], _ZCA_ROWS):
-        x = patches[start:start + _ZCA_ROWS].astype(np.float64)
+
+    def block_cov(rows):
+        x = patches[rows].astype(np.float64)
         x -= mean
-        cov += x.T @ x
+        return x.T @ x
+
+    blocks = list(iter_chunks(patches.shape[0], _ZCA_ROWS))
+    workers = n_workers(n_jobs, len(blocks))
+    # A wave of blocks per worker at a time, added in order: the bits of one thread,
+    # and no more partial sums held than workers.
+    with blas_limit(1):
+        for start in range(0, len(blocks), workers):
+            for part in thread_map(block_cov, blocks[start:start + workers], n_jobs):
+                cov += part
     cov /= max(patches.shape[0] - 1, 1)
     vals, vecs = np.linalg.eigh(cov)
     vals = np.clip(vals, 0.0, None)

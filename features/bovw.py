@@ -237,7 +237,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             # (the cap's value: docs/decisions.md#bovw-max-patches).
             images = images[np.sort(rng.choice(images.shape[0], n_images, replace=False))]
         sample = _patches.sample_patches(images, self.patch_size, self.stride,
-                                         self.patches_per_image, rng)
+                                         self.patches_per_image, rng, self.n_jobs)
         # Blocks of rows on n_jobs threads: each row's conversion, normalization and
         # whitening is computed alone, so the blocks change no value
         # (docs/decisions.md#bovw-fit-blocks-on-threads).
@@ -251,7 +251,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         thread_map(convert, blocks, self.n_jobs)
         del sample
         if self.whiten:
-            mean, zca = _patches.fit_zca(patches, self.whiten_eps)
+            mean, zca = _patches.fit_zca(patches, self.whiten_eps, self.n_jobs)
             self.patch_mean_ = mean.astype(patches.dtype)
             self.whitening_ = zca.astype(patches.dtype)
 

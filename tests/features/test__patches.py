@@ -37,6 +37,20 @@ def test_sample_patches_are_distinct_patches_of_their_image():
         assert len({int(m[0]) for m in matches}) == 5
 
 
+@pytest.mark.parametrize("n_jobs", [None, 2, -1])
+def test_sample_patches_in_blocks_on_threads_are_the_whole_draw(monkeypatch, n_jobs):
+    images = np.random.RandomState(0).randint(0, 256, (7, 6, 5, 3)).astype(np.uint8)
+    monkeypatch.setattr(_patches, "_SAMPLE_IMAGES", 2)
+    got = _patches.sample_patches(images, 3, 1, 4, np.random.RandomState(5), n_jobs)
+    # The reference: one permutation of the 4 x 3 positions per image from one stream of
+    # keys, each position's patch taken from the image itself.
+    order = np.argsort(np.random.RandomState(5).random_sample((7, 12)), axis=1)[:, :4]
+    want = [images[i, r:r + 3, c:c + 3].reshape(-1) for i in range(7)
+            for r, c in zip(*np.divmod(order[i], 3))]
+    np.testing.assert_array_equal(got, np.array(want))
+    assert got.dtype == np.uint8
+
+
 def test_sample_patches_caps_at_number_of_positions():
     images = np.random.RandomState(0).rand(2, 4, 4, 1)
     assert _patches.sample_patches(images, 3, 1, 100, np.random.RandomState(0)).shape == (8, 9)
@@ -110,6 +124,17 @@ def test_pyramid_is_global_then_quadrants(encoding):
     quad = _patches.encode_pool(y, aug, (5, 4), encoding, "quadrants", sigma=1.0)
     pyr = _patches.encode_pool(y, aug, (5, 4), encoding, "pyramid", sigma=1.0)
     np.testing.assert_allclose(pyr, np.hstack([glob, quad]), atol=1e-9)
+
+
+@pytest.mark.parametrize("n_jobs", [2, 3, -1])
+def test_fit_zca_gives_the_same_bits_on_threads(monkeypatch, n_jobs):
+    rng = np.random.RandomState(2)
+    x = (rng.randn(1000, 6) @ rng.randn(6, 6)).astype(np.float32)
+    monkeypatch.setattr(_patches, "_ZCA_ROWS", 64)
+    one = _patches.fit_zca(x, 0.1, n_jobs=1)
+    many = _patches.fit_zca(x, 0.1, n_jobs=n_jobs)
+    for a, b in zip(one, many):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_fit_zca_in_blocks_matches_the_one_shot_covariance(monkeypatch):
