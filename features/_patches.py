@@ -13,7 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._chunks import iter_chunks
-from .threads import blas_limit, n_workers, ordered_sums, thread_map
+from .threads import ordered_sums, thread_map
 
 __all__ = [
     "grid_shape",
@@ -195,7 +195,7 @@ def normalize_patches(patches, eps):
     return patches
 
 
-def fit_zca(patches, eps, n_jobs=None):
+def fit_zca(patches, eps):
     """ZCA whitening learned from normalized patches.
 
     Parameters
@@ -204,10 +204,6 @@ def fit_zca(patches, eps, n_jobs=None):
     eps : float
         Added to the eigenvalues of the covariance; damps the directions of
         small variance (mostly noise) instead of amplifying them.
-    n_jobs : int or None, default=None
-        Threads that take the covariance's blocks of rows, each block's
-        product on one BLAS thread; the blocks are added in their order, so
-        the result is the same for any value.
 
     Returns
     -------
@@ -225,20 +221,10 @@ def fit_zca(patches, eps, n_jobs=None):
     # float64 sums, a block of rows at a time: no float64 copy of all the patches.
     mean = patches.mean(axis=0, dtype=np.float64)
     cov = np.zeros((patches.shape[1], patches.shape[1]))
-
-    def block_cov(rows):
-        x = patches[rows].astype(np.float64)
+    for start in range(0, patches.shape[0], _ZCA_ROWS):
+        x = patches[start:start + _ZCA_ROWS].astype(np.float64)
         x -= mean
-        return x.T @ x
-
-    blocks = list(iter_chunks(patches.shape[0], _ZCA_ROWS))
-    workers = n_workers(n_jobs, len(blocks))
-    # A wave of blocks per worker at a time, added in order: the bits of one thread,
-    # and no more partial sums held than workers.
-    with blas_limit(1):
-        for start in range(0, len(blocks), workers):
-            for part in thread_map(block_cov, blocks[start:start + workers], n_jobs):
-                cov += part
+        cov += x.T @ x
     cov /= max(patches.shape[0] - 1, 1)
     vals, vecs = np.linalg.eigh(cov)
     vals = np.clip(vals, 0.0, None)

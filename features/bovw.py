@@ -251,7 +251,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         thread_map(convert, blocks, self.n_jobs)
         del sample
         if self.whiten:
-            mean, zca = _patches.fit_zca(patches, self.whiten_eps, self.n_jobs)
+            mean, zca = _patches.fit_zca(patches, self.whiten_eps)
             self.patch_mean_ = mean.astype(patches.dtype)
             self.whitening_ = zca.astype(patches.dtype)
 

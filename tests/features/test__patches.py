@@ -126,17 +126,6 @@ def test_pyramid_is_global_then_quadrants(encoding):
     np.testing.assert_allclose(pyr, np.hstack([glob, quad]), atol=1e-9)
 
 
-@pytest.mark.parametrize("n_jobs", [2, 3, -1])
-def test_fit_zca_gives_the_same_bits_on_threads(monkeypatch, n_jobs):
-    rng = np.random.RandomState(2)
-    x = (rng.randn(1000, 6) @ rng.randn(6, 6)).astype(np.float32)
-    monkeypatch.setattr(_patches, "_ZCA_ROWS", 64)
-    one = _patches.fit_zca(x, 0.1, n_jobs=1)
-    many = _patches.fit_zca(x, 0.1, n_jobs=n_jobs)
-    for a, b in zip(one, many):
-        np.testing.assert_array_equal(a, b)
-
-
 def test_fit_zca_in_blocks_matches_the_one_shot_covariance(monkeypatch):
     rng = np.random.RandomState(1)
     x = (rng.randn(3001, 5) @ rng.randn(5, 5) + 3.0).astype(np.float32)
