@@ -16,7 +16,7 @@ import pipelines
 from benchmarks.harness.cache import ResultCache
 from benchmarks.harness.extract import extract_features, mirror_parts
 from benchmarks.harness.fingerprint import pipeline_fingerprint
-from benchmarks.harness.fitting import fit_head, predict_chunked
+from benchmarks.harness.fitting import fit_head, predict_chunked, takes_n_jobs
 from benchmarks.harness.memory import phase_peak, process_peak_rss
 from benchmarks.harness.saved import ROW_FIELDS, check_fields
 from benchmarks.harness.search import SearchCells, search_head
@@ -183,7 +183,7 @@ def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=
     peaks, timings = {}, {}
     # A classifier that takes n_jobs (kNN, the MLP, the ConvNet) gets the row's cores for its
     # final fit and predictions (a search's fits share them); its numbers do not depend on it.
-    if "n_jobs" in pipe.named_steps["clf"].get_params():
+    if takes_n_jobs(pipe.named_steps["clf"]):
         pipe.set_params(clf__n_jobs=classifier_threads(n_jobs))
     with phase_peak(peaks, "features"):
         F, feature_time, cached, best, search_time, fitted = _features_and_settings(
@@ -195,7 +195,7 @@ def _evaluate(name, pipe, split, space, cache, n_jobs, progress, search_backend=
         start = time.perf_counter()
         if fitted is not None:  # the search's fit of the winner, on the same fit part
             head = fitted
-            if "n_jobs" in head.named_steps["clf"].get_params():
+            if takes_n_jobs(head.named_steps["clf"]):
                 head.set_params(clf__n_jobs=pipe.named_steps["clf"].n_jobs)
         else:
             # Fitted on the fit part only, so the validation score stays honest.

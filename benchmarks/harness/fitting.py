@@ -9,13 +9,34 @@ images' mirrors, it lets the mean of each pair's class scores decide.
 """
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-__all__ = ["fit_head", "predict_chunked", "class_scores", "ROWS"]
+__all__ = ["fit_head", "predict_chunked", "class_scores", "takes_n_jobs", "ROWS"]
 
 #: Rows per block of scaling and prediction: a multiple of the networks' batches
 #: (128, 200), so that their own batches fall as they would on the whole set.
 ROWS = 3200
+
+
+def takes_n_jobs(clf):
+    """Whether the harness gives ``clf`` the row's cores as its ``n_jobs``.
+
+    True for a classifier whose ``n_jobs`` spreads its work (kNN, the
+    networks). scikit-learn's ``LogisticRegression`` has the parameter, but
+    it only spreads one-vs-rest fits, which the rows do not make, and
+    scikit-learn warns on every fit that sets it.
+
+    Examples
+    --------
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> takes_n_jobs(KNeighborsClassifier()), takes_n_jobs(LogisticRegression())
+    (True, False)
+    >>> from sklearn.svm import LinearSVC
+    >>> takes_n_jobs(LinearSVC())
+    False
+    """
+    return "n_jobs" in clf.get_params() and not isinstance(clf, LogisticRegression)
 
 
 def _blocks(n, rows):

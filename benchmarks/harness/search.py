@@ -22,7 +22,7 @@ from sklearn.base import clone
 from sklearn.model_selection import ParameterGrid
 
 from benchmarks.harness.extract import mirror_parts
-from benchmarks.harness.fitting import fit_head, predict_chunked
+from benchmarks.harness.fitting import fit_head, predict_chunked, takes_n_jobs
 from benchmarks.harness.memory import SEARCH_COPIES, affordable_workers
 from features.threads import classifier_threads, n_workers
 
@@ -208,7 +208,7 @@ def search_head(head, space, F, split, n_jobs, search_backend=None, cells=None, 
     workers = 1 if n_jobs is None or not todo else n_workers(n_jobs, len(todo))
     workers = affordable_workers(workers, SEARCH_COPIES * F[0].nbytes,
                                  shared=F[0].nbytes + F[1].nbytes)
-    if "n_jobs" in head.named_steps["clf"].get_params():
+    if takes_n_jobs(head.named_steps["clf"]):
         # The fits share the row's cores; on a cluster each runs on a worker of one thread.
         head = clone(head).set_params(clf__n_jobs=1 if search_backend is not None
                                       else classifier_threads(n_jobs, workers))

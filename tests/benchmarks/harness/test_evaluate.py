@@ -1,5 +1,7 @@
 """benchmarks/harness/evaluate.py: one row, from features to scores."""
 
+import warnings
+
 import joblib
 import numpy as np
 import pytest
@@ -8,7 +10,7 @@ import pipelines
 from benchmarks.harness.cache import open_cache
 from benchmarks.harness.evaluate import run_pipeline
 from benchmarks.harness.split import make_split
-from tests.benchmarks.harness._data import tiny_dataset
+from tests.benchmarks.harness._data import color_dataset, tiny_dataset
 
 
 def test_changed_augment_never_reuses_the_other_cached_row(tmp_path):
@@ -194,6 +196,16 @@ def test_knn_predicts_on_the_rows_cores_with_or_without_a_search(n_jobs, search,
                            n_jobs=n_jobs)
     assert seen[-2:] == [n_jobs, n_jobs]  # the winner's test and validation predictions
     assert row["predictions"] == alone["predictions"]
+
+
+def test_a_logistic_regression_row_is_not_given_the_rows_cores():
+    # scikit-learn's LogisticRegression warns on every fit that sets its n_jobs.
+    split = make_split(color_dataset(), val_size=12, augment="none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        row = run_pipeline("ref:hog+color/logreg", split, open_cache(enabled=False),
+                           n_jobs=2)
+    assert len(row["predictions"]) == 30
 
 
 @pytest.mark.parametrize("memory, per_fit", [(None, 1), (1, 4)])
