@@ -333,21 +333,22 @@ def task_limits(n_threads=1):
 def task_n_jobs(worker_threads, n_jobs):
     """The ``n_jobs`` of a row run on a dask worker of ``worker_threads``, for ``--n-jobs``.
 
-    A worker of one thread keeps ``n_jobs`` as given: the cluster's workers
-    are the parallelism, a search's fits among them. A worker of several
-    gives its row all of its threads (its extractors' threads, its search's
-    workers): ``n_jobs`` None (the default) or -1 (every core) become the
-    worker's threads, and a smaller count given holds the row to it.
+    A worker of one thread keeps ``n_jobs`` as given (None, not given, as
+    1, as a run here takes it): the cluster's workers are the parallelism, a
+    search's fits among them. A worker of several gives its row all of its
+    threads (its extractors' threads, its search's workers): ``n_jobs`` None
+    or -1 (every core) become the worker's threads, and a smaller count given
+    holds the row to it.
 
     Examples
     --------
     >>> task_n_jobs(1, None), task_n_jobs(1, 4), task_n_jobs(4, None), task_n_jobs(4, -1)
-    (None, 4, 4, 4)
+    (1, 4, 4, 4)
     >>> task_n_jobs(4, 2), task_n_jobs(4, 8)
     (2, 4)
     """
     if worker_threads <= 1:
-        return n_jobs
+        return 1 if n_jobs is None else n_jobs
     if n_jobs is None or n_jobs == -1:
         return worker_threads
     return min(n_jobs, worker_threads)

@@ -64,7 +64,7 @@ def job_cost(name, split):
     >>> from types import SimpleNamespace
     >>> half = SimpleNamespace(config={"train_size": 2585})
     >>> job_cost("pixels/cnn", half), job_cost("color/svm", half)
-    (103.0, 0.5)
+    (160.0, 0.5)
     """
     import pipelines
 
@@ -229,15 +229,23 @@ def cap_n_jobs(n_jobs, scheduler=None, option="--n-jobs", warn=_warn):
     -------
     int or None
         ``n_jobs`` capped; -1 becomes the cap where there is one, silently.
+        None (not given) becomes 1 where the rows run here, so that the
+        networks compute in their fixed shards on one BLAS thread and give
+        the numbers of any ``--n-jobs``; on a cluster it stays None, for
+        each worker to resolve (:func:`features.threads.task_n_jobs`).
 
     Examples
     --------
     >>> cap_n_jobs(None), cap_n_jobs(1), cap_n_jobs(5, "tcp://10.0.0.1:8786")
-    (None, 1, 5)
+    (1, 1, 5)
+    >>> cap_n_jobs(None, "local:2") is None
+    True
     """
-    if n_jobs is None or n_jobs == 1:
-        return n_jobs
     kind = parse_scheduler(scheduler)
+    if n_jobs is None:
+        return 1 if kind is None else None
+    if n_jobs == 1:
+        return n_jobs
     if kind is not None and kind[0] != "local":
         return n_jobs
     cap = usable_cores()

@@ -124,7 +124,7 @@ def check_workers(n_jobs, scheduler):
     Examples
     --------
     >>> check_workers(None, None), check_workers(1, None)
-    (None, 1)
+    (1, 1)
     """
     check_n_jobs(n_jobs)
     check_scheduler(scheduler)

@@ -225,12 +225,13 @@ def test_a_row_on_a_worker_of_two_threads_has_both(n_jobs, expected, cluster_1x2
     assert threads == [2]
 
 
-@pytest.mark.parametrize("n_jobs,search_backend", [(None, {}), (1, {}),
-                                                   (3, {"search_backend": "dask"})])
+@pytest.mark.parametrize("n_jobs,search_backend,expected", [
+    (None, {}, 1),  # not given: one core, as a run here takes it
+    (1, {}, 1), (3, {"search_backend": "dask"}, 3)])
 def test_a_row_on_a_worker_of_one_thread_keeps_n_jobs_and_one_blas_thread(
-        n_jobs, search_backend, address):
+        n_jobs, search_backend, expected, address):
     kwargs, threads = _seen_on(address, search=True, n_jobs=n_jobs)
-    assert kwargs == {"search": True, "n_jobs": n_jobs, "progress": None, **search_backend}
+    assert kwargs == {"search": True, "n_jobs": expected, "progress": None, **search_backend}
     assert threads == [1]
 
 

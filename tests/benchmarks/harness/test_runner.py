@@ -89,7 +89,8 @@ def test_new_classifier_parameter_reuses_the_features(full_run, cifar10, cache, 
     from benchmarks.harness.split import make_split
 
     split = make_split(cifar10, **SLICE)
-    row = run_pipeline("hog+color/svm", split, open_cache(cache), search=True)
+    # With the run's n_jobs: a feature block's cache key holds its settings, n_jobs too.
+    row = run_pipeline("hog+color/svm", split, open_cache(cache), search=True, n_jobs=1)
     assert row["cache"] == "features" and set(row["best_params"]) == {"clf__alpha"}
 
 
@@ -441,3 +442,20 @@ def test_an_explicit_augment_copies_mirrors_and_draws_the_rest_per_batch(augment
     assert config["augment"] == features and config.get("augment_per_batch") == per_batch
     assert "augment_knn" not in config  # kNN's split is the feature rows'
 
+
+
+def test_a_run_without_n_jobs_trains_its_networks_in_fixed_shards(tmp_path, monkeypatch):
+    # n_jobs None would leave whole products on BLAS's own threads, whose sums may
+    # change with the machine's cores; 1 gives the numbers of any --n-jobs.
+    from classifiers import MLPClassifier
+
+    seen, real = [], MLPClassifier.fit
+
+    def fit(self, X, y):
+        seen.append(self.n_jobs)
+        return real(self, X, y)
+
+    monkeypatch.setattr(MLPClassifier, "fit", fit)
+    run_benchmark(color_dataset(), ["hog+color/mlp"], val_size=15, out=tmp_path / "o",
+                  cache_dir=tmp_path / "c", quiet=True, make_plots=False)
+    assert seen == [1]

@@ -142,7 +142,7 @@ def test_longest_jobs_cost_most():
     names = ["color/svm", "pixels/cnn", "hog+color/mlp", "ref:pixels/linearsvc",
              "pixels/mlp"]
     ranked = sorted(names, key=lambda name: -job_cost(name, full))
-    assert ranked == ["ref:pixels/linearsvc", "pixels/cnn", "pixels/mlp", "hog+color/mlp",
+    assert ranked == ["pixels/cnn", "pixels/mlp", "hog+color/mlp", "ref:pixels/linearsvc",
                       "color/svm"]
     assert job_cost("pixels/cnn", fifth) == pytest.approx(job_cost("pixels/cnn", full) / 5)
 
@@ -270,7 +270,9 @@ def test_n_jobs_beyond_the_cores_is_capped_with_a_warning(two_cores):
 
 
 @pytest.mark.parametrize("n_jobs,scheduler_,expected", [
-    (None, None, None), (1, None, 1), (2, None, 2),
+    (None, None, 1),  # not given, the rows here: one core, the networks in fixed shards
+    (None, "local:2", None), (None, "tcp://10.0.0.1:8786", None),  # each worker's own
+    (1, None, 1), (2, None, 2),
     (-1, None, 2),  # every core: as many as can work, unsaid
     (40, "tcp://10.0.0.1:8786", 40),  # the workers' cores are not this machine's
     (40, "local:2", 2),
