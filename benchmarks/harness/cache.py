@@ -3,7 +3,8 @@
 Features are the expensive part and are shared between pipelines (``hog+color``
 is in ``hog+color/svm``, ``/softmax``, ``/mlp`` and in ``all/*``), so each block
 of a pipeline's ``features`` step is cached on disk, keyed by the block's
-parameters, the images and the code that computes them. Finished rows are
+parameters (as the pipeline sets them, not the run's ``n_jobs``: the features are
+the same on any number of cores), the images and the code that computes them. Finished rows are
 cached too, keyed by the pipeline's fingerprint
 (:func:`~benchmarks.harness.fingerprint.pipeline_fingerprint`), the split and ``search``,
 and so is each validation score of a search (:mod:`~benchmarks.harness.search`).

@@ -133,14 +133,15 @@ def extract_features(features, split, cache, n_jobs=None, progress=None, timings
     check, blocks = _block_checker(split), []
     for block in feature_blocks(features):
         block = clone(block)
-        if n_jobs is not None and "n_jobs" in block.get_params():
-            block.set_params(n_jobs=n_jobs)
         if progress is not None:
             progress.set_postfix_str(f"features {type(block).__name__}")
-        # The code is in the key: a changed feature kernel computes anew.
+        # The code is in the key: a changed feature kernel computes anew. The key is
+        # taken before n_jobs is set: the features are the same on any number of cores.
         key, found = cache.lookup(
             "blocks", ("block", block, *images, code_fingerprint()), check,
             what=f"features {type(block).__name__}", lazy=True)
+        if n_jobs is not None and "n_jobs" in block.get_params():
+            block.set_params(n_jobs=n_jobs)
         name = type(block).__name__
         if found is not None:
             blocks.append(_Block(key, name, stored=found[1], doc=found[0]))

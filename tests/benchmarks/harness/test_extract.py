@@ -32,3 +32,12 @@ def test_a_cached_block_without_mirrors_is_not_served_to_a_split_with_them(tmp_p
         hog, make_split(ds, val_size=15, augment="hflip", test_mirrors=True),
         open_cache(tmp_path))
     assert not cached and len(F) == 5
+
+
+def test_blocks_cached_on_one_core_are_served_to_a_run_on_two(tmp_path):
+    split = make_split(tiny_dataset(n_train=90, n_test=30), val_size=15, augment="hflip")
+    features = make_union(HOG(pixels_per_cell=(4, 4)), ColorHistogram())
+    F, _, cached = extract_features(features, split, open_cache(tmp_path), n_jobs=1)
+    assert not cached
+    again, _, cached = extract_features(features, split, open_cache(tmp_path), n_jobs=2)
+    assert cached and all(np.array_equal(a, b) for a, b in zip(again, F))

@@ -89,8 +89,7 @@ def test_new_classifier_parameter_reuses_the_features(full_run, cifar10, cache, 
     from benchmarks.harness.split import make_split
 
     split = make_split(cifar10, **SLICE)
-    # With the run's n_jobs: a feature block's cache key holds its settings, n_jobs too.
-    row = run_pipeline("hog+color/svm", split, open_cache(cache), search=True, n_jobs=1)
+    row = run_pipeline("hog+color/svm", split, open_cache(cache), search=True)
     assert row["cache"] == "features" and set(row["best_params"]) == {"clf__alpha"}
 
 
