@@ -71,7 +71,11 @@ def run_benchmark(dataset, pipeline_names="default", *, train_size=None, val_siz
         Tune each pipeline's small grid on the validation split.
     n_jobs : int or None, default=None
         Cores of each row: its feature extractors' threads (or processes), its
-        classifier's threads where it takes ``n_jobs``, the search's workers.
+        classifier's threads where it takes ``n_jobs``, the search's workers;
+        -1: every core. None computes as 1 where the rows run here (the
+        networks in their fixed shards: the numbers of any ``n_jobs``), and as
+        each worker's threads on a cluster
+        (:func:`~benchmarks.harness.scheduler.cap_n_jobs`).
     out : str or Path or None, default=None
         Output folder; ``None``: a new ``featbench-results/<dataset>-<timestamp>``
         (with ``resume``: the newest one of this dataset).
