@@ -442,7 +442,6 @@ def test_an_explicit_augment_copies_mirrors_and_draws_the_rest_per_batch(augment
     assert "augment_knn" not in config  # kNN's split is the feature rows'
 
 
-
 def test_a_run_without_n_jobs_trains_its_networks_in_fixed_shards(tmp_path, monkeypatch):
     # n_jobs None would leave whole products on BLAS's own threads, whose sums may
     # change with the machine's cores; 1 gives the numbers of any --n-jobs.
