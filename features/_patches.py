@@ -13,7 +13,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._chunks import iter_chunks
-from .threads import ordered_sums, thread_map
+from .threads import (blas_limit, chunk_blas_threads, n_workers, ordered_sums,
+                      thread_map)
 
 __all__ = [
     "grid_shape",
@@ -30,6 +31,8 @@ __all__ = [
 ENCODINGS = ("hard", "soft", "triangle")
 # Rows of patches per block of fit_zca's covariance sums (8 MB of float64 for 6x6x3 patches).
 _ZCA_ROWS = 2**13
+# Blocks per thread in one wave of fit_zca: each wave holds its blocks' (d, d) partial sums.
+_ZCA_WAVE = 4
 # Images per block of sample_patches' sort and gather (3 MB of keys for 27 x 27 positions).
 _SAMPLE_IMAGES = 512
 POOLINGS = ("global", "quadrants", "pyramid")
@@ -195,8 +198,13 @@ def normalize_patches(patches, eps):
     return patches
 
 
-def fit_zca(patches, eps):
+def fit_zca(patches, eps, n_jobs=None):
     """ZCA whitening learned from normalized patches.
+
+    The covariance is summed a block of rows at a time, the blocks' products
+    computed on ``n_jobs`` threads (one BLAS thread each when there are
+    several) and added in the blocks' order: the sums, and so the whitening,
+    are the same for any ``n_jobs`` above 1.
 
     Parameters
     ----------
@@ -204,6 +212,8 @@ def fit_zca(patches, eps):
     eps : float
         Added to the eigenvalues of the covariance; damps the directions of
         small variance (mostly noise) instead of amplifying them.
+    n_jobs : int or None, default=None
+        Threads for the blocks' products, as :func:`features.threads.thread_map`.
 
     Returns
     -------
@@ -221,10 +231,19 @@ def fit_zca(patches, eps):
     # float64 sums, a block of rows at a time: no float64 copy of all the patches.
     mean = patches.mean(axis=0, dtype=np.float64)
     cov = np.zeros((patches.shape[1], patches.shape[1]))
-    for start in range(0, patches.shape[0], _ZCA_ROWS):
-        x = patches[start:start + _ZCA_ROWS].astype(np.float64)
+    blocks = list(iter_chunks(patches.shape[0], _ZCA_ROWS))
+
+    def block_product(rows):
+        x = patches[rows].astype(np.float64)
         x -= mean
-        cov += x.T @ x
+        return x.T @ x
+
+    workers = n_workers(n_jobs, len(blocks))
+    with blas_limit(chunk_blas_threads(workers, products=True)):
+        # Waves of blocks: a few partial sums held at a time, not one per block.
+        for wave in iter_chunks(len(blocks), _ZCA_WAVE * workers):
+            for part in thread_map(block_product, blocks[wave], n_jobs):
+                cov += part
     cov /= max(patches.shape[0] - 1, 1)
     vals, vecs = np.linalg.eigh(cov)
     vals = np.clip(vals, 0.0, None)

@@ -20,6 +20,7 @@ import features._patches as _patches
 
 from ._base import ImageTransformerMixin
 from ._chunks import iter_chunks
+from ._draws import CumulativeRandomState
 from ._validation import output_dtype, to_float_images
 from .checks import check_bool, check_choice, check_int, check_real
 from .threads import blas_limit, chunk_blas_threads, n_workers, thread_map
@@ -251,7 +252,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         thread_map(convert, blocks, self.n_jobs)
         del sample
         if self.whiten:
-            mean, zca = _patches.fit_zca(patches, self.whiten_eps)
+            mean, zca = _patches.fit_zca(patches, self.whiten_eps, self.n_jobs)
             self.patch_mean_ = mean.astype(patches.dtype)
             self.whitening_ = zca.astype(patches.dtype)
 
@@ -268,8 +269,10 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
         # Random initial words (as Coates et al.), not k-means++: its seeding
         # costs more than the clustering itself for hundreds of words.
         if self.kmeans == "minibatch":
+            # The seed's own stream, its mini-batch draws without re-summing the weights.
             km = MiniBatchKMeans(self.n_words, init="random", batch_size=4096,
-                                 max_iter=self.max_iter, n_init=3, random_state=seed)
+                                 max_iter=self.max_iter, n_init=3,
+                                 random_state=CumulativeRandomState(seed))
         else:
             km = KMeans(self.n_words, init="random", max_iter=self.max_iter, n_init=1,
                         random_state=seed)

@@ -135,3 +135,18 @@ def test_fit_zca_in_blocks_matches_the_one_shot_covariance(monkeypatch):
     np.testing.assert_array_equal(mean, x64.mean(axis=0))
     vals, vecs = np.linalg.eigh(np.cov(x64.T))
     np.testing.assert_allclose(w, (vecs / np.sqrt(vals + 0.1)) @ vecs.T, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_jobs", [2, 3, -1])
+def test_fit_zca_on_threads_is_the_serial_sum_bit_for_bit(monkeypatch, n_jobs):
+    from features.threads import ordered_sums
+
+    rng = np.random.RandomState(2)
+    x = (rng.randn(5000, 6) @ rng.randn(6, 6) + 1.0).astype(np.float32)
+    # 79 blocks: several waves, the last one short.
+    monkeypatch.setattr(_patches, "_ZCA_ROWS", 64)
+    with ordered_sums():
+        mean, w = _patches.fit_zca(x, 0.1, n_jobs=1)
+    got_mean, got_w = _patches.fit_zca(x, 0.1, n_jobs=n_jobs)
+    np.testing.assert_array_equal(got_mean, mean)
+    np.testing.assert_array_equal(got_w, w)
