@@ -8,12 +8,17 @@ sample that cost more than the rest of the draw
 (docs/decisions.md#kmeans-draws-reuse-cdf). :class:`CumulativeRandomState`
 keeps the cumulative sum of the last weights it saw and draws the same
 indices from the same stream: the legacy stream's algorithms are frozen
-(NEP 19), so the draws cannot drift from its parent's.
+(NEP 19), so the draws cannot drift from its parent's. For equal weights
+(scikit-learn's default) it finds each index from a guess next to it
+instead of a binary search over all the samples.
 """
 
 import numpy as np
 
-__all__ = ["CumulativeRandomState"]
+__all__ = ["CumulativeRandomState", "even_searchsorted"]
+
+# Rounds of one-place moves of even_searchsorted before it falls back to a binary search.
+_EVEN_STEPS = 3
 
 
 class CumulativeRandomState(np.random.RandomState):
@@ -42,6 +47,7 @@ class CumulativeRandomState(np.random.RandomState):
     def __init__(self, seed=None):
         super().__init__(seed)
         self._weights = self._cdf = None
+        self._even = False
 
     def choice(self, a, size=None, replace=True, p=None):
         if (p is None or not replace or not isinstance(size, (int, np.integer))
@@ -53,6 +59,53 @@ class CumulativeRandomState(np.random.RandomState):
             cdf = np.ascontiguousarray(p, dtype=np.float64).cumsum()
             cdf /= cdf[-1]
             self._weights, self._cdf = p, cdf
+            self._even = bool(np.all(p == p[0]))
             return out
         # The parent's own steps after its checks, with the same cumulative sum.
-        return self._cdf.searchsorted(self.random_sample(size), side="right")
+        u = self.random_sample(size)
+        if self._even:
+            return even_searchsorted(self._cdf, u)
+        return self._cdf.searchsorted(u, side="right")
+
+
+def even_searchsorted(cdf, u, steps=_EVEN_STEPS):
+    """``cdf.searchsorted(u, side="right")`` for a cumulative sum of nearly equal weights.
+
+    Each index starts at ``floor(u * n)`` and moves one place at a time for
+    ``steps`` rounds towards the first ``i`` with ``u < cdf[i]``; the few not
+    there by then are searched. The answer is exact for any non-decreasing
+    ``cdf`` whose last value is above every ``u``; only the time depends on
+    the weights being even (then every index is at most a place or two away).
+
+    Parameters
+    ----------
+    cdf : ndarray of shape (n,)
+        Non-decreasing, ``cdf[-1] > u.max()``.
+    u : ndarray of shape (m,)
+        Values in ``[0, cdf[-1])``.
+    steps : int, default=3
+        Rounds of one-place moves before the binary search.
+
+    Returns
+    -------
+    ndarray of shape (m,), intp
+
+    Examples
+    --------
+    >>> cdf = np.array([0.25, 0.5, 0.75, 1.0])
+    >>> u = np.array([0.0, 0.25, 0.6, 0.99])
+    >>> even_searchsorted(cdf, u).tolist(), cdf.searchsorted(u, side="right").tolist()
+    ([0, 1, 2, 3], [0, 1, 2, 3])
+    """
+    n = cdf.shape[0]
+    i = np.minimum((u * n).astype(np.intp), n - 1)
+    for _ in range(steps):
+        right = cdf[i] <= u
+        left = (cdf[i - 1] > u) & (i > 0)  # cdf[-1] at i = 0 is masked out
+        if not (right.any() or left.any()):
+            return i
+        i += right
+        i -= left
+    missed = (cdf[i] <= u) | ((cdf[i - 1] > u) & (i > 0))
+    i[missed] = cdf.searchsorted(u[missed], side="right")
+    return i

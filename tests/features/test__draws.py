@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import MiniBatchKMeans
 
-from features._draws import CumulativeRandomState
+from features._draws import CumulativeRandomState, even_searchsorted
 
 
 def _weights(n, seed, dtype=np.float64):
@@ -49,3 +49,31 @@ def test_minibatch_kmeans_learns_the_same_centers_as_with_its_seed():
     theirs = MiniBatchKMeans(random_state=11, **kw).fit(X)
     assert ours.n_steps_ == theirs.n_steps_ > 1
     np.testing.assert_array_equal(ours.cluster_centers_, theirs.cluster_centers_)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 258_500])
+def test_even_weights_draw_as_the_parent(n):
+    p = np.full(n, np.float32(1) / np.float32(n), np.float32)
+    ours, theirs = CumulativeRandomState(9), np.random.RandomState(9)
+    for _ in range(4):
+        np.testing.assert_array_equal(ours.choice(n, 4096, p=p), theirs.choice(n, 4096, p=p))
+
+
+def test_even_searchsorted_on_the_steps_themselves():
+    # Values on the cumulative sum and just below: the places a guess is most often off.
+    cdf = np.full(1000, 1e-3).cumsum()
+    cdf /= cdf[-1]
+    u = np.concatenate([[0.0], cdf[:-1], np.nextafter(cdf[:-1], 0)])
+    np.testing.assert_array_equal(even_searchsorted(cdf, u),
+                                  cdf.searchsorted(u, side="right"))
+
+
+@pytest.mark.parametrize("steps", [0, 1, 3])
+def test_even_searchsorted_falls_back_for_uneven_weights(steps):
+    rng = np.random.RandomState(1)
+    cdf = (rng.rand(500) ** 6).cumsum()
+    cdf[100:200] = cdf[99]  # zero weights: flat steps
+    cdf /= cdf[-1]
+    u = rng.random_sample(3000)
+    np.testing.assert_array_equal(even_searchsorted(cdf, u, steps=steps),
+                                  cdf.searchsorted(u, side="right"))
