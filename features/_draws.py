@@ -53,8 +53,8 @@ class CumulativeRandomState(np.random.RandomState):
         if (p is None or not replace or not isinstance(size, (int, np.integer))
                 or not isinstance(a, (int, np.integer))):
             return super().choice(a, size, replace, p)
-        if p is not self._weights:
-            # The first draw with these weights: the parent checks them and draws.
+        if p is not self._weights or a != self._cdf.shape[0]:
+            # The first draw with these weights: the parent checks them (and a) and draws.
             out = super().choice(a, size, replace, p)
             cdf = np.ascontiguousarray(p, dtype=np.float64).cumsum()
             cdf /= cdf[-1]

@@ -77,3 +77,11 @@ def test_even_searchsorted_falls_back_for_uneven_weights(steps):
     u = rng.random_sample(3000)
     np.testing.assert_array_equal(even_searchsorted(cdf, u, steps=steps),
                                   cdf.searchsorted(u, side="right"))
+
+
+def test_kept_weights_are_checked_against_a_new_population():
+    p = _weights(10, 6)
+    draws = CumulativeRandomState(0)
+    draws.choice(10, 4, p=p)
+    with pytest.raises(ValueError, match="same size"):
+        draws.choice(20, 4, p=p)
