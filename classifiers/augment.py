@@ -26,7 +26,7 @@ from ._flips_shifts import flip_images, flip_shift_images, shift_images
 
 __all__ = ["AUGMENTS", "Augment", "default_shift", "check_augment", "check_image_shape",
            "augment_for_rows", "flip_images", "shift_images", "random_flip", "random_shift",
-           "augment_batch", "minibatches"]
+           "draw_moves", "move_images", "augment_batch", "minibatches"]
 
 #: Names of the augmentations, in the order of :attr:`Augment.name`.
 AUGMENTS = ("none", "hflip", "shift", "hflip+shift")
@@ -256,6 +256,44 @@ def random_shift(X, shift, rng):
     return shift_images(X, _draw_offsets(X.shape[0], shift, rng), shift)
 
 
+def draw_moves(n, augment, rng):
+    """The random draws of ``augment`` for ``n`` images: the mirrors first, then the shifts.
+
+    Returns
+    -------
+    which : ndarray of bool, shape (n,), or None
+        Without ``augment.hflip``.
+    offsets : ndarray of int, shape (n, 2), or None
+        Without ``augment.shift``.
+
+    Examples
+    --------
+    >>> which, offsets = draw_moves(4, Augment(hflip=True), np.random.default_rng(0))
+    >>> which.shape, offsets
+    ((4,), None)
+    """
+    which = _draw_mirrors(n, rng) if augment.hflip else None
+    offsets = _draw_offsets(n, augment.shift, rng) if augment.shift else None
+    return which, offsets
+
+
+def move_images(X, which, offsets, shift):
+    """``X`` mirrored where ``which`` says and moved by ``offsets`` (either may be None).
+
+    Returns ``X`` itself when both are None, else a new array.
+
+    Examples
+    --------
+    >>> X = np.arange(3).reshape(1, 1, 3, 1)
+    >>> move_images(X, np.array([True]), None, 0)[0, 0, :, 0].tolist()
+    [2, 1, 0]
+    """
+    # Both moves in one pass (docs/decisions.md#augment-one-pass).
+    if offsets is not None:
+        return flip_shift_images(X, which, offsets, shift)
+    return X if which is None else flip_images(X, which)
+
+
 def augment_batch(X, augment, rng):
     """Apply the augmentation ``augment`` to a mini-batch, with fresh random draws.
 
@@ -277,13 +315,8 @@ def augment_batch(X, augment, rng):
     >>> augment_batch(X, Augment(hflip=True, shift=2), np.random.default_rng(0)).shape
     (3, 8, 8, 1)
     """
-    # The draws of random_flip, then random_shift; both moves made in one pass
-    # (docs/decisions.md#augment-one-pass).
-    which = _draw_mirrors(X.shape[0], rng) if augment.hflip else None
-    if augment.shift:
-        offsets = _draw_offsets(X.shape[0], augment.shift, rng)
-        return flip_shift_images(X, which, offsets, augment.shift)
-    return X if which is None else flip_images(X, which)
+    which, offsets = draw_moves(X.shape[0], augment, rng)
+    return move_images(X, which, offsets, augment.shift)
 
 
 def minibatches(X, batch_size, rng, augment=Augment(), image_shape=None):

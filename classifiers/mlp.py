@@ -15,7 +15,8 @@ from features.threads import shard_pool
 
 from ._mlp_network import MLPNetwork, init_batchnorm, init_weights, max_pieces, product
 from .training import check_common_params, encode_labels, split_validation, train_loop
-from .augment import augment_for_rows, check_augment, minibatches
+from ._batch_plans import batch_plans
+from .augment import augment_for_rows, check_augment
 from .layers import ACTIVATIONS as LAYER_ACTIVATIONS
 from .layers import activate_inplace, batchnorm_forward
 from .losses import softmax, softmax_loss
@@ -261,14 +262,26 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Ws, bs_, B, n_tr = net.Ws, net.bs, net.batch_size, X_tr.shape[0]
         start = []
 
+        pool, workers = net.shards["pool"], net.shards["workers"]
+
         def train_epoch(opt):
             total = 0.0
-            for idx, batch in minibatches(X_tr, B, gen, augment, shape):
+            plans = batch_plans(X_tr, B, gen, augment, shape, pieces=workers)
+            plan = next(plans, None)
+            for fill in plan[2] if plan is not None else ():
+                fill()
+            while plan is not None:
+                idx, batch, _ = plan
                 loss = net.loss_and_grads(batch, y_tr[idx])
                 if not start:  # before the first update: the loss the model starts from
                     start.append(loss + net.penalty())
                 total += loss * idx.shape[0]
-                opt.update(net.params, net.grads, net.shards["pool"], net.shards["workers"])
+                # The next batch's draws follow this step's dropout masks, as in minibatches;
+                # its images are moved beside the update
+                # (docs/decisions.md#mlp-batches-beside-update).
+                plan = next(plans, None)
+                opt.update(net.params, net.grads, pool, workers,
+                           beside=plan[2] if plan is not None else ())
             return total / n_tr + net.penalty()
 
         def validate():

@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from features.checks import check_choice, check_real
-from features.threads import elementwise_pieces, run_beside
+from features.threads import elementwise_pieces, run_beside, run_shared
 # The schedules live in classifiers.schedules; they stay importable from here.
 from .schedules import SCHEDULES, ConstantLR, ExponentialDecay, OneCycle, StepDecay, make_schedule
 
@@ -39,7 +39,7 @@ class _UpdateRule:
     def _init_state(self, params):
         return [[] for _ in params]
 
-    def update(self, params, grads, pool=None, workers=1):
+    def update(self, params, grads, pool=None, workers=1, beside=()):
         """Apply one step to every array in ``params`` (in place).
 
         Parameters
@@ -55,10 +55,17 @@ class _UpdateRule:
             the same bit for bit with or without them.
         workers : int, default=1
             Shares of each large array, this thread's included.
+        beside : sequence of callable, default=()
+            Other work, each taking no argument and touching none of
+            ``params``: taken before the step's shares by the same threads
+            (:func:`features.threads.run_shared`) when the step has shares for
+            the pool; otherwise run here first.
         """
         if self._state is None:
             self._state = self._init_state(params)
         if pool is None or workers <= 1:
+            for call in beside:
+                call()
             for p, g, s in zip(params, grads, self._state):
                 self._step(p, g, s)
             return
@@ -74,7 +81,14 @@ class _UpdateRule:
                 shares[k].append((_flat(p, cut), _flat(g, cut), _flat(s, cut)))
         # The first share runs here; an empty one gives the pool nothing to wake for.
         busy = shares[:1] + [share for share in shares[1:] if share]
-        run_beside(pool, [functools.partial(self._steps, share) for share in busy])
+        steps = [functools.partial(self._steps, share) for share in busy]
+        if beside and len(steps) > 1:
+            # Taken in turn with the shares: the threads balance them.
+            run_shared(pool, list(beside) + steps, workers)
+            return
+        for call in beside:  # nothing to share: the pool is not woken for them alone
+            call()
+        run_beside(pool, steps)
 
     def _steps(self, triples):
         for p, g, s in triples:
@@ -260,7 +274,7 @@ class Adam(_UpdateRule):
     def _init_state(self, params):
         return [(np.zeros_like(p), np.zeros_like(p), np.empty_like(p)) for p in params]
 
-    def update(self, params, grads, pool=None, workers=1):
+    def update(self, params, grads, pool=None, workers=1, beside=()):
         self.t += 1
         # The state holds m / (1 - b1) and v / (1 - b2), updated as
         # m' = b1 m' + g and v' = b2 v' + g**2: two fewer passes over memory
@@ -273,7 +287,7 @@ class Adam(_UpdateRule):
         self._step_size = (self.learning_rate * (1.0 - self.beta1)
                            / ((1.0 - self.beta1 ** self.t) * c))
         self._eps_t = self.eps / c
-        super().update(params, grads, pool, workers)
+        super().update(params, grads, pool, workers, beside)
 
     def _step(self, p, g, state):
         m, v, tmp = state

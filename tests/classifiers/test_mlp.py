@@ -161,16 +161,16 @@ def test_same_random_state_same_weights_new_options(kw, blobs):
 
 
 def test_augment_draws_fresh_images_per_batch(monkeypatch):
-    import classifiers.augment as augment_module
+    import classifiers._batch_plans as plans_module
 
-    calls, original = [], augment_module.augment_batch
+    calls, original = [], plans_module.move_images
 
-    def recording(images, augment, rng):
-        out = original(images, augment, rng)
+    def recording(images, which, offsets, shift):
+        out = original(images, which, offsets, shift)
         calls.append((images.copy(), out))
         return out
 
-    monkeypatch.setattr(augment_module, "augment_batch", recording)
+    monkeypatch.setattr(plans_module, "move_images", recording)
     rng = np.random.default_rng(0)
     X = rng.random((12, 4 * 5 * 3)).astype(np.float32) + 0.1
     y = np.arange(12) % 3

@@ -77,3 +77,26 @@ def test_invalid_n_jobs_is_refused_before_training(n_jobs, error, match, wide):
     X, y = wide
     with pytest.raises(error, match=match):
         MLPClassifier(n_jobs=n_jobs).fit(X, y)
+
+
+def test_augmented_batches_moved_beside_the_update_give_the_same_bits(monkeypatch):
+    # 16 x 16 x 3 inputs into 700 units: Adam shares the first layer among the threads,
+    # and the next batch's flips and shifts are taken in turn with its shares.
+    rng = np.random.default_rng(2)
+    X, y = rng.random((160, 768)).astype(np.float32), rng.integers(0, 3, 160)
+    kw = dict(hidden_layer_sizes=(700,), batch_size=40, max_epochs=2, random_state=0,
+              augment="hflip+shift", image_shape=(16, 16, 3), dropout=0.5)
+    fits = [MLPClassifier(n_jobs=n_jobs, **kw).fit(X, y) for n_jobs in (1, 2, 3)]
+
+    # The same network fed minibatches' own batches, made whole when reached.
+    import classifiers.mlp as mlp
+    from classifiers.augment import minibatches
+
+    def made_whole(X, B, gen, augment, shape, pieces):
+        return ((idx, batch, ()) for idx, batch in minibatches(X, B, gen, augment, shape))
+
+    monkeypatch.setattr(mlp, "batch_plans", made_whole)
+    fits.append(MLPClassifier(n_jobs=2, **kw).fit(X, y))
+    for fit in fits[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(fits[0].coefs_, fit.coefs_))
+        assert fit.loss_curve_ == fits[0].loss_curve_

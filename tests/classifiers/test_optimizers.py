@@ -118,6 +118,30 @@ def test_update_on_threads_gives_the_same_bits(name, workers):
     assert not np.array_equal(here[0], start[0])
 
 
+@pytest.mark.parametrize("large", [True, False])
+@pytest.mark.parametrize("name", ["adam", "sgd"])
+def test_calls_beside_the_update_run_once_and_change_no_bit(name, large):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from features.threads import ELEMENTWISE_PIECE
+
+    rng = np.random.default_rng(3)
+    # Large: shares for the pool, which takes the calls in turn with them; small: no
+    # share, the calls run here first.
+    shape = (3 * ELEMENTWISE_PIECE // 64 + 5, 64) if large else (40, 3)
+    start, g = (rng.standard_normal(shape).astype(np.float32) for _ in range(2))
+    here, there = start.copy(), start.copy()
+    seen = []
+    with ThreadPoolExecutor(1) as pool:
+        O.make_optimizer(name, 0.01).update([here], [g])
+        O.make_optimizer(name, 0.01).update(
+            [there], [g], pool=pool, workers=2,
+            beside=[lambda k=k: seen.append(k) for k in range(3)])
+    assert sorted(seen) == [0, 1, 2]
+    assert np.array_equal(here, there)
+    assert not np.array_equal(here, start)
+
+
 def test_update_on_threads_updates_a_strided_array_in_place():
     from concurrent.futures import ThreadPoolExecutor
 
