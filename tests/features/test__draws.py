@@ -63,7 +63,8 @@ def test_even_searchsorted_on_the_steps_themselves():
     # Values on the cumulative sum and just below: the places a guess is most often off.
     cdf = np.full(1000, 1e-3).cumsum()
     cdf /= cdf[-1]
-    u = np.concatenate([[0.0], cdf[:-1], np.nextafter(cdf[:-1], 0)])
+    # The largest value below 1 too: the last index.
+    u = np.concatenate([[0.0, np.nextafter(1.0, 0.0)], cdf[:-1], np.nextafter(cdf[:-1], 0)])
     np.testing.assert_array_equal(even_searchsorted(cdf, u),
                                   cdf.searchsorted(u, side="right"))
 
