@@ -1,4 +1,5 @@
-"""HoG gradients: skimage's centered differences, and an exact integer path for 8-bit gray mode.
+"""HoG gradients: skimage's centered differences, each pixel's dominant channel, and an exact
+integer path for 8-bit gray mode.
 
 skimage's luminance of an 8-bit RGB pixel is ``0.2125 R + 0.7154 G + 0.0721 B``
 on values scaled to [0, 1], so it is ``L / 2,550,000`` with the integer
@@ -15,9 +16,12 @@ import numpy as np
 from ._hog_bins import orientation_edges, unsigned_angles
 from ._validation import to_float_images
 
-__all__ = ["centered_gradients", "integer_gray_gradients", "exact_gradients_at",
-           "integer_exact_angles", "luma_scale"]
+__all__ = ["centered_gradients", "dominant_channel", "integer_gray_gradients",
+           "exact_gradients_at", "integer_exact_angles", "luma_scale"]
 
+# Squared magnitudes closer than this many eps (relative) go to np.hypot: their rounding
+# (3 eps at most) and hypot's (1 eps) cannot reorder magnitudes further apart.
+_NEAR_TIE = 64
 #: skimage.color.rgb2gray's weights times 10,000, which makes them integers.
 LUMA_WEIGHTS = np.array([2125, 7154, 721], dtype=np.float32)
 
@@ -59,6 +63,44 @@ def centered_gradients(images):
     g_col[:, :, 0] = 0
     g_col[:, :, -1] = 0
     return g_row, g_col
+
+
+def dominant_channel(g_row, g_col):
+    """Each pixel's channel of largest gradient magnitude, shape (..., 1).
+
+    The channel ``np.hypot(g_row, g_col).argmax(axis=-1)`` picks, as
+    skimage's ``channel_axis`` mode does (first channel on ties, magnitudes
+    in the working dtype), found from the squared magnitudes: a pixel whose
+    largest two are within :data:`_NEAR_TIE` eps of each other, where the
+    squares' rounding could order them otherwise, is decided by ``np.hypot``
+    itself (docs/decisions.md#hog-dominant-squares).
+
+    Examples
+    --------
+    >>> g_row = np.array([[[3.0, 0.0, 1.0]]]); g_col = np.array([[[4.0, 5.0, 1.0]]])
+    >>> dominant_channel(g_row, g_col).ravel().tolist()  # 5 and 5: the first
+    [0]
+    """
+    squares = g_row * g_row
+    squares += g_col * g_col
+    # Channel by channel over whole images: argmax and counts along an axis of 3
+    # values cost more than the squares themselves.
+    top = squares[..., 0].copy()
+    best = np.zeros(top.shape, np.intp)
+    for c in range(1, squares.shape[-1]):
+        np.copyto(best, c, where=squares[..., c] > top)  # later channels win only if larger
+        np.maximum(top, squares[..., c], out=top)
+    floor = top * (1 - _NEAR_TIE * np.finfo(squares.dtype).eps)
+    close = np.zeros(top.shape, np.uint8)
+    for c in range(squares.shape[-1]):
+        close += squares[..., c] >= floor
+    near = (close > 1) & (top > 0)
+    if near.any():
+        rows = np.flatnonzero(near)
+        channels = g_row.shape[-1]
+        flat_row, flat_col = g_row.reshape(-1, channels), g_col.reshape(-1, channels)
+        best.reshape(-1)[rows] = np.hypot(flat_row[rows], flat_col[rows]).argmax(axis=-1)
+    return best[..., np.newaxis]
 
 
 def luma_scale(n_channels):

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 from ._base import ImageTransformerMixin
 from ._chunks import CHUNK_PIXELS
 from ._hog_bins import orientation_bins, orientation_edges
-from ._hog_gradients import (centered_gradients, integer_exact_angles,
+from ._hog_gradients import (centered_gradients, dominant_channel, integer_exact_angles,
                              integer_gray_gradients, luma_scale)
 from ._validation import check_images
 from .checks import check_bool, check_choice, check_int, check_pair
@@ -54,8 +54,7 @@ def _image_gradients(images, color, transform_sqrt):
     if transform_sqrt:
         images = np.sqrt(images)
     g_row, g_col = centered_gradients(images)
-    # Magnitudes in the working dtype, like skimage, so argmax ties break identically.
-    best = np.hypot(g_row, g_col).argmax(axis=-1)[..., np.newaxis]
+    best = dominant_channel(g_row, g_col)
     return (np.take_along_axis(g_row, best, axis=-1)[..., 0],
             np.take_along_axis(g_col, best, axis=-1)[..., 0])
 

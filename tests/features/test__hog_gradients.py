@@ -6,9 +6,9 @@ from skimage.color import rgb2gray
 from skimage.util import img_as_float
 
 from features import HOG
-from features._hog_gradients import (centered_gradients, exact_gradients_at,
-                                     integer_exact_angles, integer_gray_gradients,
-                                     luma_scale)
+from features._hog_gradients import (centered_gradients, dominant_channel,
+                                     exact_gradients_at, integer_exact_angles,
+                                     integer_gray_gradients, luma_scale)
 
 
 def skimage_gray_gradients(images):
@@ -100,3 +100,32 @@ def test_integer_exact_angles_bin_like_skimage_recomputing_only_edge_pixels(
     # The top and bottom rows (row gradient exactly 0, angle 0) are on an edge;
     # most other pixels keep their integer gradients.
     assert 2 * images.shape[0] * images.shape[2] <= sum(recomputed) < g_row.size / 2
+
+
+def _hypot_choice(g_row, g_col):
+    return np.hypot(g_row, g_col).argmax(axis=-1)[..., np.newaxis]
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dominant_channel_is_hypots_choice_on_random_gradients(dtype, channels):
+    rng = np.random.default_rng(channels)
+    g_row, g_col = (rng.standard_normal((5, 9, 11, channels)).astype(dtype) for _ in range(2))
+    np.testing.assert_array_equal(dominant_channel(g_row, g_col), _hypot_choice(g_row, g_col))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dominant_channel_breaks_near_and_exact_ties_as_hypot(dtype):
+    rng = np.random.default_rng(7)
+    a, b = (rng.random(3000).astype(dtype) for _ in range(2))
+    # Channel 1: the magnitude of channel 0 in another direction, so the two are equal
+    # or a rounding apart; channel 2: channel 0 swapped (an exact tie); then no gradient.
+    m, angle = np.hypot(a, b), rng.random(3000) * np.pi / 2
+    c, d = (m * np.cos(angle)).astype(dtype), (m * np.sin(angle)).astype(dtype)
+    g_row = np.stack([a, c, b, np.zeros_like(a)], axis=-1)
+    g_col = np.stack([b, d, a, np.zeros_like(a)], axis=-1)
+    g_row[:50] = g_col[:50] = 0  # pixels without any gradient
+    want = _hypot_choice(g_row, g_col)
+    squares = g_row * g_row + g_col * g_col
+    assert (squares.argmax(axis=-1)[..., np.newaxis] != want).sum() > 100  # the hard cases
+    np.testing.assert_array_equal(dominant_channel(g_row, g_col), want)
