@@ -91,7 +91,7 @@ def dominant_channel(g_row, g_col):
         np.copyto(best, c, where=squares[..., c] > top)  # later channels win only if larger
         np.maximum(top, squares[..., c], out=top)
     floor = top * (1 - _NEAR_TIE * np.finfo(squares.dtype).eps)
-    close = np.zeros(top.shape, np.uint8)
+    close = np.zeros(top.shape, np.int32)  # any number of channels
     for c in range(squares.shape[-1]):
         close += squares[..., c] >= floor
     near = (close > 1) & (top > 0)

@@ -129,3 +129,13 @@ def test_dominant_channel_breaks_near_and_exact_ties_as_hypot(dtype):
     squares = g_row * g_row + g_col * g_col
     assert (squares.argmax(axis=-1)[..., np.newaxis] != want).sum() > 100  # the hard cases
     np.testing.assert_array_equal(dominant_channel(g_row, g_col), want)
+
+
+def test_dominant_channel_counts_ties_among_many_channels():
+    # 300 channels, the last two tied at the top: more than a byte's worth of counts.
+    g_row = np.zeros((2, 3, 300))
+    g_col = np.zeros((2, 3, 300))
+    g_row[..., :298] = np.linspace(0.1, 0.5, 298)
+    g_row[..., 298], g_col[..., 299] = 1.0, 1.0
+    np.testing.assert_array_equal(dominant_channel(g_row, g_col), _hypot_choice(g_row, g_col))
+    assert np.all(dominant_channel(g_row, g_col) == 298)
