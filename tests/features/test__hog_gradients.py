@@ -132,10 +132,11 @@ def test_dominant_channel_breaks_near_and_exact_ties_as_hypot(dtype):
 
 
 def test_dominant_channel_counts_ties_among_many_channels():
-    # 300 channels, the last two tied at the top: more than a byte's worth of counts.
-    g_row = np.zeros((2, 3, 300))
-    g_col = np.zeros((2, 3, 300))
-    g_row[..., :298] = np.linspace(0.1, 0.5, 298)
-    g_row[..., 298], g_col[..., 299] = 1.0, 1.0
-    np.testing.assert_array_equal(dominant_channel(g_row, g_col), _hypot_choice(g_row, g_col))
-    assert np.all(dominant_channel(g_row, g_col) == 298)
+    # 256 channels of one magnitude in other directions: more near ties than a byte counts.
+    rng = np.random.default_rng(5)
+    angle = rng.random((40, 1, 256)) * np.pi / 2
+    g_row, g_col = 0.7 * np.cos(angle), 0.7 * np.sin(angle)
+    want = _hypot_choice(g_row, g_col)
+    squares_choice = (np.square(g_row) + np.square(g_col)).argmax(axis=-1)[..., np.newaxis]
+    assert not np.array_equal(squares_choice, want)  # the squares alone would be wrong
+    np.testing.assert_array_equal(dominant_channel(g_row, g_col), want)
