@@ -17,7 +17,9 @@ threads (``OMP_NUM_THREADS`` and the BLAS variables in its environment) and
 capped again by :func:`features.threads.blas_limit`; the child builds its
 inputs untimed, times the phase alone (wall clock and the process's CPU time,
 every thread's) and prints one JSON line. The phases, on the first
-``--n-images`` training images (default: all) of ``--data``:
+``--n-images`` training images (default: all) of ``--dataset`` (``cifar10``, the
+default, read from ``--data``; or ``folder:PATH``, such as the full CIFAR-10 folder of
+JPEG files, read untimed in each child):
 
 - ``ceiling``: no featbench code, twenty 1024 x 1024 float32 matrix products on
   ``c`` BLAS threads, which scale as well as anything can: its speedup is
@@ -110,6 +112,22 @@ def _counts(option):
     return parse
 
 
+def _dataset_spec(text):
+    """``--dataset``: ``cifar10``, or ``folder:PATH`` naming a folder that exists."""
+    if text == "cifar10":
+        return text
+    path = text[len("folder:"):] if text.startswith("folder:") else ""
+    if not path:
+        raise argparse.ArgumentTypeError(
+            f"--dataset takes cifar10 or folder:PATH; got {text!r}. Pass e.g. "
+            f"--dataset folder:/data/cifar10-jpg.")
+    if not Path(path).is_dir():
+        raise argparse.ArgumentTypeError(
+            f"--dataset {text}: {path!r} is not a folder. Unpack the images first "
+            f"(one folder per class, or train/ and test/ holding those).")
+    return text
+
+
 def add_speed_arguments(parser):
     parser.add_argument("--phases", type=_names("--phases", PHASES), default=list(PHASES[:-1]),
                         help=f"comma-separated, among {','.join(PHASES)} (default: all but run)")
@@ -122,6 +140,9 @@ def add_speed_arguments(parser):
                         help="training images of the phases (default: all)")
     parser.add_argument("--cnn-epochs", type=count_option("--cnn-epochs"), default=2,
                         help="epochs of the cnn phase (default 2)")
+    parser.add_argument("--dataset", type=_dataset_spec, default="cifar10",
+                        help="cifar10 (from --data; the default) or folder:PATH, an image "
+                             "folder such as the full CIFAR-10 of JPEG files")
     parser.add_argument("--pipelines", default="default",
                         help="pipelines of the run phase (default: the default preset)")
 
@@ -155,16 +176,16 @@ def _set_n_jobs(estimator, cores):
     return estimator
 
 
-def _setup(phase, cores, n_images, data, cnn_epochs=2):
+def _setup(phase, cores, n_images, data, cnn_epochs=2, dataset="cifar10"):
     """The untimed inputs of ``phase``: a callable that does the phase's work."""
     import pipelines
-    from benchmarks.data.cifar10 import load_cifar10
+    from benchmarks.data.by_name import load_dataset
     from sklearn.pipeline import Pipeline
 
     if phase == "ceiling":
         a = np.random.default_rng(0).standard_normal((1024, 1024), dtype=np.float32)
         return lambda: [a @ a for _ in range(20)]
-    ds = load_cifar10(data or None)
+    ds = load_dataset(dataset, data or None, n_jobs=cores)
     X, y = ds.X_train[:n_images], ds.y_train[:n_images]
     shape = X.shape[1:]
     if phase == "load":
@@ -208,7 +229,7 @@ def _jpeg_folder(ds, X, y):
     return folder
 
 
-def time_phase(phase, cores, n_images=None, data=None, cnn_epochs=2):
+def time_phase(phase, cores, n_images=None, data=None, cnn_epochs=2, dataset="cifar10"):
     """Wall and CPU seconds of ``phase`` in this process, with ``cores`` threads at most.
 
     Returns
@@ -223,7 +244,7 @@ def time_phase(phase, cores, n_images=None, data=None, cnn_epochs=2):
 
     from features.threads import blas_limit
 
-    work = _setup(phase, cores, n_images, data, cnn_epochs)
+    work = _setup(phase, cores, n_images, data, cnn_epochs, dataset)
     with blas_limit(cores, user_api=None):
         usage, start = _cpu_seconds(), time.perf_counter()
         work()
@@ -263,6 +284,7 @@ def measure(phase, cores, args):
         with tempfile.TemporaryDirectory(prefix="featbench-cores-") as out:
             command = [sys.executable, "-m", "benchmarks", "run", "--no-cache", "--quiet",
                        "--n-jobs", str(cores), "--pipelines", args.pipelines, "--out", out]
+            command += ["--dataset", args.dataset]
             command += ["--data", args.data] if args.data else []
             command += ["--train-size", str(args.n_images)] if args.n_images else []
             _, wall, cpu = _run_child(command, cores)
@@ -270,7 +292,7 @@ def measure(phase, cores, args):
         return {"wall": wall, "cpu": cpu, "row_seconds": row_seconds(rows),
                 "accuracy": dict(zip(rows["pipeline"], rows["accuracy"].astype(float)))}
     command = [sys.executable, "-m", "benchmarks.dev.cores", "--child", phase, str(cores),
-               str(args.n_images or 0), args.data or "", str(args.cnn_epochs)]
+               str(args.n_images or 0), args.data or "", str(args.cnn_epochs), args.dataset]
     text, _, _ = _run_child(command, cores)
     return json.loads(text.strip().splitlines()[-1])
 
@@ -308,6 +330,10 @@ def cores_table(times, goals=None):
 
 
 def run_speed(args):
+    if args.data and args.dataset != "cifar10":
+        raise ValueError(
+            f"--data names the CIFAR-10 folder; it does not apply to --dataset "
+            f"{args.dataset}. Leave it out.")
     counts = sorted(set(args.cores or default_cores()) | {1})
     times, accuracy, seconds = {}, {}, {}
     for phase in args.phases:
@@ -326,7 +352,8 @@ def run_speed(args):
         times, key=lambda k: (args.phases.index(k[0]), k[1]))})
     print(f"Cores: {os.cpu_count()} on this machine, load average "
           f"{', '.join(f'{v:.2f}' for v in os.getloadavg())} at the end; "
-          f"{args.n_images or 'all the'} training images; medians of {args.repeats} rounds; "
+          f"{args.n_images or 'all the'} training images of {args.dataset}; "
+          f"medians of {args.repeats} rounds; "
           f"speedup: the median per-round ratio of the 1-core time to this one; "
           f"cores busy: CPU time over wall time\n")
     print(markdown_table(table, floatfmt=".2f"))
@@ -343,8 +370,9 @@ def run_speed(args):
 
 
 def _child(argv):
-    phase, cores, n_images, data, epochs = argv
-    result = time_phase(phase, int(cores), int(n_images) or None, data or None, int(epochs))
+    phase, cores, n_images, data, epochs, dataset = argv
+    result = time_phase(phase, int(cores), int(n_images) or None, data or None, int(epochs),
+                        dataset)
     print(json.dumps(result))
 
 

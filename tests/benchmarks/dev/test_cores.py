@@ -31,6 +31,7 @@ def test_phases_and_cores_are_lists_read_at_parse_time():
 @pytest.mark.parametrize("option, value", [
     ("--phases", "knn,sift"), ("--phases", ","), ("--cores", "2,0"), ("--cores", "two"),
     ("--repeats", "0"), ("--n-images", "-5"), ("--cnn-epochs", "1.5"),
+    ("--dataset", "imagenet"), ("--dataset", "folder:"), ("--dataset", "folder:/no/such/dir"),
 ])
 def test_bad_options_are_usage_errors_naming_the_option(option, value, capsys):
     with pytest.raises(SystemExit) as exc:
@@ -93,6 +94,22 @@ def test_a_tiny_phase_runs_in_a_child_process_and_prints_its_table(cifar10_dir, 
     out = capsys.readouterr().out
     assert "| phase | cores | seconds | speedup | cores busy | 2-core goal |" in out
     assert "| color | 1 |" in out
+
+
+def test_a_phase_reads_an_image_folder_named_by_dataset(cifar10, tmp_path, capsys):
+    folder = cores._jpeg_folder(cifar10, cifar10.X_train[:200], cifar10.y_train[:200])
+    args = _parse("--dataset", f"folder:{folder.name}", "--phases", "color", "--cores", "1",
+                  "--repeats", "1")
+    table = args._run(args)
+    folder.cleanup()
+    assert table[["phase", "cores"]].values.tolist() == [["color", 1]]
+    assert f"all the training images of folder:{folder.name};" in capsys.readouterr().out
+
+
+def test_data_with_a_folder_dataset_is_refused_before_any_timing(tmp_path):
+    args = _parse("--data", str(tmp_path), "--dataset", f"folder:{tmp_path}")
+    with pytest.raises(ValueError, match="--data names the CIFAR-10 folder.*Leave it out"):
+        args._run(args)
 
 
 def test_knn_phase_predicts_the_same_on_two_threads_as_on_one(cifar10):
