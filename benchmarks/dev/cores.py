@@ -24,6 +24,10 @@ JPEG files, read untimed in each child):
 - ``ceiling``: no featbench code, twenty 1024 x 1024 float32 matrix products on
   ``c`` BLAS threads, which scale as well as anything can: its speedup is
   what the machine's other work leaves to this one at the time;
+- ``stream``: no featbench code either, 32 element-wise passes (an addition,
+  then a product in place) over float64 arrays of 64 MiB, past the caches, in
+  pieces of 1 MiB on ``c`` threads: what the memory lets ``c`` cores gain in
+  passes that leave the caches, as the kernels' passes over large chunks do;
 - ``load``: ``load_image_folder`` (``--dataset folder:``) of the training
   images and their mirrors, written untimed as JPEG files of one folder per
   class, read by this process and ``c - 1`` more (at most one reader per 4,096 files);
@@ -55,6 +59,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -68,12 +73,14 @@ __all__ = ["PHASES", "add_speed_arguments", "run_speed", "measure", "cores_table
            "default_cores", "child_env", "time_phase"]
 
 #: Every phase, in the order of the table; ``ceiling`` is the machine's share of the
-#: cores at the time, ``run`` the whole featbench run.
-PHASES = ("ceiling", "load", "hog", "color", "kmeans", "encode", "knn", "svm", "mlp", "cnn",
+#: cores at the time, ``stream`` its memory's, ``run`` the whole featbench run.
+PHASES = ("ceiling", "stream", "load", "hog", "color", "kmeans", "encode", "knn", "svm", "mlp", "cnn",
           "run")
 #: Speedup goals at 2 cores (issue 29).
 PHASE_GOAL, RUN_GOAL = 1.8, 1.6
-_GOALS = {"run": RUN_GOAL, "ceiling": None}
+_GOALS = {"run": RUN_GOAL, "ceiling": None, "stream": None}
+#: Floats of each array of the ``stream`` phase (64 MiB), and of each piece (1 MiB).
+STREAM_FLOATS, STREAM_PIECE = 2**23, 2**17
 _ROOT = Path(__file__).resolve().parents[2]
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                      "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -185,6 +192,8 @@ def _setup(phase, cores, n_images, data, cnn_epochs=2, dataset="cifar10"):
     if phase == "ceiling":
         a = np.random.default_rng(0).standard_normal((1024, 1024), dtype=np.float32)
         return lambda: [a @ a for _ in range(20)]
+    if phase == "stream":
+        return _stream(cores)
     ds = load_dataset(dataset, data or None, n_jobs=cores)
     X, y = ds.X_train[:n_images], ds.y_train[:n_images]
     shape = X.shape[1:]
@@ -214,6 +223,24 @@ def _setup(phase, cores, n_images, data, cnn_epochs=2, dataset="cifar10"):
     head.fit(F, y)
     test = pipe.named_steps["features"].transform(ds.X_test[:max(1, len(y) // 5)])
     return lambda: head.predict(test)
+
+
+def _stream(cores, n=STREAM_FLOATS, piece=STREAM_PIECE, passes=32):
+    """Element-wise passes over three arrays of ``n`` floats, pieces on ``cores`` threads."""
+    a, b = np.ones(n), np.full(n, 2.0)
+    c = a + b  # its pages touched untimed
+    pieces = [slice(i, i + piece) for i in range(0, n, piece)]
+
+    def work(s):
+        np.add(a[s], b[s], out=c[s])
+        np.multiply(c[s], 0.5, out=c[s])
+
+    def run():
+        with ThreadPoolExecutor(cores) as pool:
+            for _ in range(passes):
+                list(pool.map(work, pieces) if cores > 1 else map(work, pieces))
+        return c
+    return run
 
 
 def _jpeg_folder(ds, X, y):
@@ -306,7 +333,7 @@ def cores_table(times, goals=None):
         Seconds of each round; every phase has 1 core among its counts.
     goals : dict of str to float or None
         Speedup goal of a phase at 2 cores (default: 1.6 for run, none for
-        ceiling, 1.8 for the others).
+        ceiling and stream, 1.8 for the others).
 
     Examples
     --------

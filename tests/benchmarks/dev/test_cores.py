@@ -134,10 +134,17 @@ def test_phases_set_n_jobs_where_a_row_does_not_on_the_feature_union():
     assert params["features__hog__n_jobs"] == params["features__colorhistogram__n_jobs"] == 2
 
 
-def test_the_ceiling_has_no_goal_and_runs_without_data():
-    table = cores.cores_table({("ceiling", 1): [(2.0, 2.0)], ("ceiling", 2): [(1.5, 2.0)]})
+@pytest.mark.parametrize("phase", ["ceiling", "stream"])
+def test_the_ceilings_have_no_goal_and_run_without_data(phase):
+    table = cores.cores_table({(phase, 1): [(2.0, 2.0)], (phase, 2): [(1.5, 2.0)]})
     assert table.iloc[1]["2-core goal"] == ""
-    assert cores.time_phase("ceiling", 1)["wall"] > 0
+    assert cores.time_phase(phase, 1)["wall"] > 0
+
+
+@pytest.mark.parametrize("cores_, n, piece", [(1, 40, 8), (2, 40, 8), (3, 37, 5)])
+def test_the_stream_passes_reach_every_float(cores_, n, piece):
+    # Untimed, the result holds 1 + 2; a pass leaves (1 + 2) / 2 wherever it reached.
+    np.testing.assert_array_equal(cores._stream(cores_, n, piece, passes=3)(), np.full(n, 1.5))
 
 
 @needs_split_invariant_blas
