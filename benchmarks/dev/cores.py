@@ -12,10 +12,10 @@ the speedup at 2 cores with the goal of issue 29: 1.8 for a phase, 1.6 for
 the whole run.
 
 Every measurement runs in a fresh process (``python -m benchmarks.dev.cores
---child PHASE CORES N_IMAGES DATA``), its thread pools started at ``c``
-threads (``OMP_NUM_THREADS`` and the BLAS variables in its environment) and
+--child PHASE CORES N_IMAGES DATA EPOCHS DATASET``), its thread pools started at
+``c`` threads (``OMP_NUM_THREADS`` and the BLAS variables in its environment) and
 capped again by :func:`features.threads.blas_limit`; the child builds its
-inputs untimed, times the phase alone (wall clock and the process's CPU time,
+inputs untimed (:mod:`benchmarks.dev.cores_phases`), times the phase alone (wall clock and the process's CPU time,
 every thread's) and prints one JSON line. The phases, on the first
 ``--n-images`` training images (default: all) of ``--dataset`` (``cifar10``, the
 default, read from ``--data``; or ``folder:PATH``, such as the full CIFAR-10 folder of
