@@ -31,6 +31,7 @@ JPEG files, read untimed in each child):
 - ``load``: ``load_image_folder`` (``--dataset folder:``) of the training
   images and their mirrors, written untimed as JPEG files of one folder per
   class, read by this process and ``c - 1`` more (at most one reader per 4,096 files);
+  with ``--dataset folder:PATH``, all of that folder instead, as a run reads it;
 - ``hog``, ``color``: the pipelines' HoG and colour histogram, ``fit_transform``;
 - ``kmeans``, ``encode``: the BoVW vocabulary's ``fit`` (sampling, whitening,
   k-means), then ``transform`` of the same images;

@@ -43,6 +43,11 @@ def _setup(phase, cores, n_images, data, cnn_epochs=2, dataset="cifar10"):
         return lambda: [a @ a for _ in range(20)]
     if phase == "stream":
         return _stream(cores)
+    if phase == "load" and dataset.startswith("folder:"):
+        from benchmarks.data.image_folder import load_image_folder
+
+        # A folder is timed as a run reads it: all of it, nothing read untimed first.
+        return lambda: load_image_folder(dataset[len("folder:"):], n_jobs=cores)
     ds = load_dataset(dataset, data or None, n_jobs=cores)
     X, y = ds.X_train[:n_images], ds.y_train[:n_images]
     shape = X.shape[1:]

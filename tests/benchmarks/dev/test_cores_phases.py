@@ -96,3 +96,17 @@ def test_a_phase_without_worker_processes_starts_no_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(cores_phases.__file__).parents[2]).stdout
     assert out.split() == ["0"]
+
+
+def test_the_load_phase_of_a_folder_dataset_reads_that_folder_alone(cifar10, monkeypatch):
+    from benchmarks.data import by_name, image_folder
+
+    folder = cores_phases._jpeg_folder(cifar10, cifar10.X_train[:120], cifar10.y_train[:120])
+    read, load = [], image_folder.load_image_folder
+    monkeypatch.setattr(image_folder, "load_image_folder",
+                        lambda root, **kw: read.append(root) or load(root, **kw))
+    monkeypatch.setattr(by_name, "load_dataset", lambda *a, **kw: pytest.fail("read untimed"))
+    monkeypatch.setattr(cores_phases, "_jpeg_folder", lambda *a: pytest.fail("wrote files"))
+    result = cores_phases.time_phase("load", 1, dataset=f"folder:{folder.name}")
+    folder.cleanup()
+    assert read == [folder.name] and result["wall"] > 0
