@@ -19,7 +19,6 @@ import contextlib
 import math
 import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 
@@ -137,7 +136,7 @@ def _check_pixels(desc, pixels, max_pixels):
 
 def _decode(path, max_pixels):
     """The file's pixels as decoded, after its header's pixel count passed the limit."""
-    if path.suffix.lower() in _TIFF:
+    if os.path.splitext(path)[1].lower() in _TIFF:
         _check_pixels(*_tiff_header(path), max_pixels)
     else:
         from PIL import Image, UnidentifiedImageError
@@ -188,7 +187,8 @@ def read_image(path, image_size, max_pixels):
     ...
     benchmarks.data.image_decode.ImageTooLargeError: 6x4 PNG image has 24 pixels, over the ...
     """
-    return resize_to_uint8(_decode(Path(path), max_pixels), image_size)
+    # A str, not a Path: pathlib's parsing of each file's name showed in a folder's reading.
+    return resize_to_uint8(_decode(os.fspath(path), max_pixels), image_size)
 
 
 def read_images(paths, image_size, max_pixels):
