@@ -20,8 +20,29 @@ STREAM_FLOATS, STREAM_PIECE = 2**23, 2**17
 
 
 def set_n_jobs(estimator, cores):
-    """``n_jobs=cores`` on the estimator and every part of it that has the parameter, as a
-    row sets it: a FeatureUnion's own ``n_jobs`` (its blocks on processes) is left alone."""
+    """Set ``n_jobs=cores`` on ``estimator`` and on every part of it that has the parameter.
+
+    As a row sets it: a FeatureUnion's own ``n_jobs`` (its blocks on processes)
+    is left alone.
+
+    Parameters
+    ----------
+    estimator : sklearn estimator
+        Changed in place.
+    cores : int
+
+    Returns
+    -------
+    estimator : sklearn estimator
+
+    Examples
+    --------
+    >>> import pipelines
+    >>> pipe = set_n_jobs(pipelines.make("hog+color/svm", image_shape=(32, 32, 3)), 2)
+    >>> params = pipe.get_params()
+    >>> params["features__n_jobs"], params["features__hog__n_jobs"]
+    (None, 2)
+    """
     from sklearn.pipeline import FeatureUnion
 
     params = estimator.get_params()
