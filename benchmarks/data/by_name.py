@@ -1,11 +1,24 @@
 """Load a dataset by the name ``--dataset`` gives it: auto, cifar10, digits or folder:PATH."""
 
-__all__ = ["load_dataset", "CIFAR_HINT"]
+__all__ = ["load_dataset", "folder_path", "CIFAR_HINT"]
 
 CIFAR_HINT = (
     "CIFAR-10 not found locally; using scikit-learn's embedded 8x8 digits. "
     "Get CIFAR-10 with 'featbench download cifar10' (or pass --data DIR)."
 )
+
+
+def folder_path(spec):
+    """The PATH of a ``folder:PATH`` spec ('' for ``folder:`` alone); None for any other.
+
+    Examples
+    --------
+    >>> folder_path("folder:/data/jpg"), folder_path("folder:"), folder_path("cifar10")
+    ('/data/jpg', '', None)
+    """
+    if isinstance(spec, str) and spec.startswith("folder:"):
+        return spec[len("folder:"):]
+    return None
 
 
 def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False, n_jobs=None):
@@ -44,7 +57,8 @@ def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False, n_
     from benchmarks.data.cifar10 import find_cifar10, load_cifar10
     from benchmarks.data.digits import load_digits
 
-    is_folder = isinstance(spec, str) and spec.startswith("folder:")
+    folder = folder_path(spec)
+    is_folder = folder is not None
     if data is not None and (spec == "digits" or is_folder):
         raise ValueError(
             f"--data names the CIFAR-10 folder; it does not apply to --dataset {spec}. "
@@ -64,10 +78,10 @@ def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False, n_
         return load_cifar10(data)
     if spec == "digits":
         return load_digits()
-    if isinstance(spec, str) and spec.startswith("folder:") and len(spec) > len("folder:"):
+    if folder:
         from benchmarks.data.image_folder import load_image_folder
 
-        return load_image_folder(spec[len("folder:"):], skip_unreadable=skip_unreadable,
+        return load_image_folder(folder, skip_unreadable=skip_unreadable,
                                  n_jobs=n_jobs)
     raise ValueError(
         f"--dataset must be auto, cifar10, digits or folder:PATH; got {spec!r}."

@@ -15,8 +15,8 @@ Every measurement runs in a fresh process (``python -m benchmarks.dev.cores
 --child PHASE CORES N_IMAGES DATA EPOCHS DATASET``), its thread pools started at
 ``c`` threads (``OMP_NUM_THREADS`` and the BLAS variables in its environment) and
 capped again by :func:`features.threads.blas_limit`; the child builds its
-inputs untimed (:mod:`benchmarks.dev.cores_phases`), times the phase alone (wall clock and the process's CPU time,
-every thread's) and prints one JSON line. The phases, on the first
+inputs untimed (:mod:`benchmarks.dev.cores_phases`), times the phase alone
+(wall clock and the process's CPU time, every thread's) and prints one JSON line. The phases, on the first
 ``--n-images`` training images (default: all) of ``--dataset`` (``cifar10``, the
 default, read from ``--data``; or ``folder:PATH``, such as the full CIFAR-10 folder of
 JPEG files, read untimed in each child):
@@ -64,6 +64,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.data.by_name import folder_path
 from benchmarks.dev._timing import count_option, ratio_quartiles
 from benchmarks.dev.cores_phases import time_phase
 from benchmarks.dev.cores_rows import accuracy_table, row_seconds, row_seconds_table
@@ -121,7 +122,7 @@ def _dataset_spec(text):
     """``--dataset``: ``cifar10``, or ``folder:PATH`` naming a folder that exists."""
     if text == "cifar10":
         return text
-    path = text[len("folder:"):] if text.startswith("folder:") else ""
+    path = folder_path(text)
     if not path:
         raise argparse.ArgumentTypeError(
             f"--dataset takes cifar10 or folder:PATH; got {text!r}. Pass e.g. "

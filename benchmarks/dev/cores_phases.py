@@ -56,7 +56,7 @@ def set_n_jobs(estimator, cores):
 def _setup(phase, cores, n_images, data, cnn_epochs=2, dataset="cifar10"):
     """The untimed inputs of ``phase``: a callable that does the phase's work."""
     import pipelines
-    from benchmarks.data.by_name import load_dataset
+    from benchmarks.data.by_name import folder_path, load_dataset
     from sklearn.pipeline import Pipeline
 
     if phase == "ceiling":
@@ -64,11 +64,12 @@ def _setup(phase, cores, n_images, data, cnn_epochs=2, dataset="cifar10"):
         return lambda: [a @ a for _ in range(20)]
     if phase == "stream":
         return _stream(cores)
-    if phase == "load" and dataset.startswith("folder:"):
+    root = folder_path(dataset)
+    if phase == "load" and root:
         from benchmarks.data.image_folder import load_image_folder
 
         # A folder is timed as a run reads it: all of it, nothing read untimed first.
-        return lambda: load_image_folder(dataset[len("folder:"):], n_jobs=cores)
+        return lambda: load_image_folder(root, n_jobs=cores)
     ds = load_dataset(dataset, data or None, n_jobs=cores)
     X, y = ds.X_train[:n_images], ds.y_train[:n_images]
     shape = X.shape[1:]
