@@ -6,7 +6,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from features.checks import check_choice, check_int, check_n_jobs
-from features.threads import blas_limit, chunk_blas_threads, n_workers, thread_map
+from features.threads import n_workers, product_map
 
 from .training import encode_labels
 
@@ -235,8 +235,7 @@ class KNNClassifier(ClassifierMixin, BaseEstimator):
 
         # The chunks write disjoint rows; their time is the distances (numpy calls that
         # release the GIL, or a matrix product), so threads share the work.
-        with blas_limit(chunk_blas_threads(workers, products=True)):
-            thread_map(chunk, starts, workers)
+        product_map(chunk, starts, workers)
         return dist, ind
 
     def predict_proba(self, X):

@@ -13,8 +13,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._chunks import iter_chunks
-from .threads import (blas_limit, chunk_blas_threads, n_workers, ordered_sums,
-                      thread_map)
+from .threads import n_workers, ordered_sums, product_map, thread_map
 
 __all__ = [
     "grid_shape",
@@ -238,12 +237,10 @@ def fit_zca(patches, eps, n_jobs=None):
         x -= mean
         return x.T @ x
 
-    workers = n_workers(n_jobs, len(blocks))
-    with blas_limit(chunk_blas_threads(workers, products=True)):
-        # Waves of blocks: a few partial sums held at a time, not one per block.
-        for wave in iter_chunks(len(blocks), _ZCA_WAVE * workers):
-            for part in thread_map(block_product, blocks[wave], n_jobs):
-                cov += part
+    # Waves of blocks: a few partial sums held at a time, not one per block.
+    for wave in iter_chunks(len(blocks), _ZCA_WAVE * n_workers(n_jobs, len(blocks))):
+        for part in product_map(block_product, blocks[wave], n_jobs):
+            cov += part
     cov /= max(patches.shape[0] - 1, 1)
     vals, vecs = np.linalg.eigh(cov)
     vals = np.clip(vals, 0.0, None)

@@ -23,7 +23,7 @@ from ._chunks import iter_chunks
 from ._draws import CumulativeRandomState
 from ._validation import output_dtype, to_float_images
 from .checks import check_bool, check_choice, check_int, check_real
-from .threads import blas_limit, chunk_blas_threads, n_workers, thread_map
+from .threads import blas_limit, product_map, thread_map
 
 __all__ = ["BagOfVisualWords"]
 
@@ -259,9 +259,7 @@ class BagOfVisualWords(ImageTransformerMixin, TransformerMixin, BaseEstimator):
             def whiten(rows):  # in place: no second copy of the patches
                 patches[rows] = (patches[rows] - self.patch_mean_) @ self.whitening_
 
-            workers = n_workers(self.n_jobs, len(blocks))
-            with blas_limit(chunk_blas_threads(workers, products=True)):
-                thread_map(whiten, blocks, self.n_jobs)
+            product_map(whiten, blocks, self.n_jobs)
         else:
             self.patch_mean_ = patches.mean(axis=0)
             self.whitening_ = None

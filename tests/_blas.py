@@ -32,3 +32,10 @@ needs_split_invariant_blas = pytest.mark.skipif(
     reason="this machine's BLAS gives a matrix product's rows other last bits in a block "
            "of rows, or on two threads, than in the whole product on one (tests/_blas.py); "
            "featbench's bit-for-bit equality across n_jobs holds only where it does not")
+
+
+def blas_threads():
+    """The thread counts of the BLAS libraries loaded here, as a set."""
+    from threadpoolctl import threadpool_info
+
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
