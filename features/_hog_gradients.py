@@ -16,7 +16,7 @@ import numpy as np
 from ._hog_bins import orientation_edges, unsigned_angles
 from ._validation import to_float_images
 
-__all__ = ["centered_gradients", "dominant_channel", "integer_gray_gradients",
+__all__ = ["centered_gradients", "dominant_channel", "take_channel", "integer_gray_gradients",
            "exact_gradients_at", "integer_exact_angles", "luma_scale"]
 
 # Squared magnitudes closer than this many eps (relative) go to np.hypot: their rounding
@@ -101,6 +101,35 @@ def dominant_channel(g_row, g_col):
         flat_row, flat_col = g_row.reshape(-1, channels), g_col.reshape(-1, channels)
         best.reshape(-1)[rows] = np.hypot(flat_row[rows], flat_col[rows]).argmax(axis=-1)
     return best[..., np.newaxis]
+
+
+def take_channel(channel, *arrays):
+    """Each pixel's value in its channel ``channel``, from each of ``arrays``, shape (...).
+
+    ``np.take_along_axis(a, channel, axis=-1)[..., 0]`` for each array ``a``
+    of shape (..., C), as one flat gather per array through indices computed
+    once (docs/decisions.md#hog-take-channel).
+
+    Parameters
+    ----------
+    channel : ndarray of int, shape (..., 1)
+        As :func:`dominant_channel` returns it.
+    *arrays : ndarray of shape (..., C)
+
+    Returns
+    -------
+    tuple of ndarray
+        One per array, of its dtype.
+
+    Examples
+    --------
+    >>> g = np.arange(12.0).reshape(1, 2, 2, 3)
+    >>> take_channel(np.array([[[[0], [2]], [[1], [1]]]]), g)[0].tolist()
+    [[[0.0, 5.0], [7.0, 10.0]]]
+    """
+    n_channels = arrays[0].shape[-1]
+    flat = channel.reshape(-1) + np.arange(0, channel.size * n_channels, n_channels)
+    return tuple(np.take(a.reshape(-1), flat).reshape(a.shape[:-1]) for a in arrays)
 
 
 def luma_scale(n_channels):

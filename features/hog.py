@@ -21,7 +21,7 @@ from ._base import ImageTransformerMixin
 from ._chunks import CHUNK_PIXELS
 from ._hog_bins import orientation_bins, orientation_edges
 from ._hog_gradients import (centered_gradients, dominant_channel, integer_exact_angles,
-                             integer_gray_gradients, luma_scale)
+                             integer_gray_gradients, luma_scale, take_channel)
 from ._validation import check_images
 from .checks import check_bool, check_choice, check_int, check_pair
 
@@ -54,9 +54,7 @@ def _image_gradients(images, color, transform_sqrt):
     if transform_sqrt:
         images = np.sqrt(images)
     g_row, g_col = centered_gradients(images)
-    best = dominant_channel(g_row, g_col)
-    return (np.take_along_axis(g_row, best, axis=-1)[..., 0],
-            np.take_along_axis(g_col, best, axis=-1)[..., 0])
+    return take_channel(dominant_channel(g_row, g_col), g_row, g_col)
 
 
 @functools.lru_cache(maxsize=4)

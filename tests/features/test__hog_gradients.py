@@ -8,7 +8,7 @@ from skimage.util import img_as_float
 from features import HOG
 from features._hog_gradients import (centered_gradients, dominant_channel,
                                      exact_gradients_at, integer_exact_angles,
-                                     integer_gray_gradients, luma_scale)
+                                     integer_gray_gradients, luma_scale, take_channel)
 
 
 def skimage_gray_gradients(images):
@@ -140,3 +140,18 @@ def test_dominant_channel_counts_ties_among_many_channels():
     squares_choice = (np.square(g_row) + np.square(g_col)).argmax(axis=-1)[..., np.newaxis]
     assert not np.array_equal(squares_choice, want)  # the squares alone would be wrong
     np.testing.assert_array_equal(dominant_channel(g_row, g_col), want)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_take_channel_gathers_what_take_along_axis_gathers(channels, contiguous):
+    rng = np.random.default_rng(channels)
+    arrays = [rng.standard_normal((4, 6, 10, channels)).astype(np.float32) for _ in range(2)]
+    if not contiguous:  # every other column: reshape(-1) must copy, not mix pixels
+        arrays = [a[:, :, ::2] for a in arrays]
+    channel = rng.integers(0, channels, arrays[0].shape[:-1] + (1,))
+    got = take_channel(channel, *arrays)
+    assert len(got) == 2
+    for g, a in zip(got, arrays):
+        assert g.dtype == a.dtype
+        np.testing.assert_array_equal(g, np.take_along_axis(a, channel, axis=-1)[..., 0])
