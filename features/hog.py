@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 
 from ._base import ImageTransformerMixin
 from ._chunks import CHUNK_PIXELS
-from ._hog_bins import orientation_bins, orientation_edges
+from ._hog_bins import orientation_bins, orientation_edges, ratio_lut
 from ._hog_gradients import (centered_gradients, dominant_channel, integer_exact_angles,
                              integer_gray_gradients, luma_scale, take_channel)
 from ._validation import check_images
@@ -253,6 +253,11 @@ class HOG(ImageTransformerMixin, BaseEstimator):
                 for r in range(n_br) for c in range(n_bc)
                 for i in range(cpb[0]) for j in range(cpb[1])
                 for o in range(self.orientations)]
+
+    def _before_transform(self, images):
+        # The orientation table, built here once: on threads, every worker's first chunk
+        # would build it at once.
+        ratio_lut(self.orientations)
 
     def _transform_chunk(self, images):
         ppc, cpb, _, _ = self._grid()

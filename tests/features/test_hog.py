@@ -142,6 +142,25 @@ def test_chunking_and_threads_do_not_change_the_result(real_images, chunk_size, 
     np.testing.assert_array_equal(whole, chunked)
 
 
+@pytest.mark.parametrize("orientations", [9, 12])
+def test_the_orientation_table_is_built_before_the_chunks_are_handed_out(
+        real_images, orientations, monkeypatch):
+    from features import _base
+    from features._hog_bins import ratio_lut
+
+    ratio_lut.cache_clear()
+    built_at_dispatch, real = [], _base.ImageTransformerMixin._map_chunks
+
+    def recording(self, *args, **kwargs):
+        built_at_dispatch.append(ratio_lut.cache_info().currsize)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(_base.ImageTransformerMixin, "_map_chunks", recording)
+    HOG(orientations=orientations, chunk_size=8, n_jobs=2).fit_transform(real_images[:32])
+    assert built_at_dispatch == [1]  # one table, built here, before the threads start
+    assert ratio_lut.cache_info().misses == 1
+
+
 @pytest.mark.parametrize("shape, chunk", [((32, 32, 3), 64), ((8, 8), 1024), ((300, 300), 1)])
 def test_default_chunk_holds_the_pixel_budget(shape, chunk):
     hog = HOG(pixels_per_cell=(2, 2)).fit(np.zeros((1,) + shape))
