@@ -68,6 +68,9 @@ def centered_gradients(images):
 def dominant_channel(g_row, g_col):
     """Each pixel's channel of largest gradient magnitude, shape (..., 1).
 
+    Of the smallest unsigned integer dtype that holds ``C - 1`` (uint8 up to
+    256 channels).
+
     The channel ``np.hypot(g_row, g_col).argmax(axis=-1)`` picks, as
     skimage's ``channel_axis`` mode does (first channel on ties, magnitudes
     in the working dtype), found from the squared magnitudes: a pixel whose
@@ -85,16 +88,25 @@ def dominant_channel(g_row, g_col):
     squares += g_col * g_col
     # Channel by channel over whole images: argmax and counts along an axis of 3
     # values cost more than the squares themselves.
+    n_channels = squares.shape[-1]
     top = squares[..., 0].copy()
-    best = np.zeros(top.shape, np.intp)
-    for c in range(1, squares.shape[-1]):
-        np.copyto(best, c, where=squares[..., c] > top)  # later channels win only if larger
+    best = np.zeros(top.shape, np.min_scalar_type(n_channels - 1))
+    for c in range(1, n_channels):
+        # Later channels win only if larger; c is above every earlier winner, so a
+        # maximum over small ints sets it (much faster than np.copyto with where=).
+        larger = squares[..., c] > top
+        np.maximum(best, larger.view(np.uint8) * best.dtype.type(c), out=best)
         np.maximum(top, squares[..., c], out=top)
     floor = top * (1 - _NEAR_TIE * np.finfo(squares.dtype).eps)
-    close = np.zeros(top.shape, np.int32)  # any number of channels
-    for c in range(squares.shape[-1]):
-        close += squares[..., c] >= floor
-    near = (close > 1) & (top > 0)
+    # Whether one, and two or more, channels reach the floor: flags, not counts, so
+    # any number of channels fits in a byte.
+    one = squares[..., 0] >= floor
+    two = np.zeros(top.shape, bool)
+    for c in range(1, n_channels):
+        close = squares[..., c] >= floor
+        two |= one & close
+        one |= close
+    near = two & (top > 0)
     if near.any():
         rows = np.flatnonzero(near)
         channels = g_row.shape[-1]

@@ -131,15 +131,27 @@ def test_dominant_channel_breaks_near_and_exact_ties_as_hypot(dtype):
     np.testing.assert_array_equal(dominant_channel(g_row, g_col), want)
 
 
-def test_dominant_channel_counts_ties_among_many_channels():
-    # 256 channels of one magnitude in other directions: more near ties than a byte counts.
+@pytest.mark.parametrize("channels, dtype", [(256, np.uint8), (300, np.uint16)])
+def test_dominant_channel_counts_ties_among_many_channels(channels, dtype):
+    # Channels of one magnitude in other directions: more near ties than a byte counts.
     rng = np.random.default_rng(5)
-    angle = rng.random((40, 1, 256)) * np.pi / 2
+    angle = rng.random((40, 1, channels)) * np.pi / 2
     g_row, g_col = 0.7 * np.cos(angle), 0.7 * np.sin(angle)
     want = _hypot_choice(g_row, g_col)
     squares_choice = (np.square(g_row) + np.square(g_col)).argmax(axis=-1)[..., np.newaxis]
     assert not np.array_equal(squares_choice, want)  # the squares alone would be wrong
-    np.testing.assert_array_equal(dominant_channel(g_row, g_col), want)
+    got = dominant_channel(g_row, g_col)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("channels", [2, 3, 256, 300])
+def test_dominant_channel_finds_the_largest_channel_wherever_it_is(channels):
+    # Known answer: pixel p's magnitudes grow up to channel p % channels, then fall.
+    peak = np.arange(2 * channels) % channels
+    magnitude = channels + 1.0 - np.abs(np.arange(channels) - peak[:, None])
+    g_row, g_col = magnitude[None] * 0.6, magnitude[None] * 0.8
+    np.testing.assert_array_equal(dominant_channel(g_row, g_col)[0, :, 0], peak)
 
 
 @pytest.mark.parametrize("channels", [1, 3, 4])
