@@ -1,6 +1,6 @@
 """Load a dataset by the name ``--dataset`` gives it: auto, cifar10, digits or folder:PATH."""
 
-__all__ = ["load_dataset", "folder_path", "CIFAR_HINT"]
+__all__ = ["load_dataset", "folder_path", "check_data_applies", "CIFAR_HINT"]
 
 CIFAR_HINT = (
     "CIFAR-10 not found locally; using scikit-learn's embedded 8x8 digits. "
@@ -19,6 +19,26 @@ def folder_path(spec):
     if isinstance(spec, str) and spec.startswith("folder:"):
         return spec[len("folder:"):]
     return None
+
+
+def check_data_applies(spec, data):
+    """Raise ``ValueError`` if ``--data`` (the CIFAR-10 folder) is given with a ``--dataset``
+    that is not CIFAR-10: ``digits`` or ``folder:PATH``.
+
+    Examples
+    --------
+    >>> check_data_applies("cifar10", "/data/cifar"), check_data_applies("digits", None)
+    (None, None)
+    >>> check_data_applies("folder:/data/jpg", "/data/cifar")
+    Traceback (most recent call last):
+    ...
+    ValueError: --data names the CIFAR-10 folder; it does not apply to --dataset ...
+    """
+    if data is not None and (spec == "digits" or folder_path(spec) is not None):
+        raise ValueError(
+            f"--data names the CIFAR-10 folder; it does not apply to --dataset {spec}. "
+            f"Leave it out, or pass --dataset cifar10."
+        )
 
 
 def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False, n_jobs=None):
@@ -57,13 +77,9 @@ def load_dataset(spec="auto", data=None, notice=print, skip_unreadable=False, n_
     from benchmarks.data.cifar10 import find_cifar10, load_cifar10
     from benchmarks.data.digits import load_digits
 
+    check_data_applies(spec, data)
     folder = folder_path(spec)
     is_folder = folder is not None
-    if data is not None and (spec == "digits" or is_folder):
-        raise ValueError(
-            f"--data names the CIFAR-10 folder; it does not apply to --dataset {spec}. "
-            f"Leave it out, or pass --dataset cifar10."
-        )
     if skip_unreadable and not is_folder:
         raise ValueError(
             f"--skip-unreadable applies to --dataset folder:PATH only (images that may not "

@@ -64,7 +64,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.data.by_name import folder_path
+from benchmarks.data.by_name import check_data_applies, folder_path
 from benchmarks.dev._timing import count_option, ratio_quartiles
 from benchmarks.dev.cores_phases import time_phase
 from benchmarks.dev.cores_rows import accuracy_table, row_seconds, row_seconds_table
@@ -237,10 +237,7 @@ def cores_table(times, goals=None):
 
 
 def run_speed(args):
-    if args.data and args.dataset != "cifar10":
-        raise ValueError(
-            f"--data names the CIFAR-10 folder; it does not apply to --dataset "
-            f"{args.dataset}. Leave it out.")
+    check_data_applies(args.dataset, args.data or None)
     counts = sorted(set(args.cores or default_cores()) | {1})
     times, accuracy, seconds = {}, {}, {}
     for phase in args.phases:
